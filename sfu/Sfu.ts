@@ -1,0 +1,90 @@
+import { EventEmitter } from 'node:events';
+import { moduleLogger } from './logger.ts';
+import { ROUTER_MEDIA_CODECS } from './codecs.ts';
+import { LessonMedia } from './LessonMedia.ts';
+import { WorkerPool, type WorkerPoolOptions } from './WorkerPool.ts';
+
+const log = moduleLogger('sfu');
+
+export interface SfuEvents {
+	/** A lesson's router vanished with its worker; its peers must rebuild their media. */
+	lessonmedialost: [lessonId: string];
+}
+
+export interface SfuCounts {
+	workers: number;
+	routers: number;
+	transports: number;
+	producers: number;
+	consumers: number;
+}
+
+/** The SFU's typed API: a router per lesson on the least-loaded worker, recreated on demand. */
+export class Sfu extends EventEmitter<SfuEvents> {
+	readonly pool: WorkerPool;
+	readonly #lessons = new Map<string, Promise<LessonMedia>>();
+
+	constructor(options: WorkerPoolOptions) {
+		super();
+		this.pool = new WorkerPool(options);
+	}
+
+	async start(): Promise<void> {
+		await this.pool.start();
+	}
+
+	/** The lesson's media, creating its router on the least-loaded worker when there is none. */
+	lessonMedia(lessonId: string): Promise<LessonMedia> {
+		let pending = this.#lessons.get(lessonId);
+		if (!pending) {
+			pending = this.#create(lessonId);
+			this.#lessons.set(lessonId, pending);
+			pending.catch(() => this.#lessons.delete(lessonId));
+		}
+		return pending;
+	}
+
+	/** The lesson's media only if it exists and is open. */
+	async existingLessonMedia(lessonId: string): Promise<LessonMedia | undefined> {
+		const media = await this.#lessons.get(lessonId)?.catch(() => undefined);
+		return media && !media.closed ? media : undefined;
+	}
+
+	async closeLesson(lessonId: string): Promise<void> {
+		const media = await this.existingLessonMedia(lessonId);
+		this.#lessons.delete(lessonId);
+		media?.close();
+	}
+
+	async counts(): Promise<SfuCounts> {
+		const medias = (await Promise.all([...this.#lessons.values()].map((p) => p.catch(() => undefined)))).filter(
+			(m): m is LessonMedia => !!m && !m.closed
+		);
+		return {
+			workers: this.pool.slots.length,
+			routers: medias.length,
+			transports: medias.reduce((n, m) => n + m.transports.size, 0),
+			producers: medias.reduce((n, m) => n + m.producers.size, 0),
+			consumers: medias.reduce((n, m) => n + m.consumers.size, 0)
+		};
+	}
+
+	close(): void {
+		this.pool.close();
+		this.#lessons.clear();
+	}
+
+	async #create(lessonId: string): Promise<LessonMedia> {
+		const slot = await this.pool.leastLoaded();
+		const media = await LessonMedia.create(lessonId, slot, ROUTER_MEDIA_CODECS);
+		media.once('closed', (reason) => {
+			if (this.#lessons.get(lessonId) === pending) this.#lessons.delete(lessonId);
+			if (reason === 'worker_died') {
+				log.warn({ lessonId, worker: slot.index }, 'lesson media lost with its worker');
+				this.emit('lessonmedialost', lessonId);
+			}
+		});
+		const pending = this.#lessons.get(lessonId);
+		return media;
+	}
+}

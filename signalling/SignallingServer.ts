@@ -1,0 +1,168 @@
+import { randomBytes } from 'node:crypto';
+import type { Server as HttpServer } from 'node:http';
+import { Server, type Socket } from 'socket.io';
+import type { Sfu } from '../sfu/index.ts';
+import { TokenError, type LessonGrant, type TokenService } from './auth/TokenService.ts';
+import type { CatalogStore } from './catalog/CatalogStore.ts';
+import { SignallingError, forbidden, invalid } from './errors.ts';
+import type { EventBus } from './events/EventBus.ts';
+import { HANDLERS } from './handlers/index.ts';
+import { LessonSession } from './lesson/LessonSession.ts';
+import { moduleLogger } from './logger.ts';
+import { PERMISSIONS, Requests, type Ack, type RequestName, type WireError } from './protocol/index.ts';
+import { RateLimiter } from './rateLimit.ts';
+import type { LessonStore } from './store/LessonStore.ts';
+
+const log = moduleLogger('signalling');
+
+/** Largest message a peer may send (SDP-sized objects fit easily). */
+const MAX_MESSAGE_BYTES = 64 * 1024;
+
+export interface SignallingDeps {
+	sfu: Sfu;
+	store: LessonStore;
+	bus: EventBus;
+	catalog: CatalogStore;
+	tokens: TokenService;
+	reconnectGraceMs: number;
+}
+
+interface SocketData {
+	grant: LessonGrant;
+	participantId: string;
+	joined: boolean;
+	replaced?: boolean;
+}
+
+/**
+ * socket.io on the app's HTTP server: authenticates every connection by its lesson token, then
+ * for every request validates the payload (zod), checks the sender's role, rate-limits chat and
+ * hands, runs the feature handler and answers `{ ok, data } | { ok: false, error }`.
+ */
+export class SignallingServer {
+	readonly io: Server;
+	readonly #deps: SignallingDeps;
+	readonly #sessions = new Map<string, LessonSession>();
+	readonly #chatLimit = new RateLimiter(5, 0.5);
+	readonly #handLimit = new RateLimiter(6, 0.5);
+
+	constructor(httpServer: HttpServer, deps: SignallingDeps) {
+		this.#deps = deps;
+		this.io = new Server(httpServer, {
+			path: '/socket.io',
+			maxHttpBufferSize: MAX_MESSAGE_BYTES,
+			pingInterval: 5_000,
+			pingTimeout: 6_000,
+			serveClient: false
+		});
+		this.io.use((socket, next) => {
+			this.#authenticate(socket).then(
+				() => next(),
+				(error: unknown) => {
+					const reason = error instanceof TokenError ? error.reason : 'token_invalid';
+					if (!(error instanceof TokenError)) log.error({ err: (error as Error).message }, 'auth failed unexpectedly');
+					next(new Error(reason));
+				}
+			);
+		});
+		this.io.on('connection', (socket) => this.#onConnection(socket));
+	}
+
+	get sessions(): ReadonlyMap<string, LessonSession> {
+		return this.#sessions;
+	}
+
+	async close(): Promise<void> {
+		for (const session of this.#sessions.values()) session.close();
+		this.#sessions.clear();
+		await new Promise<void>((resolve) => this.io.close(() => resolve()));
+	}
+
+	async #authenticate(socket: Socket): Promise<void> {
+		const grant = await this.#deps.tokens.verifyLesson(socket.handshake.auth?.token);
+		const lesson = this.#deps.catalog.lesson(grant.lessonId);
+		if (!lesson) throw new TokenError('lesson_not_found', 'this lesson does not exist');
+		if (lesson.status === 'ended') throw new TokenError('lesson_ended', 'this lesson has ended');
+		if (grant.classroomId && !lesson.classroomIds.includes(grant.classroomId)) {
+			throw new TokenError('classroom_not_in_lesson', 'this classroom is not part of the lesson');
+		}
+		// Observers share one link; each connection is its own unseen viewer.
+		const participantId = grant.role === 'observer' ? `${grant.participantId}-${randomBytes(4).toString('hex')}` : grant.participantId;
+		const data: SocketData = { grant, participantId, joined: false };
+		Object.assign(socket.data, data);
+	}
+
+	#session(lessonId: string): LessonSession {
+		let session = this.#sessions.get(lessonId);
+		if (!session) {
+			const record = this.#deps.catalog.lesson(lessonId);
+			if (!record) throw new SignallingError('not_found', 'this lesson does not exist');
+			session = new LessonSession(record, { io: this.io, ...this.#deps });
+			this.#sessions.set(lessonId, session);
+		}
+		return session;
+	}
+
+	#onConnection(socket: Socket): void {
+		const data = socket.data as SocketData;
+		const { grant } = data;
+		log.debug({ lessonId: grant.lessonId, role: grant.role, socket: socket.id }, 'connected');
+
+		for (const name of Object.keys(Requests) as RequestName[]) {
+			socket.on(name, (payload: unknown, ack: unknown) => {
+				if (typeof ack !== 'function') return; // every request is acknowledged; fire-and-forget is refused silently
+				void this.#dispatch(socket, name, payload).then((reply) => (ack as (a: Ack<unknown>) => void)(reply));
+			});
+		}
+		socket.onAny((event: string, ...args: unknown[]) => {
+			if (event in Requests) return;
+			const ack = args.at(-1);
+			if (typeof ack === 'function') ack({ ok: false, error: { code: 'invalid', message: `unknown request "${event}"` } });
+		});
+		socket.on('disconnect', (reason) => {
+			log.debug({ participantId: data.participantId, reason }, 'disconnected');
+			if (!data.joined || data.replaced) return;
+			void this.#sessions.get(grant.lessonId)?.disconnected(socket);
+		});
+	}
+
+	async #dispatch(socket: Socket, name: RequestName, payload: unknown): Promise<Ack<unknown>> {
+		const data = socket.data as SocketData;
+		const role = data.grant.role;
+		try {
+			if (!PERMISSIONS[name].includes(role)) throw forbidden(`a ${role} may not ${name}`);
+			const parsed = Requests[name].safeParse(payload ?? {});
+			if (!parsed.success) {
+				const issue = parsed.error.issues[0];
+				throw invalid(`${name}: ${issue ? `${issue.path.join('.') || 'payload'}: ${issue.message}` : 'invalid payload'}`);
+			}
+			if (name === 'chat.send' && !this.#chatLimit.take(data.participantId)) {
+				throw new SignallingError('rate_limited', 'too many messages; wait a moment');
+			}
+			if ((name === 'hand.raise' || name === 'hand.lower') && !this.#handLimit.take(data.participantId)) {
+				throw new SignallingError('rate_limited', 'too many hand changes; wait a moment');
+			}
+			const session = this.#session(data.grant.lessonId);
+			if (name === 'lesson.join') {
+				const joinPayload = parsed.data as { displayName?: string };
+				const result = await session.join(socket, data.grant, joinPayload.displayName);
+				data.joined = true;
+				return { ok: true, data: result };
+			}
+			const peer = session.peers.get(data.participantId);
+			if (!data.joined || !peer || peer.socket.id !== socket.id) {
+				throw new SignallingError('conflict', 'join the lesson first (lesson.join)');
+			}
+			const handler = HANDLERS[name] as (ctx: unknown, p: unknown) => Promise<unknown>;
+			return { ok: true, data: await handler({ session, peer }, parsed.data) };
+		} catch (error) {
+			return { ok: false, error: toWireError(error, name) };
+		}
+	}
+}
+
+function toWireError(error: unknown, request: RequestName): WireError {
+	if (error instanceof SignallingError) return error.toWire();
+	log.error({ request, err: (error as Error).message, stack: (error as Error).stack }, 'request failed');
+	return { code: 'internal', message: 'something went wrong on the server' };
+}

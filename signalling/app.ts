@@ -1,0 +1,116 @@
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Sfu } from '../sfu/index.ts';
+import { loadOrCreateSecret } from './auth/secret.ts';
+import { TokenService } from './auth/TokenService.ts';
+import { CatalogStore } from './catalog/CatalogStore.ts';
+import type { Config } from './config.ts';
+import { EventBus } from './events/EventBus.ts';
+import { HttpApi } from './http/HttpApi.ts';
+import { moduleLogger } from './logger.ts';
+import { createMetrics } from './metrics.ts';
+import { SignallingServer } from './SignallingServer.ts';
+import { createLessonStore } from './store/createLessonStore.ts';
+import type { LessonStore } from './store/LessonStore.ts';
+
+const log = moduleLogger('app');
+
+/** A request handler to fall through to (the SvelteKit handler in production). */
+export type NextHandler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+
+export interface App {
+	httpServer: HttpServer;
+	url: string;
+	adminUrl: string;
+	sfu: Sfu;
+	store: LessonStore;
+	bus: EventBus;
+	catalog: CatalogStore;
+	tokens: TokenService;
+	signalling: SignallingServer;
+	close(): Promise<void>;
+}
+
+/**
+ * Composes the one server process: HTTP (/healthz, /metrics, /api, then the web app),
+ * socket.io signalling on the same server, and the mediasoup worker pool.
+ */
+export async function createApp(config: Config, web?: NextHandler): Promise<App> {
+	const { secret } = await loadOrCreateSecret(config.dataDir);
+	const tokens = new TokenService(secret);
+	const catalog = await CatalogStore.open(config.dataDir);
+	const store = createLessonStore(config.redisUrl);
+	const bus = new EventBus();
+	const sfu = new Sfu({ ...config.mediasoup });
+	await sfu.start();
+
+	const api = new HttpApi({ catalog, tokens, publicUrl: config.publicUrl });
+	let metricsText: () => Promise<string> = async () => '';
+	const httpServer = createServer((req, res) => {
+		const path = (req.url ?? '/').split('?')[0];
+		if (path === '/healthz') {
+			const workers = sfu.pool.slots.length;
+			const healthy = workers > 0;
+			res.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' });
+			res.end(JSON.stringify({ ok: healthy, workers, store: store.kind }));
+			return;
+		}
+		if (path === '/metrics') {
+			metricsText().then(
+				(text) => {
+					res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+					res.end(text);
+				},
+				() => {
+					res.writeHead(500);
+					res.end();
+				}
+			);
+			return;
+		}
+		api.handle(req, res).then((handled) => {
+			if (handled) return;
+			if (web) {
+				web(req, res, () => {
+					res.writeHead(404, { 'content-type': 'text/plain' });
+					res.end('not found');
+				});
+			} else {
+				res.writeHead(404, { 'content-type': 'text/plain' });
+				res.end('not found');
+			}
+		});
+	});
+
+	const signalling = new SignallingServer(httpServer, { sfu, store, bus, catalog, tokens, reconnectGraceMs: config.reconnectGraceMs });
+	const registry = createMetrics(sfu, signalling, bus);
+	metricsText = () => registry.metrics();
+
+	await new Promise<void>((resolve, reject) => {
+		httpServer.once('error', reject);
+		httpServer.listen(config.port, config.host, () => resolve());
+	});
+	const { port } = httpServer.address() as AddressInfo;
+	const url = config.publicUrl ?? `http://localhost:${port}`;
+	const adminToken = await tokens.signAdmin(Date.now() + config.adminTokenTtlDays * 86_400_000);
+	log.info({ url, store: store.kind, workers: sfu.pool.slots.length }, 'classbridge listening');
+
+	return {
+		httpServer,
+		url,
+		adminUrl: `${url}/admin?token=${adminToken}`,
+		sfu,
+		store,
+		bus,
+		catalog,
+		tokens,
+		signalling,
+		async close() {
+			await signalling.close();
+			sfu.close();
+			await store.close();
+			await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+			httpServer.closeAllConnections();
+		}
+	};
+}

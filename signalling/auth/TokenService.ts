@@ -1,0 +1,99 @@
+import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import { z } from 'zod';
+import { IdSchema, RoleSchema, type ConnectRefusal, type Role } from '../protocol/index.ts';
+
+const ISSUER = 'classbridge';
+
+const LessonClaimsSchema = z.object({
+	kind: z.literal('lesson'),
+	lid: IdSchema,
+	role: RoleSchema,
+	cid: IdSchema.nullable(),
+	sub: z.string().min(1).max(80),
+	exp: z.number()
+});
+const AdminClaimsSchema = z.object({ kind: z.literal('admin'), sub: z.string(), exp: z.number() });
+
+export interface LessonGrant {
+	kind: 'lesson';
+	lessonId: string;
+	role: Role;
+	classroomId: string | null;
+	/** Stable pseudonymous identity of whoever holds this link. */
+	participantId: string;
+	expiresAt: number;
+}
+export interface AdminGrant {
+	kind: 'admin';
+	expiresAt: number;
+}
+
+/** Why a token was refused, shown to the user by the UI. */
+export class TokenError extends Error {
+	readonly reason: ConnectRefusal;
+	constructor(reason: ConnectRefusal, message: string) {
+		super(message);
+		this.name = 'TokenError';
+		this.reason = reason;
+	}
+}
+
+/** Signed (HS256) tokens scoped to one lesson, role and classroom, with an expiry. */
+export class TokenService {
+	readonly #secret: Uint8Array;
+
+	constructor(secret: Uint8Array) {
+		if (secret.byteLength < 32) throw new Error('token secret must be at least 32 bytes');
+		this.#secret = secret;
+	}
+
+	async signLesson(grant: Omit<LessonGrant, 'kind'>): Promise<string> {
+		return new SignJWT({ kind: 'lesson', lid: grant.lessonId, role: grant.role, cid: grant.classroomId })
+			.setProtectedHeader({ alg: 'HS256' })
+			.setIssuer(ISSUER)
+			.setSubject(grant.participantId)
+			.setIssuedAt()
+			.setExpirationTime(Math.floor(grant.expiresAt / 1000))
+			.sign(this.#secret);
+	}
+
+	async signAdmin(expiresAt: number): Promise<string> {
+		return new SignJWT({ kind: 'admin' })
+			.setProtectedHeader({ alg: 'HS256' })
+			.setIssuer(ISSUER)
+			.setSubject('admin')
+			.setIssuedAt()
+			.setExpirationTime(Math.floor(expiresAt / 1000))
+			.sign(this.#secret);
+	}
+
+	async verify(token: unknown): Promise<LessonGrant | AdminGrant> {
+		if (typeof token !== 'string' || token.length === 0) throw new TokenError('token_missing', 'no token given');
+		if (token.length > 2048) throw new TokenError('token_invalid', 'token too long');
+		let payload: unknown;
+		try {
+			({ payload } = await jwtVerify(token, this.#secret, { issuer: ISSUER, algorithms: ['HS256'] }));
+		} catch (error) {
+			if (error instanceof joseErrors.JWTExpired) throw new TokenError('token_expired', 'this link has expired');
+			throw new TokenError('token_invalid', 'this link is not valid');
+		}
+		const admin = AdminClaimsSchema.safeParse(payload);
+		if (admin.success) return { kind: 'admin', expiresAt: admin.data.exp * 1000 };
+		const lesson = LessonClaimsSchema.safeParse(payload);
+		if (!lesson.success) throw new TokenError('token_invalid', 'this link is not valid');
+		const c = lesson.data;
+		return { kind: 'lesson', lessonId: c.lid, role: c.role, classroomId: c.cid, participantId: c.sub, expiresAt: c.exp * 1000 };
+	}
+
+	async verifyLesson(token: unknown): Promise<LessonGrant> {
+		const grant = await this.verify(token);
+		if (grant.kind !== 'lesson') throw new TokenError('token_invalid', 'an admin link cannot join a lesson');
+		return grant;
+	}
+
+	async verifyAdmin(token: unknown): Promise<AdminGrant> {
+		const grant = await this.verify(token);
+		if (grant.kind !== 'admin') throw new TokenError('token_invalid', 'admin link required');
+		return grant;
+	}
+}

@@ -1,0 +1,160 @@
+import type { DtlsParameters, MediaKind, RtpCapabilities, RtpParameters } from 'mediasoup/types';
+import { SfuError } from '../../sfu/index.ts';
+import { SignallingError, forbidden, invalid, notFound } from '../errors.ts';
+import { PUBLISHABLE_SOURCES, type PublishedTrack, type TransportInfo } from '../protocol/index.ts';
+import type { Handler, HandlerContext } from './context.ts';
+
+/** Transports a peer may hold at once (a send and a recv, plus slack for a rebuild in flight). */
+const MAX_TRANSPORTS = 4;
+
+function sfuToWire(error: unknown): never {
+	if (error instanceof SfuError) {
+		const code = error.reason === 'not_found' ? 'not_found' : error.reason === 'invalid' ? 'invalid' : 'unavailable';
+		throw new SignallingError(code, error.message);
+	}
+	throw error;
+}
+
+function ownTransport({ peer }: HandlerContext, transportId: string, direction?: 'send' | 'recv'): void {
+	if (!peer.ownsTransport(transportId, direction)) throw notFound(`no ${direction ?? ''} transport ${transportId} of yours`.replace('  ', ' '));
+}
+
+export const createTransport: Handler<'media.createTransport'> = async ({ session, peer }, { direction }) => {
+	if (direction === 'send' && PUBLISHABLE_SOURCES[peer.participant.role].length === 0) {
+		throw forbidden(`a ${peer.participant.role} does not publish media`);
+	}
+	for (const [id, entry] of peer.transports) {
+		if (entry.transport.closed) peer.transports.delete(id);
+	}
+	if (peer.transports.size >= MAX_TRANSPORTS) throw new SignallingError('conflict', 'too many transports; close one first');
+	const media = await session.media();
+	const transport = await media.createWebRtcTransport({ participantId: peer.id, direction }).catch(sfuToWire);
+	peer.transports.set(transport.id, { transport, direction });
+	transport.observer.once('close', () => peer.transports.delete(transport.id));
+	const info: TransportInfo = {
+		id: transport.id,
+		iceParameters: transport.iceParameters as unknown as TransportInfo['iceParameters'],
+		iceCandidates: transport.iceCandidates as unknown as TransportInfo['iceCandidates'],
+		dtlsParameters: transport.dtlsParameters as unknown as TransportInfo['dtlsParameters']
+	};
+	return info;
+};
+
+export const connectTransport: Handler<'media.connectTransport'> = async (ctx, { transportId, dtlsParameters }) => {
+	ownTransport(ctx, transportId);
+	const media = await ctx.session.media();
+	await media.connectTransport(transportId, dtlsParameters as DtlsParameters).catch((error: Error) => {
+		if (error instanceof SfuError) sfuToWire(error);
+		throw invalid(`cannot connect transport: ${error.message}`);
+	});
+	return null;
+};
+
+export const restartIce: Handler<'media.restartIce'> = async (ctx, { transportId }) => {
+	ownTransport(ctx, transportId);
+	const media = await ctx.session.media();
+	const iceParameters = await media.restartIce(transportId).catch(sfuToWire);
+	return { iceParameters: iceParameters as unknown as Record<string, unknown> };
+};
+
+export const ready: Handler<'media.ready'> = async ({ session, peer }, { rtpCapabilities }) => {
+	peer.rtpCapabilities = rtpCapabilities as unknown as RtpCapabilities;
+	session.reconcile(peer);
+	return null;
+};
+
+export const produce: Handler<'media.produce'> = async (ctx, { transportId, kind, source, rtpParameters, paused }) => {
+	const { session, peer } = ctx;
+	ownTransport(ctx, transportId, 'send');
+	if (!PUBLISHABLE_SOURCES[peer.participant.role].includes(source)) {
+		throw forbidden(`a ${peer.participant.role} may not publish ${source}`);
+	}
+	if ((source === 'mic') !== (kind === 'audio')) throw invalid(`source ${source} must be ${source === 'mic' ? 'audio' : 'video'}`);
+	for (const track of peer.tracks.values()) {
+		if (track.source === source) throw new SignallingError('conflict', `you already publish ${source}; close it first`);
+	}
+	const media = await session.media();
+	const producer = await media
+		.produce(transportId, kind as MediaKind, rtpParameters as unknown as RtpParameters, paused, { participantId: peer.id, source })
+		.catch(sfuToWire);
+	const track: PublishedTrack = {
+		producerId: producer.id,
+		participantId: peer.id,
+		classroomId: peer.participant.classroomId,
+		role: peer.participant.role,
+		source,
+		kind: producer.kind,
+		paused: producer.paused
+	};
+	peer.tracks.set(producer.id, track);
+	producer.observer.once('close', () => {
+		if (peer.tracks.delete(producer.id)) session.changed();
+	});
+	session.bus.publish(session.lessonId, 'media.published', session.actorOf(peer), { producerId: producer.id, source, kind: producer.kind });
+	session.changed();
+	return { producerId: producer.id };
+};
+
+function ownTrack({ peer }: HandlerContext, producerId: string): PublishedTrack {
+	const track = peer.tracks.get(producerId);
+	if (!track) throw notFound(`no producer ${producerId} of yours`);
+	return track;
+}
+
+export const closeProducer: Handler<'media.closeProducer'> = async (ctx, { producerId }) => {
+	const track = ownTrack(ctx, producerId);
+	const media = await ctx.session.media();
+	ctx.peer.tracks.delete(producerId);
+	media.producers.get(producerId)?.close();
+	ctx.session.bus.publish(ctx.session.lessonId, 'media.unpublished', ctx.session.actorOf(ctx.peer), { producerId, source: track.source });
+	ctx.session.changed();
+	return null;
+};
+
+export const pauseProducer: Handler<'media.pauseProducer'> = async (ctx, { producerId, paused }) => {
+	const track = ownTrack(ctx, producerId);
+	const media = await ctx.session.media();
+	const producer = media.producer(producerId);
+	if (paused) await producer.pause();
+	else await producer.resume();
+	if (track.paused !== paused) {
+		track.paused = paused;
+		ctx.session.bus.publish(ctx.session.lessonId, 'media.paused', ctx.session.actorOf(ctx.peer), { producerId, source: track.source, paused });
+		ctx.session.changed();
+	}
+	return null;
+};
+
+function ownConsumer({ peer }: HandlerContext, consumerId: string) {
+	const consumer = peer.consumerById(consumerId);
+	if (!consumer) throw notFound(`no consumer ${consumerId} of yours`);
+	return consumer;
+}
+
+export const resumeConsumer: Handler<'media.resumeConsumer'> = async (ctx, { consumerId }) => {
+	const consumer = ownConsumer(ctx, consumerId);
+	await consumer.resume();
+	if (consumer.kind === 'video') await consumer.requestKeyFrame().catch(() => undefined);
+	return null;
+};
+
+export const setPreferredLayers: Handler<'media.setPreferredLayers'> = async (ctx, { consumerId, spatialLayer, temporalLayer }) => {
+	const consumer = ownConsumer(ctx, consumerId);
+	if (consumer.type !== 'simulcast') throw invalid('only simulcast video has layers');
+	const media = await ctx.session.media();
+	consumer.appData.targetLayer = spatialLayer;
+	await media.setTargetLayer(consumerId, spatialLayer, temporalLayer).catch(sfuToWire);
+	return null;
+};
+
+export const setAudioOnly: Handler<'media.setAudioOnly'> = async ({ session, peer }, { classroomId, audioOnly }) => {
+	if (!session.classroom(classroomId)) throw notFound(`classroom ${classroomId} is not in this lesson`);
+	if (peer.participant.role !== 'teacher' && peer.participant.classroomId !== classroomId) {
+		throw forbidden('you may switch only your own classroom to audio-only');
+	}
+	if (await session.store.setAudioOnly(session.lessonId, classroomId, audioOnly)) {
+		session.bus.publish(session.lessonId, 'audioOnly.changed', { ...session.actorOf(peer), classroomId }, { audioOnly });
+		session.changed();
+	}
+	return null;
+};

@@ -1,0 +1,166 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { TokenError, type TokenService } from '../auth/TokenService.ts';
+import type { CatalogStore } from '../catalog/CatalogStore.ts';
+import { SignallingError } from '../errors.ts';
+import { moduleLogger } from '../logger.ts';
+import {
+	CreateClassroomSchema,
+	CreateLessonSchema,
+	CreateSchoolSchema,
+	IdSchema,
+	type LessonLinks,
+	type LessonRecord
+} from '../protocol/index.ts';
+
+const log = moduleLogger('http-api');
+const MAX_BODY_BYTES = 32 * 1024;
+
+export interface HttpApiDeps {
+	catalog: CatalogStore;
+	tokens: TokenService;
+	/** Origin for links when PUBLIC_URL is not set: taken from the request's Host. */
+	publicUrl: string | undefined;
+}
+
+class HttpError extends Error {
+	constructor(
+		readonly status: number,
+		readonly code: string,
+		message: string
+	) {
+		super(message);
+	}
+}
+
+const STATUS: Record<string, number> = { invalid: 400, forbidden: 403, not_found: 404, conflict: 409, unauthorized: 401 };
+
+/** /api/*: the admin's catalog and lessons, and token introspection for the live page. */
+export class HttpApi {
+	readonly #deps: HttpApiDeps;
+
+	constructor(deps: HttpApiDeps) {
+		this.#deps = deps;
+	}
+
+	/** Returns false when the path is not ours, so the next handler (SvelteKit) takes it. */
+	async handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+		const url = new URL(req.url ?? '/', 'http://localhost');
+		if (!url.pathname.startsWith('/api/')) return false;
+		try {
+			const body = await this.#route(req, url);
+			send(res, body.status ?? 200, body.json);
+		} catch (error) {
+			if (error instanceof HttpError) send(res, error.status, { error: { code: error.code, message: error.message } });
+			else if (error instanceof SignallingError) send(res, STATUS[error.code] ?? 500, { error: error.toWire() });
+			else if (error instanceof TokenError) send(res, 401, { error: { code: error.reason, message: error.message } });
+			else {
+				log.error({ err: (error as Error).message, path: url.pathname }, 'api error');
+				send(res, 500, { error: { code: 'internal', message: 'something went wrong on the server' } });
+			}
+		}
+		return true;
+	}
+
+	async #route(req: IncomingMessage, url: URL): Promise<{ status?: number; json: unknown }> {
+		const { catalog, tokens } = this.#deps;
+		const method = req.method ?? 'GET';
+		const path = url.pathname;
+		if (path === '/api/session' && method === 'GET') {
+			const grant = await tokens.verifyLesson(url.searchParams.get('t'));
+			return { json: { role: grant.role, lessonId: grant.lessonId, classroomId: grant.classroomId, expiresAt: grant.expiresAt } };
+		}
+		await this.#requireAdmin(req);
+		if (path === '/api/catalog' && method === 'GET') return { json: { schools: catalog.schools(), classrooms: catalog.classrooms() } };
+		if (path === '/api/schools' && method === 'POST') {
+			const input = parse(CreateSchoolSchema, await readJson(req));
+			return { status: 201, json: await catalog.addSchool(input.name, input.locale) };
+		}
+		if (path === '/api/classrooms' && method === 'POST') {
+			const input = parse(CreateClassroomSchema, await readJson(req));
+			return { status: 201, json: await catalog.addClassroom(input.schoolId, input.name) };
+		}
+		if (path === '/api/lessons' && method === 'GET') return { json: catalog.lessons() };
+		if (path === '/api/lessons' && method === 'POST') {
+			const input = parse(CreateLessonSchema, await readJson(req));
+			const lesson = await catalog.addLesson({
+				title: input.title,
+				teacherName: input.teacherName,
+				classroomIds: input.classroomIds,
+				linksExpireAt: Date.now() + input.linkTtlHours * 3_600_000
+			});
+			return { status: 201, json: { lesson, links: await this.#links(lesson, this.#origin(req)) } };
+		}
+		const lessonMatch = /^\/api\/lessons\/([^/]+)$/.exec(path);
+		if (lessonMatch && method === 'GET') {
+			const id = parse(IdSchema, decodeURIComponent(lessonMatch[1] ?? ''));
+			const lesson = catalog.lesson(id);
+			if (!lesson) throw new HttpError(404, 'not_found', `no lesson ${id}`);
+			return { json: { lesson, links: await this.#links(lesson, this.#origin(req)) } };
+		}
+		throw new HttpError(404, 'not_found', `no route ${method} ${path}`);
+	}
+
+	async #requireAdmin(req: IncomingMessage): Promise<void> {
+		const header = req.headers.authorization ?? '';
+		const token = header.startsWith('Bearer ') ? header.slice(7) : undefined;
+		await this.#deps.tokens.verifyAdmin(token);
+	}
+
+	#origin(req: IncomingMessage): string {
+		if (this.#deps.publicUrl) return this.#deps.publicUrl;
+		const host = req.headers.host ?? 'localhost';
+		return `http://${host}`;
+	}
+
+	/** Signed links: one per role and classroom, each an identity of its own. */
+	async #links(lesson: LessonRecord, origin: string): Promise<LessonLinks> {
+		const { tokens } = this.#deps;
+		const expiresAt = lesson.linksExpireAt;
+		const link = async (role: 'teacher' | 'observer' | 'classroom' | 'assistant', classroomId: string | null, participantId: string) =>
+			`${origin}/live?t=${await tokens.signLesson({ lessonId: lesson.id, role, classroomId, participantId, expiresAt })}`;
+		return {
+			teacher: await link('teacher', null, `teacher-${lesson.id}`),
+			observer: await link('observer', null, `observer-${lesson.id}`),
+			classrooms: await Promise.all(
+				lesson.classroomIds.map(async (classroomId) => ({
+					classroomId,
+					room: await link('classroom', classroomId, `room-${classroomId}`),
+					assistant: await link('assistant', classroomId, `assistant-${classroomId}`),
+					joinCode: lesson.joinCodes[classroomId] ?? ''
+				}))
+			),
+			expiresAt
+		};
+	}
+}
+
+function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
+	const result = schema.safeParse(value);
+	if (!result.success) {
+		const issue = result.error.issues[0];
+		throw new HttpError(400, 'invalid', issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'invalid input');
+	}
+	return result.data;
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+	const chunks: Buffer[] = [];
+	let size = 0;
+	for await (const chunk of req) {
+		size += (chunk as Buffer).length;
+		if (size > MAX_BODY_BYTES) throw new HttpError(413, 'invalid', 'request body too large');
+		chunks.push(chunk as Buffer);
+	}
+	try {
+		return JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null');
+	} catch {
+		throw new HttpError(400, 'invalid', 'body is not valid JSON');
+	}
+}
+
+function send(res: ServerResponse, status: number, json: unknown): void {
+	const body = JSON.stringify(json);
+	res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
+	res.end(body);
+}

@@ -1,0 +1,377 @@
+import { randomUUID } from 'node:crypto';
+import type { Server, Socket } from 'socket.io';
+import type { Consumer } from 'mediasoup/types';
+import type { LessonMedia, Sfu } from '../../sfu/index.ts';
+import type { LessonGrant } from '../auth/TokenService.ts';
+import type { CatalogStore } from '../catalog/CatalogStore.ts';
+import type { EventActor, EventBus } from '../events/EventBus.ts';
+import { moduleLogger } from '../logger.ts';
+import type {
+	ActiveSpeaker,
+	ConsumerOffer,
+	JoinResult,
+	LessonClassroom,
+	LessonRecord,
+	LessonSnapshot,
+	Participant,
+	PublishedTrack,
+	ServerNotifications
+} from '../protocol/index.ts';
+import type { LessonStore } from '../store/LessonStore.ts';
+import { NetworkMonitor } from './NetworkMonitor.ts';
+import { Peer } from './Peer.ts';
+import { wantedTracks } from './subscriptions.ts';
+
+const log = moduleLogger('lesson');
+
+export const CHAT_HISTORY = 200;
+
+export interface LessonSessionDeps {
+	io: Server;
+	sfu: Sfu;
+	store: LessonStore;
+	bus: EventBus;
+	catalog: CatalogStore;
+	reconnectGraceMs: number;
+}
+
+/**
+ * One live lesson on this node: its peers, the mapping from lesson state to who receives which
+ * media, and the snapshot every client renders. Handlers (signalling/handlers) change state through
+ * the store and then call `changed()`.
+ */
+export class LessonSession {
+	readonly lessonId: string;
+	readonly record: LessonRecord;
+	readonly classrooms: LessonClassroom[];
+	readonly #deps: LessonSessionDeps;
+	readonly peers = new Map<string, Peer>();
+	readonly #leaveTimers = new Map<string, NodeJS.Timeout>();
+	readonly #network: NetworkMonitor;
+	#media: LessonMedia | null = null;
+	#snapshotQueued = false;
+	#speaker: { participantId: string; since: number } | null = null;
+	#lastAnnouncedSpeaker: string | null = null;
+
+	constructor(record: LessonRecord, deps: LessonSessionDeps) {
+		this.lessonId = record.id;
+		this.record = record;
+		this.#deps = deps;
+		this.classrooms = record.classroomIds.map((id) => {
+			const classroom = deps.catalog.classroom(id);
+			const school = classroom ? deps.catalog.school(classroom.schoolId) : undefined;
+			return {
+				id,
+				name: classroom?.name ?? id,
+				schoolName: school?.name ?? '',
+				locale: school?.locale ?? 'rural',
+				joinCode: record.joinCodes[id] ?? ''
+			};
+		});
+		this.#network = new NetworkMonitor(this, deps.bus);
+	}
+
+	get store(): LessonStore {
+		return this.#deps.store;
+	}
+
+	get bus(): EventBus {
+		return this.#deps.bus;
+	}
+
+	get room(): string {
+		return `lesson:${this.lessonId}`;
+	}
+
+	get isEmpty(): boolean {
+		return this.peers.size === 0 && this.#leaveTimers.size === 0;
+	}
+
+	actorOf(peer: Peer): EventActor {
+		return { actor: peer.id, role: peer.participant.role, classroomId: peer.participant.classroomId };
+	}
+
+	classroom(id: string): LessonClassroom | undefined {
+		return this.classrooms.find((c) => c.id === id);
+	}
+
+	/** The lesson's router, created (again, after a worker death) when needed. */
+	async media(): Promise<LessonMedia> {
+		if (this.#media && !this.#media.closed) return this.#media;
+		const media = await this.#deps.sfu.lessonMedia(this.lessonId);
+		if (media !== this.#media) {
+			this.#media = media;
+			media.on('volumes', (loudest) => this.#onVolumes(loudest));
+			media.once('closed', (reason) => {
+				if (reason === 'worker_died') void this.#onMediaLost();
+			});
+		}
+		return media;
+	}
+
+	notify<N extends keyof ServerNotifications>(target: Peer | 'all', name: N, payload: ServerNotifications[N]): void {
+		if (target === 'all') this.#deps.io.to(this.room).emit(name, payload);
+		else target.socket.emit(name, payload);
+	}
+
+	async join(socket: Socket, grant: LessonGrant, displayName: string | undefined): Promise<JoinResult> {
+		const participantId = socket.data.participantId as string;
+		const existing = this.peers.get(participantId);
+		let rejoin = this.#leaveTimers.has(participantId);
+		if (existing && existing.socket.id !== socket.id) {
+			// A new connection for the same identity (a reconnect, or the link opened elsewhere).
+			rejoin = true;
+			existing.socket.data.replaced = true;
+			existing.socket.emit('session.replaced', {});
+			existing.socket.disconnect(true);
+			this.#dropPeerMedia(existing);
+		} else if (existing) {
+			// The same socket joins again (e.g. after media.reset): fresh media, same identity.
+			rejoin = true;
+			this.#dropPeerMedia(existing);
+		}
+		clearTimeout(this.#leaveTimers.get(participantId));
+		this.#leaveTimers.delete(participantId);
+
+		const participant: Participant = {
+			id: participantId,
+			role: grant.role,
+			classroomId: grant.classroomId,
+			displayName: displayName ?? this.#defaultName(grant),
+			online: true,
+			joinedAt: existing?.participant.joinedAt ?? Date.now()
+		};
+		const peer = new Peer(participant, socket);
+		this.peers.set(participantId, peer);
+		socket.join(this.room);
+		await this.store.putParticipant(this.lessonId, participant);
+		if (this.record.status !== 'live') await this.#deps.catalog.setLessonStatus(this.lessonId, 'live').catch(() => undefined);
+		this.bus.publish(this.lessonId, 'participant.joined', this.actorOf(peer), { displayName: participant.displayName, rejoin });
+		const media = await this.media();
+		this.#network.ensureRunning();
+		const [lesson, chat] = await Promise.all([this.snapshot(), this.store.chat(this.lessonId, CHAT_HISTORY)]);
+		this.changed();
+		log.info({ lessonId: this.lessonId, participantId, role: grant.role, rejoin }, 'joined');
+		return { self: participant, lesson, chat, routerRtpCapabilities: media.clientRtpCapabilities as unknown as JoinResult['routerRtpCapabilities'] };
+	}
+
+	/** The socket closed: media goes at once; identity, hand and presence wait out the grace period. */
+	async disconnected(socket: Socket): Promise<void> {
+		const participantId = socket.data.participantId as string;
+		const peer = this.peers.get(participantId);
+		if (!peer || peer.socket.id !== socket.id) return;
+		this.#dropPeerMedia(peer);
+		this.peers.delete(participantId);
+		const offline = { ...peer.participant, online: false };
+		await this.store.putParticipant(this.lessonId, offline);
+		this.changed();
+		this.#leaveTimers.set(
+			participantId,
+			setTimeout(() => void this.#left(offline, 'timeout'), this.#deps.reconnectGraceMs)
+		);
+	}
+
+	async #left(participant: Participant, reason: 'timeout'): Promise<void> {
+		this.#leaveTimers.delete(participant.id);
+		if (this.peers.has(participant.id)) return;
+		const actor: EventActor = { actor: participant.id, role: participant.role, classroomId: participant.classroomId };
+		const hand = await this.store.lowerHand(this.lessonId, participant.id);
+		if (hand) this.bus.publish(this.lessonId, 'hand.lowered', actor, { participantId: participant.id, by: 'leave' });
+		this.bus.publish(this.lessonId, 'participant.left', actor, { reason });
+		this.changed();
+	}
+
+	/** Coalesces changes into one snapshot broadcast and one consumer reconciliation. */
+	changed(): void {
+		if (this.#snapshotQueued) return;
+		this.#snapshotQueued = true;
+		setImmediate(() => {
+			this.#snapshotQueued = false;
+			void this.#broadcast();
+		});
+	}
+
+	async #broadcast(): Promise<void> {
+		try {
+			const snapshot = await this.snapshot();
+			this.notify('all', 'lesson.snapshot', snapshot);
+			for (const peer of this.peers.values()) this.reconcile(peer);
+		} catch (error) {
+			log.error({ lessonId: this.lessonId, err: (error as Error).message }, 'snapshot failed');
+		}
+	}
+
+	tracks(): PublishedTrack[] {
+		return [...this.peers.values()].flatMap((p) => [...p.tracks.values()]);
+	}
+
+	async snapshot(): Promise<LessonSnapshot> {
+		const [live, hands, stored, version] = await Promise.all([
+			this.store.liveState(this.lessonId),
+			this.store.hands(this.lessonId),
+			this.store.participants(this.lessonId),
+			this.store.bumpVersion(this.lessonId)
+		]);
+		const participants = stored
+			.filter((p) => p.role !== 'observer' || p.online)
+			.map((p) => ({ ...p, online: this.peers.has(p.id) }))
+			.sort((a, b) => a.joinedAt - b.joinedAt);
+		return {
+			lessonId: this.lessonId,
+			title: this.record.title,
+			teacherName: this.record.teacherName,
+			version,
+			serverTime: Date.now(),
+			classrooms: this.classrooms,
+			stageClassroomId: live.stageClassroomId,
+			hands,
+			chatMuted: live.chatMuted,
+			participants,
+			audioOnlyClassroomIds: live.audioOnlyClassroomIds,
+			tracks: this.tracks()
+		};
+	}
+
+	/** Brings a peer's consumers in line with the media policy. Serialised per peer. */
+	reconcile(peer: Peer): void {
+		peer.reconciling = peer.reconciling.then(() => this.#reconcile(peer)).catch((error: Error) => {
+			log.warn({ lessonId: this.lessonId, participantId: peer.id, err: error.message }, 'reconcile failed');
+		});
+	}
+
+	async #reconcile(peer: Peer): Promise<void> {
+		const transport = peer.recvTransport;
+		if (!peer.rtpCapabilities || !transport || this.peers.get(peer.id) !== peer) return;
+		const media = await this.media();
+		const live = await this.store.liveState(this.lessonId);
+		const tracks = this.tracks();
+		const wanted = wantedTracks({ participantId: peer.id, role: peer.participant.role, classroomId: peer.participant.classroomId }, tracks, live);
+		for (const [producerId, consumer] of peer.consumers) {
+			if (!wanted.has(producerId) || consumer.closed) {
+				peer.consumers.delete(producerId);
+				if (!consumer.closed) consumer.close();
+				this.notify(peer, 'media.consumerClosed', { consumerId: consumer.id });
+			}
+		}
+		for (const [producerId, layer] of wanted) {
+			const existing = peer.consumers.get(producerId);
+			if (existing) {
+				if (layer !== undefined && existing.type === 'simulcast' && existing.appData.targetLayer !== layer) {
+					existing.appData.targetLayer = layer;
+					await media.setTargetLayer(existing.id, layer);
+				}
+				continue;
+			}
+			const track = tracks.find((t) => t.producerId === producerId);
+			if (!track || !media.canConsume(producerId, peer.rtpCapabilities)) continue;
+			const consumer = await media.consume(transport.id, producerId, peer.rtpCapabilities, { targetSpatialLayer: layer }, {
+				participantId: peer.id,
+				targetLayer: layer
+			});
+			peer.consumers.set(producerId, consumer);
+			this.#wireConsumer(peer, consumer);
+			const offer: ConsumerOffer = {
+				consumerId: consumer.id,
+				producerId,
+				participantId: track.participantId,
+				classroomId: track.classroomId,
+				source: track.source,
+				kind: consumer.kind,
+				rtpParameters: consumer.rtpParameters as unknown as ConsumerOffer['rtpParameters'],
+				type: consumer.type,
+				producerPaused: consumer.producerPaused
+			};
+			this.notify(peer, 'media.consumer', offer);
+		}
+	}
+
+	#wireConsumer(peer: Peer, consumer: Consumer): void {
+		const forget = () => {
+			if (peer.consumers.get(consumer.producerId) === consumer) peer.consumers.delete(consumer.producerId);
+		};
+		consumer.on('producerclose', () => {
+			forget();
+			this.notify(peer, 'media.consumerClosed', { consumerId: consumer.id });
+		});
+		consumer.on('transportclose', forget);
+		consumer.on('producerpause', () => this.notify(peer, 'media.consumerPaused', { consumerId: consumer.id, paused: true }));
+		consumer.on('producerresume', () => this.notify(peer, 'media.consumerPaused', { consumerId: consumer.id, paused: false }));
+		consumer.on('layerschange', (layers) =>
+			this.notify(peer, 'media.consumerLayers', {
+				consumerId: consumer.id,
+				spatialLayer: layers?.spatialLayer ?? null,
+				temporalLayer: layers?.temporalLayer ?? null
+			})
+		);
+	}
+
+	#dropPeerMedia(peer: Peer): void {
+		const hadTracks = peer.tracks.size > 0;
+		for (const track of peer.tracks.values()) {
+			this.bus.publish(this.lessonId, 'media.unpublished', this.actorOf(peer), { producerId: track.producerId, source: track.source });
+		}
+		peer.closeMedia();
+		if (hadTracks) this.changed();
+	}
+
+	async #onMediaLost(): Promise<void> {
+		log.warn({ lessonId: this.lessonId, peers: this.peers.size }, 'media lost with its worker; asking clients to rejoin media');
+		this.bus.publish(this.lessonId, 'media.reset', { actor: 'system', role: 'system', classroomId: null }, { reason: 'worker_died' });
+		for (const peer of this.peers.values()) peer.closeMedia();
+		this.#media = null;
+		// A fresh router on a live worker, ready before the clients come back.
+		await this.media().catch((error: Error) => log.error({ err: error.message }, 'no router after worker death'));
+		this.notify('all', 'media.reset', { reason: 'worker_died' });
+		this.changed();
+	}
+
+	#onVolumes(loudest: { producerId: string; volume: number } | null): void {
+		const track = loudest ? this.tracks().find((t) => t.producerId === loudest.producerId) : undefined;
+		const participantId = track?.participantId ?? null;
+		const now = Date.now();
+		if (this.#speaker && this.#speaker.participantId !== participantId) {
+			const previous = this.peers.get(this.#speaker.participantId);
+			if (previous) {
+				this.bus.publish(this.lessonId, 'speaking.segment', this.actorOf(previous), {
+					participantId: previous.id,
+					startedAt: this.#speaker.since,
+					durationMs: now - this.#speaker.since
+				});
+			}
+			this.#speaker = null;
+		}
+		if (participantId && !this.#speaker) this.#speaker = { participantId, since: now };
+		if (participantId === this.#lastAnnouncedSpeaker) return;
+		this.#lastAnnouncedSpeaker = participantId;
+		const active: ActiveSpeaker = { participantId, classroomId: track?.classroomId ?? null, volume: loudest?.volume ?? null };
+		this.notify('all', 'speaker.active', active);
+	}
+
+	#defaultName(grant: LessonGrant): string {
+		const classroom = grant.classroomId ? this.classroom(grant.classroomId) : undefined;
+		switch (grant.role) {
+			case 'teacher':
+				return this.record.teacherName;
+			case 'classroom':
+				return classroom?.name ?? 'Classroom';
+			case 'assistant':
+				return classroom ? `${classroom.name} · assistant` : 'Assistant';
+			case 'observer':
+				return 'Observer';
+			default:
+				return 'Student';
+		}
+	}
+
+	newChatId(): string {
+		return randomUUID();
+	}
+
+	close(): void {
+		this.#network.stop();
+		for (const timer of this.#leaveTimers.values()) clearTimeout(timer);
+		this.#leaveTimers.clear();
+		for (const peer of this.peers.values()) peer.closeMedia();
+		this.peers.clear();
+	}
+}

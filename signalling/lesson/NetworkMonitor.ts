@@ -1,0 +1,130 @@
+import type { EventBus } from '../events/EventBus.ts';
+import { moduleLogger } from '../logger.ts';
+import type { NetworkQuality } from '../protocol/index.ts';
+import type { LessonSession } from './LessonSession.ts';
+import type { Peer } from './Peer.ts';
+
+const log = moduleLogger('network-monitor');
+
+const SAMPLE_MS = 2_000;
+/** Network-quality ClassroomEvents are sampled, not sent every tick. */
+const EVENT_EVERY_SAMPLES = 5;
+
+interface StreamStats {
+	type: string;
+	fractionLost?: number;
+	score?: number;
+	roundTripTime?: number;
+}
+
+/**
+ * Samples each classroom's link from mediasoup stats every 2 s: bitrate both ways (transport
+ * stats), loss (RTCP fraction lost, uplink and downlink), RTT and the stream scores. Sent to the
+ * lesson as `network.quality`; every 10 s also a ClassroomEvent for analytics.
+ */
+export class NetworkMonitor {
+	readonly #session: LessonSession;
+	readonly #bus: EventBus;
+	#timer: NodeJS.Timeout | null = null;
+	#ticks = 0;
+
+	constructor(session: LessonSession, bus: EventBus) {
+		this.#session = session;
+		this.#bus = bus;
+	}
+
+	ensureRunning(): void {
+		if (this.#timer) return;
+		this.#timer = setInterval(() => void this.#sample(), SAMPLE_MS);
+		this.#timer.unref();
+	}
+
+	stop(): void {
+		if (this.#timer) clearInterval(this.#timer);
+		this.#timer = null;
+	}
+
+	async #sample(): Promise<void> {
+		const session = this.#session;
+		if (session.peers.size === 0) return;
+		this.#ticks++;
+		const byClassroom = new Map<string, Peer[]>();
+		for (const peer of session.peers.values()) {
+			const cid = peer.participant.classroomId;
+			if (!cid || peer.participant.role === 'student') continue;
+			byClassroom.set(cid, [...(byClassroom.get(cid) ?? []), peer]);
+		}
+		try {
+			const qualities = await Promise.all([...byClassroom].map(([cid, peers]) => this.#measure(cid, peers)));
+			const sampled = qualities.filter((q): q is NetworkQuality => q !== null);
+			if (sampled.length === 0) return;
+			session.notify('all', 'network.quality', sampled);
+			if (this.#ticks % EVENT_EVERY_SAMPLES === 0) {
+				for (const q of sampled) {
+					this.#bus.publish(session.lessonId, 'network.quality', { actor: 'system', role: 'system', classroomId: q.classroomId }, {
+						lossFraction: q.lossFraction,
+						rttMs: q.rttMs,
+						score: q.score,
+						sendBitrate: q.sendBitrate,
+						recvBitrate: q.recvBitrate
+					});
+				}
+			}
+		} catch (error) {
+			log.debug({ err: (error as Error).message }, 'stats sample failed');
+		}
+	}
+
+	async #measure(classroomId: string, peers: Peer[]): Promise<NetworkQuality | null> {
+		let sendBitrate = 0;
+		let recvBitrate = 0;
+		let loss = 0;
+		let rtt: number | null = null;
+		let score: number | null = null;
+		let streams = 0;
+		const seeScore = (s: number | undefined) => {
+			if (typeof s === 'number') score = score === null ? s : Math.min(score, s);
+		};
+		for (const peer of peers) {
+			for (const { transport } of peer.transports.values()) {
+				if (transport.closed) continue;
+				const [stats] = await transport.getStats().catch(() => []);
+				if (!stats) continue;
+				sendBitrate += stats.sendBitrate ?? 0;
+				recvBitrate += stats.recvBitrate ?? 0;
+			}
+			const media = await this.#session.media();
+			for (const track of peer.tracks.values()) {
+				const producer = media.producers.get(track.producerId);
+				if (!producer || producer.paused) continue;
+				const stats = (await producer.getStats().catch(() => [])) as StreamStats[];
+				for (const s of stats) {
+					streams++;
+					loss = Math.max(loss, (s.fractionLost ?? 0) / 256);
+					seeScore(s.score);
+					if (typeof s.roundTripTime === 'number' && s.roundTripTime > 0) rtt = Math.max(rtt ?? 0, s.roundTripTime);
+				}
+			}
+			for (const consumer of peer.consumers.values()) {
+				if (consumer.closed || consumer.paused) continue;
+				const stats = (await consumer.getStats().catch(() => [])) as StreamStats[];
+				for (const s of stats.filter((x) => x.type === 'outbound-rtp')) {
+					streams++;
+					loss = Math.max(loss, (s.fractionLost ?? 0) / 256);
+					if (typeof s.roundTripTime === 'number' && s.roundTripTime > 0) rtt = Math.max(rtt ?? 0, s.roundTripTime);
+				}
+				seeScore(consumer.score.score);
+			}
+		}
+		if (streams === 0 && sendBitrate === 0 && recvBitrate === 0) return null;
+		return {
+			classroomId,
+			sendBitrate: Math.round(sendBitrate),
+			recvBitrate: Math.round(recvBitrate),
+			lossFraction: Math.round(loss * 1000) / 1000,
+			rttMs: rtt === null ? null : Math.round(rtt),
+			score,
+			at: Date.now()
+		};
+	}
+}

@@ -1,0 +1,45 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Sfu } from '../sfu/index.ts';
+import type { EventBus } from './events/EventBus.ts';
+import type { SignallingServer } from './SignallingServer.ts';
+
+/** /metrics in Prometheus text: process, workers, routers, transports, producers, consumers, sockets. */
+export function createMetrics(sfu: Sfu, signalling: SignallingServer, bus: EventBus): Registry {
+	const registry = new Registry();
+	collectDefaultMetrics({ register: registry, prefix: 'classbridge_' });
+	const gauge = (name: string, help: string, read: (counts: Awaited<ReturnType<Sfu['counts']>>) => number) =>
+		new Gauge({
+			name,
+			help,
+			registers: [registry],
+			async collect() {
+				this.set(read(await sfu.counts()));
+			}
+		});
+	gauge('classbridge_mediasoup_workers', 'Live mediasoup workers', (c) => c.workers);
+	gauge('classbridge_mediasoup_routers', 'Routers (one per live lesson)', (c) => c.routers);
+	gauge('classbridge_mediasoup_transports', 'WebRTC transports', (c) => c.transports);
+	gauge('classbridge_mediasoup_producers', 'Producers', (c) => c.producers);
+	gauge('classbridge_mediasoup_consumers', 'Consumers', (c) => c.consumers);
+	new Gauge({
+		name: 'classbridge_sockets',
+		help: 'Connected socket.io clients',
+		registers: [registry],
+		collect() {
+			this.set(signalling.io.engine.clientsCount);
+		}
+	});
+	new Gauge({
+		name: 'classbridge_live_lessons',
+		help: 'Lessons with a session on this node',
+		registers: [registry],
+		collect() {
+			this.set(signalling.sessions.size);
+		}
+	});
+	const events = new Counter({ name: 'classbridge_events_total', help: 'ClassroomEvents published', labelNames: ['type'], registers: [registry] });
+	bus.on('event', (event) => events.inc({ type: event.type }));
+	const deaths = new Counter({ name: 'classbridge_mediasoup_worker_deaths_total', help: 'Workers that died (each is replaced)', registers: [registry] });
+	sfu.pool.on('workerdied', () => deaths.inc());
+	return registry;
+}

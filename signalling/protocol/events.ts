@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { IdSchema, RoleSchema } from './common.ts';
+
+/**
+ * ClassroomEvent: one record per interaction, the single stream behind live state, the replay
+ * timeline and analytics (ARCHITECTURE.md, "event-sourced"). Versioned; `data` is typed per `type`.
+ */
+export const CLASSROOM_EVENT_VERSION = 1;
+
+const SourceSchema = z.enum(['mic', 'camera', 'screen']);
+
+export const EventDataSchemas = {
+	'participant.joined': z.object({ displayName: z.string(), rejoin: z.boolean() }),
+	'participant.left': z.object({ reason: z.enum(['disconnect', 'timeout', 'replaced']) }),
+	'media.published': z.object({ producerId: z.string(), source: SourceSchema, kind: z.enum(['audio', 'video']) }),
+	'media.unpublished': z.object({ producerId: z.string(), source: SourceSchema }),
+	'media.paused': z.object({ producerId: z.string(), source: SourceSchema, paused: z.boolean() }),
+	'media.reset': z.object({ reason: z.enum(['worker_died']) }),
+	'stage.changed': z.object({ classroomId: IdSchema.nullable(), previous: IdSchema.nullable() }),
+	'hand.raised': z.object({ participantId: z.string() }),
+	'hand.lowered': z.object({ participantId: z.string(), by: z.enum(['self', 'teacher', 'assistant', 'leave']) }),
+	'chat.sent': z.object({ messageId: z.string(), length: z.number().int() }),
+	'chat.muted': z.object({ muted: z.boolean() }),
+	'audioOnly.changed': z.object({ audioOnly: z.boolean() }),
+	'speaking.segment': z.object({ participantId: z.string(), startedAt: z.number(), durationMs: z.number() }),
+	'network.quality': z.object({
+		lossFraction: z.number(),
+		rttMs: z.number().nullable(),
+		score: z.number().nullable(),
+		sendBitrate: z.number(),
+		recvBitrate: z.number()
+	})
+} as const;
+
+export type ClassroomEventType = keyof typeof EventDataSchemas;
+
+export type ClassroomEvent = {
+	[T in ClassroomEventType]: {
+		v: typeof CLASSROOM_EVENT_VERSION;
+		id: string;
+		lessonId: string;
+		/** Server clock, ms since the epoch. */
+		at: number;
+		type: T;
+		/** Pseudonymous participant id, or 'system'. */
+		actor: string;
+		role: z.infer<typeof RoleSchema> | 'system';
+		classroomId: string | null;
+		data: z.infer<(typeof EventDataSchemas)[T]>;
+	};
+}[ClassroomEventType];
+
+export type ClassroomEventOf<T extends ClassroomEventType> = Extract<ClassroomEvent, { type: T }>;
+
+export const ClassroomEventSchema = z.discriminatedUnion(
+	'type',
+	(Object.keys(EventDataSchemas) as ClassroomEventType[]).map((type) =>
+		z.object({
+			v: z.literal(CLASSROOM_EVENT_VERSION),
+			id: z.string(),
+			lessonId: IdSchema,
+			at: z.number(),
+			type: z.literal(type),
+			actor: z.string(),
+			role: z.union([RoleSchema, z.literal('system')]),
+			classroomId: IdSchema.nullable(),
+			data: EventDataSchemas[type]
+		})
+	) as unknown as [z.ZodObject, ...z.ZodObject[]]
+);

@@ -1,0 +1,33 @@
+import type { ActiveSpeaker, ChatMessage, LessonSnapshot, MediaSource, NetworkQuality } from './state.ts';
+import type { JsonObject } from './requests.ts';
+
+/** Server → client messages (socket.emit(name, payload), no ack). Built by the server. */
+export interface ConsumerOffer {
+	consumerId: string;
+	producerId: string;
+	participantId: string;
+	classroomId: string | null;
+	source: MediaSource;
+	kind: 'audio' | 'video';
+	rtpParameters: JsonObject;
+	/** 'simulcast' consumers can change layers. */
+	type: string;
+	producerPaused: boolean;
+}
+
+export interface ServerNotifications {
+	'lesson.snapshot': LessonSnapshot;
+	'chat.message': ChatMessage;
+	'media.consumer': ConsumerOffer;
+	'media.consumerClosed': { consumerId: string };
+	'media.consumerLayers': { consumerId: string; spatialLayer: number | null; temporalLayer: number | null };
+	'media.consumerPaused': { consumerId: string; paused: boolean };
+	/** The SFU lost this lesson's media (worker died): drop transports and rejoin media. */
+	'media.reset': { reason: 'worker_died' | 'replaced' };
+	'network.quality': NetworkQuality[];
+	'speaker.active': ActiveSpeaker;
+	/** Another connection with the same identity took over; this one stops reconnecting. */
+	'session.replaced': Record<string, never>;
+}
+
+export type NotificationName = keyof ServerNotifications;

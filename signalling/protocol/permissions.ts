@@ -1,0 +1,40 @@
+import type { Role } from './common.ts';
+import type { RequestName } from './requests.ts';
+
+/**
+ * Which roles may send which request. The server enforces this on every message; the UI reads
+ * the same table only to hide what a role cannot do. Finer rules ("only your own room") are
+ * checked in the handlers and answered with `forbidden` too.
+ */
+export const PERMISSIONS: Record<RequestName, readonly Role[]> = {
+	'lesson.join': ['teacher', 'assistant', 'classroom', 'student', 'observer'],
+	'media.createTransport': ['teacher', 'assistant', 'classroom', 'observer'],
+	'media.connectTransport': ['teacher', 'assistant', 'classroom', 'observer'],
+	'media.restartIce': ['teacher', 'assistant', 'classroom', 'observer'],
+	'media.ready': ['teacher', 'assistant', 'classroom', 'observer'],
+	'media.produce': ['teacher', 'assistant', 'classroom'],
+	'media.closeProducer': ['teacher', 'assistant', 'classroom'],
+	'media.pauseProducer': ['teacher', 'assistant', 'classroom'],
+	'media.resumeConsumer': ['teacher', 'assistant', 'classroom', 'observer'],
+	'media.setPreferredLayers': ['teacher', 'assistant', 'classroom', 'observer'],
+	'media.setAudioOnly': ['teacher', 'assistant', 'classroom'],
+	'stage.set': ['teacher'],
+	'hand.raise': ['assistant', 'classroom', 'student'],
+	'hand.lower': ['teacher', 'assistant', 'classroom', 'student'],
+	'chat.send': ['teacher', 'assistant', 'classroom', 'student'],
+	'chat.setMuted': ['teacher']
+};
+
+/** Media sources each role may publish. */
+export const PUBLISHABLE_SOURCES: Record<Role, readonly ('mic' | 'camera' | 'screen')[]> = {
+	teacher: ['mic', 'camera', 'screen'],
+	classroom: ['mic', 'camera'],
+	assistant: ['mic', 'camera'],
+	student: [],
+	staff: [],
+	observer: []
+};
+
+export function may(role: Role, request: RequestName): boolean {
+	return PERMISSIONS[request].includes(role);
+}

@@ -1,0 +1,118 @@
+import { z } from 'zod';
+import { IdSchema, PROTOCOL_VERSION } from './common.ts';
+import type { LessonSnapshot, Participant, ChatMessage } from './state.ts';
+
+/**
+ * Client → server requests. Each is sent as `socket.emit(name, payload, ack)` and answered with
+ * an `Ack<Response>`. The server parses every payload with the schema below before anything else.
+ */
+
+const FingerprintSchema = z.object({
+	algorithm: z.enum(['sha-1', 'sha-224', 'sha-256', 'sha-384', 'sha-512']),
+	value: z.string().min(1).max(200)
+});
+
+export const DtlsParametersSchema = z.object({
+	role: z.enum(['auto', 'client', 'server']).optional(),
+	fingerprints: z.array(FingerprintSchema).min(1).max(8)
+});
+
+const CodecSchema = z.looseObject({
+	mimeType: z.string().min(3).max(64),
+	payloadType: z.number().int().min(0).max(127),
+	clockRate: z.number().int().positive(),
+	channels: z.number().int().positive().max(8).optional(),
+	parameters: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+	rtcpFeedback: z.array(z.looseObject({ type: z.string().max(32), parameter: z.string().max(32).optional() })).max(16).optional()
+});
+
+export const RtpParametersSchema = z.looseObject({
+	mid: z.string().max(32).optional(),
+	codecs: z.array(CodecSchema).min(1).max(16),
+	headerExtensions: z.array(z.looseObject({ uri: z.string().max(200), id: z.number().int() })).max(16).optional(),
+	encodings: z.array(z.looseObject({})).max(4).optional(),
+	rtcp: z.looseObject({}).optional()
+});
+
+export const RtpCapabilitiesSchema = z.looseObject({
+	codecs: z.array(z.looseObject({ mimeType: z.string().max(64), kind: z.enum(['audio', 'video']) })).max(64).optional(),
+	headerExtensions: z.array(z.looseObject({})).max(64).optional()
+});
+
+const TransportIdSchema = z.uuid();
+const Empty = z.object({}).strict();
+
+export const Requests = {
+	/** First request after connecting: returns the lesson and the router's capabilities. */
+	'lesson.join': z.object({
+		protocol: z.literal(PROTOCOL_VERSION),
+		displayName: z.string().trim().min(1).max(40).optional()
+	}),
+	'media.createTransport': z.object({ direction: z.enum(['send', 'recv']) }),
+	'media.connectTransport': z.object({ transportId: TransportIdSchema, dtlsParameters: DtlsParametersSchema }),
+	'media.restartIce': z.object({ transportId: TransportIdSchema }),
+	/** The client's device capabilities; the server then starts sending it consumers. */
+	'media.ready': z.object({ rtpCapabilities: RtpCapabilitiesSchema }),
+	'media.produce': z.object({
+		transportId: TransportIdSchema,
+		kind: z.enum(['audio', 'video']),
+		source: z.enum(['mic', 'camera', 'screen']),
+		rtpParameters: RtpParametersSchema,
+		paused: z.boolean().default(false)
+	}),
+	'media.closeProducer': z.object({ producerId: z.uuid() }),
+	'media.pauseProducer': z.object({ producerId: z.uuid(), paused: z.boolean() }),
+	'media.resumeConsumer': z.object({ consumerId: z.uuid() }),
+	'media.setPreferredLayers': z.object({
+		consumerId: z.uuid(),
+		spatialLayer: z.number().int().min(0).max(2),
+		temporalLayer: z.number().int().min(0).max(2).optional()
+	}),
+	'media.setAudioOnly': z.object({ classroomId: IdSchema, audioOnly: z.boolean() }),
+	'stage.set': z.object({ classroomId: IdSchema.nullable() }),
+	'hand.raise': Empty,
+	/** Without participantId: lower your own hand. */
+	'hand.lower': z.object({ participantId: IdSchema.optional() }).strict(),
+	'chat.send': z.object({ text: z.string().trim().min(1).max(500) }).strict(),
+	'chat.setMuted': z.object({ muted: z.boolean() }).strict()
+} as const;
+
+export type RequestName = keyof typeof Requests;
+export type RequestPayload<N extends RequestName> = z.input<(typeof Requests)[N]>;
+export type ParsedRequest<N extends RequestName> = z.output<(typeof Requests)[N]>;
+
+/** mediasoup objects pass through as plain JSON; the browser types them with mediasoup-client. */
+export type JsonObject = { [key: string]: unknown };
+
+export interface TransportInfo {
+	id: string;
+	iceParameters: JsonObject;
+	iceCandidates: JsonObject[];
+	dtlsParameters: JsonObject;
+}
+
+export interface JoinResult {
+	self: Participant;
+	lesson: LessonSnapshot;
+	chat: ChatMessage[];
+	routerRtpCapabilities: JsonObject;
+}
+
+export interface Responses {
+	'lesson.join': JoinResult;
+	'media.createTransport': TransportInfo;
+	'media.connectTransport': null;
+	'media.restartIce': { iceParameters: JsonObject };
+	'media.ready': null;
+	'media.produce': { producerId: string };
+	'media.closeProducer': null;
+	'media.pauseProducer': null;
+	'media.resumeConsumer': null;
+	'media.setPreferredLayers': null;
+	'media.setAudioOnly': null;
+	'stage.set': null;
+	'hand.raise': null;
+	'hand.lower': null;
+	'chat.send': ChatMessage;
+	'chat.setMuted': null;
+}

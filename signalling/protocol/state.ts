@@ -1,0 +1,89 @@
+import type { LocaleKind, Role } from './common.ts';
+
+/** What the server tells clients about the lesson. Built by the server; never parsed from peers. */
+
+export interface LessonClassroom {
+	id: string;
+	name: string;
+	schoolName: string;
+	locale: LocaleKind;
+	/** Short code students type on their phones. */
+	joinCode: string;
+}
+
+export interface Participant {
+	/** Stable pseudonymous id: the same device link always gives the same id. */
+	id: string;
+	role: Role;
+	classroomId: string | null;
+	displayName: string;
+	online: boolean;
+	joinedAt: number;
+}
+
+export interface HandEntry {
+	participantId: string;
+	classroomId: string | null;
+	role: Role;
+	displayName: string;
+	raisedAt: number;
+}
+
+export interface ChatMessage {
+	id: string;
+	participantId: string;
+	role: Role;
+	classroomId: string | null;
+	displayName: string;
+	text: string;
+	at: number;
+}
+
+export type MediaSource = 'mic' | 'camera' | 'screen';
+
+export interface PublishedTrack {
+	producerId: string;
+	participantId: string;
+	classroomId: string | null;
+	role: Role;
+	source: MediaSource;
+	kind: 'audio' | 'video';
+	paused: boolean;
+}
+
+export interface LessonSnapshot {
+	lessonId: string;
+	title: string;
+	teacherName: string;
+	/** Increases with every change, so a client can drop stale snapshots. */
+	version: number;
+	serverTime: number;
+	classrooms: LessonClassroom[];
+	stageClassroomId: string | null;
+	hands: HandEntry[];
+	chatMuted: boolean;
+	participants: Participant[];
+	audioOnlyClassroomIds: string[];
+	tracks: PublishedTrack[];
+}
+
+export interface NetworkQuality {
+	classroomId: string;
+	/** Bits per second the SFU receives from and sends to the room, summed. */
+	sendBitrate: number;
+	recvBitrate: number;
+	/** 0..1, the worse of uplink and downlink loss. */
+	lossFraction: number;
+	/** Milliseconds, or null before the first RTCP report. */
+	rttMs: number | null;
+	/** 0..10 as mediasoup scores streams; null without media. */
+	score: number | null;
+	at: number;
+}
+
+export interface ActiveSpeaker {
+	participantId: string | null;
+	classroomId: string | null;
+	/** dBov, -127..0. */
+	volume: number | null;
+}

@@ -1,0 +1,15 @@
+import { sveltekit } from '@sveltejs/kit/vite';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+	plugins: [sveltekit()],
+	test: {
+		include: ['sfu/**/*.test.ts', 'signalling/**/*.test.ts', 'recorder/**/*.test.ts', 'web/**/*.test.ts'],
+		environment: 'node',
+		testTimeout: 30_000,
+		hookTimeout: 60_000,
+		// Real mediasoup workers and redis-servers: keep the 2-core machine from thrashing.
+		fileParallelism: false,
+		pool: 'forks'
+	}
+});
