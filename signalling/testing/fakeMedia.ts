@@ -15,9 +15,9 @@ export function opusParameters(): RequestPayload<'media.produce'>['rtpParameters
 }
 
 /** VP8 with `layers` SSRC-based simulcast encodings. */
-export function vp8Parameters(layers: number): RequestPayload<'media.produce'>['rtpParameters'] {
+export function vp8Parameters(layers: number, mid = '1'): RequestPayload<'media.produce'>['rtpParameters'] {
 	return {
-		mid: '1',
+		mid,
 		codecs: [
 			{
 				mimeType: 'video/VP8',
@@ -47,7 +47,7 @@ export async function setUpMedia(client: TestClient, publish: ('mic' | 'camera' 
 				transportId: send.id,
 				kind: source === 'mic' ? 'audio' : 'video',
 				source,
-				rtpParameters: source === 'mic' ? opusParameters() : vp8Parameters(source === 'screen' ? 1 : client.join.self.role === 'teacher' ? 3 : 2)
+				rtpParameters: source === 'mic' ? opusParameters() : source === 'screen' ? vp8Parameters(1, '2') : vp8Parameters(client.join.self.role === 'teacher' ? 3 : 2)
 			});
 			producers[source] = producerId;
 		}

@@ -1,0 +1,654 @@
+/**
+ * Fan-out benchmark (`npm run bench:fanout`).
+ *
+ * One synthetic publisher (Opus + VP8 RTP into a comedia PlainTransport) is fanned out by one
+ * mediasoup worker to N receivers. Each receiver is a PlainTransport with SRTP
+ * (AES_CM_128_HMAC_SHA1_80) and RTCP-mux, connected to its own UDP socket in a sink worker
+ * thread, with two consumers (audio + video) like a browser. Per N it reports worker CPU (from
+ * worker.getResourceUsage()), consumers per fully used core, packet loss, SFU-added latency and
+ * RSS, then writes bench/results/fanout.json and the results table in BENCHMARKS.md.
+ *
+ * Overrides (env): FANOUT_N=10,50  FANOUT_SECONDS=10  FANOUT_WARMUP=3  FANOUT_OUT=path.json
+ *                  FANOUT_UPDATE_DOC=0 (leave BENCHMARKS.md alone)  FANOUT_BWE=1 (keep
+ *                  transport-cc/REMB in the consumers' capabilities; off by default, see doc)
+ *                  FANOUT_SRTP_SUITE=AES_CM_128_HMAC_SHA1_80  FANOUT_PACING_KBPS=2500 (0: bursts)
+ */
+
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker as ThreadWorker } from 'node:worker_threads';
+import * as mediasoup from 'mediasoup';
+import type {
+	PlainTransport,
+	Producer,
+	Router,
+	RtpCapabilities,
+	SrtpCryptoSuite,
+	Worker
+} from 'mediasoup/types';
+import { ROUTER_MEDIA_CODECS, clientRtpCapabilities } from '../sfu/codecs.ts';
+import { Publisher } from './fanout/publisher.ts';
+import {
+	SendTimeRings,
+	type MainToSink,
+	type SinkInit,
+	type SinkResult,
+	type SinkToMain,
+	type StreamKind
+} from './fanout/protocol.ts';
+import {
+	OPUS_FRAME_MS,
+	OPUS_TS_STEP,
+	VP8_TS_STEP,
+	vp8NominalBitrate,
+	vp8NominalPps
+} from './fanout/rtp.ts';
+import { dropsDelta, processCpuMs, processRssMb, udpDropsByPort, udpSnmp } from './fanout/stats.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, '..');
+
+// ---------------------------------------------------------------------------------------------
+// Configuration
+
+function envList(name: string, fallback: number[]): number[] {
+	const raw = process.env[name];
+	if (!raw) return fallback;
+	const list = raw
+		.split(',')
+		.map((s) => Number(s.trim()))
+		.filter((n) => Number.isInteger(n) && n > 0);
+	if (list.length === 0) throw new Error(`${name} must be a comma-separated list of positive integers`);
+	return list;
+}
+
+function envNumber(name: string, fallback: number): number {
+	const raw = process.env[name];
+	if (raw === undefined || raw === '') return fallback;
+	const n = Number(raw);
+	if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number`);
+	return n;
+}
+
+const RECEIVER_COUNTS = envList('FANOUT_N', [10, 50, 100, 200, 300, 400]);
+const MEASURE_S = envNumber('FANOUT_SECONDS', 10);
+const WARMUP_S = envNumber('FANOUT_WARMUP', 3);
+const KEEP_BWE = process.env.FANOUT_BWE === '1';
+const PACING_KBPS = process.env.FANOUT_PACING_KBPS === undefined ? 2500 : Number(process.env.FANOUT_PACING_KBPS);
+/** FANOUT_SRTP=0 turns SRTP off: only for measuring what SRTP costs, never the headline. */
+const SRTP_ON = process.env.FANOUT_SRTP !== '0';
+const SRTP_SUITE = (process.env.FANOUT_SRTP_SUITE ?? 'AES_CM_128_HMAC_SHA1_80') as SrtpCryptoSuite;
+const OUT_JSON = resolve(ROOT, process.env.FANOUT_OUT ?? 'bench/results/fanout.json');
+const UPDATE_DOC = process.env.FANOUT_UPDATE_DOC !== '0';
+const DOC_PATH = resolve(ROOT, 'BENCHMARKS.md');
+/** Loss threshold for a run to count towards the headline figure. */
+const LOSS_LIMIT_PCT = 0.5;
+/** Per-socket receive buffer of the sinks (net.core.rmem_max caps it). */
+const SINK_RECV_BUFFER = 2 * 1024 * 1024;
+/** How many receivers are set up concurrently (channel requests in flight). */
+const SETUP_CONCURRENCY = 16;
+
+const AUDIO_PT = 111;
+const VIDEO_PT = 96;
+const AUDIO_SSRC = 0x11111111;
+const VIDEO_SSRC = 0x22222222;
+
+const clockBase = process.hrtime.bigint();
+const nowMs = (): number => Number(process.hrtime.bigint() - clockBase) / 1e6;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const log = (msg: string): void => console.log(`[fanout ${(nowMs() / 1000).toFixed(1)}s] ${msg}`);
+
+// ---------------------------------------------------------------------------------------------
+// Sink thread wrapper
+
+class SinkThread {
+	private readonly thread: ThreadWorker;
+	private waiters: Array<{ type: SinkToMain['type']; resolve: (m: SinkToMain) => void }> = [];
+	private failure: Error | null = null;
+
+	constructor(init: SinkInit) {
+		this.thread = new ThreadWorker(new URL('./fanout/sink.ts', import.meta.url), { workerData: init });
+		this.thread.on('message', (m: SinkToMain) => {
+			if (m.type === 'error') {
+				this.fail(new Error(`sink thread: ${m.message}`));
+				return;
+			}
+			const i = this.waiters.findIndex((w) => w.type === m.type);
+			if (i >= 0) this.waiters.splice(i, 1)[0]?.resolve(m);
+		});
+		this.thread.on('error', (err) => this.fail(err));
+	}
+
+	private fail(err: Error): void {
+		this.failure = err;
+		console.error(err);
+	}
+
+	wait<T extends SinkToMain['type']>(type: T, timeoutMs = 30_000): Promise<Extract<SinkToMain, { type: T }>> {
+		if (this.failure) return Promise.reject(this.failure);
+		return new Promise((resolveWait, reject) => {
+			const timer = setTimeout(() => reject(new Error(`sink thread: no '${type}' in ${timeoutMs} ms`)), timeoutMs);
+			this.waiters.push({
+				type,
+				resolve: (m) => {
+					clearTimeout(timer);
+					resolveWait(m as Extract<SinkToMain, { type: T }>);
+				}
+			});
+		});
+	}
+
+	post(m: MainToSink): void {
+		this.thread.postMessage(m);
+	}
+
+	async close(): Promise<void> {
+		this.post({ type: 'close' });
+		const exited = new Promise<void>((r) => this.thread.once('exit', () => r()));
+		await Promise.race([exited, sleep(2000)]);
+		await this.thread.terminate();
+	}
+}
+
+// ---------------------------------------------------------------------------------------------
+// mediasoup setup
+
+/**
+ * What a receiver announces: the router's client capabilities (as handed to browsers). Without
+ * FANOUT_BWE=1 the transport-cc and goog-remb feedback are removed, because these sinks never
+ * send transport-wide-cc feedback or REMB: with them listed, mediasoup would run its send-side
+ * bandwidth estimator blind (see BENCHMARKS.md).
+ */
+function receiverCapabilities(router: Router): RtpCapabilities {
+	const caps = clientRtpCapabilities(router.rtpCapabilities);
+	if (KEEP_BWE) return caps;
+	return {
+		...caps,
+		codecs: (caps.codecs ?? []).map((c) => ({
+			...c,
+			rtcpFeedback: (c.rtcpFeedback ?? []).filter((fb) => fb.type !== 'transport-cc' && fb.type !== 'goog-remb')
+		}))
+	};
+}
+
+async function createProducers(transport: PlainTransport): Promise<{ audio: Producer; video: Producer }> {
+	const audio = await transport.produce({
+		kind: 'audio',
+		rtpParameters: {
+			codecs: [
+				{
+					mimeType: 'audio/opus',
+					payloadType: AUDIO_PT,
+					clockRate: 48000,
+					channels: 2,
+					parameters: { useinbandfec: 1 },
+					rtcpFeedback: []
+				}
+			],
+			encodings: [{ ssrc: AUDIO_SSRC }],
+			rtcp: { cname: 'fanout-bench', reducedSize: true }
+		}
+	});
+	const video = await transport.produce({
+		kind: 'video',
+		rtpParameters: {
+			codecs: [
+				{
+					mimeType: 'video/VP8',
+					payloadType: VIDEO_PT,
+					clockRate: 90000,
+					rtcpFeedback: [
+						{ type: 'nack' },
+						{ type: 'nack', parameter: 'pli' },
+						{ type: 'ccm', parameter: 'fir' }
+					]
+				}
+			],
+			encodings: [{ ssrc: VIDEO_SSRC }],
+			rtcp: { cname: 'fanout-bench', reducedSize: true }
+		}
+	});
+	return { audio, video };
+}
+
+type Receiver = {
+	transport: PlainTransport;
+	audioSsrc: number;
+	videoSsrc: number;
+};
+
+async function createReceiver(
+	router: Router,
+	caps: RtpCapabilities,
+	producers: { audio: Producer; video: Producer },
+	sinkPort: number
+): Promise<Receiver> {
+	const transport = await router.createPlainTransport({
+		listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
+		rtcpMux: true,
+		comedia: false,
+		enableSrtp: SRTP_ON,
+		...(SRTP_ON ? { srtpCryptoSuite: SRTP_SUITE } : {})
+	});
+	// Remote (sink) SRTP keys: only used to decrypt what the sink would send; 30 bytes is the
+	// master key + salt length of the AES_CM_128 suites (GCM suites use other lengths).
+	const keyBytes = SRTP_SUITE === 'AEAD_AES_256_GCM' ? 44 : SRTP_SUITE === 'AEAD_AES_128_GCM' ? 28 : 30;
+	await transport.connect({
+		ip: '127.0.0.1',
+		port: sinkPort,
+		...(SRTP_ON
+			? { srtpParameters: { cryptoSuite: SRTP_SUITE, keyBase64: randomBytes(keyBytes).toString('base64') } }
+			: {})
+	});
+	const audio = await transport.consume({ producerId: producers.audio.id, rtpCapabilities: caps });
+	const video = await transport.consume({ producerId: producers.video.id, rtpCapabilities: caps });
+	const audioSsrc = audio.rtpParameters.encodings?.[0]?.ssrc;
+	const videoSsrc = video.rtpParameters.encodings?.[0]?.ssrc;
+	if (audioSsrc === undefined || videoSsrc === undefined) throw new Error('consumer without SSRC');
+	return { transport, audioSsrc, videoSsrc };
+}
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+	const out = new Array<R>(items.length);
+	let next = 0;
+	const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
+		while (next < items.length) {
+			const i = next++;
+			out[i] = await fn(items[i] as T, i);
+		}
+	});
+	await Promise.all(runners);
+	return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// One run
+
+type RunResult = {
+	receivers: number;
+	consumers: number;
+	measuredSeconds: number;
+	workerCpuPct: number;
+	workerUserPct: number;
+	workerSysPct: number;
+	consumersPerCore: number;
+	/** consumers x (1 - loss) / CPU fraction: what the worker actually delivered per core. */
+	deliveredConsumersPerCore: number;
+	lossPct: number;
+	lossAudioPct: number;
+	lossVideoPct: number;
+	latencyP50Ms: number | null;
+	latencyP99Ms: number | null;
+	latency: {
+		audio: SinkResult['latencyAudio'];
+		video: SinkResult['latencyVideo'];
+		all: SinkResult['latencyAll'];
+		directNoSfu: SinkResult['latencyDirect'];
+	};
+	serverRssMb: number;
+	workerRssMb: number;
+	nodeRssMb: number;
+	packetsForwarded: number;
+	egressPps: number;
+	egressMbps: number;
+	expectedPackets: number;
+	lostPackets: number;
+	streamsMissing: number;
+	kernelDrops: { sinkSockets: number; sfuIngressSocket: number; sfuReceiverSockets: number };
+	producerLost: number;
+	nodeProcessCpuPct: number;
+	sinkThreadCpuPct: number | null;
+	publisher: {
+		audioPackets: number;
+		videoPackets: number;
+		keyFrames: number;
+		keyFrameRequests: number;
+		maxTimerLagMs: number;
+		sendErrors: number;
+	};
+	setupSeconds: number;
+	udpSnmpDelta: Record<string, number>;
+};
+
+function pct(n: number, d: number): number {
+	return d > 0 ? (100 * n) / d : 0;
+}
+
+function r(v: number, digits = 2): number {
+	const f = 10 ** digits;
+	return Math.round(v * f) / f;
+}
+
+async function runOnce(receivers: number): Promise<RunResult> {
+	const setupStart = nowMs();
+	const worker: Worker = await mediasoup.createWorker({ logLevel: 'warn', rtcMinPort: 20000, rtcMaxPort: 29999 });
+	worker.on('died', (err) => {
+		console.error('mediasoup worker died', err);
+		process.exit(1);
+	});
+	const rings = new SendTimeRings();
+	const sink = new SinkThread({
+		receivers,
+		recvBufferBytes: SINK_RECV_BUFFER,
+		clockBase,
+		rings: rings.buffer,
+		audioTsStep: OPUS_TS_STEP,
+		videoTsStep: VP8_TS_STEP
+	});
+	let publisher: Publisher | null = null;
+	try {
+		const router = await worker.createRouter({ mediaCodecs: ROUTER_MEDIA_CODECS });
+		const ingress = await router.createPlainTransport({
+			listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
+			rtcpMux: true,
+			comedia: true
+		});
+		const producers = await createProducers(ingress);
+		const ready = await sink.wait('ready');
+
+		publisher = new Publisher({
+			sfuPort: ingress.tuple.localPort,
+			probePort: ready.probePort,
+			audioSsrc: AUDIO_SSRC,
+			videoSsrc: VIDEO_SSRC,
+			audioPayloadType: AUDIO_PT,
+			videoPayloadType: VIDEO_PT,
+			rings,
+			nowMs,
+			pacingKbps: PACING_KBPS
+		});
+		await publisher.start();
+
+		const caps = receiverCapabilities(router);
+		const list = await mapLimit(ready.ports, SETUP_CONCURRENCY, (port) =>
+			createReceiver(router, caps, producers, port)
+		);
+		const streams: Array<{ ssrc: number; kind: StreamKind; receiver: number }> = [];
+		list.forEach((rcv, i) => {
+			streams.push({ ssrc: rcv.audioSsrc, kind: 'audio', receiver: i });
+			streams.push({ ssrc: rcv.videoSsrc, kind: 'video', receiver: i });
+		});
+		sink.post({ type: 'expect', streams });
+		const setupSeconds = (nowMs() - setupStart) / 1000;
+		log(`N=${receivers}: ${receivers} receivers / ${2 * receivers} consumers ready in ${setupSeconds.toFixed(1)} s, warming up ${WARMUP_S} s`);
+		await sleep(WARMUP_S * 1000);
+
+		// ---- measurement window
+		const receiverPorts = list.map((x) => x.transport.tuple.localPort);
+		const startedAck = sink.wait('started');
+		sink.post({ type: 'start' });
+		await startedAck;
+		publisher.resetLag();
+		const pub0 = { ...publisher.counters };
+		const drops0 = udpDropsByPort();
+		const snmp0 = udpSnmp();
+		const ru0 = await worker.getResourceUsage();
+		const node0 = process.cpuUsage();
+		const t0 = nowMs();
+		const prodStats0 = await producers.video.getStats();
+		const prodAudio0 = await producers.audio.getStats();
+
+		let workerRssMax = 0;
+		const rssTimer = setInterval(() => {
+			workerRssMax = Math.max(workerRssMax, processRssMb(worker.pid) ?? 0);
+		}, 1000);
+		await sleep(MEASURE_S * 1000);
+		clearInterval(rssTimer);
+
+		const ru1 = await worker.getResourceUsage();
+		const node1 = process.cpuUsage();
+		const t1 = nowMs();
+		const pub1 = { ...publisher.counters };
+		const resultP = sink.wait('result');
+		sink.post({ type: 'stop' });
+		const res = await resultP;
+		const drops1 = udpDropsByPort();
+		const snmp1 = udpSnmp();
+		const prodStats1 = await producers.video.getStats();
+		const prodAudio1 = await producers.audio.getStats();
+		workerRssMax = Math.max(workerRssMax, processRssMb(worker.pid) ?? 0);
+		const nodeRssMb = process.memoryUsage().rss / (1024 * 1024);
+
+		// ---- derive
+		const wallMs = t1 - t0;
+		const workerCpuMs = ru1.ru_utime + ru1.ru_stime - (ru0.ru_utime + ru0.ru_stime);
+		const cpuFraction = workerCpuMs / wallMs;
+		const consumers = 2 * receivers;
+		const nodeCpuMs = (node1.user + node1.system - node0.user - node0.system) / 1000;
+
+		// Streams that delivered nothing at all count as fully lost for the window.
+		const audioPerStream = ((pub1.audioPackets - pub0.audioPackets) * res.windowMs) / wallMs;
+		const videoPerStream = ((pub1.videoPackets - pub0.videoPackets) * res.windowMs) / wallMs;
+		const lostAudio = res.audio.lostInGaps + res.audio.streamsMissing * audioPerStream;
+		const lostVideo = res.video.lostInGaps + res.video.streamsMissing * videoPerStream;
+		const expAudio = res.audio.received + lostAudio;
+		const expVideo = res.video.received + lostVideo;
+		const received = res.audio.received + res.video.received;
+		const lost = lostAudio + lostVideo;
+
+		const lostOf = (s: Awaited<ReturnType<Producer['getStats']>>): number =>
+			s.reduce((acc, x) => acc + (x.packetsLost ?? 0), 0);
+		const producerLost =
+			lostOf(prodStats1) - lostOf(prodStats0) + lostOf(prodAudio1) - lostOf(prodAudio0);
+
+		const snmpDelta: Record<string, number> = {};
+		for (const k of ['InDatagrams', 'InErrors', 'RcvbufErrors', 'SndbufErrors']) {
+			snmpDelta[k] = (snmp1[k] ?? 0) - (snmp0[k] ?? 0);
+		}
+
+		const run: RunResult = {
+			receivers,
+			consumers,
+			measuredSeconds: r(wallMs / 1000, 2),
+			workerCpuPct: r(100 * cpuFraction, 1),
+			workerUserPct: r((100 * (ru1.ru_utime - ru0.ru_utime)) / wallMs, 1),
+			workerSysPct: r((100 * (ru1.ru_stime - ru0.ru_stime)) / wallMs, 1),
+			consumersPerCore: Math.round(consumers / cpuFraction),
+			deliveredConsumersPerCore: Math.round((consumers * (1 - pct(lost, received + lost) / 100)) / cpuFraction),
+			lossPct: r(pct(lost, received + lost), 3),
+			lossAudioPct: r(pct(lostAudio, expAudio), 3),
+			lossVideoPct: r(pct(lostVideo, expVideo), 3),
+			latencyP50Ms: res.latencyAll.p50,
+			latencyP99Ms: res.latencyAll.p99,
+			latency: {
+				audio: res.latencyAudio,
+				video: res.latencyVideo,
+				all: res.latencyAll,
+				directNoSfu: res.latencyDirect
+			},
+			serverRssMb: r(workerRssMax + nodeRssMb, 1),
+			workerRssMb: r(workerRssMax, 1),
+			nodeRssMb: r(nodeRssMb, 1),
+			packetsForwarded: res.rtpReceived,
+			egressPps: Math.round((res.rtpReceived * 1000) / res.windowMs),
+			egressMbps: 0,
+			expectedPackets: Math.round(received + lost),
+			lostPackets: Math.round(lost),
+			streamsMissing: res.audio.streamsMissing + res.video.streamsMissing,
+			kernelDrops: {
+				sinkSockets: dropsDelta(drops0, drops1, [...ready.ports, ready.probePort]),
+				sfuIngressSocket: dropsDelta(drops0, drops1, [ingress.tuple.localPort]),
+				sfuReceiverSockets: dropsDelta(drops0, drops1, receiverPorts)
+			},
+			producerLost,
+			nodeProcessCpuPct: r((100 * nodeCpuMs) / wallMs, 1),
+			sinkThreadCpuPct: res.sinkCpuMs === null ? null : r((100 * res.sinkCpuMs) / res.windowMs, 1),
+			publisher: {
+				audioPackets: pub1.audioPackets - pub0.audioPackets,
+				videoPackets: pub1.videoPackets - pub0.videoPackets,
+				keyFrames: pub1.keyFrames - pub0.keyFrames,
+				keyFrameRequests: pub1.keyFrameRequests - pub0.keyFrameRequests,
+				maxTimerLagMs: r(pub1.maxTimerLagMs, 1),
+				sendErrors: pub1.sendErrors - pub0.sendErrors
+			},
+			setupSeconds: r(setupSeconds, 1),
+			udpSnmpDelta: snmpDelta
+		};
+		// Egress payload rate as seen by the sinks (RTP payload + header, without UDP/IP).
+		const perReceiverBits =
+			(run.publisher.audioPackets * (12 + 100 + 10) + run.publisher.videoPackets * (12 + 1106 + 10)) * 8;
+		run.egressMbps = r((perReceiverBits * receivers) / (wallMs / 1000) / 1e6, 1);
+		return run;
+	} finally {
+		publisher?.stop();
+		await sink.close().catch(() => undefined);
+		worker.close();
+		await sleep(300);
+	}
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reporting
+
+function fmt(v: number | null, digits = 2): string {
+	return v === null ? 'n/a' : v.toFixed(digits);
+}
+
+function sustained(x: RunResult): boolean {
+	return x.lossPct < LOSS_LIMIT_PCT && x.streamsMissing === 0;
+}
+
+function markdownTable(runs: RunResult[]): string {
+	const head =
+		'| Receivers | Consumers | Worker CPU (% of 1 core) | Consumers / full core | Loss % | SFU latency p50 / p99 (ms) | Harness floor p50 / p99 (ms) | Worker RSS (MB) | Server RSS (MB) | Egress (pkt/s) |\n' +
+		'|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
+	const rows = runs.map(
+		(x) =>
+			`| ${x.receivers} | ${x.consumers} | ${x.workerCpuPct.toFixed(1)} | ${sustained(x) ? String(x.consumersPerCore) : `${x.consumersPerCore} (overloaded, not sustained)`} | ${x.lossPct.toFixed(3)} | ${fmt(x.latencyP50Ms)} / ${fmt(x.latencyP99Ms)} | ${fmt(x.latency.directNoSfu.p50)} / ${fmt(x.latency.directNoSfu.p99)} | ${x.workerRssMb.toFixed(1)} | ${x.serverRssMb.toFixed(1)} | ${x.egressPps} |`
+	);
+	return [head, ...rows].join('\n');
+}
+
+function headline(runs: RunResult[]): { value: number | null; basis: string } {
+	if (!SRTP_ON) return { value: null, basis: 'SRTP was off (FANOUT_SRTP=0): comparison run, no headline' };
+	const ok = runs.filter(sustained);
+	if (ok.length === 0) return { value: null, basis: `no run stayed under ${LOSS_LIMIT_PCT} % loss` };
+	const top = ok.reduce((a, b) => (b.consumers > a.consumers ? b : a));
+	return {
+		value: top.consumersPerCore,
+		basis:
+			`consumers / worker CPU fraction at the largest N with loss < ${LOSS_LIMIT_PCT} % ` +
+			`(N=${top.receivers}, ${top.consumers} consumers, worker at ${top.workerCpuPct} % of one core); ` +
+			`lower N extrapolate from a lightly loaded worker and are not used`
+	};
+}
+
+function updateDoc(table: string, json: Record<string, unknown>): void {
+	const begin = '<!-- fanout:results:begin -->';
+	const end = '<!-- fanout:results:end -->';
+	if (!existsSync(DOC_PATH)) {
+		log('BENCHMARKS.md not found; skipped the doc update');
+		return;
+	}
+	const doc = readFileSync(DOC_PATH, 'utf8');
+	const a = doc.indexOf(begin);
+	const b = doc.indexOf(end);
+	if (a < 0 || b < a) {
+		log('BENCHMARKS.md has no fanout results markers; skipped the doc update');
+		return;
+	}
+	const machine = json.machine as Record<string, unknown>;
+	const block =
+		`${begin}\n` +
+		`_Generated ${String(json.generatedAt)} by \`npm run bench:fanout\` on ${String(machine.cpuModel)} ` +
+		`(${String(machine.cores)} cores), Node ${String(machine.node)}, mediasoup ${String(machine.mediasoup)}; ` +
+		`${WARMUP_S} s warm-up + ${MEASURE_S} s measured per N. ` +
+		`Headline: **${String(json.consumersPerCore ?? 'n/a')} consumers per fully used core**._\n\n` +
+		`${table}\n` +
+		end;
+	writeFileSync(DOC_PATH, doc.slice(0, a) + block + doc.slice(b + end.length));
+	log('updated the results table in BENCHMARKS.md');
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+	const mediasoupVersion = (mediasoup as { version: string }).version;
+	log(
+		`mediasoup ${mediasoupVersion}, N=${RECEIVER_COUNTS.join(',')}, warm-up ${WARMUP_S} s, measure ${MEASURE_S} s, ` +
+			`SRTP ${SRTP_ON ? SRTP_SUITE : 'OFF (comparison only)'}, BWE feedback ${KEEP_BWE ? 'kept' : 'stripped'}`
+	);
+	const runs: RunResult[] = [];
+	const hardStop = setTimeout(
+		() => {
+			console.error('fanout: hard time limit reached, aborting');
+			process.exit(2);
+		},
+		(RECEIVER_COUNTS.length * (WARMUP_S + MEASURE_S + 60) + 60) * 1000
+	);
+	hardStop.unref();
+
+	for (const n of RECEIVER_COUNTS) {
+		const run = await runOnce(n);
+		runs.push(run);
+		log(
+			`N=${n}: worker CPU ${run.workerCpuPct} % (user ${run.workerUserPct}, sys ${run.workerSysPct}) -> ${run.consumersPerCore} consumers/core, loss ${run.lossPct} % ` +
+				`(sink drops ${run.kernelDrops.sinkSockets}, ingress drops ${run.kernelDrops.sfuIngressSocket}), ` +
+				`latency p50 ${fmt(run.latencyP50Ms)} p99 ${fmt(run.latencyP99Ms)} ms ` +
+				`(direct ${fmt(run.latency.directNoSfu.p50)}/${fmt(run.latency.directNoSfu.p99)}), ` +
+				`RSS worker ${run.workerRssMb} MB + node ${run.nodeRssMb} MB, ${run.egressPps} pkt/s out, ` +
+				`node CPU ${run.nodeProcessCpuPct} % (sink thread ${run.sinkThreadCpuPct ?? 'n/a'} %)`
+		);
+	}
+
+	const head = headline(runs);
+	const cpu = cpus();
+	const json = {
+		benchmark: 'fanout',
+		generatedAt: new Date().toISOString(),
+		machine: {
+			cpuModel: cpu[0]?.model ?? 'unknown',
+			cores: cpu.length,
+			memoryGiB: r(totalmem() / 1024 ** 3, 1),
+			node: process.version,
+			mediasoup: mediasoupVersion,
+			platform: `${process.platform} ${process.arch}`,
+			sharedMachine: true,
+			loadAverageAtEnd: (await import('node:os')).loadavg().map((x) => r(x, 2))
+		},
+		receiverKind: SRTP_ON ? 'PlainTransport+SRTP sinks' : 'PlainTransport sinks WITHOUT SRTP (comparison run)',
+		receiverDetails:
+			`one PlainTransport per receiver (rtcpMux, ${SRTP_ON ? `SRTP ${SRTP_SUITE}` : 'no SRTP'}, comedia off, connected to its own ` +
+			`127.0.0.1 UDP socket in a Node worker thread), two consumers each (Opus + VP8); sinks send no RTCP` +
+			(KEEP_BWE ? '' : '; transport-cc / goog-remb feedback removed from the receiver capabilities'),
+		publisher: {
+			kind: 'synthetic RTP from Node (no encoder) into a comedia PlainTransport',
+			audio: { codec: 'opus', pps: 1000 / OPUS_FRAME_MS, payloadBytes: 100 },
+			video: {
+				codec: 'VP8',
+				fps: 30,
+				nominalKbps: Math.round(vp8NominalBitrate() / 1000),
+				nominalPps: Math.round(vp8NominalPps()),
+				keyFrameEverySeconds: 2,
+				pacingKbps: PACING_KBPS
+			}
+		},
+		warmupSeconds: WARMUP_S,
+		measureSeconds: MEASURE_S,
+		lossLimitPct: LOSS_LIMIT_PCT,
+		consumersPerCore: head.value,
+		consumersPerCoreBasis: head.basis,
+		mediasoupStatedConsumersPerWorker: 500,
+		runs
+	};
+	mkdirSync(dirname(OUT_JSON), { recursive: true });
+	writeFileSync(OUT_JSON, `${JSON.stringify(json, null, 2)}\n`);
+	log(`wrote ${OUT_JSON}`);
+
+	const table = markdownTable(runs);
+	console.log(`\n${table}\n`);
+	console.log(`consumersPerCore (headline): ${String(head.value)} - ${head.basis}`);
+	if (UPDATE_DOC) updateDoc(table, json);
+	clearTimeout(hardStop);
+}
+
+main().then(
+	() => process.exit(0),
+	(err: unknown) => {
+		console.error(err);
+		process.exit(1);
+	}
+);

@@ -1,0 +1,59 @@
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { freePort } from '../signalling/testing/ports.ts';
+
+export const MEDIA_DIR = path.resolve('e2e/.media');
+export const SERVER_INFO = path.resolve('test-results/e2e-server.json');
+
+/** A 1280x720 test pattern (three simulcast layers need >= 960x540) and a tone, made by ffmpeg. */
+function makeFakeMedia(): void {
+	mkdirSync(MEDIA_DIR, { recursive: true });
+	const y4m = path.join(MEDIA_DIR, 'teacher-720p.y4m');
+	if (!existsSync(y4m)) {
+		execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30', '-t', '2', '-pix_fmt', 'yuv420p', y4m]);
+	}
+	const wav = path.join(MEDIA_DIR, 'tone.wav');
+	if (!existsSync(wav)) {
+		execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '5', '-ac', '1', wav]);
+	}
+}
+
+export default async function globalSetup(): Promise<() => Promise<void>> {
+	makeFakeMedia();
+	const dataDir = path.resolve('test-results/e2e-data');
+	rmSync(dataDir, { recursive: true, force: true });
+	const port = await freePort();
+	const rtcPort = await freePort();
+	const server = spawn(path.resolve('node_modules/.bin/tsx'), ['server.ts'], {
+		env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', RTC_PORT: String(rtcPort), RTC_LISTEN_IP: '127.0.0.1', MEDIASOUP_WORKERS: '1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', RECONNECT_GRACE_MS: '45000' },
+		stdio: ['ignore', 'pipe', 'pipe']
+	});
+	let output = '';
+	const adminUrl = await new Promise<string>((resolve, reject) => {
+		const timer = setTimeout(() => reject(new Error(`server did not start in 60 s:\n${output}`)), 60_000);
+		const onData = (chunk: Buffer) => {
+			output += chunk.toString();
+			const match = /(http:\/\/\S+\/admin\?token=\S+)/.exec(output);
+			if (match?.[1]) {
+				clearTimeout(timer);
+				resolve(match[1]);
+			}
+		};
+		server.stdout.on('data', onData);
+		server.stderr.on('data', (chunk: Buffer) => {
+			output += chunk.toString();
+			process.stderr.write(chunk);
+		});
+		server.once('exit', (code) => reject(new Error(`server exited (${code}):\n${output}`)));
+	});
+	mkdirSync(path.dirname(SERVER_INFO), { recursive: true });
+	writeFileSync(SERVER_INFO, JSON.stringify({ url: new URL(adminUrl).origin, adminUrl }));
+	return async () => {
+		server.kill('SIGTERM');
+		await new Promise((resolve) => {
+			server.once('exit', resolve);
+			setTimeout(resolve, 5000);
+		});
+	};
+}

@@ -1,0 +1,123 @@
+import path from 'node:path';
+import { expect, test, type Browser, type Page } from '@playwright/test';
+import { createTwoRoomLesson } from './api.ts';
+import { expectFlowing, expectNotReceiving, inboundStats, launchChromium, shot } from './support.ts';
+
+const MEDIA = path.resolve('e2e/.media');
+
+/**
+ * One teacher (1280x720 y4m camera, three simulcast layers) and two classroom screens, all real
+ * Chromium over real WebRTC through the real SFU.
+ */
+test.describe.configure({ mode: 'serial' });
+
+let teacherBrowser: Browser;
+let roomsBrowser: Browser;
+let teacher: Page;
+let room1: Page;
+let room2: Page;
+let rooms: string[] = [];
+
+const hook = <T>(page: Page, fn: string, ...args: unknown[]): Promise<T> =>
+	page.evaluate(([name, params]) => {
+		const api = (window as unknown as { __classbridge: Record<string, (...a: unknown[]) => unknown> }).__classbridge;
+		return api[name as string]?.(...(params as unknown[])) as T;
+	}, [fn, args] as const);
+
+const teacherCamera = (s: { kind: string; source: string; classroomId: string | null }) => s.kind === 'video' && s.source === 'camera' && !s.classroomId;
+const teacherMic = (s: { kind: string; source: string; classroomId: string | null }) => s.kind === 'audio' && !s.classroomId;
+const roomCamera = (id: string) => (s: { kind: string; source: string; classroomId: string | null }) => s.kind === 'video' && s.source === 'camera' && s.classroomId === id;
+const roomMic = (id: string) => (s: { kind: string; classroomId: string | null }) => s.kind === 'audio' && s.classroomId === id;
+
+test.beforeAll(async () => {
+	const { links, rooms: ids } = await createTwoRoomLesson('分数的意义 · Fractions');
+	rooms = ids;
+	teacherBrowser = await launchChromium({ video: path.join(MEDIA, 'teacher-720p.y4m'), audio: path.join(MEDIA, 'tone.wav') });
+	roomsBrowser = await launchChromium();
+	teacher = await (await teacherBrowser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' })).newPage();
+	room1 = await (await roomsBrowser.newContext({ viewport: { width: 1280, height: 720 }, locale: 'zh-CN' })).newPage();
+	room2 = await (await roomsBrowser.newContext({ viewport: { width: 1280, height: 720 }, locale: 'en-US' })).newPage();
+	const entry = (i: number) => links.classrooms[i] ?? { room: '' };
+	await teacher.goto(links.teacher);
+	await room1.goto(entry(0).room);
+	await room2.goto(entry(1).room);
+	for (const page of [teacher, room1, room2]) {
+		await expect(page.getByTestId('connection-state')).toHaveAttribute('data-state', 'connected', { timeout: 30_000 });
+	}
+});
+
+test.afterAll(async () => {
+	await teacherBrowser?.close();
+	await roomsBrowser?.close();
+});
+
+test('each classroom decodes the teacher video and audio', async () => {
+	for (const room of [room1, room2]) {
+		const video = await expectFlowing(room, teacherCamera, 'teacher camera at a classroom', 30_000);
+		expect(video.frameWidth).toBeGreaterThan(0);
+		await expectFlowing(room, teacherMic, 'teacher audio at a classroom');
+		const element = room.locator('[data-testid="remote-video"][data-source="camera"][data-classroom=""]').first();
+		await expect.poll(() => element.evaluate((v: HTMLVideoElement) => v.videoWidth), { timeout: 15_000 }).toBeGreaterThan(0);
+	}
+	await shot(room1, 'classroom-1-zh');
+	await shot(room2, 'classroom-2-en');
+});
+
+test('the teacher decodes both classrooms', async () => {
+	for (const id of rooms) {
+		await expectFlowing(teacher, roomCamera(id), `classroom ${id} camera at the teacher`, 30_000);
+		await expectFlowing(teacher, roomMic(id), `classroom ${id} audio at the teacher`);
+	}
+	await shot(teacher, 'teacher-console');
+});
+
+test('putting room 2 on stage changes what room 1 receives; return undoes it', async () => {
+	const [id1, id2] = rooms as [string, string];
+	await expectNotReceiving(room1, roomCamera(id2), 'room 2 before stage', 3_000);
+	await teacher.getByTestId(`stage-${id2}`).click();
+	await expectFlowing(room1, roomCamera(id2), 'room 2 video at room 1 while on stage', 20_000);
+	await expectFlowing(room1, roomMic(id2), 'room 2 audio at room 1 while on stage');
+	await expectNotReceiving(room2, roomCamera(id2), 'room 2 does not receive itself', 2_000);
+	await shot(room1, 'classroom-1-stage-room-2');
+	await shot(teacher, 'teacher-stage-room-2');
+	await teacher.getByTestId('stage-return').click();
+	await expectNotReceiving(room1, roomCamera(id2), 'room 2 video leaves room 1 after return');
+	expect(id1).toBeTruthy();
+});
+
+test("a hand raised in room 2 shows in the teacher's queue", async () => {
+	const id2 = rooms[1] ?? '';
+	await room2.getByTestId('raise-hand').click();
+	const entry = teacher.getByTestId('hand-queue').locator(`[data-testid="hand-entry"][data-classroom="${id2}"]`);
+	await expect(entry).toBeVisible({ timeout: 10_000 });
+	await shot(teacher, 'teacher-hand-queue');
+	await shot(room2, 'classroom-2-hand-raised');
+});
+
+test('changing the preferred spatial layer changes the decoded frame width', async () => {
+	const top = await expect
+		.poll(async () => (await inboundStats(room1)).find(teacherCamera)?.frameWidth ?? 0, { timeout: 60_000, intervals: [1000] })
+		.toBe(1280)
+		.then(async () => (await inboundStats(room1)).find(teacherCamera));
+	expect(top?.frameWidth).toBe(1280);
+	const consumerId = top?.consumerId ?? '';
+	await hook(room1, 'setPreferredLayers', consumerId, 0);
+	await expect.poll(async () => (await inboundStats(room1)).find((s) => s.consumerId === consumerId)?.frameWidth, { timeout: 20_000 }).toBe(320);
+	await hook(room1, 'setPreferredLayers', consumerId, 1);
+	await expect.poll(async () => (await inboundStats(room1)).find((s) => s.consumerId === consumerId)?.frameWidth, { timeout: 20_000 }).toBe(640);
+});
+
+test('a classroom whose connection is cut is back and decoding within 10 s', async () => {
+	const before = (await inboundStats(room1)).find(teacherCamera);
+	const cutAt = Date.now();
+	await hook(room1, 'dropConnection');
+	await expect(room1.getByTestId('connection-state')).not.toHaveAttribute('data-state', 'connected', { timeout: 5_000 });
+	await expect(room1.getByTestId('connection-state')).toHaveAttribute('data-state', 'connected', { timeout: 10_000 });
+	const after = await expectFlowing(room1, (s) => teacherCamera(s) && s.consumerId !== before?.consumerId, 'teacher camera after reconnect', Math.max(1000, 10_000 - (Date.now() - cutAt)));
+	const recoveredMs = Date.now() - cutAt;
+	console.log(`classroom recovered and decoding ${recoveredMs} ms after the cut`);
+	expect(recoveredMs).toBeLessThan(10_000);
+	expect(after.framesDecoded).toBeGreaterThan(0);
+	await expectFlowing(teacher, roomCamera(rooms[0] ?? ''), 'room 1 back at the teacher', 15_000);
+	await shot(room1, 'classroom-1-after-reconnect');
+});

@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from '@playwright/test';
+
+export const SHOTS = path.resolve('test-results/screenshots');
+
+export function serverInfo(): { url: string; adminUrl: string } {
+	return JSON.parse(readFileSync(path.resolve('test-results/e2e-server.json'), 'utf8'));
+}
+
+const BASE_ARGS = [
+	'--no-sandbox',
+	'--disable-gpu',
+	'--disable-quic',
+	'--no-first-run',
+	'--disable-background-networking',
+	'--disable-component-update',
+	'--disable-sync',
+	'--use-fake-ui-for-media-stream',
+	'--use-fake-device-for-media-stream',
+	'--autoplay-policy=no-user-gesture-required'
+];
+
+/** Debian's Chromium with fake camera and mic; `video` makes the camera a y4m file (e.g. 1280x720). */
+export function launchChromium(options: { video?: string; audio?: string } = {}): Promise<Browser> {
+	const args = [...BASE_ARGS];
+	if (options.video) args.push(`--use-file-for-fake-video-capture=${options.video}`);
+	if (options.audio) args.push(`--use-file-for-fake-audio-capture=${options.audio}`);
+	return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args });
+}
+
+export interface InboundStat {
+	consumerId: string;
+	kind: 'audio' | 'video';
+	source: string;
+	classroomId: string | null;
+	packetsReceived: number;
+	framesDecoded: number;
+	frameWidth: number;
+	frameHeight: number;
+	bytesReceived: number;
+}
+
+export async function inboundStats(page: Page): Promise<InboundStat[]> {
+	return page.evaluate(async () => {
+		const hook = (window as unknown as { __classbridge?: { inboundStats(): Promise<unknown[]> } }).__classbridge;
+		return hook ? ((await hook.inboundStats()) as never) : [];
+	});
+}
+
+type Pick = (s: InboundStat) => boolean;
+
+/** Resolves once the matching inbound stream is received and (for video) decoding, with growth. */
+export async function expectFlowing(page: Page, pick: Pick, what: string, timeoutMs = 20_000): Promise<InboundStat> {
+	const deadline = Date.now() + timeoutMs;
+	let first: InboundStat | undefined;
+	let last: InboundStat | undefined;
+	while (Date.now() < deadline) {
+		last = (await inboundStats(page)).find(pick);
+		if (last) {
+			const progress = last.kind === 'video' ? last.framesDecoded : last.packetsReceived;
+			const decoding = last.kind === 'video' ? last.frameWidth > 0 : true;
+			if (first && decoding) {
+				const before = first.kind === 'video' ? first.framesDecoded : first.packetsReceived;
+				if (progress > before && first.consumerId === last.consumerId) return last;
+			}
+			if (!first || first.consumerId !== last.consumerId) first = last;
+		}
+		await page.waitForTimeout(500);
+	}
+	throw new Error(`${what}: not flowing within ${timeoutMs} ms (last: ${JSON.stringify(last)})`);
+}
+
+export async function expectNotReceiving(page: Page, pick: Pick, what: string, timeoutMs = 15_000): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	while (Date.now() < deadline) {
+		const consumers = await page.evaluate(() => {
+			const hook = (window as unknown as { __classbridge?: { state(): { consumers: { consumerId: string }[] } } }).__classbridge;
+			return hook ? hook.state().consumers.map((c) => c.consumerId) : [];
+		});
+		const stats = (await inboundStats(page)).filter((s) => consumers.includes(s.consumerId));
+		if (!stats.some(pick)) return;
+		await page.waitForTimeout(500);
+	}
+	throw new Error(`${what}: still receiving after ${timeoutMs} ms`);
+}
+
+export async function shot(page: Page, name: string): Promise<void> {
+	await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: false });
+}

@@ -1,0 +1,48 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CatalogStore } from './CatalogStore.ts';
+
+describe('CatalogStore', () => {
+	const dirs: string[] = [];
+	const tempDir = async () => {
+		const dir = await mkdtemp(path.join(tmpdir(), 'cb-catalog-'));
+		dirs.push(dir);
+		return dir;
+	};
+	afterEach(async () => {
+		await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+	});
+
+	it('keeps schools, classroom ids and lessons across a restart', async () => {
+		const dir = await tempDir();
+		const a = await CatalogStore.open(dir);
+		const school = await a.addSchool('Hillside', 'rural');
+		const room = await a.addClassroom(school.id, 'Grade 4');
+		const lesson = await a.addLesson({ title: 'Birds', teacherName: 'Mr Wu', classroomIds: [room.id], linksExpireAt: Date.now() + 1000 });
+		const b = await CatalogStore.open(dir);
+		expect(b.classroom(room.id)).toEqual(room);
+		expect(b.lesson(lesson.id)?.joinCodes[room.id]).toMatch(/^[A-HJ-NP-Z2-9]{6}$/);
+		expect(b.findJoinCode(lesson.joinCodes[room.id]?.toLowerCase() ?? '')).toEqual({ lessonId: lesson.id, classroomId: room.id });
+	});
+
+	it('refuses duplicates and unknown references, changing nothing', async () => {
+		const dir = await tempDir();
+		const store = await CatalogStore.open(dir);
+		const school = await store.addSchool('Central', 'urban');
+		await expect(store.addSchool('central', 'rural')).rejects.toMatchObject({ code: 'conflict' });
+		await expect(store.addClassroom('sch_missing', 'X')).rejects.toMatchObject({ code: 'not_found' });
+		await expect(store.addLesson({ title: 't', teacherName: 'n', classroomIds: ['cls_missing'], linksExpireAt: 0 })).rejects.toMatchObject({ code: 'not_found' });
+		const saved = JSON.parse(await readFile(path.join(dir, 'catalog.json'), 'utf8'));
+		expect(saved.schools).toEqual([school]);
+		expect(saved.lessons).toEqual([]);
+	});
+
+	it('refuses to start on a corrupt file instead of overwriting it', async () => {
+		const dir = await tempDir();
+		await writeFile(path.join(dir, 'catalog.json'), '{"version":1,"schools":[');
+		await expect(CatalogStore.open(dir)).rejects.toThrow(/cannot read/);
+		expect(await readFile(path.join(dir, 'catalog.json'), 'utf8')).toBe('{"version":1,"schools":[');
+	});
+});
