@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import { Redis } from 'ioredis';
 import { Server, type Socket } from 'socket.io';
 import type { Sfu } from '../sfu/index.ts';
 import { TokenError, type LessonGrant, type TokenService } from './auth/TokenService.ts';
@@ -25,6 +27,8 @@ export interface SignallingDeps {
 	catalog: CatalogStore;
 	tokens: TokenService;
 	reconnectGraceMs: number;
+	/** When set, broadcasts fan out across nodes through Redis streams. */
+	redisUrl?: string;
 }
 
 interface SocketData {
@@ -45,6 +49,7 @@ export class SignallingServer {
 	readonly #sessions = new Map<string, LessonSession>();
 	readonly #chatLimit = new RateLimiter(5, 0.5);
 	readonly #handLimit = new RateLimiter(6, 0.5);
+	readonly #redis: Redis | null = null;
 
 	constructor(httpServer: HttpServer, deps: SignallingDeps) {
 		this.#deps = deps;
@@ -55,6 +60,11 @@ export class SignallingServer {
 			pingTimeout: 6_000,
 			serveClient: false
 		});
+		if (deps.redisUrl) {
+			this.#redis = new Redis(deps.redisUrl, { maxRetriesPerRequest: null });
+			this.#redis.on('error', (error: Error) => log.warn({ err: error.message }, 'redis adapter error'));
+			this.io.adapter(createAdapter(this.#redis));
+		}
 		this.io.use((socket, next) => {
 			this.#authenticate(socket).then(
 				() => next(),
@@ -76,6 +86,7 @@ export class SignallingServer {
 		for (const session of this.#sessions.values()) session.close();
 		this.#sessions.clear();
 		await new Promise<void>((resolve) => this.io.close(() => resolve()));
+		this.#redis?.disconnect();
 	}
 
 	async #authenticate(socket: Socket): Promise<void> {

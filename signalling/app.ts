@@ -82,7 +82,7 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		});
 	});
 
-	const signalling = new SignallingServer(httpServer, { sfu, store, bus, catalog, tokens, reconnectGraceMs: config.reconnectGraceMs });
+	const signalling = new SignallingServer(httpServer, { sfu, store, bus, catalog, tokens, reconnectGraceMs: config.reconnectGraceMs, redisUrl: config.redisUrl });
 	const registry = createMetrics(sfu, signalling, bus);
 	metricsText = () => registry.metrics();
 

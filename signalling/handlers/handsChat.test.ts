@@ -1,15 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLesson, startTestApp, TestClient, type TestApp, type TestLesson } from '../testing/harness.ts';
+import { startRedisServer, type RedisServerHandle } from '../testing/redisServer.ts';
 
-describe('hands and chat', () => {
+/** The same behaviour with state in memory and in a real redis-server (plus the socket.io adapter). */
+describe.each(['memory', 'redis'] as const)('hands and chat (%s store)', (storeKind) => {
 	let t: TestApp;
 	let lesson: TestLesson;
 	let teacher: TestClient;
 	let room1: TestClient;
 	let room2: TestClient;
 	let assistant1: TestClient;
+	let redis: RedisServerHandle | undefined;
 	beforeAll(async () => {
-		t = await startTestApp();
+		if (storeKind === 'redis') redis = await startRedisServer();
+		t = await startTestApp(redis ? { REDIS_URL: redis.url } : {});
+		expect(t.app.store.kind).toBe(storeKind);
 		lesson = await createLesson(t, 2);
 		teacher = new TestClient(t.url, lesson.token('teacher'));
 		room1 = new TestClient(t.url, lesson.token('classroom', 0));
@@ -20,6 +25,7 @@ describe('hands and chat', () => {
 	afterAll(async () => {
 		for (const c of [teacher, room1, room2, assistant1]) c.close();
 		await t.stop();
+		await redis?.stop();
 	});
 
 	it('hands queue in raise order with their classroom; raising twice keeps one entry', async () => {
