@@ -98,15 +98,20 @@ export class NetworkMonitor {
 				const producer = media.producers.get(track.producerId);
 				if (!producer || producer.paused) continue;
 				const stats = (await producer.getStats().catch(() => [])) as StreamStats[];
+				// A simulcast producer has a stream per layer; an idle top layer scores 0 while the
+				// link is fine, so the producer counts with its best layer.
+				let best: number | undefined;
 				for (const s of stats) {
 					streams++;
 					loss = Math.max(loss, (s.fractionLost ?? 0) / 256);
-					seeScore(s.score);
+					if (typeof s.score === 'number') best = Math.max(best ?? 0, s.score);
 					if (typeof s.roundTripTime === 'number' && s.roundTripTime > 0) rtt = Math.max(rtt ?? 0, s.roundTripTime);
 				}
+				seeScore(best);
 			}
 			for (const consumer of peer.consumers.values()) {
-				if (consumer.closed || consumer.paused) continue;
+				// Paused media sends nothing, and its score says nothing about the link.
+				if (consumer.closed || consumer.paused || consumer.producerPaused) continue;
 				const stats = (await consumer.getStats().catch(() => [])) as StreamStats[];
 				for (const s of stats.filter((x) => x.type === 'outbound-rtp')) {
 					streams++;
