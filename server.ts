@@ -33,6 +33,16 @@ async function main(): Promise<void> {
 		);
 		setTimeout(() => process.exit(1), 5000).unref();
 	};
+	// A live lesson must not end because one static file vanished under a running server (e.g. a
+	// rebuild): file-system errors from a request are logged; anything else still stops the process.
+	process.on('uncaughtException', (error: NodeJS.ErrnoException) => {
+		if (error.code === 'ENOENT' || error.code === 'EPIPE' || error.code === 'ECONNRESET') {
+			log.error({ err: error.message, code: error.code }, 'request-level error survived');
+			return;
+		}
+		log.fatal({ err: error.message, stack: error.stack }, 'uncaught exception');
+		process.exit(1);
+	});
 	process.on('SIGINT', () => shutdown('SIGINT'));
 	process.on('SIGTERM', () => shutdown('SIGTERM'));
 }

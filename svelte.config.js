@@ -8,7 +8,7 @@ const config = {
 		adapter: adapter({ out: 'build' }),
 		// The browser app lives in web/ (see ARCHITECTURE.md); it may import the
 		// wire protocol from signalling/protocol and nothing else of the server.
-		files: { src: 'web' },
+		files: { src: 'web', assets: 'web/static' },
 		alias: { $protocol: 'signalling/protocol' }
 	}
 };

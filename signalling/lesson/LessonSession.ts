@@ -213,7 +213,7 @@ export class LessonSession {
 			this.store.bumpVersion(this.lessonId)
 		]);
 		const participants = stored
-			.filter((p) => p.role !== 'observer' || p.online)
+			.filter((p) => p.role !== 'observer') // observers watch unseen
 			.map((p) => ({ ...p, online: this.peers.has(p.id) }))
 			.sort((a, b) => a.joinedAt - b.joinedAt);
 		return {
@@ -355,7 +355,8 @@ export class LessonSession {
 			case 'classroom':
 				return classroom?.name ?? 'Classroom';
 			case 'assistant':
-				return classroom ? `${classroom.name} · assistant` : 'Assistant';
+				// The role badge in every view says "assistant" in the viewer's language.
+				return classroom?.name ?? 'Assistant';
 			case 'observer':
 				return 'Observer';
 			default:

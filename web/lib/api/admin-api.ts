@@ -1,0 +1,83 @@
+import type {
+	Catalog,
+	Classroom,
+	LessonLinks,
+	LessonRecord,
+	School
+} from '$protocol';
+import type { z } from 'zod';
+import type { CreateClassroomSchema, CreateLessonSchema, CreateSchoolSchema } from '$protocol';
+
+/** A failed /api call: the server's `{ error: { code, message } }`, or a network problem. */
+export class ApiError extends Error {
+	readonly status: number;
+	readonly code: string;
+
+	constructor(status: number, code: string, message: string) {
+		super(message);
+		this.name = 'ApiError';
+		this.status = status;
+		this.code = code;
+	}
+}
+
+export interface LessonWithLinks {
+	lesson: LessonRecord;
+	links: LessonLinks;
+}
+
+/** The admin HTTP API, authorised with the admin token as a Bearer header. */
+export class AdminApi {
+	readonly #token: string;
+
+	constructor(token: string) {
+		this.#token = token;
+	}
+
+	catalog(): Promise<Catalog> {
+		return this.#call('GET', '/api/catalog');
+	}
+
+	createSchool(body: z.input<typeof CreateSchoolSchema>): Promise<School> {
+		return this.#call('POST', '/api/schools', body);
+	}
+
+	createClassroom(body: z.input<typeof CreateClassroomSchema>): Promise<Classroom> {
+		return this.#call('POST', '/api/classrooms', body);
+	}
+
+	lessons(): Promise<LessonRecord[]> {
+		return this.#call('GET', '/api/lessons');
+	}
+
+	createLesson(body: z.input<typeof CreateLessonSchema>): Promise<LessonWithLinks> {
+		return this.#call('POST', '/api/lessons', body);
+	}
+
+	lesson(id: string): Promise<LessonWithLinks> {
+		return this.#call('GET', `/api/lessons/${encodeURIComponent(id)}`);
+	}
+
+	async #call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+		let res: Response;
+		try {
+			res = await fetch(path, {
+				method,
+				headers: {
+					authorization: `Bearer ${this.#token}`,
+					accept: 'application/json',
+					...(body === undefined ? {} : { 'content-type': 'application/json' })
+				},
+				body: body === undefined ? undefined : JSON.stringify(body)
+			});
+		} catch (err) {
+			throw new ApiError(0, 'network', err instanceof Error ? err.message : String(err));
+		}
+		const data: unknown = await res.json().catch(() => null);
+		if (!res.ok) {
+			const error = (data as { error?: { code?: string; message?: string } } | null)?.error;
+			throw new ApiError(res.status, error?.code ?? 'internal', error?.message ?? `HTTP ${res.status}`);
+		}
+		return data as T;
+	}
+}

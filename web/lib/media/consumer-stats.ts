@@ -1,0 +1,42 @@
+import type { types } from 'mediasoup-client';
+import type { MediaSource } from '$protocol';
+
+export interface InboundStat {
+	consumerId: string;
+	kind: 'audio' | 'video';
+	source: MediaSource;
+	classroomId: string | null;
+	packetsReceived: number;
+	framesDecoded: number;
+	frameWidth: number;
+	frameHeight: number;
+	bytesReceived: number;
+}
+
+/** The browser's inbound-rtp report for one consumer (zeros if it closed meanwhile). */
+export async function inboundStat(
+	consumer: types.Consumer,
+	media: { consumerId: string; kind: 'audio' | 'video'; source: MediaSource; classroomId: string | null }
+): Promise<InboundStat> {
+	let inbound: Record<string, unknown> = {};
+	try {
+		const report = await consumer.getStats();
+		report.forEach((stat: Record<string, unknown>) => {
+			if (stat.type === 'inbound-rtp') inbound = stat;
+		});
+	} catch {
+		// Closed while we asked.
+	}
+	const num = (key: string) => (typeof inbound[key] === 'number' ? (inbound[key] as number) : 0);
+	return {
+		consumerId: media.consumerId,
+		kind: media.kind,
+		source: media.source,
+		classroomId: media.classroomId,
+		packetsReceived: num('packetsReceived'),
+		framesDecoded: num('framesDecoded'),
+		frameWidth: num('frameWidth'),
+		frameHeight: num('frameHeight'),
+		bytesReceived: num('bytesReceived')
+	};
+}

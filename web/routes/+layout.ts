@@ -1,0 +1,2 @@
+// Every page depends on the browser (localStorage, language, media devices): render on the client.
+export const ssr = false;
