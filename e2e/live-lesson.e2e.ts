@@ -94,17 +94,26 @@ test("a hand raised in room 2 shows in the teacher's queue", async () => {
 	await shot(room2, 'classroom-2-hand-raised');
 });
 
-test('changing the preferred spatial layer changes the decoded frame width', async () => {
-	const top = await expect
-		.poll(async () => (await inboundStats(room1)).find(teacherCamera)?.frameWidth ?? 0, { timeout: 60_000, intervals: [1000] })
-		.toBe(1280)
-		.then(async () => (await inboundStats(room1)).find(teacherCamera));
-	expect(top?.frameWidth).toBe(1280);
-	const consumerId = top?.consumerId ?? '';
+test('three layers leave the teacher; changing the preferred spatial layer changes the decoded frame width', async () => {
+	type Outbound = { frameWidth: number; bytesSent: number };
+	const layers = () => hook<Outbound[]>(teacher, 'outboundStats', 'camera');
+	// Chromium adds the top layer once its bandwidth estimate has ramped up (4-8 s on an idle machine).
+	await expect.poll(async () => (await layers()).map((l) => l.frameWidth), { timeout: 60_000, intervals: [1000] }).toEqual([320, 640, 1280]);
+	const first = await layers();
+	await teacher.waitForTimeout(2000);
+	const later = await layers();
+	later.forEach((l, i) => expect(l.bytesSent, `layer ${l.frameWidth} keeps flowing`).toBeGreaterThan(first[i]?.bytesSent ?? 0));
+
+	const consumerId = (await inboundStats(room1)).find(teacherCamera)?.consumerId ?? '';
+	expect(consumerId).not.toBe('');
+	const width = async () => (await inboundStats(room1)).find((s) => s.consumerId === consumerId)?.frameWidth;
+	await hook(room1, 'setPreferredLayers', consumerId, 2);
+	await expect.poll(width, { timeout: 30_000, intervals: [500] }).toBe(1280);
 	await hook(room1, 'setPreferredLayers', consumerId, 0);
-	await expect.poll(async () => (await inboundStats(room1)).find((s) => s.consumerId === consumerId)?.frameWidth, { timeout: 20_000 }).toBe(320);
+	await expect.poll(width, { timeout: 20_000, intervals: [500] }).toBe(320);
 	await hook(room1, 'setPreferredLayers', consumerId, 1);
-	await expect.poll(async () => (await inboundStats(room1)).find((s) => s.consumerId === consumerId)?.frameWidth, { timeout: 20_000 }).toBe(640);
+	await expect.poll(width, { timeout: 20_000, intervals: [500] }).toBe(640);
+	await hook(room1, 'setPreferredLayers', consumerId, 2);
 });
 
 test('a classroom whose connection is cut is back and decoding within 10 s', async () => {

@@ -173,6 +173,10 @@ export class LiveSession {
 		return this.#engine.inboundStats();
 	}
 
+	engineOutboundStats(source: MediaSource) {
+		return this.#engine.outboundStats(source);
+	}
+
 	/** Simulates a network cut: media transports and the socket's engine close under us. */
 	dropConnection(): void {
 		this.#engine.closeTransports();

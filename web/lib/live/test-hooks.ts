@@ -21,6 +21,8 @@ export interface ClassbridgeTestHooks {
 	};
 	setPreferredLayers(consumerId: string, spatialLayer: number): Promise<null>;
 	inboundStats: LiveSession['engineStats'];
+	/** outbound-rtp per encoding of a published source, narrowest first. */
+	outboundStats: LiveSession['engineOutboundStats'];
 	dropConnection(): void;
 	request<N extends RequestName>(name: N, payload: RequestPayload<N>): Promise<Responses[N]>;
 }
@@ -59,6 +61,7 @@ export function installTestHooks(session: LiveSession): () => void {
 		setPreferredLayers: (consumerId, spatialLayer) =>
 			session.request('media.setPreferredLayers', { consumerId, spatialLayer }),
 		inboundStats: () => session.engineStats(),
+		outboundStats: (source) => session.engineOutboundStats(source),
 		dropConnection: () => session.dropConnection(),
 		request: (name, payload) => session.request(name, payload)
 	};

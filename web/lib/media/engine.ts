@@ -57,6 +57,15 @@ class StaleEpoch extends Error {}
  * The mediasoup-client side: device, transports, producers, consumers. Plain TypeScript: no UI,
  * no socket. Everything it needs from the server goes through `deps.request`.
  */
+export interface OutboundStat {
+	rid: string | null;
+	frameWidth: number;
+	frameHeight: number;
+	bytesSent: number;
+	framesEncoded: number;
+	active: boolean;
+}
+
 export class MediaEngine {
 	#deps: MediaEngineDeps;
 	#device: Device | null = null;
@@ -231,6 +240,26 @@ export class MediaEngine {
 	/** Test hook: each consumer's inbound-rtp counters. */
 	inboundStats(): Promise<InboundStat[]> {
 		return Promise.all([...this.#consumers.values()].map(({ consumer, media }) => inboundStat(consumer, media)));
+	}
+
+	/** Test hook: the outbound-rtp report of every encoding (simulcast layer) of a published source. */
+	async outboundStats(source: MediaSource): Promise<OutboundStat[]> {
+		const producer = this.#producers.get(source);
+		if (!producer) return [];
+		const report = await producer.getStats();
+		const out: OutboundStat[] = [];
+		report.forEach((s: Record<string, unknown>) => {
+			if (s.type !== 'outbound-rtp') return;
+			out.push({
+				rid: typeof s.rid === 'string' ? s.rid : null,
+				frameWidth: typeof s.frameWidth === 'number' ? s.frameWidth : 0,
+				frameHeight: typeof s.frameHeight === 'number' ? s.frameHeight : 0,
+				bytesSent: typeof s.bytesSent === 'number' ? s.bytesSent : 0,
+				framesEncoded: typeof s.framesEncoded === 'number' ? s.framesEncoded : 0,
+				active: s.active !== false
+			});
+		});
+		return out.sort((a, b) => a.frameWidth - b.frameWidth);
 	}
 
 	// --- publishing ------------------------------------------------------------------------------
