@@ -70,15 +70,6 @@ export function threadCpuMs(): number | null {
 	}
 }
 
-/** utime + stime (ms) of a whole process, from /proc/<pid>/stat. */
-export function processCpuMs(pid: number): number | null {
-	try {
-		return statCpuMs(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-	} catch {
-		return null;
-	}
-}
-
 const CLOCK_TICKS_PER_S = 100; // USER_HZ on Linux (getconf CLK_TCK)
 
 function statCpuMs(stat: string): number | null {
@@ -145,5 +136,33 @@ export function udpSnmp(): Record<string, number> {
 		return out;
 	} catch {
 		return {};
+	}
+}
+
+/**
+ * Scheduler statistics of a process's main thread (/proc/<pid>/schedstat): nanoseconds spent on
+ * a CPU and nanoseconds spent runnable but waiting for one. The waiting time is how much the
+ * process was held back by other load on the machine.
+ */
+export function schedstat(pid: number): { runNs: number; waitNs: number } | null {
+	try {
+		const [run, wait] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+		if (run === undefined || wait === undefined || !Number.isFinite(run) || !Number.isFinite(wait)) return null;
+		return { runNs: run, waitNs: wait };
+	} catch {
+		return null;
+	}
+}
+
+/** Machine-wide busy and total CPU ticks, all cores together (/proc/stat "cpu" line). */
+export function machineCpuTicks(): { busy: number; total: number; steal: number } | null {
+	try {
+		const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+		const v = line.trim().split(/\s+/).slice(1).map(Number);
+		const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = v;
+		const busy = user + nice + system + irq + softirq + steal;
+		return { busy, total: busy + idle + iowait, steal };
+	} catch {
+		return null;
 	}
 }
