@@ -13,9 +13,11 @@ function makeFakeMedia(): void {
 	if (!existsSync(y4m)) {
 		execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30', '-t', '2', '-pix_fmt', 'yuv420p', y4m]);
 	}
-	const wav = path.join(MEDIA_DIR, 'tone.wav');
-	if (!existsSync(wav)) {
-		execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '5', '-ac', '1', wav]);
+	for (const [name, frequency] of [['tone.wav', 440], ['room-tone.wav', 660]] as const) {
+		const wav = path.join(MEDIA_DIR, name);
+		if (!existsSync(wav)) {
+			execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `sine=frequency=${frequency}:sample_rate=48000`, '-t', '5', '-ac', '1', wav]);
+		}
 	}
 }
 

@@ -33,7 +33,7 @@ test.beforeAll(async () => {
 	const { links, rooms: ids } = await createTwoRoomLesson('分数的意义 · Fractions');
 	rooms = ids;
 	teacherBrowser = await launchChromium({ video: path.join(MEDIA, 'teacher-720p.y4m'), audio: path.join(MEDIA, 'tone.wav') });
-	roomsBrowser = await launchChromium();
+	roomsBrowser = await launchChromium({ audio: path.join(MEDIA, 'room-tone.wav') });
 	teacher = await (await teacherBrowser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' })).newPage();
 	room1 = await (await roomsBrowser.newContext({ viewport: { width: 1280, height: 720 }, locale: 'zh-CN' })).newPage();
 	room2 = await (await roomsBrowser.newContext({ viewport: { width: 1280, height: 720 }, locale: 'en-US' })).newPage();
@@ -67,8 +67,20 @@ test('the teacher decodes both classrooms', async () => {
 	for (const id of rooms) {
 		await expectFlowing(teacher, roomCamera(id), `classroom ${id} camera at the teacher`, 30_000);
 		await expectFlowing(teacher, roomMic(id), `classroom ${id} audio at the teacher`);
+		// The tile's network badge comes from mediasoup stats; a loopback link must score well.
+		const badge = teacher.locator(`[data-testid="classroom-tile"][data-classroom="${id}"] [data-testid="network-badge"]`);
+		await expect.poll(async () => Number((await badge.getAttribute('data-score')) || -1), { timeout: 30_000 }).toBeGreaterThanOrEqual(7);
 	}
 	await shot(teacher, 'teacher-console');
+});
+
+test('the teacher sees which classroom is speaking (AudioLevelObserver)', async () => {
+	// The teacher's tone (440 Hz) is the loudest source; muted, the rooms' tone (660 Hz) leads.
+	await teacher.getByTestId('toggle-mic').click();
+	await expect(teacher.locator('[data-testid="classroom-tile"][data-speaking="true"]').first()).toBeVisible({ timeout: 15_000 });
+	await shot(teacher, 'teacher-active-speaker');
+	await teacher.getByTestId('toggle-mic').click();
+	await expectFlowing(room1, teacherMic, 'teacher audio after unmute');
 });
 
 test('putting room 2 on stage changes what room 1 receives; return undoes it', async () => {

@@ -108,6 +108,16 @@ describe('media policy and stage', () => {
 		expect(notMine).toMatchObject({ ok: false, error: { code: 'not_found' } });
 	});
 
+	it('restarts ICE on your own transport only (the path a client takes while its socket lives)', async () => {
+		const media = await t.app.sfu.existingLessonMedia(lesson.lesson.id);
+		const before = media?.transport(room1Media.recvTransportId).iceParameters.usernameFragment;
+		const { iceParameters } = await room1.ok('media.restartIce', { transportId: room1Media.recvTransportId });
+		expect(iceParameters.usernameFragment).toBeTruthy();
+		expect(iceParameters.usernameFragment).not.toBe(before);
+		const foreign = await room2.send('media.restartIce', { transportId: room1Media.recvTransportId });
+		expect(foreign).toMatchObject({ ok: false, error: { code: 'not_found' } });
+	});
+
 	it('refuses a second producer of the same source and sources outside the role', async () => {
 		const send = await room1.ok('media.createTransport', { direction: 'send' });
 		const screen = await room1.send('media.produce', { transportId: send.id, kind: 'video', source: 'screen', rtpParameters: { codecs: [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000 }], encodings: [{ ssrc: 5 }] } });
