@@ -12,6 +12,7 @@ const EVENT_EVERY_SAMPLES = 5;
 
 interface StreamStats {
 	type: string;
+	bitrate?: number;
 	fractionLost?: number;
 	score?: number;
 	roundTripTime?: number;
@@ -98,15 +99,18 @@ export class NetworkMonitor {
 				const producer = media.producers.get(track.producerId);
 				if (!producer || producer.paused) continue;
 				const stats = (await producer.getStats().catch(() => [])) as StreamStats[];
-				// A simulcast producer has a stream per layer; an idle top layer scores 0 while the
-				// link is fine, so the producer counts with its best layer.
+				// A simulcast producer has a stream per layer. An idle layer keeps a stale loss figure and
+				// scores 0 while the link is fine, so loss comes from the layer carrying the most bits and
+				// the producer counts with its best score.
 				let best: number | undefined;
+				let busiest: StreamStats | undefined;
 				for (const s of stats) {
 					streams++;
-					loss = Math.max(loss, (s.fractionLost ?? 0) / 256);
+					if ((s.bitrate ?? 0) >= (busiest?.bitrate ?? -1)) busiest = s;
 					if (typeof s.score === 'number') best = Math.max(best ?? 0, s.score);
 					if (typeof s.roundTripTime === 'number' && s.roundTripTime > 0) rtt = Math.max(rtt ?? 0, s.roundTripTime);
 				}
+				loss = Math.max(loss, (busiest?.fractionLost ?? 0) / 256);
 				seeScore(best);
 			}
 			for (const consumer of peer.consumers.values()) {
