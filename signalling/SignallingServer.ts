@@ -108,10 +108,19 @@ export class SignallingServer {
 		if (!session) {
 			const record = this.#deps.catalog.lesson(lessonId);
 			if (!record) throw new SignallingError('not_found', 'this lesson does not exist');
-			session = new LessonSession(record, { io: this.io, ...this.#deps });
+			session = new LessonSession(record, { io: this.io, ...this.#deps, onIdle: (idle) => this.#release(idle) });
 			this.#sessions.set(lessonId, session);
 		}
 		return session;
+	}
+
+	/** Everyone left: free the session and the lesson's router; the state stays in the store. */
+	#release(session: LessonSession): void {
+		if (this.#sessions.get(session.lessonId) !== session) return;
+		this.#sessions.delete(session.lessonId);
+		session.close();
+		void this.#deps.sfu.closeLesson(session.lessonId);
+		log.info({ lessonId: session.lessonId }, 'lesson idle: session and router released');
 	}
 
 	#onConnection(socket: Socket): void {

@@ -20,8 +20,7 @@ const EnvSchema = z.object({
 	MEDIASOUP_LOG_LEVEL: z.enum(['debug', 'warn', 'error', 'none']).default('error'),
 	/** How long a participant whose connection dropped keeps their place (hands, presence). */
 	RECONNECT_GRACE_MS: z.coerce.number().int().min(1000).default(45_000),
-	ADMIN_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).default(365),
-	TRUST_PROXY: z.stringbool().default(false)
+	ADMIN_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).default(365)
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -48,7 +47,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
 			logLevel: e.MEDIASOUP_LOG_LEVEL
 		},
 		reconnectGraceMs: e.RECONNECT_GRACE_MS,
-		adminTokenTtlDays: e.ADMIN_TOKEN_TTL_DAYS,
-		trustProxy: e.TRUST_PROXY
+		adminTokenTtlDays: e.ADMIN_TOKEN_TTL_DAYS
 	};
 }

@@ -33,6 +33,8 @@ export interface LessonSessionDeps {
 	bus: EventBus;
 	catalog: CatalogStore;
 	reconnectGraceMs: number;
+	/** Called when nobody is connected and nobody is within the reconnect grace any more. */
+	onIdle?: (session: LessonSession) => void;
 }
 
 /**
@@ -179,6 +181,7 @@ export class LessonSession {
 		if (hand) this.bus.publish(this.lessonId, 'hand.lowered', actor, { participantId: participant.id, by: 'leave' });
 		this.bus.publish(this.lessonId, 'participant.left', actor, { reason });
 		this.changed();
+		if (this.isEmpty) this.#deps.onIdle?.(this);
 	}
 
 	/** Coalesces changes into one snapshot broadcast and one consumer reconciliation. */

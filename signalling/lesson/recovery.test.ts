@@ -49,6 +49,22 @@ describe('recovery', () => {
 		teacher.close();
 	});
 
+	it('when the last participant is gone, the session and its router are released; state stays', async () => {
+		const idle = await createLesson(t, 1);
+		const teacher = new TestClient(t.url, idle.token('teacher'));
+		await teacher.joinLesson();
+		await teacher.ok('chat.send', { text: 'see you tomorrow' });
+		expect(t.app.signalling.sessions.has(idle.lesson.id)).toBe(true);
+		expect(await t.app.sfu.existingLessonMedia(idle.lesson.id)).toBeDefined();
+		teacher.close();
+		await waitFor(() => !t.app.signalling.sessions.has(idle.lesson.id) || undefined, 10_000, 'session released');
+		expect(await t.app.sfu.existingLessonMedia(idle.lesson.id)).toBeUndefined();
+		const back = new TestClient(t.url, idle.token('teacher'));
+		const join = await back.joinLesson();
+		expect(join.chat.map((m) => m.text)).toEqual(['see you tomorrow']);
+		back.close();
+	});
+
 	it('the same link opened twice: the older connection is told it was replaced', async () => {
 		const first = new TestClient(t.url, lesson.token('assistant', 0));
 		await first.joinLesson();
