@@ -50,7 +50,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
 		server.once('exit', (code) => reject(new Error(`server exited (${code}):\n${output}`)));
 	});
 	mkdirSync(path.dirname(SERVER_INFO), { recursive: true });
-	writeFileSync(SERVER_INFO, JSON.stringify({ url: new URL(adminUrl).origin, adminUrl }));
+	writeFileSync(SERVER_INFO, JSON.stringify({ url: new URL(adminUrl).origin, adminUrl, rtcPort }));
 	return async () => {
 		server.kill('SIGTERM');
 		await new Promise((resolve) => {

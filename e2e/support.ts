@@ -4,7 +4,7 @@ import { chromium, type Browser, type Page } from '@playwright/test';
 
 export const SHOTS = path.resolve('test-results/screenshots');
 
-export function serverInfo(): { url: string; adminUrl: string } {
+export function serverInfo(): { url: string; adminUrl: string; rtcPort: number } {
 	return JSON.parse(readFileSync(path.resolve('test-results/e2e-server.json'), 'utf8'));
 }
 

@@ -1,0 +1,57 @@
+import path from 'node:path';
+import { expect, test } from '@playwright/test';
+import { createTwoRoomLesson } from './api.ts';
+import { CLEAN, LossyRelay, routeThroughRelay } from './lossyRelay.ts';
+import { inboundStats, launchChromium, serverInfo, shot, type InboundStat } from './support.ts';
+
+const MEDIA = path.resolve('e2e/.media');
+const teacherCamera = (s: InboundStat) => s.kind === 'video' && s.source === 'camera' && !s.classroomId;
+const teacherMic = (s: InboundStat) => s.kind === 'audio' && !s.classroomId;
+
+/**
+ * A rural classroom behind a poor link (600 kbit/s down, 5 % loss each way, 300 ms RTT, through a
+ * userspace relay): its video steps down a layer while its audio keeps flowing, and steps back up
+ * when the link recovers.
+ */
+test('poor link: video steps down, audio never stops, video steps back up', async () => {
+	const { links } = await createTwoRoomLesson('Poor link · 弱网');
+	const relay = new LossyRelay({ host: '127.0.0.1', port: serverInfo().rtcPort });
+	const relayPort = await relay.start();
+	const teacherBrowser = await launchChromium({ video: path.join(MEDIA, 'teacher-720p.y4m'), audio: path.join(MEDIA, 'tone.wav') });
+	const roomBrowser = await launchChromium({ audio: path.join(MEDIA, 'room-tone.wav') });
+	try {
+		const teacher = await (await teacherBrowser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' })).newPage();
+		const roomContext = await roomBrowser.newContext({ viewport: { width: 1280, height: 720 }, locale: 'zh-CN' });
+		await roomContext.addInitScript(routeThroughRelay, { rtcPort: serverInfo().rtcPort, relayPort });
+		const room = await roomContext.newPage();
+		await teacher.goto(links.teacher);
+		await room.goto(links.classrooms[0]?.room ?? '');
+		await expect(room.getByTestId('connection-state')).toHaveAttribute('data-state', 'connected', { timeout: 30_000 });
+
+		const camera = async () => (await inboundStats(room)).find(teacherCamera);
+		await expect.poll(async () => (await camera())?.frameWidth, { timeout: 60_000, intervals: [1000] }).toBe(1280);
+		await expect.poll(() => relay.counters.down, { message: 'media really crosses the relay', timeout: 10_000 }).toBeGreaterThan(500);
+
+		relay.set({ lossDown: 0.05, lossUp: 0.05, delayMs: 150, downKbps: 600 });
+		await expect.poll(async () => (await camera())?.frameWidth ?? 0, { timeout: 45_000, intervals: [1000] }).toBeLessThanOrEqual(640);
+
+		// Audio is never paused: it keeps arriving through the whole poor stretch.
+		for (let i = 0; i < 4; i++) {
+			const before = (await inboundStats(room)).find(teacherMic)?.packetsReceived ?? 0;
+			await room.waitForTimeout(1500);
+			const after = (await inboundStats(room)).find(teacherMic)?.packetsReceived ?? 0;
+			expect(after, 'teacher audio keeps flowing on the poor link').toBeGreaterThan(before);
+		}
+		const degraded = await camera();
+		console.log(`poor link: teacher camera at ${degraded?.frameWidth}x${degraded?.frameHeight}; relay dropped ${relay.counters.droppedDown} of ${relay.counters.down} down`);
+		await shot(room, 'poor-link-classroom');
+		await shot(teacher, 'poor-link-teacher');
+
+		relay.set(CLEAN);
+		await expect.poll(async () => (await camera())?.frameWidth, { timeout: 90_000, intervals: [1000] }).toBe(1280);
+	} finally {
+		await teacherBrowser.close();
+		await roomBrowser.close();
+		relay.close();
+	}
+});
