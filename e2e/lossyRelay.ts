@@ -103,7 +103,7 @@ export class LossyRelay {
  * candidates, so this page's media takes the relay. Runs in the page before any app code.
  */
 export function routeThroughRelay(args: { rtcPort: number; relayPort: number }): void {
-	const original = RTCPeerConnection.prototype.setRemoteDescription;
+	const original = RTCPeerConnection.prototype.setRemoteDescription as (this: RTCPeerConnection, d: RTCSessionDescriptionInit) => Promise<void>;
 	RTCPeerConnection.prototype.setRemoteDescription = function (this: RTCPeerConnection, description?: RTCSessionDescriptionInit) {
 		if (description?.sdp) {
 			const sdp = description.sdp
@@ -114,5 +114,5 @@ export function routeThroughRelay(args: { rtcPort: number; relayPort: number }):
 			return original.call(this, { type: description.type, sdp });
 		}
 		return original.call(this, description as RTCSessionDescriptionInit);
-	} as typeof original;
+	} as typeof RTCPeerConnection.prototype.setRemoteDescription;
 }
