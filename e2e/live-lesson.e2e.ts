@@ -33,7 +33,7 @@ test.beforeAll(async () => {
 	const { links, rooms: ids } = await createTwoRoomLesson('分数的意义 · Fractions');
 	rooms = ids;
 	teacherBrowser = await launchChromium({ video: path.join(MEDIA, 'teacher-720p.y4m'), audio: path.join(MEDIA, 'tone.wav') });
-	roomsBrowser = await launchChromium({ audio: path.join(MEDIA, 'room-tone.wav') });
+	roomsBrowser = await launchChromium({ video: path.join(MEDIA, 'room-360p.y4m'), audio: path.join(MEDIA, 'room-tone.wav') });
 	teacher = await (await teacherBrowser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' })).newPage();
 	room1 = await (await roomsBrowser.newContext({ viewport: { width: 1280, height: 720 }, locale: 'zh-CN' })).newPage();
 	room2 = await (await roomsBrowser.newContext({ viewport: { width: 1280, height: 720 }, locale: 'en-US' })).newPage();
@@ -107,7 +107,7 @@ test("a hand raised in room 2 shows in the teacher's queue", async () => {
 });
 
 test('three layers leave the teacher; changing the preferred spatial layer changes the decoded frame width', async () => {
-	type Outbound = { rid: string | null; frameWidth: number; bytesSent: number };
+	type Outbound = { rid: string | null; frameWidth: number; bytesSent: number; qualityLimitationReason: string | null };
 	const layers = () => hook<Outbound[]>(teacher, 'outboundStats', 'camera');
 	/** Widths of the encodings whose byte count grows over one second. */
 	const flowingWidths = async () => {
@@ -120,7 +120,12 @@ test('three layers leave the teacher; changing the preferred spatial layer chang
 			.sort((a, b) => a - b);
 	};
 	// Chromium adds the top layer once its bandwidth estimate has ramped up (4-8 s on an idle machine).
-	await expect.poll(flowingWidths, { timeout: 60_000, intervals: [250] }).toEqual([320, 640, 1280]);
+	await expect
+		.poll(flowingWidths, { timeout: 60_000, intervals: [250], message: 'teacher sends three layers' })
+		.toEqual([320, 640, 1280])
+		.catch(async (error: Error) => {
+			throw new Error(`${error.message}\nteacher encodings: ${JSON.stringify(await layers())}`);
+		});
 
 	const consumerId = (await inboundStats(room1)).find(teacherCamera)?.consumerId ?? '';
 	expect(consumerId).not.toBe('');

@@ -18,7 +18,7 @@ test('poor link: video steps down, audio never stops, video steps back up', asyn
 	const relay = new LossyRelay({ host: '127.0.0.1', port: serverInfo().rtcPort });
 	const relayPort = await relay.start();
 	const teacherBrowser = await launchChromium({ video: path.join(MEDIA, 'teacher-720p.y4m'), audio: path.join(MEDIA, 'tone.wav') });
-	const roomBrowser = await launchChromium({ audio: path.join(MEDIA, 'room-tone.wav') });
+	const roomBrowser = await launchChromium({ video: path.join(MEDIA, 'room-360p.y4m'), audio: path.join(MEDIA, 'room-tone.wav') });
 	try {
 		const teacher = await (await teacherBrowser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' })).newPage();
 		const roomContext = await roomBrowser.newContext({ viewport: { width: 1280, height: 720 }, locale: 'zh-CN' });
@@ -29,11 +29,16 @@ test('poor link: video steps down, audio never stops, video steps back up', asyn
 		await expect(room.getByTestId('connection-state')).toHaveAttribute('data-state', 'connected', { timeout: 30_000 });
 
 		const camera = async () => (await inboundStats(room)).find(teacherCamera);
-		await expect.poll(async () => (await camera())?.frameWidth, { timeout: 60_000, intervals: [1000] }).toBe(1280);
+		const diagnostics = async () =>
+			`teacher encodings: ${JSON.stringify(await teacher.evaluate(() => (window as unknown as { __classbridge: { outboundStats(s: string): Promise<unknown> } }).__classbridge.outboundStats('camera')))}; room camera: ${JSON.stringify(await camera())}; relay: ${JSON.stringify(relay.counters)}`;
+		const orExplain = async (error: Error) => {
+			throw new Error(`${error.message}\n${await diagnostics()}`);
+		};
+		await expect.poll(async () => (await camera())?.frameWidth, { timeout: 90_000, intervals: [1000], message: 'top layer on a clean link' }).toBe(1280).catch(orExplain);
 		await expect.poll(() => relay.counters.down, { message: 'media really crosses the relay', timeout: 10_000 }).toBeGreaterThan(500);
 
 		relay.set({ lossDown: 0.05, lossUp: 0.05, delayMs: 150, downKbps: 600 });
-		await expect.poll(async () => (await camera())?.frameWidth ?? 0, { timeout: 45_000, intervals: [1000] }).toBeLessThanOrEqual(640);
+		await expect.poll(async () => (await camera())?.frameWidth ?? 0, { timeout: 45_000, intervals: [1000], message: 'steps down' }).toBeLessThanOrEqual(640).catch(orExplain);
 
 		// Audio is never paused: it keeps arriving through the whole poor stretch.
 		for (let i = 0; i < 4; i++) {
@@ -48,7 +53,10 @@ test('poor link: video steps down, audio never stops, video steps back up', asyn
 		await shot(teacher, 'poor-link-teacher');
 
 		relay.set(CLEAN);
-		await expect.poll(async () => (await camera())?.frameWidth, { timeout: 90_000, intervals: [1000] }).toBe(1280);
+		await expect
+			.poll(async () => (await camera())?.frameWidth, { timeout: 90_000, intervals: [1000], message: 'back to the top layer' })
+			.toBe(1280)
+			.catch(orExplain);
 	} finally {
 		await teacherBrowser.close();
 		await roomBrowser.close();

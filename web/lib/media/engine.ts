@@ -64,6 +64,8 @@ export interface OutboundStat {
 	bytesSent: number;
 	framesEncoded: number;
 	active: boolean;
+	/** Chromium's reason for sending less than asked: 'cpu', 'bandwidth', 'none'. */
+	qualityLimitationReason: string | null;
 }
 
 export class MediaEngine {
@@ -256,7 +258,8 @@ export class MediaEngine {
 				frameHeight: typeof s.frameHeight === 'number' ? s.frameHeight : 0,
 				bytesSent: typeof s.bytesSent === 'number' ? s.bytesSent : 0,
 				framesEncoded: typeof s.framesEncoded === 'number' ? s.framesEncoded : 0,
-				active: s.active !== false
+				active: s.active !== false,
+				qualityLimitationReason: typeof s.qualityLimitationReason === 'string' ? s.qualityLimitationReason : null
 			});
 		});
 		return out.sort((a, b) => a.frameWidth - b.frameWidth);
