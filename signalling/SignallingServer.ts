@@ -6,6 +6,7 @@ import { Server, type Socket } from 'socket.io';
 import type { Sfu } from '../sfu/index.ts';
 import { TokenError, type LessonGrant, type TokenService } from './auth/TokenService.ts';
 import type { CatalogStore } from './catalog/CatalogStore.ts';
+import { turnIceServers, type TurnConfig } from './auth/turnCredentials.ts';
 import { SignallingError, forbidden, invalid } from './errors.ts';
 import type { EventBus } from './events/EventBus.ts';
 import { HANDLERS } from './handlers/index.ts';
@@ -29,6 +30,7 @@ export interface SignallingDeps {
 	reconnectGraceMs: number;
 	/** When set, broadcasts fan out across nodes through Redis streams. */
 	redisUrl?: string;
+	turn?: TurnConfig | null;
 }
 
 interface SocketData {
@@ -108,7 +110,13 @@ export class SignallingServer {
 		if (!session) {
 			const record = this.#deps.catalog.lesson(lessonId);
 			if (!record) throw new SignallingError('not_found', 'this lesson does not exist');
-			session = new LessonSession(record, { io: this.io, ...this.#deps, onIdle: (idle) => this.#release(idle) });
+			const turn = this.#deps.turn ?? null;
+			session = new LessonSession(record, {
+				io: this.io,
+				...this.#deps,
+				iceServersFor: (participantId) => turnIceServers(turn, participantId),
+				onIdle: (idle) => this.#release(idle)
+			});
 			this.#sessions.set(lessonId, session);
 		}
 		return session;

@@ -82,7 +82,10 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		});
 	});
 
-	const signalling = new SignallingServer(httpServer, { sfu, store, bus, catalog, tokens, reconnectGraceMs: config.reconnectGraceMs, redisUrl: config.redisUrl });
+	const signalling = new SignallingServer(httpServer, { sfu, store, bus, catalog, tokens, reconnectGraceMs: config.reconnectGraceMs,
+		redisUrl: config.redisUrl,
+		turn: config.turn
+	});
 	const registry = createMetrics(sfu, signalling, bus);
 	metricsText = () => registry.metrics();
 

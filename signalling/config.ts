@@ -20,7 +20,12 @@ const EnvSchema = z.object({
 	MEDIASOUP_LOG_LEVEL: z.enum(['debug', 'warn', 'error', 'none']).default('error'),
 	/** How long a participant whose connection dropped keeps their place (hands, presence). */
 	RECONNECT_GRACE_MS: z.coerce.number().int().min(1000).default(45_000),
-	ADMIN_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).default(365)
+	ADMIN_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).default(365),
+	/** TURN for firewalled schools: comma-separated URLs, e.g. turns:turn.example.org:443?transport=tcp */
+	TURN_URLS: z.string().optional(),
+	/** coturn's static-auth-secret (use-auth-secret): clients get credentials valid TURN_TTL_S. */
+	TURN_SECRET: z.string().min(16).optional(),
+	TURN_TTL_S: z.coerce.number().int().min(60).default(6 * 3600)
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -47,6 +52,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
 			logLevel: e.MEDIASOUP_LOG_LEVEL
 		},
 		reconnectGraceMs: e.RECONNECT_GRACE_MS,
-		adminTokenTtlDays: e.ADMIN_TOKEN_TTL_DAYS
+		adminTokenTtlDays: e.ADMIN_TOKEN_TTL_DAYS,
+		turn: turnConfig(e.TURN_URLS, e.TURN_SECRET, e.TURN_TTL_S)
 	};
+}
+
+function turnConfig(urls: string | undefined, secret: string | undefined, ttlSeconds: number) {
+	const list = (urls ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+	if (list.length === 0) return null;
+	const bad = list.find((u) => !/^turns?:[^\s]+$/.test(u));
+	if (bad) throw new Error(`invalid configuration:\n  TURN_URLS: "${bad}" is not a turn: or turns: URL`);
+	if (!secret) throw new Error('invalid configuration:\n  TURN_SECRET: required with TURN_URLS (coturn static-auth-secret)');
+	return { urls: list, secret, ttlSeconds };
 }

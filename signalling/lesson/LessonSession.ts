@@ -9,6 +9,7 @@ import { moduleLogger } from '../logger.ts';
 import type {
 	ActiveSpeaker,
 	ConsumerOffer,
+	IceServer,
 	JoinResult,
 	LessonClassroom,
 	LessonRecord,
@@ -33,6 +34,8 @@ export interface LessonSessionDeps {
 	bus: EventBus;
 	catalog: CatalogStore;
 	reconnectGraceMs: number;
+	/** STUN/TURN servers (with credentials) for one participant. */
+	iceServersFor?: (participantId: string) => IceServer[];
 	/** Called when nobody is connected and nobody is within the reconnect grace any more. */
 	onIdle?: (session: LessonSession) => void;
 }
@@ -154,7 +157,13 @@ export class LessonSession {
 		const [lesson, chat] = await Promise.all([this.snapshot(), this.store.chat(this.lessonId, CHAT_HISTORY)]);
 		this.changed();
 		log.info({ lessonId: this.lessonId, participantId, role: grant.role, rejoin }, 'joined');
-		return { self: participant, lesson, chat, routerRtpCapabilities: media.clientRtpCapabilities as unknown as JoinResult['routerRtpCapabilities'] };
+		return {
+			self: participant,
+			lesson,
+			chat,
+			routerRtpCapabilities: media.clientRtpCapabilities as unknown as JoinResult['routerRtpCapabilities'],
+			iceServers: this.#deps.iceServersFor?.(participantId) ?? []
+		};
 	}
 
 	/** The socket closed: media goes at once; identity, hand and presence wait out the grace period. */

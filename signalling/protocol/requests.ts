@@ -91,11 +91,20 @@ export interface TransportInfo {
 	dtlsParameters: JsonObject;
 }
 
+/** A STUN/TURN server for RTCPeerConnection (TURN with short-lived credentials). */
+export interface IceServer {
+	urls: string[];
+	username?: string;
+	credential?: string;
+}
+
 export interface JoinResult {
 	self: Participant;
 	lesson: LessonSnapshot;
 	chat: ChatMessage[];
 	routerRtpCapabilities: JsonObject;
+	/** Empty unless the deployment has a TURN server (for schools whose firewalls block the SFU). */
+	iceServers: IceServer[];
 }
 
 export interface Responses {

@@ -9,7 +9,8 @@ import {
 	type RequestName,
 	type RequestPayload,
 	type Responses,
-	type Role
+	type Role,
+	type IceServer
 } from '$protocol';
 import { MediaEngine, StaleEpoch, type LocalPublication, type RemoteMedia } from '../media/engine.ts';
 import { captureCamera, captureMic, captureScreen, listDevices, type DeviceLists } from '../media/local-media.ts';
@@ -71,6 +72,7 @@ export class LiveSession {
 	readonly #engine: MediaEngine;
 	#client: SignallingClient | null = null;
 	#caps: JsonObject | null = null;
+	#iceServers: IceServer[] = [];
 	#joinSeq = 0;
 	#destroyed = false;
 	#offlineTimer: ReturnType<typeof setTimeout> | null = null;
@@ -265,6 +267,7 @@ export class LiveSession {
 				this.room.applySnapshot(result.lesson);
 				this.room.resetChat(result.chat);
 				this.#caps = result.routerRtpCapabilities;
+				this.#iceServers = result.iceServers ?? [];
 				this.joined = true;
 				await this.#startMedia();
 				if (seq !== this.#joinSeq) return;
@@ -296,6 +299,7 @@ export class LiveSession {
 		if (!role || !this.#caps) return;
 		await this.#engine.start({
 			routerRtpCapabilities: this.#caps,
+			iceServers: this.#iceServers,
 			role,
 			receive: may(role, 'media.ready'),
 			send: PUBLISHABLE_SOURCES[role].length > 0

@@ -1,6 +1,6 @@
 import { Device } from 'mediasoup-client';
 import type { types } from 'mediasoup-client';
-import type { ConsumerOffer, JsonObject, MediaSource, RequestPayload, Role, TransportInfo } from '$protocol';
+import type { ConsumerOffer, IceServer, JsonObject, MediaSource, RequestPayload, Role, TransportInfo } from '$protocol';
 import type { RequestFn } from '../signalling/client.ts';
 import { inboundStat, type InboundStat } from './consumer-stats.ts';
 import { IceRestarter } from './ice-restarter.ts';
@@ -44,6 +44,8 @@ export interface MediaEngineDeps {
 
 export interface StartOptions {
 	routerRtpCapabilities: JsonObject;
+	/** TURN/STUN servers from the join result (empty: the SFU is reached directly). */
+	iceServers: IceServer[];
 	role: Role;
 	receive: boolean;
 	send: boolean;
@@ -79,6 +81,7 @@ export class MediaEngine {
 	#recvReady: Promise<void> | null = null;
 	#consumers = new Map<string, { consumer: types.Consumer; media: RemoteMedia }>();
 	#producers = new Map<MediaSource, types.Producer>();
+	#iceServers: IceServer[] = [];
 	#publications = new Map<MediaSource, LocalPublication>();
 	#ice: IceRestarter;
 	#producing = new Set<LocalPublication>();
@@ -111,6 +114,7 @@ export class MediaEngine {
 		this.teardown();
 		const epoch = this.#epoch;
 		this.#role = options.role;
+		this.#iceServers = options.iceServers;
 		await this.#loadDevice(options.routerRtpCapabilities);
 		this.#check(epoch);
 
@@ -357,7 +361,8 @@ export class MediaEngine {
 			id: info.id,
 			iceParameters: info.iceParameters as unknown as types.IceParameters,
 			iceCandidates: info.iceCandidates as unknown as types.IceCandidate[],
-			dtlsParameters: info.dtlsParameters as unknown as types.DtlsParameters
+			dtlsParameters: info.dtlsParameters as unknown as types.DtlsParameters,
+			iceServers: this.#iceServers as RTCIceServer[]
 		};
 		const device = this.#device!;
 		const transport = direction === 'send' ? device.createSendTransport(options) : device.createRecvTransport(options);
