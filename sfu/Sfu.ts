@@ -1,15 +1,9 @@
-import { EventEmitter } from 'node:events';
 import { moduleLogger } from './logger.ts';
 import { ROUTER_MEDIA_CODECS } from './codecs.ts';
 import { LessonMedia } from './LessonMedia.ts';
 import { WorkerPool, type WorkerPoolOptions } from './WorkerPool.ts';
 
 const log = moduleLogger('sfu');
-
-export interface SfuEvents {
-	/** A lesson's router vanished with its worker; its peers must rebuild their media. */
-	lessonmedialost: [lessonId: string];
-}
 
 export interface SfuCounts {
 	workers: number;
@@ -20,12 +14,11 @@ export interface SfuCounts {
 }
 
 /** The SFU's typed API: a router per lesson on the least-loaded worker, recreated on demand. */
-export class Sfu extends EventEmitter<SfuEvents> {
+export class Sfu {
 	readonly pool: WorkerPool;
 	readonly #lessons = new Map<string, Promise<LessonMedia>>();
 
 	constructor(options: WorkerPoolOptions) {
-		super();
 		this.pool = new WorkerPool(options);
 	}
 
@@ -37,9 +30,14 @@ export class Sfu extends EventEmitter<SfuEvents> {
 	lessonMedia(lessonId: string): Promise<LessonMedia> {
 		let pending = this.#lessons.get(lessonId);
 		if (!pending) {
-			pending = this.#create(lessonId);
-			this.#lessons.set(lessonId, pending);
-			pending.catch(() => this.#lessons.delete(lessonId));
+			const created = this.#create(lessonId);
+			this.#lessons.set(lessonId, created);
+			// A closed router (lesson closed, or its worker died) is forgotten, so the next call makes a new one.
+			const forget = () => {
+				if (this.#lessons.get(lessonId) === created) this.#lessons.delete(lessonId);
+			};
+			created.then((media) => media.once('closed', forget), forget);
+			pending = created;
 		}
 		return pending;
 	}
@@ -78,13 +76,8 @@ export class Sfu extends EventEmitter<SfuEvents> {
 		const slot = await this.pool.leastLoaded();
 		const media = await LessonMedia.create(lessonId, slot, ROUTER_MEDIA_CODECS);
 		media.once('closed', (reason) => {
-			if (this.#lessons.get(lessonId) === pending) this.#lessons.delete(lessonId);
-			if (reason === 'worker_died') {
-				log.warn({ lessonId, worker: slot.index }, 'lesson media lost with its worker');
-				this.emit('lessonmedialost', lessonId);
-			}
+			if (reason === 'worker_died') log.warn({ lessonId, worker: slot.index }, 'lesson media lost with its worker');
 		});
-		const pending = this.#lessons.get(lessonId);
 		return media;
 	}
 }

@@ -1,4 +1,4 @@
-export { Sfu, type SfuCounts, type SfuEvents } from './Sfu.ts';
+export { Sfu, type SfuCounts } from './Sfu.ts';
 export { LessonMedia, type ConsumeOptions } from './LessonMedia.ts';
 export { WorkerPool, type WorkerPoolOptions, type WorkerSlot } from './WorkerPool.ts';
 export { SfuError, type SfuErrorReason } from './errors.ts';

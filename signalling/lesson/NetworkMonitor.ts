@@ -1,3 +1,4 @@
+import type { LessonMedia } from '../../sfu/index.ts';
 import type { EventBus } from '../events/EventBus.ts';
 import { moduleLogger } from '../logger.ts';
 import type { NetworkQuality } from '../protocol/index.ts';
@@ -56,7 +57,8 @@ export class NetworkMonitor {
 			byClassroom.set(cid, [...(byClassroom.get(cid) ?? []), peer]);
 		}
 		try {
-			const qualities = await Promise.all([...byClassroom].map(([cid, peers]) => this.#measure(cid, peers)));
+			const media = await session.media();
+			const qualities = await Promise.all([...byClassroom].map(([cid, peers]) => this.#measure(media, cid, peers)));
 			const sampled = qualities.filter((q): q is NetworkQuality => q !== null);
 			if (sampled.length === 0) return;
 			session.notify('all', 'network.quality', sampled);
@@ -76,7 +78,7 @@ export class NetworkMonitor {
 		}
 	}
 
-	async #measure(classroomId: string, peers: Peer[]): Promise<NetworkQuality | null> {
+	async #measure(media: LessonMedia, classroomId: string, peers: Peer[]): Promise<NetworkQuality | null> {
 		let sendBitrate = 0;
 		let recvBitrate = 0;
 		let loss = 0;
@@ -94,7 +96,6 @@ export class NetworkMonitor {
 				sendBitrate += stats.sendBitrate ?? 0;
 				recvBitrate += stats.recvBitrate ?? 0;
 			}
-			const media = await this.#session.media();
 			for (const track of peer.tracks.values()) {
 				const producer = media.producers.get(track.producerId);
 				if (!producer || producer.paused) continue;
