@@ -25,7 +25,13 @@ const EnvSchema = z.object({
 	TURN_URLS: z.string().optional(),
 	/** coturn's static-auth-secret (use-auth-secret): clients get credentials valid TURN_TTL_S. */
 	TURN_SECRET: z.string().min(16).optional(),
-	TURN_TTL_S: z.coerce.number().int().min(60).default(6 * 3600)
+	TURN_TTL_S: z.coerce.number().int().min(60).default(6 * 3600),
+	/** Largest PDF deck a teacher may upload, in MiB. */
+	SLIDES_MAX_MB: z.coerce.number().positive().max(1024).default(100),
+	/** How long the server may spend parsing one uploaded PDF before refusing it. */
+	SLIDES_PARSE_TIMEOUT_MS: z.coerce.number().int().min(500).default(30_000),
+	/** tldraw's licence key: needed on HTTPS hosts other than localhost. */
+	TLDRAW_LICENSE_KEY: z.string().min(1).optional()
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -53,7 +59,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
 		},
 		reconnectGraceMs: e.RECONNECT_GRACE_MS,
 		adminTokenTtlDays: e.ADMIN_TOKEN_TTL_DAYS,
-		turn: turnConfig(e.TURN_URLS, e.TURN_SECRET, e.TURN_TTL_S)
+		turn: turnConfig(e.TURN_URLS, e.TURN_SECRET, e.TURN_TTL_S),
+		slides: { maxBytes: Math.round(e.SLIDES_MAX_MB * 1024 * 1024), parseTimeoutMs: e.SLIDES_PARSE_TIMEOUT_MS },
+		tldrawLicenseKey: e.TLDRAW_LICENSE_KEY ?? null
 	};
 }
 

@@ -23,6 +23,31 @@ export const EventDataSchemas = {
 	'chat.muted': z.object({ muted: z.boolean() }),
 	'audioOnly.changed': z.object({ audioOnly: z.boolean() }),
 	'speaking.segment': z.object({ participantId: z.string(), startedAt: z.number(), durationMs: z.number() }),
+	'deck.uploaded': z.object({
+		deckId: z.string(),
+		fileName: z.string(),
+		pageCount: z.number().int(),
+		bytes: z.number().int(),
+		scriptsIgnored: z.boolean()
+	}),
+	/** The teacher changed what classrooms show. */
+	'slide.shown': z.object({
+		kind: z.enum(['deck', 'blank', 'none']),
+		deckId: z.string().nullable(),
+		page: z.number().int().nullable(),
+		boardId: z.string().nullable()
+	}),
+	/** One actor's edits to one board, batched per second: how many shapes were added, changed, removed. */
+	'board.changed': z.object({
+		boardId: z.string(),
+		added: z.number().int(),
+		updated: z.number().int(),
+		removed: z.number().int(),
+		windowMs: z.number().int()
+	}),
+	'board.granted': z.object({ participantId: z.string() }),
+	'board.revoked': z.object({ participantId: z.string() }),
+	'board.cleared': z.object({ boardId: z.string(), removed: z.number().int() }),
 	'network.quality': z.object({
 		lossFraction: z.number(),
 		rttMs: z.number().nullable(),

@@ -5,3 +5,4 @@ export * from './notifications.ts';
 export * from './permissions.ts';
 export * from './events.ts';
 export * from './api.ts';
+export * from './surface.ts';

@@ -22,7 +22,11 @@ export const PERMISSIONS: Record<RequestName, readonly Role[]> = {
 	'hand.raise': ['assistant', 'classroom', 'student'],
 	'hand.lower': ['teacher', 'assistant', 'classroom', 'student'],
 	'chat.send': ['teacher', 'assistant', 'classroom', 'student'],
-	'chat.setMuted': ['teacher']
+	'chat.setMuted': ['teacher'],
+	'surface.show': ['teacher'],
+	'board.addBlank': ['teacher'],
+	'board.setDrawer': ['teacher'],
+	'board.clear': ['teacher']
 };
 
 /** Media sources each role may publish. */

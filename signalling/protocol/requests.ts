@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IdSchema, PROTOCOL_VERSION } from './common.ts';
 import type { LessonSnapshot, Participant, ChatMessage } from './state.ts';
+import { SurfaceViewSchema, type BlankBoard } from './surface.ts';
 
 /**
  * Client → server requests. Each is sent as `socket.emit(name, payload, ack)` and answered with
@@ -74,7 +75,14 @@ export const Requests = {
 	/** Without participantId: lower your own hand. */
 	'hand.lower': z.object({ participantId: IdSchema.optional() }).strict(),
 	'chat.send': z.object({ text: z.string().trim().min(1).max(500) }).strict(),
-	'chat.setMuted': z.object({ muted: z.boolean() }).strict()
+	'chat.setMuted': z.object({ muted: z.boolean() }).strict(),
+	/** What every classroom shows: a deck page, a blank board, or nothing (the teacher's video). */
+	'surface.show': z.object({ view: SurfaceViewSchema }).strict(),
+	'board.addBlank': Empty,
+	/** Grant (canDraw) or revoke drawing for a classroom device, an assistant or a student. */
+	'board.setDrawer': z.object({ participantId: IdSchema, canDraw: z.boolean() }).strict(),
+	/** Removes every shape on one board (a deck page or a blank board). */
+	'board.clear': z.object({ boardId: IdSchema }).strict()
 } as const;
 
 export type RequestName = keyof typeof Requests;
@@ -105,6 +113,8 @@ export interface JoinResult {
 	routerRtpCapabilities: JsonObject;
 	/** Empty unless the deployment has a TURN server (for schools whose firewalls block the SFU). */
 	iceServers: IceServer[];
+	/** tldraw's licence key (TLDRAW_LICENSE_KEY); null on localhost development. */
+	tldrawLicenseKey: string | null;
 }
 
 export interface Responses {
@@ -124,4 +134,8 @@ export interface Responses {
 	'hand.lower': null;
 	'chat.send': ChatMessage;
 	'chat.setMuted': null;
+	'surface.show': null;
+	'board.addBlank': BlankBoard;
+	'board.setDrawer': null;
+	'board.clear': { removed: number };
 }

@@ -1,4 +1,5 @@
 import type { LocaleKind, Role } from './common.ts';
+import type { SurfaceState } from './surface.ts';
 
 /** What the server tells clients about the lesson. Built by the server; never parsed from peers. */
 
@@ -65,6 +66,8 @@ export interface LessonSnapshot {
 	participants: Participant[];
 	audioOnlyClassroomIds: string[];
 	tracks: PublishedTrack[];
+	/** Slides and boards: what is shown, the decks, who may draw. */
+	surface: SurfaceState;
 }
 
 export interface NetworkQuality {
