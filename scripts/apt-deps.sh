@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Debian packages the project needs: the mediasoup worker build, ffmpeg
 # (recorder, tests), redis-server (store tests, scale-out), Chromium (e2e),
-# CJK fonts (zh-CN UI in screenshots).
+# CJK fonts (zh-CN UI in screenshots), qpdf (encrypted PDF fixtures in tests).
 set -euo pipefail
 CB_APT_PACKAGES=(build-essential pkg-config python3-venv libuv1-dev libssl-dev libsrtp2-dev
   libflatbuffers-dev flatbuffers-compiler libabsl-dev ffmpeg redis-server chromium
-  fonts-noto-cjk)
+  fonts-noto-cjk qpdf)
 missing=()
 for p in "${CB_APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
