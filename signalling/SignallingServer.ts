@@ -8,11 +8,12 @@ import { TokenError, type LessonGrant, type TokenService } from './auth/TokenSer
 import type { CatalogStore } from './catalog/CatalogStore.ts';
 import { turnIceServers, type TurnConfig } from './auth/turnCredentials.ts';
 import { SignallingError, forbidden, invalid } from './errors.ts';
+import type { BoardService } from './board/BoardService.ts';
 import type { EventBus } from './events/EventBus.ts';
 import { HANDLERS } from './handlers/index.ts';
 import { LessonSession } from './lesson/LessonSession.ts';
 import { moduleLogger } from './logger.ts';
-import { PERMISSIONS, Requests, type Ack, type RequestName, type WireError } from './protocol/index.ts';
+import { PERMISSIONS, Requests, type Ack, type DeckInfo, type RequestName, type WireError } from './protocol/index.ts';
 import { RateLimiter } from './rateLimit.ts';
 import type { LessonStore } from './store/LessonStore.ts';
 
@@ -31,6 +32,9 @@ export interface SignallingDeps {
 	/** When set, broadcasts fan out across nodes through Redis streams. */
 	redisUrl?: string;
 	turn?: TurnConfig | null;
+	boards: BoardService;
+	decks: { list(lessonId: string): Promise<DeckInfo[]> };
+	tldrawLicenseKey?: string | null;
 }
 
 interface SocketData {
@@ -60,7 +64,9 @@ export class SignallingServer {
 			maxHttpBufferSize: MAX_MESSAGE_BYTES,
 			pingInterval: 5_000,
 			pingTimeout: 6_000,
-			serveClient: false
+			serveClient: false,
+			// The board's WebSocket shares the HTTP server: leave upgrades on other paths alone.
+			destroyUpgrade: false
 		});
 		if (deps.redisUrl) {
 			this.#redis = new Redis(deps.redisUrl, { maxRetriesPerRequest: null });

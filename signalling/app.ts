@@ -5,7 +5,14 @@ import { loadOrCreateSecret } from './auth/secret.ts';
 import { TokenService } from './auth/TokenService.ts';
 import { CatalogStore } from './catalog/CatalogStore.ts';
 import type { Config } from './config.ts';
+import { BoardService } from './board/BoardService.ts';
+import type { BoardStorage } from './board/BoardStorage.ts';
+import { FileBoardStorage } from './board/FileBoardStorage.ts';
+import { MirroredBoardStorage } from './board/MirroredBoardStorage.ts';
+import { RedisBoardStorage } from './board/RedisBoardStorage.ts';
 import { EventBus } from './events/EventBus.ts';
+import { readSurface } from './lesson/surfaceState.ts';
+import type { DeckInfo } from './protocol/index.ts';
 import { HttpApi } from './http/HttpApi.ts';
 import { moduleLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
@@ -28,6 +35,7 @@ export interface App {
 	catalog: CatalogStore;
 	tokens: TokenService;
 	signalling: SignallingServer;
+	boards: BoardService;
 	close(): Promise<void>;
 }
 
@@ -82,9 +90,33 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		});
 	});
 
-	const signalling = new SignallingServer(httpServer, { sfu, store, bus, catalog, tokens, reconnectGraceMs: config.reconnectGraceMs,
+	const boardStorage: BoardStorage = config.redisUrl
+		? new MirroredBoardStorage([new FileBoardStorage(config.dataDir), new RedisBoardStorage(config.redisUrl)])
+		: new FileBoardStorage(config.dataDir);
+	const boards = new BoardService(httpServer, {
+		storage: boardStorage,
+		bus,
+		tokens,
+		catalog,
+		async canDraw(grant) {
+			if (grant.role === 'teacher') return true;
+			if (grant.role === 'observer' || grant.role === 'staff') return false;
+			return (await readSurface(store, boardStorage, grant.lessonId)).drawers.includes(grant.participantId);
+		}
+	});
+	const decks: { list(lessonId: string): Promise<DeckInfo[]> } = { list: async () => [] };
+	const signalling = new SignallingServer(httpServer, {
+		sfu,
+		store,
+		bus,
+		catalog,
+		tokens,
+		reconnectGraceMs: config.reconnectGraceMs,
 		redisUrl: config.redisUrl,
-		turn: config.turn
+		turn: config.turn,
+		boards,
+		decks,
+		tldrawLicenseKey: config.tldrawLicenseKey
 	});
 	const registry = createMetrics(sfu, signalling, bus);
 	metricsText = () => registry.metrics();
@@ -108,8 +140,10 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		catalog,
 		tokens,
 		signalling,
+		boards,
 		async close() {
 			await signalling.close();
+			await boards.close();
 			sfu.close();
 			await store.close();
 			await new Promise<void>((resolve) => httpServer.close(() => resolve()));

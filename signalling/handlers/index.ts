@@ -4,6 +4,7 @@ import type { Handler } from './context.ts';
 import { lowerHand, raiseHand } from './hands.ts';
 import * as media from './media.ts';
 import { setStage } from './stage.ts';
+import { addBlankBoard, clearBoard, setDrawer, showSurface } from './surface.ts';
 
 export type { Handler, HandlerContext } from './context.ts';
 
@@ -23,5 +24,9 @@ export const HANDLERS: { [N in Exclude<RequestName, 'lesson.join'>]: Handler<N> 
 	'hand.raise': raiseHand,
 	'hand.lower': lowerHand,
 	'chat.send': sendChat,
-	'chat.setMuted': setChatMuted
+	'chat.setMuted': setChatMuted,
+	'surface.show': showSurface,
+	'board.addBlank': addBlankBoard,
+	'board.setDrawer': setDrawer,
+	'board.clear': clearBoard
 };

@@ -18,7 +18,10 @@ import type {
 	PublishedTrack,
 	ServerNotifications
 } from '../protocol/index.ts';
-import type { LessonStore } from '../store/LessonStore.ts';
+import type { BoardService } from '../board/BoardService.ts';
+import type { DeckInfo, SurfaceState } from '../protocol/index.ts';
+import type { LessonStore, StoredSurface } from '../store/LessonStore.ts';
+import { readSurface, writeSurface } from './surfaceState.ts';
 import { NetworkMonitor } from './NetworkMonitor.ts';
 import { Peer } from './Peer.ts';
 import { wantedTracks } from './subscriptions.ts';
@@ -36,6 +39,10 @@ export interface LessonSessionDeps {
 	reconnectGraceMs: number;
 	/** STUN/TURN servers (with credentials) for one participant. */
 	iceServersFor?: (participantId: string) => IceServer[];
+	boards: BoardService;
+	/** The lesson's uploaded decks, oldest first. */
+	decks: { list(lessonId: string): Promise<DeckInfo[]> };
+	tldrawLicenseKey?: string | null;
 	/** Called when nobody is connected and nobody is within the reconnect grace any more. */
 	onIdle?: (session: LessonSession) => void;
 }
@@ -82,6 +89,28 @@ export class LessonSession {
 
 	get bus(): EventBus {
 		return this.#deps.bus;
+	}
+
+	get boards(): BoardService {
+		return this.#deps.boards;
+	}
+
+	async decks(): Promise<DeckInfo[]> {
+		return this.#deps.decks.list(this.lessonId);
+	}
+
+	/** What is shown, the blank boards and the drawers (without the decks). */
+	storedSurface(): Promise<StoredSurface> {
+		return readSurface(this.store, this.#deps.boards.storage, this.lessonId);
+	}
+
+	saveSurface(surface: StoredSurface): Promise<void> {
+		return writeSurface(this.store, this.#deps.boards.storage, this.lessonId, surface);
+	}
+
+	async surface(): Promise<SurfaceState> {
+		const [stored, decks] = await Promise.all([this.storedSurface(), this.decks()]);
+		return { ...stored, decks };
 	}
 
 	get room(): string {
@@ -162,7 +191,8 @@ export class LessonSession {
 			lesson,
 			chat,
 			routerRtpCapabilities: media.clientRtpCapabilities as unknown as JoinResult['routerRtpCapabilities'],
-			iceServers: this.#deps.iceServersFor?.(participantId) ?? []
+			iceServers: this.#deps.iceServersFor?.(participantId) ?? [],
+			tldrawLicenseKey: this.#deps.tldrawLicenseKey ?? null
 		};
 	}
 
@@ -218,10 +248,11 @@ export class LessonSession {
 	}
 
 	async snapshot(): Promise<LessonSnapshot> {
-		const [live, hands, stored, version] = await Promise.all([
+		const [live, hands, stored, surface, version] = await Promise.all([
 			this.store.liveState(this.lessonId),
 			this.store.hands(this.lessonId),
 			this.store.participants(this.lessonId),
+			this.surface(),
 			this.store.bumpVersion(this.lessonId)
 		]);
 		const participants = stored
@@ -240,7 +271,8 @@ export class LessonSession {
 			chatMuted: live.chatMuted,
 			participants,
 			audioOnlyClassroomIds: live.audioOnlyClassroomIds,
-			tracks: this.tracks()
+			tracks: this.tracks(),
+			surface
 		};
 	}
 

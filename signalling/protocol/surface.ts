@@ -95,7 +95,7 @@ export const BoardClientMessageSchema = z.discriminatedUnion('type', [
 	z.looseObject({
 		type: z.literal('connect'),
 		connectRequestId: z.string().max(100),
-		lastServerClock: z.number().int().min(0),
+		lastServerClock: z.number().int().min(-1),
 		protocolVersion: z.number().int(),
 		schema: z.looseObject({})
 	}),

@@ -1,4 +1,7 @@
-import type { ChatMessage, HandEntry, Participant } from '../protocol/index.ts';
+import type { ChatMessage, HandEntry, Participant, SurfaceState } from '../protocol/index.ts';
+
+/** The surface state kept per lesson; decks come from the deck files, not from here. */
+export type StoredSurface = Omit<SurfaceState, 'decks'>;
 
 /** Lesson-wide switches that every node must agree on. */
 export interface LiveState {
@@ -32,6 +35,9 @@ export interface LessonStore {
 	appendChat(lessonId: string, message: ChatMessage, keep: number): Promise<void>;
 	/** The newest `limit` messages, oldest first. */
 	chat(lessonId: string, limit: number): Promise<ChatMessage[]>;
+	/** Null until the lesson first changes its surface. */
+	surface(lessonId: string): Promise<StoredSurface | null>;
+	setSurface(lessonId: string, surface: StoredSurface): Promise<void>;
 	putParticipant(lessonId: string, participant: Participant): Promise<void>;
 	participants(lessonId: string): Promise<Participant[]>;
 	bumpVersion(lessonId: string): Promise<number>;

@@ -1,5 +1,5 @@
 import type { ChatMessage, HandEntry, Participant } from '../protocol/index.ts';
-import type { LessonStore, LiveState } from './LessonStore.ts';
+import type { LessonStore, LiveState, StoredSurface } from './LessonStore.ts';
 
 interface LessonData {
 	stage: string | null;
@@ -9,6 +9,7 @@ interface LessonData {
 	hands: Map<string, HandEntry>;
 	chat: ChatMessage[];
 	participants: Map<string, Participant>;
+	surface: StoredSurface | null;
 }
 
 /** The single-node default: everything in this process. */
@@ -19,7 +20,7 @@ export class MemoryLessonStore implements LessonStore {
 	#lesson(lessonId: string): LessonData {
 		let data = this.#lessons.get(lessonId);
 		if (!data) {
-			data = { stage: null, chatMuted: false, audioOnly: new Set(), version: 0, hands: new Map(), chat: [], participants: new Map() };
+			data = { stage: null, chatMuted: false, audioOnly: new Set(), version: 0, hands: new Map(), chat: [], participants: new Map(), surface: null };
 			this.#lessons.set(lessonId, data);
 		}
 		return data;
@@ -90,6 +91,15 @@ export class MemoryLessonStore implements LessonStore {
 
 	async bumpVersion(lessonId: string): Promise<number> {
 		return ++this.#lesson(lessonId).version;
+	}
+
+	async surface(lessonId: string): Promise<StoredSurface | null> {
+		const surface = this.#lesson(lessonId).surface;
+		return surface ? structuredClone(surface) : null;
+	}
+
+	async setSurface(lessonId: string, surface: StoredSurface): Promise<void> {
+		this.#lesson(lessonId).surface = structuredClone(surface);
 	}
 
 	async clearLesson(lessonId: string): Promise<void> {

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import type { ChatMessage, HandEntry, Participant } from '../protocol/index.ts';
 import { moduleLogger } from '../logger.ts';
-import type { LessonStore, LiveState } from './LessonStore.ts';
+import type { LessonStore, LiveState, StoredSurface } from './LessonStore.ts';
 
 const log = moduleLogger('store:redis');
 
@@ -20,7 +20,7 @@ export class RedisLessonStore implements LessonStore {
 		this.#prefix = options.keyPrefix ?? 'cb:';
 	}
 
-	#key(lessonId: string, part: 'state' | 'audioOnly' | 'hands' | 'chat' | 'people'): string {
+	#key(lessonId: string, part: 'state' | 'audioOnly' | 'hands' | 'chat' | 'people' | 'surface'): string {
 		return `${this.#prefix}lesson:{${lessonId}}:${part}`;
 	}
 
@@ -94,8 +94,17 @@ export class RedisLessonStore implements LessonStore {
 		return this.#redis.hincrby(this.#key(lessonId, 'state'), 'version', 1);
 	}
 
+	async surface(lessonId: string): Promise<StoredSurface | null> {
+		const value = await this.#redis.get(this.#key(lessonId, 'surface'));
+		return value ? (JSON.parse(value) as StoredSurface) : null;
+	}
+
+	async setSurface(lessonId: string, surface: StoredSurface): Promise<void> {
+		await this.#redis.set(this.#key(lessonId, 'surface'), JSON.stringify(surface));
+	}
+
 	async clearLesson(lessonId: string): Promise<void> {
-		const parts = ['state', 'audioOnly', 'hands', 'chat', 'people'] as const;
+		const parts = ['state', 'audioOnly', 'hands', 'chat', 'people', 'surface'] as const;
 		await this.#redis.del(...parts.map((p) => this.#key(lessonId, p)));
 	}
 

@@ -94,5 +94,17 @@ export function lessonStoreSuite(name: string, open: () => LessonStore): void {
 			expect((await store.liveState(a)).stageClassroomId).toBeNull();
 			expect(await store.hands(b)).toHaveLength(1);
 		});
+
+		it('keeps the surface state as a copy and clears it with the lesson', async () => {
+			const store = open();
+			const id = lessonId();
+			expect(await store.surface(id)).toBeNull();
+			const surface = { view: { kind: 'deck' as const, deckId: 'dk1', page: 3 }, blankBoards: [], deckPages: { dk1: 3 }, drawers: ['room-a'] };
+			await store.setSurface(id, surface);
+			surface.drawers.push('mutated-after-save');
+			expect(await store.surface(id)).toEqual({ ...surface, drawers: ['room-a'] });
+			await store.clearLesson(id);
+			expect(await store.surface(id)).toBeNull();
+		});
 	});
 }

@@ -1,0 +1,269 @@
+import { InMemorySyncStorage, TLSocketRoom, type RoomSnapshot } from '@tldraw/sync-core';
+import type { TLRecord } from '@tldraw/tlschema';
+import { getIndexAbove, type IndexKey } from '@tldraw/utils';
+import type { WebSocket } from 'ws';
+import type { EventActor, EventBus } from '../events/EventBus.ts';
+import { moduleLogger } from '../logger.ts';
+import type { BoardCustomMessage } from '../protocol/index.ts';
+import type { BoardStorage } from './BoardStorage.ts';
+import { boardIdOfPage, boardSchema, pageIdOf } from './boardSchema.ts';
+import { ChangeBatcher } from './ChangeBatcher.ts';
+import { BoardMessageReader, type BoardMessage } from './BoardMessageReader.ts';
+import { splitByPage, joinPages, type StoredRecord } from './pages.ts';
+
+const log = moduleLogger('board');
+
+/** How long after the last edit a room is written to storage, and the longest a write waits. */
+const SAVE_DEBOUNCE_MS = 250;
+const SAVE_MAX_WAIT_MS = 2000;
+
+/** Who a board session belongs to, from their lesson token. */
+export interface BoardAccess extends EventActor {
+	participantId: string;
+	canDraw: boolean;
+}
+
+interface Session {
+	access: BoardAccess;
+	socket: WebSocket;
+	reader: BoardMessageReader;
+}
+
+/**
+ * One lesson's board: a tldraw TLSocketRoom (server-authoritative: read-only sessions' writes are
+ * dropped by the room), fed only with messages that passed the envelope check, saved page by page
+ * to storage, with edits reported as batched `board.changed` events.
+ */
+export class BoardRoom {
+	readonly lessonId: string;
+	readonly #room: TLSocketRoom<TLRecord, BoardAccess>;
+	readonly #storage: InMemorySyncStorage<TLRecord>;
+	readonly #persist: BoardStorage;
+	readonly #batcher: ChangeBatcher;
+	readonly #sessions = new Map<string, Session>();
+	/** The JSON last written per page, so a save writes only the pages that changed. */
+	readonly #written = new Map<string, string>();
+	#saveTimer: NodeJS.Timeout | null = null;
+	#firstUnsavedAt = 0;
+	#saving: Promise<void> = Promise.resolve();
+	#closed = false;
+
+	private constructor(lessonId: string, persist: BoardStorage, bus: EventBus, snapshot: RoomSnapshot | undefined) {
+		this.lessonId = lessonId;
+		this.#persist = persist;
+		this.#batcher = new ChangeBatcher(lessonId, bus);
+		this.#storage = new InMemorySyncStorage<TLRecord>({ snapshot, onChange: () => this.#scheduleSave() });
+		this.#room = new TLSocketRoom<TLRecord, BoardAccess>({
+			schema: boardSchema,
+			storage: this.#storage,
+			log: { warn: (...args) => log.warn({ lessonId, detail: String(args[0]) }, 'room warning'), error: (...args) => log.error({ lessonId, detail: String(args[0]) }, 'room error') },
+			onSessionRemoved: (_room, { sessionId }) => this.#sessions.delete(sessionId)
+		});
+	}
+
+	static async open(lessonId: string, persist: BoardStorage, bus: EventBus): Promise<BoardRoom> {
+		const stored = await persist.load(lessonId);
+		let snapshot: RoomSnapshot | undefined;
+		if (stored) {
+			const records = joinPages({ shared: stored.shared, pages: stored.pages });
+			snapshot = {
+				documentClock: stored.documentClock,
+				// Deletions before the restart are not kept: clients older than this clock resync in full.
+				tombstoneHistoryStartsAtClock: stored.documentClock,
+				schema: stored.schema as RoomSnapshot['schema'],
+				documents: records as unknown as RoomSnapshot['documents']
+			};
+		}
+		const room = new BoardRoom(lessonId, persist, bus, snapshot);
+		if (stored) for (const [boardId, records] of stored.pages) room.#written.set(boardId, JSON.stringify(records));
+		log.info({ lessonId, restored: !!stored, pages: stored?.pages.size ?? 0 }, 'board room open');
+		return room;
+	}
+
+	get sessionCount(): number {
+		return this.#sessions.size;
+	}
+
+	get closed(): boolean {
+		return this.#closed;
+	}
+
+	connect(socket: WebSocket, sessionId: string, access: BoardAccess): void {
+		if (this.#closed) {
+			socket.close(1013, 'board closed');
+			return;
+		}
+		const reader = new BoardMessageReader();
+		this.#sessions.set(sessionId, { access, socket, reader });
+		// A minimal socket without addEventListener: the room must only see messages we checked.
+		this.#room.handleSocketConnect({
+			sessionId,
+			isReadonly: !access.canDraw,
+			meta: access,
+			socket: {
+				send: (data: string) => socket.send(data),
+				close: (code?: number, reason?: string) => socket.close(code, reason),
+				get readyState() {
+					return socket.readyState;
+				}
+			}
+		});
+		socket.on('message', (data, isBinary) => this.#onMessage(sessionId, data as Buffer, isBinary));
+		socket.on('close', () => {
+			if (this.#sessions.get(sessionId)?.socket === socket) this.#room.handleSocketClose(sessionId);
+		});
+		socket.on('error', () => this.#room.handleSocketError(sessionId));
+	}
+
+	#onMessage(sessionId: string, data: Buffer, isBinary: boolean): void {
+		const session = this.#sessions.get(sessionId);
+		if (!session) return;
+		const read = session.reader.read(isBinary ? null : data.toString('utf8'));
+		if (read.kind === 'partial') return;
+		if (read.kind === 'invalid') {
+			log.warn({ lessonId: this.lessonId, participantId: session.access.participantId, reason: read.reason }, 'board message refused');
+			this.#send(sessionId, { type: 'cb.invalid', message: read.reason });
+			this.#room.closeSession(sessionId, 'INVALID_RECORD');
+			return;
+		}
+		if (read.message.type === 'push' && read.message.diff) this.#notePush(session, read.message);
+		this.#room.handleSocketMessage(sessionId, read.text);
+	}
+
+	/** Read-only writes are told off (the room itself drops them); allowed ones feed the event batcher. */
+	#notePush(session: Session, message: Extract<BoardMessage, { type: 'push' }>): void {
+		const ids = Object.keys(message.diff ?? {});
+		if (!session.access.canDraw) {
+			if (ids.length > 0) {
+				log.info({ lessonId: this.lessonId, participantId: session.access.participantId, records: ids.length }, 'read-only board write refused');
+				for (const [id, s] of this.#sessions) if (s === session) this.#send(id, { type: 'cb.refused', reason: 'read_only' });
+			}
+			return;
+		}
+		for (const [id, op] of Object.entries(message.diff ?? {})) {
+			if (!id.startsWith('shape:')) continue;
+			const existing = this.#room.getRecord(id) as { parentId?: string } | undefined;
+			const boardId = this.#boardOfShape(op[0] === 'put' ? (op[1] as { parentId?: unknown })?.parentId : existing?.parentId);
+			if (!boardId) continue;
+			const change = op[0] === 'remove' ? 'removed' : op[0] === 'put' && !existing ? 'added' : 'updated';
+			this.#batcher.record(session.access, boardId, id, change);
+		}
+	}
+
+	#boardOfShape(parentId: unknown, depth = 0): string | null {
+		if (typeof parentId !== 'string' || depth > 64) return null;
+		if (parentId.startsWith('page:')) return boardIdOfPage(parentId);
+		const parent = this.#room.getRecord(parentId) as { parentId?: string } | undefined;
+		return this.#boardOfShape(parent?.parentId, depth + 1);
+	}
+
+	#send(sessionId: string, message: BoardCustomMessage | { type: 'cb.invalid'; message: string }): void {
+		try {
+			this.#room.sendCustomMessage(sessionId, message);
+		} catch {
+			// the session may already be gone
+		}
+	}
+
+	/** After a grant or revoke: sessions whose permission changed reconnect and get the new one. */
+	setAccess(participantId: string, canDraw: boolean): void {
+		for (const [sessionId, session] of this.#sessions) {
+			if (session.access.participantId !== participantId || session.access.canDraw === canDraw) continue;
+			this.#send(sessionId, { type: 'cb.access', canDraw });
+			this.#room.closeSession(sessionId);
+		}
+	}
+
+	/** Makes sure each board has its tldraw page, so every client can switch to it at once. */
+	async ensureBoards(boards: { id: string; name: string }[]): Promise<void> {
+		const missing = boards.filter((b) => !this.#room.getRecord(pageIdOf(b.id)));
+		if (missing.length === 0) return;
+		await this.#room.updateStore((store) => {
+			let top: IndexKey | null = null;
+			for (const record of store.getAll()) {
+				if (record.typeName === 'page' && (top === null || record.index > top)) top = record.index;
+			}
+			for (const board of missing) {
+				if (store.get(pageIdOf(board.id))) continue;
+				top = getIndexAbove(top);
+				store.put({ id: pageIdOf(board.id), typeName: 'page', name: board.name, index: top, meta: {} } as TLRecord);
+			}
+		});
+	}
+
+	/** Removes every shape (and binding) on one board; returns how many shapes went. */
+	async clearBoard(boardId: string): Promise<number> {
+		let removed = 0;
+		await this.#room.updateStore((store) => {
+			const all = store.getAll();
+			const parts = splitByPage(all.map((state) => ({ state: state as unknown as StoredRecord['state'], lastChangedClock: 0 })));
+			for (const { state } of parts.pages.get(boardId) ?? []) {
+				if (state.typeName === 'page') continue;
+				if (state.typeName === 'shape') removed++;
+				store.delete(state.id);
+			}
+		});
+		return removed;
+	}
+
+	/** Shapes on one board (tests, export). */
+	shapesOn(boardId: string): TLRecord[] {
+		const records = this.#storage.getSnapshot().documents as unknown as StoredRecord[];
+		return (splitByPage(records).pages.get(boardId) ?? []).filter((r) => r.state.typeName === 'shape').map((r) => r.state as unknown as TLRecord);
+	}
+
+	#scheduleSave(): void {
+		if (this.#closed) return;
+		const now = Date.now();
+		if (!this.#saveTimer) this.#firstUnsavedAt = now;
+		else clearTimeout(this.#saveTimer);
+		const wait = Math.max(0, Math.min(SAVE_DEBOUNCE_MS, this.#firstUnsavedAt + SAVE_MAX_WAIT_MS - now));
+		this.#saveTimer = setTimeout(() => {
+			this.#saveTimer = null;
+			void this.flush();
+		}, wait);
+	}
+
+	/** Writes what changed since the last save; saves never overlap. */
+	flush(): Promise<void> {
+		if (this.#saveTimer) {
+			clearTimeout(this.#saveTimer);
+			this.#saveTimer = null;
+		}
+		this.#saving = this.#saving.then(() => this.#save()).catch((error: Error) => {
+			log.error({ lessonId: this.lessonId, err: error.message }, 'board save failed; will retry on the next change');
+		});
+		return this.#saving;
+	}
+
+	async #save(): Promise<void> {
+		const snapshot = this.#storage.getSnapshot();
+		const parts = splitByPage(snapshot.documents as unknown as StoredRecord[]);
+		const pages = new Map<string, StoredRecord[] | null>();
+		for (const [boardId, records] of parts.pages) {
+			const json = JSON.stringify(records);
+			if (this.#written.get(boardId) !== json) pages.set(boardId, records);
+		}
+		for (const boardId of this.#written.keys()) if (!parts.pages.has(boardId)) pages.set(boardId, null);
+		await this.#persist.save(this.lessonId, {
+			schema: snapshot.schema,
+			documentClock: snapshot.documentClock ?? 0,
+			shared: parts.shared,
+			pages
+		});
+		for (const [boardId, records] of pages) {
+			if (records === null) this.#written.delete(boardId);
+			else this.#written.set(boardId, JSON.stringify(records));
+		}
+	}
+
+	async close(): Promise<void> {
+		if (this.#closed) return;
+		this.#batcher.flushAll();
+		await this.flush();
+		this.#closed = true;
+		this.#room.close();
+		for (const { socket } of this.#sessions.values()) socket.close(1001, 'board closed');
+		this.#sessions.clear();
+	}
+}
