@@ -12,7 +12,8 @@ import { MirroredBoardStorage } from './board/MirroredBoardStorage.ts';
 import { RedisBoardStorage } from './board/RedisBoardStorage.ts';
 import { EventBus } from './events/EventBus.ts';
 import { readSurface } from './lesson/surfaceState.ts';
-import type { DeckInfo } from './protocol/index.ts';
+import { DeckHttp } from './slides/DeckHttp.ts';
+import { DeckStore } from './slides/DeckStore.ts';
 import { HttpApi } from './http/HttpApi.ts';
 import { moduleLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
@@ -52,6 +53,24 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 	const sfu = new Sfu({ ...config.mediasoup });
 	await sfu.start();
 
+	const decks = await DeckStore.open(config.dataDir);
+	let signallingRef: SignallingServer | null = null;
+	const deckHttp = new DeckHttp({
+		decks,
+		tokens,
+		maxBytes: config.slides.maxBytes,
+		parseTimeoutMs: config.slides.parseTimeoutMs,
+		onUploaded: (lessonId, deck, grant) => {
+			bus.publish(lessonId, 'deck.uploaded', { actor: grant.participantId, role: grant.role, classroomId: grant.classroomId }, {
+				deckId: deck.id,
+				fileName: deck.fileName,
+				pageCount: deck.pageCount,
+				bytes: deck.bytes,
+				scriptsIgnored: deck.scriptsIgnored
+			});
+			signallingRef?.sessions.get(lessonId)?.changed();
+		}
+	});
 	const api = new HttpApi({ catalog, tokens, publicUrl: config.publicUrl });
 	let metricsText: () => Promise<string> = async () => '';
 	const httpServer = createServer((req, res) => {
@@ -76,18 +95,21 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 			);
 			return;
 		}
-		api.handle(req, res).then((handled) => {
-			if (handled) return;
-			if (web) {
-				web(req, res, () => {
+		deckHttp
+			.handle(req, res)
+			.then((handled) => handled || api.handle(req, res))
+			.then((handled) => {
+				if (handled) return;
+				if (web) {
+					web(req, res, () => {
+						res.writeHead(404, { 'content-type': 'text/plain' });
+						res.end('not found');
+					});
+				} else {
 					res.writeHead(404, { 'content-type': 'text/plain' });
 					res.end('not found');
-				});
-			} else {
-				res.writeHead(404, { 'content-type': 'text/plain' });
-				res.end('not found');
-			}
-		});
+				}
+			});
 	});
 
 	const boardStorage: BoardStorage = config.redisUrl
@@ -104,7 +126,6 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 			return (await readSurface(store, boardStorage, grant.lessonId)).drawers.includes(grant.participantId);
 		}
 	});
-	const decks: { list(lessonId: string): Promise<DeckInfo[]> } = { list: async () => [] };
 	const signalling = new SignallingServer(httpServer, {
 		sfu,
 		store,
@@ -118,6 +139,7 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		decks,
 		tldrawLicenseKey: config.tldrawLicenseKey
 	});
+	signallingRef = signalling;
 	const registry = createMetrics(sfu, signalling, bus);
 	metricsText = () => registry.metrics();
 

@@ -7,6 +7,10 @@ import { BOARD_SOCKET_PATH } from '../protocol/index.ts';
 
 type Listener<T> = (value: T) => void;
 
+// tldraw batches store effects per animation frame; Node has no frames, so give it browser-like ones.
+globalThis.requestAnimationFrame ??= (callback: FrameRequestCallback) => setTimeout(() => callback(performance.now()), 16) as unknown as number;
+globalThis.cancelAnimationFrame ??= (handle: number) => clearTimeout(handle as unknown as NodeJS.Timeout);
+
 /**
  * tldraw's client socket contract over Node's WebSocket, reconnecting like the browser's adapter
  * does (the server closes a session to hand it a new permission).
@@ -18,8 +22,9 @@ class NodeBoardSocket implements TLPersistentClientSocket<object, object> {
 	readonly #statusListeners = new Set<Listener<TLSocketStatusChangeEvent>>();
 	#ws: WebSocket | null = null;
 	#closed = false;
-	/** Raw frames sent, for tests that look at the wire. */
+	/** Frames sent and bytes received, for tests and the benchmark. */
 	sent = 0;
+	bytesReceived = 0;
 
 	constructor(url: string) {
 		this.#url = url;
@@ -31,6 +36,7 @@ class NodeBoardSocket implements TLPersistentClientSocket<object, object> {
 		this.#ws = ws;
 		ws.onopen = () => this.#setStatus({ status: 'online' });
 		ws.onmessage = (event) => {
+			this.bytesReceived += Buffer.byteLength(String(event.data));
 			const message = JSON.parse(String(event.data)) as object;
 			for (const listener of this.#messageListeners) listener(message);
 		};
