@@ -140,7 +140,7 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		tldrawLicenseKey: config.tldrawLicenseKey
 	});
 	signallingRef = signalling;
-	const registry = createMetrics(sfu, signalling, bus);
+	const registry = createMetrics(sfu, signalling, bus, boards);
 	metricsText = () => registry.metrics();
 
 	await new Promise<void>((resolve, reject) => {

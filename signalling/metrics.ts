@@ -1,10 +1,11 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Sfu } from '../sfu/index.ts';
+import type { BoardService } from './board/BoardService.ts';
 import type { EventBus } from './events/EventBus.ts';
 import type { SignallingServer } from './SignallingServer.ts';
 
-/** /metrics in Prometheus text: process, workers, routers, transports, producers, consumers, sockets. */
-export function createMetrics(sfu: Sfu, signalling: SignallingServer, bus: EventBus): Registry {
+/** /metrics in Prometheus text: process, workers, routers, transports, producers, consumers, sockets, boards. */
+export function createMetrics(sfu: Sfu, signalling: SignallingServer, bus: EventBus, boards: BoardService): Registry {
 	const registry = new Registry();
 	collectDefaultMetrics({ register: registry, prefix: 'classbridge_' });
 	const gauge = (name: string, help: string, read: (counts: Awaited<ReturnType<Sfu['counts']>>) => number) =>
@@ -35,6 +36,22 @@ export function createMetrics(sfu: Sfu, signalling: SignallingServer, bus: Event
 		registers: [registry],
 		collect() {
 			this.set(signalling.sessions.size);
+		}
+	});
+	new Gauge({
+		name: 'classbridge_board_rooms',
+		help: 'Open whiteboard rooms on this node',
+		registers: [registry],
+		collect() {
+			this.set(boards.openRooms);
+		}
+	});
+	new Gauge({
+		name: 'classbridge_board_sessions',
+		help: 'Connected whiteboard sessions on this node',
+		registers: [registry],
+		async collect() {
+			this.set(await boards.sessionCount());
 		}
 	});
 	const events = new Counter({ name: 'classbridge_events_total', help: 'ClassroomEvents published', labelNames: ['type'], registers: [registry] });

@@ -240,9 +240,13 @@ export class BoardRoom {
 		const snapshot = this.#storage.getSnapshot();
 		const parts = splitByPage(snapshot.documents as unknown as StoredRecord[]);
 		const pages = new Map<string, StoredRecord[] | null>();
+		const json = new Map<string, string>();
 		for (const [boardId, records] of parts.pages) {
-			const json = JSON.stringify(records);
-			if (this.#written.get(boardId) !== json) pages.set(boardId, records);
+			const text = JSON.stringify(records);
+			if (this.#written.get(boardId) !== text) {
+				pages.set(boardId, records);
+				json.set(boardId, text);
+			}
 		}
 		for (const boardId of this.#written.keys()) if (!parts.pages.has(boardId)) pages.set(boardId, null);
 		await this.#persist.save(this.lessonId, {
@@ -253,7 +257,7 @@ export class BoardRoom {
 		});
 		for (const [boardId, records] of pages) {
 			if (records === null) this.#written.delete(boardId);
-			else this.#written.set(boardId, JSON.stringify(records));
+			else this.#written.set(boardId, json.get(boardId) ?? '');
 		}
 	}
 

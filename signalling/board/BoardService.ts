@@ -65,6 +65,12 @@ export class BoardService {
 		return this.#rooms.size;
 	}
 
+	/** Connected board sessions over all open rooms. */
+	async sessionCount(): Promise<number> {
+		const rooms = await Promise.allSettled([...this.#rooms.values()]);
+		return rooms.reduce((sum, r) => sum + (r.status === 'fulfilled' ? r.value.sessionCount : 0), 0);
+	}
+
 	async #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): Promise<void> {
 		let grant: LessonGrant;
 		let canDraw: boolean;

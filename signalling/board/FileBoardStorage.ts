@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { moduleLogger } from '../logger.ts';
@@ -99,12 +99,17 @@ async function readJson<T>(file: string, schema: z.ZodType<T>): Promise<T | null
 	} catch {
 		return null;
 	}
+	let problem: string;
 	try {
 		const parsed = schema.safeParse(JSON.parse(text));
 		if (parsed.success) return parsed.data;
-		log.error({ file, issue: parsed.error.issues[0]?.message }, 'board file does not match its schema; ignored');
+		problem = parsed.error.issues[0]?.message ?? 'schema mismatch';
 	} catch {
-		log.error({ file }, 'board file is not JSON; ignored');
+		problem = 'not JSON';
 	}
+	// Kept aside (never overwritten by the next save) so someone can still recover the drawings.
+	const aside = `${file}.unreadable-${Date.now()}`;
+	await copyFile(file, aside).catch(() => undefined);
+	log.error({ file, aside, problem }, 'board file unreadable: copied aside and skipped');
 	return null;
 }
