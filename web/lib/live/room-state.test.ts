@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ChatMessage, LessonSnapshot } from '$protocol';
+import { EMPTY_SURFACE, type ChatMessage, type LessonSnapshot } from '$protocol';
 import { RoomState } from './room-state.svelte.ts';
 
 const snapshot = (version: number, patch: Partial<LessonSnapshot> = {}): LessonSnapshot => ({
@@ -15,6 +15,7 @@ const snapshot = (version: number, patch: Partial<LessonSnapshot> = {}): LessonS
 	participants: [],
 	audioOnlyClassroomIds: [],
 	tracks: [],
+	surface: EMPTY_SURFACE,
 	...patch
 });
 

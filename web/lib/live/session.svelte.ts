@@ -21,6 +21,7 @@ import { t, type MessageKey } from '../i18n/index.svelte.ts';
 import { fetchSession, type SessionInfo } from './session-info.ts';
 import { RoomState } from './room-state.svelte.ts';
 import { Toasts } from './toasts.svelte.ts';
+import { SurfaceRuntime } from '../surface/runtime.svelte.ts';
 
 export type ConnectionState = 'connected' | 'reconnecting' | 'offline';
 
@@ -52,9 +53,15 @@ export class LiveSession {
 	/** Bumped by a user gesture after the browser blocked autoplay; audio elements then retry. */
 	soundUnlocked = $state(0);
 	busy = $state.raw<Partial<Record<MediaSource, boolean>>>({});
+	/** The lesson link's token: the decks API and the board socket authenticate with it too. */
+	token = $state<string | null>(null);
+	/** From the join answer; null on localhost development. */
+	tldrawLicenseKey = $state<string | null>(null);
 
 	readonly room = new RoomState();
 	readonly toasts = new Toasts();
+	/** The mounted slide page and board, for export and the test hooks. */
+	readonly surface = new SurfaceRuntime();
 
 	#socketUp = $state(false);
 	#mediaUp = $state(false);
@@ -105,6 +112,7 @@ export class LiveSession {
 			this.stopped = { kind: 'no-token' };
 			return;
 		}
+		this.token = token;
 		const info = await this.#fetchSessionWithRetry(token);
 		if (!info || this.stopped || this.#destroyed) return;
 		this.role = info.role;
@@ -268,6 +276,7 @@ export class LiveSession {
 				this.room.resetChat(result.chat);
 				this.#caps = result.routerRtpCapabilities;
 				this.#iceServers = result.iceServers ?? [];
+				this.tldrawLicenseKey = result.tldrawLicenseKey ?? null;
 				this.joined = true;
 				await this.#startMedia();
 				if (seq !== this.#joinSeq) return;

@@ -1,5 +1,7 @@
 import type { MediaSource, RequestName, RequestPayload, Responses, Role } from '$protocol';
 import type { ConnectionState, LiveSession } from './session.svelte.ts';
+import type { BoardShapeInfo } from '../surface/runtime.svelte.ts';
+import { mayDraw, surfaceOf } from '../surface/surface-model.ts';
 
 /** `window.__classbridge`: a stable surface for the Playwright tests. Keep the shape unchanged. */
 export interface ClassbridgeTestHooks {
@@ -25,6 +27,22 @@ export interface ClassbridgeTestHooks {
 	outboundStats: LiveSession['engineOutboundStats'];
 	dropConnection(): void;
 	request<N extends RequestName>(name: N, payload: RequestPayload<N>): Promise<Responses[N]>;
+	/** The tldraw board on screen (nothing shown or not loaded: empty answers). */
+	board: {
+		boardId(): string | null;
+		shapes(): BoardShapeInfo[];
+		/** Creates a geo rectangle through the editor, even when read-only; returns its id ('' without a board). */
+		createRect(x: number, y: number, w: number, h: number): string;
+		/** The lesson lets us draw and the board session is writable. */
+		canDraw(): boolean;
+	};
+	/** The PDF page on screen. */
+	slides: {
+		page(): number | null;
+		/** The current page's text layer. */
+		text(): string;
+		rendered(): boolean;
+	};
 }
 
 declare global {
@@ -63,7 +81,19 @@ export function installTestHooks(session: LiveSession): () => void {
 		inboundStats: () => session.engineStats(),
 		outboundStats: (source) => session.engineOutboundStats(source),
 		dropConnection: () => session.dropConnection(),
-		request: (name, payload) => session.request(name, payload)
+		request: (name, payload) => session.request(name, payload),
+		board: {
+			boardId: () => session.surface.board?.boardId() ?? null,
+			shapes: () => session.surface.board?.shapes() ?? [],
+			createRect: (x, y, w, h) => session.surface.board?.createRect(x, y, w, h) ?? '',
+			canDraw: () =>
+				mayDraw(session.role, session.selfId, surfaceOf(session.room.snapshot)) && !!session.surface.board?.writable()
+		},
+		slides: {
+			page: () => session.surface.slides?.page() ?? null,
+			text: () => session.surface.slides?.text() ?? '',
+			rendered: () => session.surface.slides?.rendered() ?? false
+		}
 	};
 	window.__classbridge = hooks;
 	return () => {

@@ -1,0 +1,87 @@
+import { GlobalWorkerOptions, TextLayer, getDocument, type PDFDocumentLoadingTask, type PDFDocumentProxy } from 'pdfjs-dist';
+import workerUrl from 'pdfjs-dist/build/pdf.worker.min.mjs?url';
+import { deckFileUrl } from '../deck-api.ts';
+
+/*
+ * pdfjs, loaded only when a slide is first shown. Documents run without scripting (pdfjs 6 has no
+ * eval path at all, so the old `isEvalSupported` switch is gone), and cmaps and standard fonts come
+ * from this server: schools may have no internet.
+ */
+GlobalWorkerOptions.workerSrc = workerUrl;
+
+const KEEP_DOCS = 3;
+const docs = new Map<string, PDFDocumentLoadingTask>();
+
+export function openDeck(deckId: string, token: string): Promise<PDFDocumentProxy> {
+	const cached = docs.get(deckId);
+	if (cached) {
+		// Most recently used last, so the oldest is the first to go.
+		docs.delete(deckId);
+		docs.set(deckId, cached);
+		return cached.promise;
+	}
+	const task = getDocument({
+		url: deckFileUrl(deckId),
+		httpHeaders: { Authorization: `Bearer ${token}` },
+		cMapUrl: '/pdfjs/cmaps/',
+		cMapPacked: true,
+		standardFontDataUrl: '/pdfjs/standard_fonts/'
+	});
+	task.promise.catch(() => {
+		if (docs.get(deckId) === task) docs.delete(deckId);
+	});
+	docs.set(deckId, task);
+	while (docs.size > KEEP_DOCS) {
+		const [oldest, old] = docs.entries().next().value as [string, PDFDocumentLoadingTask];
+		docs.delete(oldest);
+		void old.destroy().catch(() => {});
+	}
+	return task.promise;
+}
+
+/** Largest backing store we draw into (a 4K screen fits; a 16K one is capped). */
+const MAX_CANVAS_PIXELS = 5120 * 2880;
+
+/**
+ * Renders page `pageNumber` into a new canvas, `width` device pixels wide, or (for export)
+ * `{ scale }` device pixels per PDF point.
+ */
+export async function renderPageCanvas(
+	doc: PDFDocumentProxy,
+	pageNumber: number,
+	size: { width: number } | { scale: number }
+): Promise<HTMLCanvasElement> {
+	const page = await doc.getPage(pageNumber);
+	const base = page.getViewport({ scale: 1 });
+	let scale = 'scale' in size ? size.scale : size.width / base.width;
+	const area = base.width * base.height * scale * scale;
+	if (area > MAX_CANVAS_PIXELS) scale *= Math.sqrt(MAX_CANVAS_PIXELS / area);
+	const viewport = page.getViewport({ scale });
+	const canvas = document.createElement('canvas');
+	canvas.width = Math.max(1, Math.round(viewport.width));
+	canvas.height = Math.max(1, Math.round(viewport.height));
+	await page.render({ canvas, viewport }).promise;
+	return canvas;
+}
+
+export interface RenderedText {
+	text: string;
+	cancel(): void;
+}
+
+/** Lays the page's text out in `container` (transparent spans over the canvas, `cssWidth` wide). */
+export async function renderTextLayer(
+	doc: PDFDocumentProxy,
+	pageNumber: number,
+	container: HTMLElement,
+	cssWidth: number
+): Promise<RenderedText> {
+	const page = await doc.getPage(pageNumber);
+	const base = page.getViewport({ scale: 1 });
+	const viewport = page.getViewport({ scale: cssWidth / base.width });
+	container.replaceChildren();
+	container.style.setProperty('--total-scale-factor', String(viewport.scale));
+	const layer = new TextLayer({ textContentSource: page.streamTextContent(), container, viewport });
+	await layer.render();
+	return { text: layer.textContentItemsStr.join(' ').replace(/\s+/g, ' ').trim(), cancel: () => layer.cancel() };
+}
