@@ -39,6 +39,35 @@ function examplePayload(name: RequestName, classroomId: string): unknown {
 			return { text: 'hello' };
 		case 'chat.setMuted':
 			return { muted: false };
+		case 'lesson.setStudentChat':
+			return { mode: 'chat' };
+		case 'poll.prepare':
+			return { spec: { kind: 'truefalse', question: 'Is 1/2 more than 1/3?' } };
+		case 'poll.open':
+			return { spec: { kind: 'single', question: 'Which is larger?', options: ['1/2', '1/3'] } };
+		case 'poll.discard':
+		case 'poll.close':
+		case 'poll.reveal':
+		case 'poll.dismiss':
+			return { pollId: 'pol_missing' };
+		case 'poll.answer':
+			return { pollId: 'pol_missing', answer: { kind: 'single', option: 0 } };
+		case 'poll.tally':
+			return { pollId: 'pol_missing', classroomId, counts: [1, 2] };
+		case 'poll.state':
+			return {};
+		case 'classList.get':
+			return { classroomId };
+		case 'classList.add':
+			return { classroomId, names: ['Li Wei'] };
+		case 'classList.rename':
+			return { studentId: 'stu_missing', name: 'Li Wei' };
+		case 'classList.accept':
+			return { studentId: 'stu_missing' };
+		case 'classList.merge':
+			return { fromId: 'stu_missing', intoId: 'stu_missing2' };
+		default:
+			return {};
 	}
 }
 
@@ -48,6 +77,8 @@ describe('role matrix: every request × every role, checked on the server', () =
 	beforeAll(async () => {
 		t = await startTestApp();
 		lesson = await createLesson(t, 2);
+		// Students may write only when the teacher allows it; open it so that only the role decides.
+		await t.app.store.setStudentChat(lesson.lesson.id, 'chat');
 	});
 	afterAll(() => t.stop());
 
@@ -82,5 +113,14 @@ describe('role matrix: every request × every role, checked on the server', () =
 		expect(PERMISSIONS['media.produce']).not.toContain('observer');
 		expect(PERMISSIONS['chat.send']).not.toContain('observer');
 		expect(PERMISSIONS['lesson.join']).not.toContain('staff');
+	});
+
+	it('spells out the poll rules: only the teacher runs polls, only students answer, assistants tally', () => {
+		for (const name of ['poll.prepare', 'poll.discard', 'poll.open', 'poll.close', 'poll.reveal', 'poll.dismiss', 'lesson.setStudentChat'] as const) {
+			expect(PERMISSIONS[name], name).toEqual(['teacher']);
+		}
+		expect(PERMISSIONS['poll.answer']).toEqual(['student']);
+		expect(PERMISSIONS['poll.tally']).toEqual(['teacher', 'assistant']);
+		expect(PERMISSIONS['classList.merge']).toEqual(['teacher', 'assistant']);
 	});
 });

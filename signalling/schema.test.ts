@@ -27,7 +27,13 @@ describe('schema rejection', () => {
 		['media.createTransport', { direction: 'sideways' }],
 		['media.produce', { transportId: 'not-a-uuid', kind: 'audio', source: 'mic', rtpParameters: { codecs: [] } }],
 		['media.setPreferredLayers', { consumerId: '6f1c1f1e-9a52-4a6e-9a53-0d0f3f0c0a11', spatialLayer: 7 }],
-		['lesson.join', { protocol: 999 }]
+		['lesson.join', { protocol: 999 }],
+		['poll.open', { spec: { kind: 'single', question: '', options: ['a', 'b'] } }],
+		['poll.open', { spec: { kind: 'single', question: 'q', options: ['a', 'b'] }, pollId: 'pol_x' }],
+		['poll.tally', { pollId: 'pol_x', classroomId: 'cls_x', counts: [-1, 2] }],
+		['lesson.setStudentChat', { mode: 'loud' }],
+		['classList.add', { names: [] }],
+		['classList.rename', { studentId: 'stu_x', name: 'a\u0007b' }]
 	];
 
 	for (const [name, payload] of bad) {

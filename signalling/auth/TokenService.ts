@@ -13,6 +13,7 @@ const LessonClaimsSchema = z.object({
 	exp: z.number()
 });
 const AdminClaimsSchema = z.object({ kind: z.literal('admin'), sub: z.string(), exp: z.number() });
+const DeviceClaimsSchema = z.object({ kind: z.literal('device'), cid: IdSchema, sub: IdSchema, exp: z.number() });
 
 export interface LessonGrant {
 	kind: 'lesson';
@@ -25,6 +26,13 @@ export interface LessonGrant {
 }
 export interface AdminGrant {
 	kind: 'admin';
+	expiresAt: number;
+}
+/** What a student's phone keeps: which class-list entry it is, in which classroom. Joins nothing by itself. */
+export interface DeviceGrant {
+	kind: 'device';
+	classroomId: string;
+	studentId: string;
 	expiresAt: number;
 }
 
@@ -67,7 +75,17 @@ export class TokenService {
 			.sign(this.#secret);
 	}
 
-	async verify(token: unknown): Promise<LessonGrant | AdminGrant> {
+	async signDevice(grant: Omit<DeviceGrant, 'kind'>): Promise<string> {
+		return new SignJWT({ kind: 'device', cid: grant.classroomId })
+			.setProtectedHeader({ alg: 'HS256' })
+			.setIssuer(ISSUER)
+			.setSubject(grant.studentId)
+			.setIssuedAt()
+			.setExpirationTime(Math.floor(grant.expiresAt / 1000))
+			.sign(this.#secret);
+	}
+
+	async verify(token: unknown): Promise<LessonGrant | AdminGrant | DeviceGrant> {
 		if (typeof token !== 'string' || token.length === 0) throw new TokenError('token_missing', 'no token given');
 		if (token.length > 2048) throw new TokenError('token_invalid', 'token too long');
 		let payload: unknown;
@@ -79,6 +97,8 @@ export class TokenService {
 		}
 		const admin = AdminClaimsSchema.safeParse(payload);
 		if (admin.success) return { kind: 'admin', expiresAt: admin.data.exp * 1000 };
+		const device = DeviceClaimsSchema.safeParse(payload);
+		if (device.success) return { kind: 'device', classroomId: device.data.cid, studentId: device.data.sub, expiresAt: device.data.exp * 1000 };
 		const lesson = LessonClaimsSchema.safeParse(payload);
 		if (!lesson.success) throw new TokenError('token_invalid', 'this link is not valid');
 		const c = lesson.data;
@@ -87,13 +107,19 @@ export class TokenService {
 
 	async verifyLesson(token: unknown): Promise<LessonGrant> {
 		const grant = await this.verify(token);
-		if (grant.kind !== 'lesson') throw new TokenError('token_invalid', 'an admin link cannot join a lesson');
+		if (grant.kind !== 'lesson') throw new TokenError('token_invalid', grant.kind === 'admin' ? 'an admin link cannot join a lesson' : 'a device token cannot join a lesson');
 		return grant;
 	}
 
 	async verifyAdmin(token: unknown): Promise<AdminGrant> {
 		const grant = await this.verify(token);
 		if (grant.kind !== 'admin') throw new TokenError('token_invalid', 'admin link required');
+		return grant;
+	}
+
+	async verifyDevice(token: unknown): Promise<DeviceGrant> {
+		const grant = await this.verify(token);
+		if (grant.kind !== 'device') throw new TokenError('token_invalid', 'device token required');
 		return grant;
 	}
 }

@@ -41,6 +41,13 @@ describe('socket authentication', () => {
 		expect(await refusal(expired)).toBe('token_expired');
 	});
 
+	it('refuses a student device token on the lesson socket (it names a student, it joins nothing)', async () => {
+		const device = await t.app.tokens.signDevice({ classroomId: lesson.classroomIds[0] ?? '', studentId: 'stu_x', expiresAt: Date.now() + 60_000 });
+		expect(await refusal(device)).toBe('token_invalid');
+		await expect(t.app.tokens.verifyDevice(device)).resolves.toMatchObject({ kind: 'device', studentId: 'stu_x' });
+		await expect(t.app.tokens.verifyDevice(lesson.token('teacher'))).rejects.toMatchObject({ reason: 'token_invalid' });
+	});
+
 	it('refuses an admin token on the lesson socket', async () => {
 		const admin = new URL(t.app.adminUrl).searchParams.get('token') ?? '';
 		expect(await refusal(admin)).toBe('token_invalid');

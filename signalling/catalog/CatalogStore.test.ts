@@ -45,4 +45,34 @@ describe('CatalogStore', () => {
 		await expect(CatalogStore.open(dir)).rejects.toThrow(/cannot read/);
 		expect(await readFile(path.join(dir, 'catalog.json'), 'utf8')).toBe('{"version":1,"schools":[');
 	});
+
+	it('keeps class lists across a restart, merged entries resolving to the listed one; older files without lists load', async () => {
+		const dir = await tempDir();
+		const a = await CatalogStore.open(dir);
+		const school = await a.addSchool('Hillside', 'rural');
+		const room = await a.addClassroom(school.id, 'Grade 4');
+		const [listed] = await a.addStudents(room.id, ['Wang Fang'], true);
+		const [typed] = await a.addStudents(room.id, ['wang fang?'], false);
+		await a.mergeStudent(typed!.id, listed!.id);
+		const b = await CatalogStore.open(dir);
+		expect(b.students(room.id)).toEqual([listed]);
+		expect(b.resolveStudent(typed!.id)).toEqual(listed);
+		expect(b.student(typed!.id)?.mergedInto).toBe(listed!.id);
+
+		const old = await tempDir();
+		const file = JSON.parse(await readFile(path.join(dir, 'catalog.json'), 'utf8'));
+		delete file.students;
+		await writeFile(path.join(old, 'catalog.json'), JSON.stringify(file));
+		expect((await CatalogStore.open(old)).students(room.id)).toEqual([]);
+	});
+
+	it('shares one file write between changes made while a write is queued', async () => {
+		const dir = await tempDir();
+		const store = await CatalogStore.open(dir);
+		const school = await store.addSchool('Hillside', 'rural');
+		const room = await store.addClassroom(school.id, 'Grade 5');
+		await Promise.all(Array.from({ length: 50 }, (_, i) => store.addStudents(room.id, [`Student ${i}`], false)));
+		const saved = JSON.parse(await readFile(path.join(dir, 'catalog.json'), 'utf8'));
+		expect(saved.students).toHaveLength(50);
+	});
 });

@@ -1,9 +1,15 @@
 import type { RequestName } from '../protocol/index.ts';
-import { sendChat, setChatMuted } from './chat.ts';
+import { setChatMuted } from './chat.ts';
+import { acceptStudent, addToClassList, getClassList, mergeStudents, renameStudent } from './classList.ts';
 import type { Handler } from './context.ts';
 import { lowerHand, raiseHand } from './hands.ts';
 import * as media from './media.ts';
 import { setStage } from './stage.ts';
+import { answerPoll } from './polls/answers.ts';
+import { pollState } from './polls/state.ts';
+import { tallyPoll } from './polls/tally.ts';
+import { closePollRequest, discardPoll, dismissPoll, openPoll, preparePoll, revealPoll } from './polls/lifecycle.ts';
+import { sendChatOrQuestion, setStudentChat } from './studentChat.ts';
 import { addBlankBoard, clearBoard, setDrawer, showSurface } from './surface.ts';
 
 export type { Handler, HandlerContext } from './context.ts';
@@ -23,10 +29,25 @@ export const HANDLERS: { [N in Exclude<RequestName, 'lesson.join'>]: Handler<N> 
 	'stage.set': setStage,
 	'hand.raise': raiseHand,
 	'hand.lower': lowerHand,
-	'chat.send': sendChat,
+	'chat.send': sendChatOrQuestion,
 	'chat.setMuted': setChatMuted,
 	'surface.show': showSurface,
 	'board.addBlank': addBlankBoard,
 	'board.setDrawer': setDrawer,
-	'board.clear': clearBoard
+	'board.clear': clearBoard,
+	'lesson.setStudentChat': setStudentChat,
+	'poll.prepare': preparePoll,
+	'poll.discard': discardPoll,
+	'poll.open': openPoll,
+	'poll.close': closePollRequest,
+	'poll.reveal': revealPoll,
+	'poll.dismiss': dismissPoll,
+	'poll.answer': answerPoll,
+	'poll.tally': tallyPoll,
+	'poll.state': pollState,
+	'classList.get': getClassList,
+	'classList.add': addToClassList,
+	'classList.rename': renameStudent,
+	'classList.accept': acceptStudent,
+	'classList.merge': mergeStudents
 };

@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { z } from 'zod';
 import { TokenError, type TokenService } from '../auth/TokenService.ts';
 import type { CatalogStore } from '../catalog/CatalogStore.ts';
 import { SignallingError } from '../errors.ts';
@@ -12,9 +11,10 @@ import {
 	type LessonLinks,
 	type LessonRecord
 } from '../protocol/index.ts';
+import { HttpError, parse, readJson } from './httpUtil.ts';
+import { StudentJoin } from './StudentJoin.ts';
 
 const log = moduleLogger('http-api');
-const MAX_BODY_BYTES = 32 * 1024;
 
 export interface HttpApiDeps {
 	catalog: CatalogStore;
@@ -23,24 +23,16 @@ export interface HttpApiDeps {
 	publicUrl: string | undefined;
 }
 
-class HttpError extends Error {
-	constructor(
-		readonly status: number,
-		readonly code: string,
-		message: string
-	) {
-		super(message);
-	}
-}
-
 const STATUS: Record<string, number> = { invalid: 400, forbidden: 403, not_found: 404, conflict: 409, unauthorized: 401 };
 
-/** /api/*: the admin's catalog and lessons, and token introspection for the live page. */
+/** /api/*: the admin's catalog and lessons, token introspection for the live page, and students joining by code. */
 export class HttpApi {
 	readonly #deps: HttpApiDeps;
+	readonly #join: StudentJoin;
 
 	constructor(deps: HttpApiDeps) {
 		this.#deps = deps;
+		this.#join = new StudentJoin(deps);
 	}
 
 	/** Returns false when the path is not ours, so the next handler (SvelteKit) takes it. */
@@ -70,6 +62,8 @@ export class HttpApi {
 			const grant = await tokens.verifyLesson(url.searchParams.get('t'));
 			return { json: { role: grant.role, lessonId: grant.lessonId, classroomId: grant.classroomId, expiresAt: grant.expiresAt } };
 		}
+		const joined = await this.#join.route(req, path, method);
+		if (joined) return joined;
 		await this.#requireAdmin(req);
 		if (path === '/api/catalog' && method === 'GET') return { json: { schools: catalog.schools(), classrooms: catalog.classrooms() } };
 		if (path === '/api/schools' && method === 'POST') {
@@ -132,30 +126,6 @@ export class HttpApi {
 			),
 			expiresAt
 		};
-	}
-}
-
-function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
-	const result = schema.safeParse(value);
-	if (!result.success) {
-		const issue = result.error.issues[0];
-		throw new HttpError(400, 'invalid', issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'invalid input');
-	}
-	return result.data;
-}
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-	const chunks: Buffer[] = [];
-	let size = 0;
-	for await (const chunk of req) {
-		size += (chunk as Buffer).length;
-		if (size > MAX_BODY_BYTES) throw new HttpError(413, 'invalid', 'request body too large');
-		chunks.push(chunk as Buffer);
-	}
-	try {
-		return JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null');
-	} catch {
-		throw new HttpError(400, 'invalid', 'body is not valid JSON');
 	}
 }
 

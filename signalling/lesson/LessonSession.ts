@@ -16,12 +16,15 @@ import type {
 	LessonSnapshot,
 	Participant,
 	PublishedTrack,
+	Role,
 	ServerNotifications
 } from '../protocol/index.ts';
+import { publicPoll } from '../protocol/index.ts';
 import type { BoardService } from '../board/BoardService.ts';
 import type { DeckInfo, SurfaceState } from '../protocol/index.ts';
 import type { LessonStore, StoredSurface } from '../store/LessonStore.ts';
 import { readSurface, writeSurface } from './surfaceState.ts';
+import { chatVisibleTo, studentSnapshot } from './audience.ts';
 import { NetworkMonitor } from './NetworkMonitor.ts';
 import { Peer } from './Peer.ts';
 import { wantedTracks } from './subscriptions.ts';
@@ -62,6 +65,8 @@ export class LessonSession {
 	readonly #network: NetworkMonitor;
 	#media: LessonMedia | null = null;
 	#snapshotQueued = false;
+	/** Whether a pending change may matter to students (their snapshot leaves the other students out). */
+	#studentsStale = false;
 	#speaker: { participantId: string; since: number } | null = null;
 	#lastAnnouncedSpeaker: string | null = null;
 
@@ -95,6 +100,10 @@ export class LessonSession {
 		return this.#deps.boards;
 	}
 
+	get catalog(): CatalogStore {
+		return this.#deps.catalog;
+	}
+
 	async decks(): Promise<DeckInfo[]> {
 		return this.#deps.decks.list(this.lessonId);
 	}
@@ -115,6 +124,16 @@ export class LessonSession {
 
 	get room(): string {
 		return `lesson:${this.lessonId}`;
+	}
+
+	/** The socket.io room of one role, or of one role in one classroom (every socket joins both). */
+	roleRoom(role: Role, classroomId?: string | null): string {
+		return classroomId ? `${this.room}:${role}:${classroomId}` : `${this.room}:${role}`;
+	}
+
+	/** Sends to everyone in any of these rooms, once each (across nodes with the Redis adapter). */
+	notifyRooms<N extends keyof ServerNotifications>(rooms: string[], name: N, payload: ServerNotifications[N]): void {
+		if (rooms.length > 0) this.#deps.io.to(rooms).emit(name, payload);
 	}
 
 	get isEmpty(): boolean {
@@ -171,25 +190,26 @@ export class LessonSession {
 			id: participantId,
 			role: grant.role,
 			classroomId: grant.classroomId,
-			displayName: displayName ?? this.#defaultName(grant),
+			// A student is called what the class list says, whatever the phone sends.
+			displayName: (grant.role === 'student' ? undefined : displayName) ?? this.#defaultName(grant),
 			online: true,
 			joinedAt: existing?.participant.joinedAt ?? Date.now()
 		};
 		const peer = new Peer(participant, socket);
 		this.peers.set(participantId, peer);
-		socket.join(this.room);
+		socket.join([this.room, this.roleRoom(grant.role), ...(grant.classroomId ? [this.roleRoom(grant.role, grant.classroomId)] : [])]);
 		await this.store.putParticipant(this.lessonId, participant);
 		if (this.record.status !== 'live') await this.#deps.catalog.setLessonStatus(this.lessonId, 'live').catch(() => undefined);
 		this.bus.publish(this.lessonId, 'participant.joined', this.actorOf(peer), { displayName: participant.displayName, rejoin });
 		const media = await this.media();
 		this.#network.ensureRunning();
 		const [lesson, chat] = await Promise.all([this.snapshot(), this.store.chat(this.lessonId, CHAT_HISTORY)]);
-		this.changed();
+		this.changed(grant.role === 'student' ? 'roster' : 'all');
 		log.info({ lessonId: this.lessonId, participantId, role: grant.role, rejoin }, 'joined');
 		return {
 			self: participant,
-			lesson,
-			chat,
+			lesson: grant.role === 'student' ? studentSnapshot(lesson, grant.classroomId) : lesson,
+			chat: chat.filter((message) => chatVisibleTo(message, participant)),
 			routerRtpCapabilities: media.clientRtpCapabilities as unknown as JoinResult['routerRtpCapabilities'],
 			iceServers: this.#deps.iceServersFor?.(participantId) ?? [],
 			tldrawLicenseKey: this.#deps.tldrawLicenseKey ?? null
@@ -205,7 +225,7 @@ export class LessonSession {
 		this.peers.delete(participantId);
 		const offline = { ...peer.participant, online: false };
 		await this.store.putParticipant(this.lessonId, offline);
-		this.changed();
+		this.changed(offline.role === 'student' ? 'roster' : 'all');
 		this.#leaveTimers.set(
 			participantId,
 			setTimeout(() => void this.#left(offline, 'timeout'), this.#deps.reconnectGraceMs)
@@ -219,12 +239,16 @@ export class LessonSession {
 		const hand = await this.store.lowerHand(this.lessonId, participant.id);
 		if (hand) this.bus.publish(this.lessonId, 'hand.lowered', actor, { participantId: participant.id, by: 'leave' });
 		this.bus.publish(this.lessonId, 'participant.left', actor, { reason });
-		this.changed();
+		this.changed(hand || participant.role !== 'student' ? 'all' : 'roster');
 		if (this.isEmpty) this.#deps.onIdle?.(this);
 	}
 
-	/** Coalesces changes into one snapshot broadcast and one consumer reconciliation. */
-	changed(): void {
+	/**
+	 * Coalesces changes into one snapshot broadcast and one consumer reconciliation. 'roster': only
+	 * a student came or went, which students' own snapshots do not show, so phones are not sent one.
+	 */
+	changed(scope: 'all' | 'roster' = 'all'): void {
+		if (scope === 'all') this.#studentsStale = true;
 		if (this.#snapshotQueued) return;
 		this.#snapshotQueued = true;
 		setImmediate(() => {
@@ -234,11 +258,21 @@ export class LessonSession {
 	}
 
 	async #broadcast(): Promise<void> {
+		const toStudents = this.#studentsStale;
+		this.#studentsStale = false;
 		try {
 			const snapshot = await this.snapshot();
-			this.notify('all', 'lesson.snapshot', snapshot);
+			// Students get a slimmer snapshot per classroom: no roster of other students, their room's hands.
+			const students = this.roleRoom('student');
+			this.#deps.io.to(this.room).except(students).emit('lesson.snapshot', snapshot);
+			if (toStudents) {
+				for (const classroom of this.classrooms) {
+					this.notifyRooms([this.roleRoom('student', classroom.id)], 'lesson.snapshot', studentSnapshot(snapshot, classroom.id));
+				}
+			}
 			for (const peer of this.peers.values()) this.reconcile(peer);
 		} catch (error) {
+			this.#studentsStale ||= toStudents;
 			log.error({ lessonId: this.lessonId, err: (error as Error).message }, 'snapshot failed');
 		}
 	}
@@ -255,6 +289,7 @@ export class LessonSession {
 			this.surface(),
 			this.store.bumpVersion(this.lessonId)
 		]);
+		const current = live.currentPollId ? await this.store.poll(this.lessonId, live.currentPollId) : null;
 		const participants = stored
 			.filter((p) => p.role !== 'observer') // observers watch unseen
 			.map((p) => ({ ...p, online: this.peers.has(p.id) }))
@@ -272,7 +307,9 @@ export class LessonSession {
 			participants,
 			audioOnlyClassroomIds: live.audioOnlyClassroomIds,
 			tracks: this.tracks(),
-			surface
+			surface,
+			studentChat: live.studentChat,
+			poll: current ? publicPoll(current, current.results) : null
 		};
 	}
 
@@ -403,6 +440,8 @@ export class LessonSession {
 				return classroom?.name ?? 'Assistant';
 			case 'observer':
 				return 'Observer';
+			case 'student':
+				return this.#deps.catalog.resolveStudent(grant.participantId)?.name ?? 'Student';
 			default:
 				return 'Student';
 		}

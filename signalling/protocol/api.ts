@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { StudentNameSchema } from './classList.ts';
 import { IdSchema, LocaleKindSchema } from './common.ts';
 
 /** HTTP API (/api/*) bodies for the admin pages. Authorised by an admin token (Bearer). */
@@ -22,6 +23,16 @@ export const CreateLessonSchema = z.object({
 
 export interface School { id: string; name: string; locale: 'urban' | 'rural'; createdAt: number }
 export interface Classroom { id: string; schoolId: string; name: string; createdAt: number }
+/** One entry of a classroom's class list (see classList.ts). */
+export interface Student {
+	id: string;
+	classroomId: string;
+	name: string;
+	listed: boolean;
+	createdAt: number;
+	/** Set when the assistant merged this (unlisted) entry into a listed one: later joins become that id. */
+	mergedInto: string | null;
+}
 export interface LessonRecord {
 	id: string;
 	title: string;
@@ -39,3 +50,48 @@ export interface LessonLinks {
 	expiresAt: number;
 }
 export interface Catalog { schools: School[]; classrooms: Classroom[] }
+
+/** A join code as typed on a phone: letters and digits, case ignored. */
+export const JoinCodeSchema = z
+	.string()
+	.trim()
+	.toUpperCase()
+	.regex(/^[A-Z0-9]{4,12}$/, 'a join code is 4 to 12 letters and digits');
+
+/**
+ * Students join without an account (public routes, rate-limited per address):
+ *   GET  /api/join/<code>  → JoinInfo (the picker: listed names and ids only)
+ *   POST /api/join         JoinRequest → JoinGrant
+ * Answers: 404 unknown code, 410 the lesson has ended or its links expired, 429 too many attempts.
+ */
+export const JoinRequestSchema = z
+	.object({
+		code: JoinCodeSchema,
+		/** A name typed on the phone (a listed name with the same spelling is taken as picked). */
+		name: StudentNameSchema.optional(),
+		/** A name picked from the class list. */
+		studentId: IdSchema.optional(),
+		/** The device token this phone got last time: the same student again, in any lesson of the room. */
+		deviceToken: z.string().min(1).max(2048).optional()
+	})
+	.strict();
+export type JoinRequest = z.input<typeof JoinRequestSchema>;
+
+export interface JoinInfo {
+	lessonTitle: string;
+	classroomName: string;
+	students: { id: string; name: string }[];
+}
+
+export interface JoinGrant {
+	/** Lesson token (role student) for the socket: `/live?t=<token>`. Valid until the lesson's links expire. */
+	token: string;
+	/** Long-lived token for this classroom and student; keep it on the device (localStorage). */
+	deviceToken: string;
+	student: { id: string; name: string };
+	lessonId: string;
+	classroomId: string;
+	expiresAt: number;
+}
+
+export const JOIN_API = '/api/join';

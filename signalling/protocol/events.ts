@@ -9,6 +9,17 @@ export const CLASSROOM_EVENT_VERSION = 1;
 
 const SourceSchema = z.enum(['mic', 'camera', 'screen']);
 
+/** A poll answer as analytics sees it: options chosen (true/false: [0] true, [1] false), a number, or a text's length. */
+const PollAnswerDataSchema = z.object({
+	pollId: z.string(),
+	anonymous: z.boolean(),
+	options: z.array(z.number().int()).nullable(),
+	value: z.number().nullable(),
+	textLength: z.number().int().nullable(),
+	/** Null when the poll has no right answer. */
+	correct: z.boolean().nullable()
+});
+
 export const EventDataSchemas = {
 	'participant.joined': z.object({ displayName: z.string(), rejoin: z.boolean() }),
 	'participant.left': z.object({ reason: z.enum(['disconnect', 'timeout', 'replaced']) }),
@@ -54,7 +65,36 @@ export const EventDataSchemas = {
 		score: z.number().nullable(),
 		sendBitrate: z.number(),
 		recvBitrate: z.number()
-	})
+	}),
+	'studentChat.changed': z.object({ mode: z.enum(['off', 'questions', 'chat']) }),
+	/** A student's question to the teacher (text stays out of events, as for chat). */
+	'question.asked': z.object({ messageId: z.string(), length: z.number().int() }),
+	'poll.opened': z.object({
+		pollId: z.string(),
+		kind: z.enum(['single', 'multiple', 'truefalse', 'numeric', 'text']),
+		question: z.string(),
+		options: z.array(z.string()),
+		anonymous: z.boolean(),
+		quiz: z.boolean(),
+		allowChange: z.boolean(),
+		timerSeconds: z.number().int().nullable(),
+		prepared: z.boolean(),
+		slide: z.object({ deckId: z.string(), page: z.number().int() }).nullable()
+	}),
+	/**
+	 * A student answered. For anonymous polls the actor is 'anonymous' (no participant id anywhere),
+	 * role 'student', and classroomId stays so rooms can be compared.
+	 */
+	'poll.answered': PollAnswerDataSchema,
+	/** A student replaced their answer (only where the poll allows it); same actor rules as poll.answered. */
+	'poll.changed': PollAnswerDataSchema,
+	'poll.closed': z.object({ pollId: z.string(), by: z.enum(['teacher', 'timer']), answered: z.number().int() }),
+	'poll.revealed': z.object({ pollId: z.string(), answered: z.number().int(), correct: z.number().int().nullable() }),
+	'poll.dismissed': z.object({ pollId: z.string() }),
+	/** A room's show of hands (classroomId: the room counted), counted apart from device answers. */
+	'poll.tallied': z.object({ pollId: z.string(), counts: z.array(z.number().int()), total: z.number().int() }),
+	/** A typed class-list entry was merged into a listed one; earlier events keep `fromId`. */
+	'student.merged': z.object({ fromId: z.string(), intoId: z.string() })
 } as const;
 
 export type ClassroomEventType = keyof typeof EventDataSchemas;
@@ -67,7 +107,7 @@ export type ClassroomEvent = {
 		/** Server clock, ms since the epoch. */
 		at: number;
 		type: T;
-		/** Pseudonymous participant id, or 'system'. */
+		/** Pseudonymous participant id, 'system', or 'anonymous' (answers to anonymous polls). */
 		actor: string;
 		role: z.infer<typeof RoleSchema> | 'system';
 		classroomId: string | null;
@@ -93,3 +133,6 @@ export const ClassroomEventSchema = z.discriminatedUnion(
 		})
 	) as unknown as [z.ZodObject, ...z.ZodObject[]]
 );
+
+/** The actor of every answer to an anonymous poll. */
+export const ANONYMOUS_ACTOR = 'anonymous';

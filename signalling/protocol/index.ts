@@ -6,3 +6,5 @@ export * from './permissions.ts';
 export * from './events.ts';
 export * from './api.ts';
 export * from './surface.ts';
+export * from './polls.ts';
+export * from './classList.ts';

@@ -1,5 +1,7 @@
 import type { ActiveSpeaker, ChatMessage, LessonSnapshot, MediaSource, NetworkQuality } from './state.ts';
 import type { JsonObject } from './requests.ts';
+import type { PollInfo, PollResultsNotice } from './polls.ts';
+import type { ClassList } from './classList.ts';
 
 /** Server → client messages (socket.emit(name, payload), no ack). Built by the server. */
 export interface ConsumerOffer {
@@ -28,6 +30,15 @@ export interface ServerNotifications {
 	'speaker.active': ActiveSpeaker;
 	/** Another connection with the same identity took over; this one stops reconnecting. */
 	'session.replaced': Record<string, never>;
+	/**
+	 * Live poll results, at most every 100 ms per lesson (the last change always follows):
+	 * view 'full' to the teacher and observers, view 'room' to each room's assistants.
+	 */
+	'polls.results': PollResultsNotice;
+	/** Teacher: every poll of the lesson after any of them changed (prepared, opened, closed, revealed). */
+	'polls.list': PollInfo[];
+	/** Teacher and the room's assistants: the class list after a change. */
+	'classList.updated': ClassList;
 }
 
 export type NotificationName = keyof ServerNotifications;

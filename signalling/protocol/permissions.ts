@@ -26,7 +26,24 @@ export const PERMISSIONS: Record<RequestName, readonly Role[]> = {
 	'surface.show': ['teacher'],
 	'board.addBlank': ['teacher'],
 	'board.setDrawer': ['teacher'],
-	'board.clear': ['teacher']
+	'board.clear': ['teacher'],
+	'lesson.setStudentChat': ['teacher'],
+	'poll.prepare': ['teacher'],
+	'poll.discard': ['teacher'],
+	'poll.open': ['teacher'],
+	'poll.close': ['teacher'],
+	'poll.reveal': ['teacher'],
+	'poll.dismiss': ['teacher'],
+	// Classroom screens show polls but never answer; observers watch results.
+	'poll.answer': ['student'],
+	// Assistants only for their own room (checked in the handler).
+	'poll.tally': ['teacher', 'assistant'],
+	'poll.state': ['teacher', 'assistant', 'classroom', 'student', 'observer'],
+	'classList.get': ['teacher', 'assistant'],
+	'classList.add': ['teacher', 'assistant'],
+	'classList.rename': ['teacher', 'assistant'],
+	'classList.accept': ['teacher', 'assistant'],
+	'classList.merge': ['teacher', 'assistant']
 };
 
 /** Media sources each role may publish. */

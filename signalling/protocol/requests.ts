@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { IdSchema, PROTOCOL_VERSION } from './common.ts';
 import type { LessonSnapshot, Participant, ChatMessage } from './state.ts';
 import { SurfaceViewSchema, type BlankBoard } from './surface.ts';
+import { PollAnswerSchema, PollSpecSchema, POLL_LIMITS, type PollAnswerResult, type PollInfo, type PollsState } from './polls.ts';
+import { ClassroomRefSchema, StudentNameSchema, type ClassList } from './classList.ts';
 
 /**
  * Client → server requests. Each is sent as `socket.emit(name, payload, ack)` and answered with
@@ -82,7 +84,38 @@ export const Requests = {
 	/** Grant (canDraw) or revoke drawing for a classroom device, an assistant or a student. */
 	'board.setDrawer': z.object({ participantId: IdSchema, canDraw: z.boolean() }).strict(),
 	/** Removes every shape on one board (a deck page or a blank board). */
-	'board.clear': z.object({ boardId: IdSchema }).strict()
+	'board.clear': z.object({ boardId: IdSchema }).strict(),
+	/** Whether students may write: not at all, questions to the teacher (and their assistant), or the chat. */
+	'lesson.setStudentChat': z.object({ mode: z.enum(['off', 'questions', 'chat']) }).strict(),
+	/** Prepares a poll for later (a draft), or with pollId replaces a draft. */
+	'poll.prepare': z.object({ pollId: IdSchema.optional(), spec: PollSpecSchema }).strict(),
+	/** Deletes a prepared poll that was never opened. */
+	'poll.discard': z.object({ pollId: IdSchema }).strict(),
+	/** Opens a prepared poll, or a new one ad hoc. One poll is open at a time. */
+	'poll.open': z.union([z.object({ pollId: IdSchema }).strict(), z.object({ spec: PollSpecSchema }).strict()]),
+	'poll.close': z.object({ pollId: IdSchema }).strict(),
+	/** Shows a closed poll's results and right answer on every screen and phone. */
+	'poll.reveal': z.object({ pollId: IdSchema }).strict(),
+	/** Takes a closed poll off the screens. */
+	'poll.dismiss': z.object({ pollId: IdSchema }).strict(),
+	'poll.answer': z.object({ pollId: IdSchema, answer: PollAnswerSchema }).strict(),
+	/** A room's show of hands, one count per option; replaces that room's earlier tally. */
+	'poll.tally': z
+		.object({
+			pollId: IdSchema,
+			classroomId: ClassroomRefSchema,
+			counts: z.array(z.number().int().min(0).max(POLL_LIMITS.tallyMax)).min(2).max(POLL_LIMITS.maxOptions)
+		})
+		.strict(),
+	/** What the caller may know about polls now (after joining or reconnecting). */
+	'poll.state': Empty,
+	'classList.get': z.object({ classroomId: ClassroomRefSchema }).strict(),
+	'classList.add': z.object({ classroomId: ClassroomRefSchema, names: z.array(StudentNameSchema).min(1).max(100) }).strict(),
+	'classList.rename': z.object({ studentId: IdSchema, name: StudentNameSchema }).strict(),
+	/** Takes a typed (unlisted) name into the list as it is. */
+	'classList.accept': z.object({ studentId: IdSchema }).strict(),
+	/** Folds a typed (unlisted) entry into a listed one: its later joins become the listed id. */
+	'classList.merge': z.object({ fromId: IdSchema, intoId: IdSchema }).strict()
 } as const;
 
 export type RequestName = keyof typeof Requests;
@@ -138,4 +171,19 @@ export interface Responses {
 	'board.addBlank': BlankBoard;
 	'board.setDrawer': null;
 	'board.clear': { removed: number };
+	'lesson.setStudentChat': null;
+	'poll.prepare': PollInfo;
+	'poll.discard': null;
+	'poll.open': PollInfo;
+	'poll.close': PollInfo;
+	'poll.reveal': PollInfo;
+	'poll.dismiss': null;
+	'poll.answer': PollAnswerResult;
+	'poll.tally': null;
+	'poll.state': PollsState;
+	'classList.get': ClassList;
+	'classList.add': ClassList;
+	'classList.rename': ClassList;
+	'classList.accept': ClassList;
+	'classList.merge': ClassList;
 }

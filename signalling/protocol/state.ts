@@ -1,5 +1,9 @@
 import type { LocaleKind, Role } from './common.ts';
 import type { SurfaceState } from './surface.ts';
+import type { PublicPoll } from './polls.ts';
+
+/** What students may write: nothing, questions to the teacher and their assistant, or the chat. */
+export type StudentChatMode = 'off' | 'questions' | 'chat';
 
 /** What the server tells clients about the lesson. Built by the server; never parsed from peers. */
 
@@ -13,7 +17,7 @@ export interface LessonClassroom {
 }
 
 export interface Participant {
-	/** Stable pseudonymous id: the same device link always gives the same id. */
+	/** Stable pseudonymous id: the same device link always gives the same id (students: their class-list id). */
 	id: string;
 	role: Role;
 	classroomId: string | null;
@@ -38,6 +42,8 @@ export interface ChatMessage {
 	displayName: string;
 	text: string;
 	at: number;
+	/** A student's question: seen only by the teacher, the student's own assistant and the student. */
+	question?: boolean;
 }
 
 export type MediaSource = 'mic' | 'camera' | 'screen';
@@ -61,13 +67,18 @@ export interface LessonSnapshot {
 	serverTime: number;
 	classrooms: LessonClassroom[];
 	stageClassroomId: string | null;
+	/** Students' snapshots hold only their own classroom's hands. */
 	hands: HandEntry[];
 	chatMuted: boolean;
+	/** Students' snapshots hold no other students (a roster of every school is not theirs to see). */
 	participants: Participant[];
 	audioOnlyClassroomIds: string[];
 	tracks: PublishedTrack[];
 	/** Slides and boards: what is shown, the decks, who may draw. */
 	surface: SurfaceState;
+	studentChat: StudentChatMode;
+	/** The poll on every screen: its question while open, results once revealed; null when none. */
+	poll: PublicPoll | null;
 }
 
 export interface NetworkQuality {

@@ -1,5 +1,11 @@
-import type { ChatMessage, HandEntry, Participant } from '../protocol/index.ts';
-import type { LessonStore, LiveState, StoredSurface } from './LessonStore.ts';
+import type { ChatMessage, HandEntry, Participant, PublicPollResults, StudentChatMode } from '../protocol/index.ts';
+import type { AnswerOutcome, LessonStore, LiveState, OpenOutcome, StoredAnswer, StoredPoll, StoredSurface, StoredTally } from './LessonStore.ts';
+
+interface PollData {
+	poll: StoredPoll;
+	answers: Map<string, StoredAnswer>;
+	tallies: Map<string, StoredTally>;
+}
 
 interface LessonData {
 	stage: string | null;
@@ -10,6 +16,10 @@ interface LessonData {
 	chat: ChatMessage[];
 	participants: Map<string, Participant>;
 	surface: StoredSurface | null;
+	studentChat: StudentChatMode;
+	openPollId: string | null;
+	currentPollId: string | null;
+	polls: Map<string, PollData>;
 }
 
 /** The single-node default: everything in this process. */
@@ -20,7 +30,20 @@ export class MemoryLessonStore implements LessonStore {
 	#lesson(lessonId: string): LessonData {
 		let data = this.#lessons.get(lessonId);
 		if (!data) {
-			data = { stage: null, chatMuted: false, audioOnly: new Set(), version: 0, hands: new Map(), chat: [], participants: new Map(), surface: null };
+			data = {
+				stage: null,
+				chatMuted: false,
+				audioOnly: new Set(),
+				version: 0,
+				hands: new Map(),
+				chat: [],
+				participants: new Map(),
+				surface: null,
+				studentChat: 'off',
+				openPollId: null,
+				currentPollId: null,
+				polls: new Map()
+			};
 			this.#lessons.set(lessonId, data);
 		}
 		return data;
@@ -28,7 +51,14 @@ export class MemoryLessonStore implements LessonStore {
 
 	async liveState(lessonId: string): Promise<LiveState> {
 		const d = this.#lesson(lessonId);
-		return { stageClassroomId: d.stage, chatMuted: d.chatMuted, audioOnlyClassroomIds: [...d.audioOnly].sort(), version: d.version };
+		return {
+			stageClassroomId: d.stage,
+			chatMuted: d.chatMuted,
+			audioOnlyClassroomIds: [...d.audioOnly].sort(),
+			version: d.version,
+			studentChat: d.studentChat,
+			currentPollId: d.currentPollId
+		};
 	}
 
 	async setStage(lessonId: string, classroomId: string | null): Promise<string | null> {
@@ -100,6 +130,115 @@ export class MemoryLessonStore implements LessonStore {
 
 	async setSurface(lessonId: string, surface: StoredSurface): Promise<void> {
 		this.#lesson(lessonId).surface = structuredClone(surface);
+	}
+
+	async setStudentChat(lessonId: string, mode: StudentChatMode): Promise<boolean> {
+		const d = this.#lesson(lessonId);
+		const changed = d.studentChat !== mode;
+		d.studentChat = mode;
+		return changed;
+	}
+
+	async polls(lessonId: string): Promise<StoredPoll[]> {
+		return [...this.#lesson(lessonId).polls.values()].map((p) => structuredClone(p.poll));
+	}
+
+	async poll(lessonId: string, pollId: string): Promise<StoredPoll | null> {
+		const data = this.#lesson(lessonId).polls.get(pollId);
+		return data ? structuredClone(data.poll) : null;
+	}
+
+	async saveDraft(lessonId: string, poll: StoredPoll): Promise<boolean> {
+		const polls = this.#lesson(lessonId).polls;
+		const existing = polls.get(poll.id);
+		if (existing && existing.poll.status !== 'draft') return false;
+		const draft = structuredClone({ ...poll, status: 'draft' as const });
+		if (existing) existing.poll = draft;
+		else polls.set(poll.id, { poll: draft, answers: new Map(), tallies: new Map() });
+		return true;
+	}
+
+	async deleteDraft(lessonId: string, pollId: string): Promise<boolean> {
+		const polls = this.#lesson(lessonId).polls;
+		if (polls.get(pollId)?.poll.status !== 'draft') return false;
+		return polls.delete(pollId);
+	}
+
+	async openPoll(lessonId: string, pollId: string, open: { openedAt: number; closesAt: number | null; anonKey: string | null }): Promise<OpenOutcome> {
+		const d = this.#lesson(lessonId);
+		const data = d.polls.get(pollId);
+		if (!data) return 'not_found';
+		if (data.poll.status !== 'draft') return 'not_draft';
+		if (d.openPollId) return 'busy';
+		Object.assign(data.poll, { status: 'open', openedAt: open.openedAt, closesAt: open.closesAt, anonKey: open.anonKey });
+		d.openPollId = pollId;
+		d.currentPollId = pollId;
+		return 'opened';
+	}
+
+	async closePoll(lessonId: string, pollId: string, close: { closedAt: number; by: 'teacher' | 'timer' }): Promise<boolean> {
+		const d = this.#lesson(lessonId);
+		const data = d.polls.get(pollId);
+		if (data?.poll.status !== 'open') return false;
+		Object.assign(data.poll, { status: 'closed', closedAt: close.closedAt, closedBy: close.by, anonKey: null });
+		if (d.openPollId === pollId) d.openPollId = null;
+		return true;
+	}
+
+	async revealPoll(lessonId: string, pollId: string, revealedAt: number, results: PublicPollResults): Promise<boolean> {
+		const data = this.#lesson(lessonId).polls.get(pollId);
+		if (data?.poll.status !== 'closed' || data.poll.revealedAt !== null) return false;
+		Object.assign(data.poll, { revealedAt, results: structuredClone(results) });
+		return true;
+	}
+
+	async dismissPoll(lessonId: string, pollId: string): Promise<boolean> {
+		const d = this.#lesson(lessonId);
+		if (d.currentPollId !== pollId || d.openPollId === pollId) return false;
+		d.currentPollId = null;
+		return true;
+	}
+
+	async answerPoll(lessonId: string, pollId: string, answer: StoredAnswer, now: number): Promise<AnswerOutcome> {
+		const data = this.#lesson(lessonId).polls.get(pollId);
+		if (!data || data.poll.status === 'draft') return 'not_found';
+		if (data.poll.status !== 'open' || (data.poll.closesAt !== null && now >= data.poll.closesAt)) return 'closed';
+		const previous = data.answers.get(answer.voter);
+		if (previous && JSON.stringify(previous) === JSON.stringify(answer)) return 'same';
+		if (previous && !data.poll.spec.allowChange) return 'locked';
+		data.answers.set(answer.voter, structuredClone(answer));
+		return previous ? 'changed' : 'new';
+	}
+
+	async pollAnswers(lessonId: string, pollId: string): Promise<StoredAnswer[]> {
+		const data = this.#lesson(lessonId).polls.get(pollId);
+		return data ? [...data.answers.values()].map((a) => structuredClone(a)) : [];
+	}
+
+	async pollAnswer(lessonId: string, pollId: string, voter: string): Promise<StoredAnswer | null> {
+		const answer = this.#lesson(lessonId).polls.get(pollId)?.answers.get(voter);
+		return answer ? structuredClone(answer) : null;
+	}
+
+	async setTally(lessonId: string, pollId: string, tally: StoredTally): Promise<boolean> {
+		const data = this.#lesson(lessonId).polls.get(pollId);
+		if (!data || data.poll.status === 'draft' || data.poll.revealedAt !== null) return false;
+		data.tallies.set(tally.classroomId, structuredClone(tally));
+		return true;
+	}
+
+	async tallies(lessonId: string, pollId: string): Promise<StoredTally[]> {
+		const data = this.#lesson(lessonId).polls.get(pollId);
+		return data ? [...data.tallies.values()].map((t) => structuredClone(t)).sort((a, b) => a.classroomId.localeCompare(b.classroomId)) : [];
+	}
+
+	/** Everything kept for one lesson as JSON, for tests that look at what is stored. */
+	dump(lessonId: string): string {
+		return JSON.stringify(this.#lessons.get(lessonId) ?? null, (_key, value: unknown) => {
+			if (value instanceof Map) return Object.fromEntries(value);
+			if (value instanceof Set) return [...value];
+			return value;
+		});
 	}
 
 	async clearLesson(lessonId: string): Promise<void> {

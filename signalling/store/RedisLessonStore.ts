@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis';
-import type { ChatMessage, HandEntry, Participant } from '../protocol/index.ts';
+import type { ChatMessage, HandEntry, Participant, PublicPollResults, StudentChatMode } from '../protocol/index.ts';
 import { moduleLogger } from '../logger.ts';
-import type { LessonStore, LiveState, StoredSurface } from './LessonStore.ts';
+import type { AnswerOutcome, LessonStore, LiveState, OpenOutcome, StoredAnswer, StoredPoll, StoredSurface, StoredTally } from './LessonStore.ts';
+import { POLL_SCRIPTS, pollFromHash, pollToHash } from './redisPolls.ts';
 
 const log = moduleLogger('store:redis');
 
@@ -20,8 +21,13 @@ export class RedisLessonStore implements LessonStore {
 		this.#prefix = options.keyPrefix ?? 'cb:';
 	}
 
-	#key(lessonId: string, part: 'state' | 'audioOnly' | 'hands' | 'chat' | 'people' | 'surface'): string {
+	#key(lessonId: string, part: 'state' | 'audioOnly' | 'hands' | 'chat' | 'people' | 'surface' | 'polls'): string {
 		return `${this.#prefix}lesson:{${lessonId}}:${part}`;
+	}
+
+	/** One poll's hash, answers (voter → answer) and tallies (classroom → tally), in the lesson's slot. */
+	#pollKey(lessonId: string, pollId: string, part?: 'answers' | 'tallies'): string {
+		return `${this.#prefix}lesson:{${lessonId}}:poll:${pollId}${part ? `:${part}` : ''}`;
 	}
 
 	async liveState(lessonId: string): Promise<LiveState> {
@@ -33,7 +39,9 @@ export class RedisLessonStore implements LessonStore {
 			stageClassroomId: state.stage ? state.stage : null,
 			chatMuted: state.chatMuted === '1',
 			audioOnlyClassroomIds: audioOnly.sort(),
-			version: Number(state.version ?? 0)
+			version: Number(state.version ?? 0),
+			studentChat: (state.studentChat as StudentChatMode | undefined) ?? 'off',
+			currentPollId: state.currentPoll ? state.currentPoll : null
 		};
 	}
 
@@ -103,9 +111,96 @@ export class RedisLessonStore implements LessonStore {
 		await this.#redis.set(this.#key(lessonId, 'surface'), JSON.stringify(surface));
 	}
 
+	async setStudentChat(lessonId: string, mode: StudentChatMode): Promise<boolean> {
+		const previous = (await this.#redis.eval(SWAP_FIELD, 1, this.#key(lessonId, 'state'), 'studentChat', mode)) as string | null;
+		return (previous ?? 'off') !== mode;
+	}
+
+	async polls(lessonId: string): Promise<StoredPoll[]> {
+		const ids = await this.#redis.lrange(this.#key(lessonId, 'polls'), 0, -1);
+		const polls = await Promise.all(ids.map((id) => this.poll(lessonId, id)));
+		return polls.filter((p): p is StoredPoll => p !== null);
+	}
+
+	async poll(lessonId: string, pollId: string): Promise<StoredPoll | null> {
+		return pollFromHash(await this.#redis.hgetall(this.#pollKey(lessonId, pollId)));
+	}
+
+	async saveDraft(lessonId: string, poll: StoredPoll): Promise<boolean> {
+		const fields = pollToHash({ ...poll, status: 'draft' });
+		const saved = await this.#redis.eval(POLL_SCRIPTS.saveDraft, 2, this.#pollKey(lessonId, poll.id), this.#key(lessonId, 'polls'), poll.id, JSON.stringify(fields));
+		return saved === 1;
+	}
+
+	async deleteDraft(lessonId: string, pollId: string): Promise<boolean> {
+		const keys = [this.#pollKey(lessonId, pollId), this.#key(lessonId, 'polls'), this.#pollKey(lessonId, pollId, 'answers'), this.#pollKey(lessonId, pollId, 'tallies')];
+		return (await this.#redis.eval(POLL_SCRIPTS.deleteDraft, keys.length, ...keys, pollId)) === 1;
+	}
+
+	async openPoll(lessonId: string, pollId: string, open: { openedAt: number; closesAt: number | null; anonKey: string | null }): Promise<OpenOutcome> {
+		return (await this.#redis.eval(
+			POLL_SCRIPTS.open,
+			2,
+			this.#key(lessonId, 'state'),
+			this.#pollKey(lessonId, pollId),
+			pollId,
+			String(open.openedAt),
+			open.closesAt === null ? '' : String(open.closesAt),
+			open.anonKey ?? ''
+		)) as OpenOutcome;
+	}
+
+	async closePoll(lessonId: string, pollId: string, close: { closedAt: number; by: 'teacher' | 'timer' }): Promise<boolean> {
+		const closed = await this.#redis.eval(POLL_SCRIPTS.close, 2, this.#key(lessonId, 'state'), this.#pollKey(lessonId, pollId), pollId, String(close.closedAt), close.by);
+		return closed === 1;
+	}
+
+	async revealPoll(lessonId: string, pollId: string, revealedAt: number, results: PublicPollResults): Promise<boolean> {
+		return (await this.#redis.eval(POLL_SCRIPTS.reveal, 1, this.#pollKey(lessonId, pollId), String(revealedAt), JSON.stringify(results))) === 1;
+	}
+
+	async dismissPoll(lessonId: string, pollId: string): Promise<boolean> {
+		return (await this.#redis.eval(POLL_SCRIPTS.dismiss, 1, this.#key(lessonId, 'state'), pollId)) === 1;
+	}
+
+	async answerPoll(lessonId: string, pollId: string, answer: StoredAnswer, now: number): Promise<AnswerOutcome> {
+		const record = JSON.stringify({ classroomId: answer.classroomId, answer: answer.answer });
+		return (await this.#redis.eval(
+			POLL_SCRIPTS.answer,
+			2,
+			this.#pollKey(lessonId, pollId),
+			this.#pollKey(lessonId, pollId, 'answers'),
+			answer.voter,
+			record,
+			String(now)
+		)) as AnswerOutcome;
+	}
+
+	async pollAnswers(lessonId: string, pollId: string): Promise<StoredAnswer[]> {
+		const all = await this.#redis.hgetall(this.#pollKey(lessonId, pollId, 'answers'));
+		return Object.entries(all).map(([voter, raw]) => ({ voter, ...(JSON.parse(raw) as Omit<StoredAnswer, 'voter'>) }));
+	}
+
+	async pollAnswer(lessonId: string, pollId: string, voter: string): Promise<StoredAnswer | null> {
+		const raw = await this.#redis.hget(this.#pollKey(lessonId, pollId, 'answers'), voter);
+		return raw ? { voter, ...(JSON.parse(raw) as Omit<StoredAnswer, 'voter'>) } : null;
+	}
+
+	async setTally(lessonId: string, pollId: string, tally: StoredTally): Promise<boolean> {
+		const keys = [this.#pollKey(lessonId, pollId), this.#pollKey(lessonId, pollId, 'tallies')];
+		return (await this.#redis.eval(POLL_SCRIPTS.tally, 2, ...keys, tally.classroomId, JSON.stringify(tally))) === 1;
+	}
+
+	async tallies(lessonId: string, pollId: string): Promise<StoredTally[]> {
+		const all = await this.#redis.hvals(this.#pollKey(lessonId, pollId, 'tallies'));
+		return all.map((raw) => JSON.parse(raw) as StoredTally).sort((a, b) => a.classroomId.localeCompare(b.classroomId));
+	}
+
 	async clearLesson(lessonId: string): Promise<void> {
-		const parts = ['state', 'audioOnly', 'hands', 'chat', 'people', 'surface'] as const;
-		await this.#redis.del(...parts.map((p) => this.#key(lessonId, p)));
+		const parts = ['state', 'audioOnly', 'hands', 'chat', 'people', 'surface', 'polls'] as const;
+		const pollIds = await this.#redis.lrange(this.#key(lessonId, 'polls'), 0, -1);
+		const pollKeys = pollIds.flatMap((id) => [this.#pollKey(lessonId, id), this.#pollKey(lessonId, id, 'answers'), this.#pollKey(lessonId, id, 'tallies')]);
+		await this.#redis.del(...parts.map((p) => this.#key(lessonId, p)), ...pollKeys);
 	}
 
 	async close(): Promise<void> {

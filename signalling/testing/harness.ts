@@ -4,8 +4,21 @@ import path from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
 import { createApp, type App } from '../app.ts';
 import { loadConfig } from '../config.ts';
-import type { Ack, ClassroomEvent, JoinResult, LessonLinks, LessonRecord, RequestName, RequestPayload, Responses, Role, ServerNotifications } from '../protocol/index.ts';
-import { PROTOCOL_VERSION } from '../protocol/index.ts';
+import type {
+	Ack,
+	ClassroomEvent,
+	JoinGrant,
+	JoinResult,
+	LessonLinks,
+	LessonRecord,
+	RequestName,
+	RequestPayload,
+	Responses,
+	Role,
+	ServerNotifications,
+	WireError
+} from '../protocol/index.ts';
+import { JOIN_API, PROTOCOL_VERSION } from '../protocol/index.ts';
 import { freePort } from './ports.ts';
 
 /** A real app (HTTP, socket.io, one real mediasoup worker) on free ports with a temp data folder. */
@@ -49,10 +62,12 @@ export interface TestLesson {
 	links: LessonLinks;
 	classroomIds: string[];
 	token(role: 'teacher' | 'observer' | 'classroom' | 'assistant', classroomIndex?: number): string;
+	/** The code students of this classroom type on their phones. */
+	joinCode(classroomIndex?: number): string;
 }
 
-/** Creates schools, `rooms` classrooms and a lesson through the admin HTTP API. */
-export async function createLesson(t: TestApp, rooms = 2): Promise<TestLesson> {
+/** Creates schools, `rooms` classrooms and a lesson through the admin HTTP API (or a lesson for existing classrooms). */
+export async function createLesson(t: TestApp, rooms = 2, options: { classroomIds?: string[] } = {}): Promise<TestLesson> {
 	const adminToken = new URL(t.app.adminUrl).searchParams.get('token') ?? '';
 	const api = async (method: string, route: string, body?: unknown) => {
 		const res = await fetch(`${t.url}${route}`, {
@@ -63,13 +78,16 @@ export async function createLesson(t: TestApp, rooms = 2): Promise<TestLesson> {
 		if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${await res.text()}`);
 		return res.json();
 	};
-	const suffix = Math.random().toString(36).slice(2, 8);
-	const urban = await api('POST', '/api/schools', { name: `Central ${suffix}`, locale: 'urban' });
-	const rural = await api('POST', '/api/schools', { name: `Hillside ${suffix}`, locale: 'rural' });
-	const classroomIds: string[] = [];
-	for (let i = 0; i < rooms; i++) {
-		const school = i === 0 && rooms > 2 ? urban : rural;
-		classroomIds.push((await api('POST', '/api/classrooms', { schoolId: school.id, name: `Room ${i + 1}` })).id);
+	let classroomIds: string[] = [...(options.classroomIds ?? [])];
+	if (classroomIds.length === 0) {
+		const suffix = Math.random().toString(36).slice(2, 8);
+		const urban = await api('POST', '/api/schools', { name: `Central ${suffix}`, locale: 'urban' });
+		const rural = await api('POST', '/api/schools', { name: `Hillside ${suffix}`, locale: 'rural' });
+		classroomIds = [];
+		for (let i = 0; i < rooms; i++) {
+			const school = i === 0 && rooms > 2 ? urban : rural;
+			classroomIds.push((await api('POST', '/api/classrooms', { schoolId: school.id, name: `Room ${i + 1}` })).id);
+		}
 	}
 	const { lesson, links } = (await api('POST', '/api/lessons', { title: 'Fractions', teacherName: 'Ms Chen', classroomIds })) as {
 		lesson: LessonRecord;
@@ -86,8 +104,32 @@ export async function createLesson(t: TestApp, rooms = 2): Promise<TestLesson> {
 			const entry = links.classrooms[classroomIndex];
 			if (!entry) throw new Error(`no classroom ${classroomIndex}`);
 			return tokenOf(role === 'classroom' ? entry.room : entry.assistant);
+		},
+		joinCode(classroomIndex = 0) {
+			const entry = links.classrooms[classroomIndex];
+			if (!entry) throw new Error(`no classroom ${classroomIndex}`);
+			return entry.joinCode;
 		}
 	};
+}
+
+export type JoinReply = { status: number; grant: JoinGrant | null; error: WireError | null; body: unknown };
+
+/** POST /api/join as a student's phone does. */
+export async function joinByCode(t: TestApp, body: unknown): Promise<JoinReply> {
+	const res = await fetch(`${t.url}${JOIN_API}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+	const json = (await res.json()) as { error?: WireError };
+	return { status: res.status, grant: res.ok ? (json as JoinGrant) : null, error: json.error ?? null, body: json };
+}
+
+/** A student on a room's class list and their lesson token, without the HTTP join (for tests with many phones). */
+export async function addStudent(t: TestApp, lesson: TestLesson, classroomIndex: number, name: string): Promise<{ id: string; token: string }> {
+	const classroomId = lesson.classroomIds[classroomIndex];
+	if (!classroomId) throw new Error(`no classroom ${classroomIndex}`);
+	const [student] = await t.app.catalog.addStudents(classroomId, [name], true);
+	if (!student) throw new Error(`"${name}" is on the list already`);
+	const token = await t.app.tokens.signLesson({ lessonId: lesson.lesson.id, role: 'student', classroomId, participantId: student.id, expiresAt: Date.now() + 3_600_000 });
+	return { id: student.id, token };
 }
 
 /** A real socket.io client speaking the protocol, recording every notification it receives. */
@@ -144,6 +186,11 @@ export class TestClient {
 			const hit = this.received.find((r) => r.name === name && match(r.payload as ServerNotifications[N]));
 			return hit ? (hit.payload as ServerNotifications[N]) : undefined;
 		}, timeoutMs, `notification ${name}`);
+	}
+
+	/** Every notification of this name received so far, oldest first. */
+	all<N extends keyof ServerNotifications>(name: N): ServerNotifications[N][] {
+		return this.received.filter((r) => r.name === name).map((r) => r.payload as ServerNotifications[N]);
 	}
 
 	latestSnapshot(): ServerNotifications['lesson.snapshot'] | undefined {

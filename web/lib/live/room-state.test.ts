@@ -16,6 +16,8 @@ const snapshot = (version: number, patch: Partial<LessonSnapshot> = {}): LessonS
 	audioOnlyClassroomIds: [],
 	tracks: [],
 	surface: EMPTY_SURFACE,
+	studentChat: 'off',
+	poll: null,
 	...patch
 });
 

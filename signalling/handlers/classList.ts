@@ -1,0 +1,80 @@
+import { forbidden, invalid, notFound } from '../errors.ts';
+import type { LessonSession } from '../lesson/LessonSession.ts';
+import type { Peer } from '../lesson/Peer.ts';
+import type { ClassList, Student } from '../protocol/index.ts';
+import type { Handler } from './context.ts';
+
+/**
+ * The class list of a room in this lesson, for the teacher (any room of the lesson) and assistants
+ * (their own room only). Names live in the catalog, so they carry over to every lesson of the room.
+ */
+function roomOf(session: LessonSession, peer: Peer, classroomId: string | undefined): string {
+	const { role } = peer.participant;
+	const own = peer.participant.classroomId;
+	const target = classroomId ?? (role === 'assistant' ? own : null);
+	if (!target) throw invalid('name the classroom (classroomId)');
+	if (role === 'assistant' && target !== own) throw forbidden("an assistant may manage only their own room's class list");
+	if (!session.classroom(target)) throw notFound(`classroom ${target} is not in this lesson`);
+	return target;
+}
+
+/** A class-list entry the caller may change: one of a room they may manage. */
+function studentOf(session: LessonSession, peer: Peer, studentId: string): Student {
+	const student = session.catalog.student(studentId);
+	if (!student || student.mergedInto) throw notFound(`no student ${studentId} on a class list`);
+	roomOf(session, peer, student.classroomId);
+	return student;
+}
+
+function listOf(session: LessonSession, classroomId: string): ClassList {
+	const students = session.catalog.students(classroomId).map(({ id, name, listed }) => ({ id, name, listed }));
+	return { classroomId, students };
+}
+
+/** Tells the teacher and the room's assistants, and returns the list. */
+function updated(session: LessonSession, classroomId: string): ClassList {
+	const list = listOf(session, classroomId);
+	session.notifyRooms([session.roleRoom('teacher'), session.roleRoom('assistant', classroomId)], 'classList.updated', list);
+	return list;
+}
+
+export const getClassList: Handler<'classList.get'> = async ({ session, peer }, { classroomId }) => listOf(session, roomOf(session, peer, classroomId));
+
+export const addToClassList: Handler<'classList.add'> = async ({ session, peer }, { classroomId, names }) => {
+	const room = roomOf(session, peer, classroomId);
+	await session.catalog.addStudents(room, names, true);
+	return updated(session, room);
+};
+
+export const renameStudent: Handler<'classList.rename'> = async ({ session, peer }, { studentId, name }) => {
+	const student = studentOf(session, peer, studentId);
+	await session.catalog.renameStudent(student.id, name);
+	// A student in this lesson shows the new name at once.
+	const present = (await session.store.participants(session.lessonId)).find((p) => p.id === student.id);
+	if (present) {
+		await session.store.putParticipant(session.lessonId, { ...present, displayName: name });
+		const peerNow = session.peers.get(student.id);
+		if (peerNow) peerNow.participant.displayName = name;
+		session.changed();
+	}
+	return updated(session, student.classroomId);
+};
+
+export const acceptStudent: Handler<'classList.accept'> = async ({ session, peer }, { studentId }) => {
+	const student = studentOf(session, peer, studentId);
+	await session.catalog.acceptStudent(student.id);
+	return updated(session, student.classroomId);
+};
+
+/**
+ * Folds a typed name into a listed one. Later joins with the typed entry's device token or id become
+ * the listed id; events recorded so far keep the typed id, and `student.merged` links the two.
+ * A phone in the lesson right now keeps its id until it joins again.
+ */
+export const mergeStudents: Handler<'classList.merge'> = async ({ session, peer }, { fromId, intoId }) => {
+	const from = studentOf(session, peer, fromId);
+	studentOf(session, peer, intoId);
+	await session.catalog.mergeStudent(fromId, intoId);
+	session.bus.publish(session.lessonId, 'student.merged', { ...session.actorOf(peer), classroomId: from.classroomId }, { fromId, intoId });
+	return updated(session, from.classroomId);
+};

@@ -1,0 +1,126 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ANONYMOUS_ACTOR } from '../protocol/index.ts';
+import { MemoryLessonStore } from '../store/MemoryLessonStore.ts';
+import { addStudent, createLesson, startTestApp, TestClient, waitFor, type TestApp, type TestLesson } from '../testing/harness.ts';
+import { startRedisServer, type RedisServerHandle } from '../testing/redisServer.ts';
+
+/**
+ * An anonymous poll keeps no trace of who answered: not in the store (memory or Redis, read raw),
+ * not in events, not in anything the teacher, observers or assistants receive.
+ */
+describe.each(['memory', 'redis'] as const)('anonymous polls (%s store)', (storeKind) => {
+	let t: TestApp;
+	let lesson: TestLesson;
+	let redis: RedisServerHandle | undefined;
+	let raw: Redis | undefined;
+	let teacher: TestClient;
+	let observer: TestClient;
+	let assistant: TestClient;
+	let room: TestClient;
+	const students: TestClient[] = [];
+	const studentIds: string[] = [];
+
+	beforeAll(async () => {
+		if (storeKind === 'redis') {
+			redis = await startRedisServer();
+			raw = new Redis(redis.url);
+		}
+		t = await startTestApp(redis ? { REDIS_URL: redis.url } : {});
+		lesson = await createLesson(t, 2);
+		teacher = new TestClient(t.url, lesson.token('teacher'));
+		observer = new TestClient(t.url, lesson.token('observer'));
+		assistant = new TestClient(t.url, lesson.token('assistant', 0));
+		room = new TestClient(t.url, lesson.token('classroom', 0));
+		for (let i = 0; i < 4; i++) {
+			const { id, token } = await addStudent(t, lesson, i % 2, `Anon ${i}`);
+			studentIds.push(id);
+			students.push(new TestClient(t.url, token));
+		}
+		await Promise.all([teacher, observer, assistant, room, ...students].map((c) => c.joinLesson()));
+	});
+	afterAll(async () => {
+		for (const c of [teacher, observer, assistant, room, ...students]) c.close();
+		await t.stop();
+		raw?.disconnect();
+		await redis?.stop();
+	});
+
+	/** Everything the store keeps about polls, as text. */
+	async function storedPollData(): Promise<string> {
+		if (t.app.store instanceof MemoryLessonStore) {
+			const dump = JSON.parse(t.app.store.dump(lesson.lesson.id)) as { polls: unknown };
+			return JSON.stringify(dump.polls);
+		}
+		const keys = (await raw!.keys('*')).filter((k) => k.includes(':poll'));
+		const parts = await Promise.all(
+			keys.map(async (key) => {
+				const type = await raw!.type(key);
+				if (type === 'hash') return [key, await raw!.hgetall(key)];
+				if (type === 'list') return [key, await raw!.lrange(key, 0, -1)];
+				if (type === 'string') return [key, await raw!.get(key)];
+				return [key, type];
+			})
+		);
+		return JSON.stringify(parts);
+	}
+
+	const expectNoStudentIn = (text: string, where: string) => {
+		for (const id of studentIds) expect(text.includes(id), `${where} names ${id}`).toBe(false);
+	};
+
+	it('stores, publishes and shows answers without anyone’s id, yet one answer per student', async () => {
+		const poll = await teacher.ok('poll.open', { spec: { kind: 'single', question: 'How did today go?', options: ['well', 'so so', 'lost'], anonymous: true } });
+		const answers = [0, 1, 2, 0];
+		for (const [i, option] of answers.entries()) await students[i]!.ok('poll.answer', { pollId: poll.id, answer: { kind: 'single', option } });
+		// Twice the same: nothing changes. A change is allowed and replaces the answer.
+		expect((await students[0]!.ok('poll.answer', { pollId: poll.id, answer: { kind: 'single', option: 0 } })).outcome).toBe('same');
+		expect((await students[3]!.ok('poll.answer', { pollId: poll.id, answer: { kind: 'single', option: 1 } })).outcome).toBe('changed');
+		// A student still gets their own answer back while the poll is open.
+		expect((await students[2]!.ok('poll.state', {})).mine).toEqual({ kind: 'single', option: 2 });
+
+		await waitFor(async () => (await t.app.store.pollAnswers(lesson.lesson.id, poll.id)).length === 4 || undefined);
+		const open = await storedPollData();
+		expectNoStudentIn(open, 'the store while open');
+		expect((await t.app.store.poll(lesson.lesson.id, poll.id))?.anonKey).toMatch(/^[0-9a-f]{64}$/);
+
+		const full = await waitFor(() => {
+			const last = teacher.all('polls.results').filter((n) => n.view === 'full' && n.results.pollId === poll.id).at(-1);
+			return last?.view === 'full' && last.results.answered === 4 ? last.results : undefined;
+		});
+		expect(full.counts).toEqual([1, 2, 1]);
+		const roomView = await waitFor(() => {
+			const last = assistant.all('polls.results').filter((n) => n.view === 'room' && n.results.pollId === poll.id).at(-1);
+			return last?.view === 'room' && last.results.room.answered === 2 ? last.results : undefined;
+		});
+		expect(roomView).toMatchObject({ anonymous: true, notAnswered: null, room: { present: 2, answered: 2 } });
+
+		await teacher.ok('poll.close', { pollId: poll.id });
+		await teacher.ok('poll.reveal', { pollId: poll.id });
+		await waitFor(() => room.latestSnapshot()?.poll?.revealed || undefined);
+
+		const closed = await storedPollData();
+		expectNoStudentIn(closed, 'the store after close');
+		expect((await t.app.store.poll(lesson.lesson.id, poll.id))?.anonKey).toBeNull();
+		expect(closed).not.toMatch(/anonKey"?:"?[0-9a-f]{64}/);
+		// With the key gone, not even a student's own answer can be found again.
+		expect((await students[2]!.ok('poll.state', {})).mine).toBeNull();
+
+		const pollEvents = t.events.filter((e) => (e.data as { pollId?: string }).pollId === poll.id);
+		expectNoStudentIn(JSON.stringify(pollEvents), 'the events');
+		const answered = pollEvents.filter((e) => e.type === 'poll.answered' || e.type === 'poll.changed');
+		expect(answered).toHaveLength(5);
+		for (const e of answered) {
+			expect(e).toMatchObject({ actor: ANONYMOUS_ACTOR, role: 'student', data: { anonymous: true } });
+			expect(lesson.classroomIds).toContain(e.classroomId);
+		}
+		expect(answered.filter((e) => e.classroomId === lesson.classroomIds[0])).toHaveLength(2);
+
+		for (const [who, client] of [['teacher', teacher], ['observer', observer], ['assistant', assistant], ['room', room]] as const) {
+			const pollTraffic = client.received.filter((r) => r.name.startsWith('polls.')).map((r) => r.payload);
+			const shown = client.all('lesson.snapshot').map((s) => s.poll);
+			const state = await client.ok('poll.state', {});
+			expectNoStudentIn(JSON.stringify([pollTraffic, shown, state]), `what the ${who} got`);
+		}
+	});
+});

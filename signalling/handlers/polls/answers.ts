@@ -1,0 +1,45 @@
+import { SignallingError, forbidden, notFound } from '../../errors.ts';
+import { RateLimiter } from '../../rateLimit.ts';
+import type { Handler } from '../context.ts';
+import { answerActor, voterOf } from './anonymity.ts';
+import { settleTimer } from './lifecycle.ts';
+import { feedOf } from './PollFeed.ts';
+import { answerEventData, normalizeAnswer } from './scoring.ts';
+
+const conflict = (message: string) => new SignallingError('conflict', message);
+const CLOSED = 'this poll is closed; your answer was not counted';
+/** Changing one's mind is fine; flipping an answer many times a second is not. */
+const answerLimit = new RateLimiter(10, 2);
+
+export const answerPoll: Handler<'poll.answer'> = async ({ session, peer }, { pollId, answer }) => {
+	if (!answerLimit.take(`${session.lessonId}:${peer.id}`)) throw new SignallingError('rate_limited', 'too many answers; wait a moment');
+	const feed = feedOf(session);
+	const poll = await feed.openPoll(pollId);
+	if (!poll || poll.status === 'draft') throw notFound(`no open poll ${pollId} in this lesson`);
+	const now = Date.now();
+	if (poll.status !== 'open') throw conflict(CLOSED);
+	if (poll.closesAt !== null && now >= poll.closesAt) {
+		await settleTimer(session, poll);
+		throw conflict(CLOSED);
+	}
+	const normalized = normalizeAnswer(poll.spec, answer);
+	const classroomId = peer.participant.classroomId;
+	if (!classroomId) throw forbidden('only students of a classroom answer polls');
+	const outcome = await session.store.answerPoll(session.lessonId, pollId, { voter: voterOf(poll, peer.id), classroomId, answer: normalized }, now);
+	switch (outcome) {
+		case 'closed':
+			feed.forget(pollId);
+			throw conflict(CLOSED);
+		case 'locked':
+			throw conflict('you have answered already, and this poll does not allow changing an answer');
+		case 'not_found':
+			throw notFound(`no open poll ${pollId} in this lesson`);
+		case 'same':
+			return { pollId, answer: normalized, outcome };
+		case 'new':
+		case 'changed':
+			session.bus.publish(session.lessonId, outcome === 'new' ? 'poll.answered' : 'poll.changed', answerActor(session, poll, peer), answerEventData(pollId, poll.spec, normalized));
+			feed.resultsChanged(pollId);
+			return { pollId, answer: normalized, outcome };
+	}
+};

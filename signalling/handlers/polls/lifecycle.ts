@@ -1,0 +1,173 @@
+import { randomBytes } from 'node:crypto';
+import { SignallingError, invalid, notFound } from '../../errors.ts';
+import { SYSTEM_ACTOR, type EventActor } from '../../events/EventBus.ts';
+import type { LessonSession } from '../../lesson/LessonSession.ts';
+import { POLL_LIMITS, type PollSpec } from '../../protocol/index.ts';
+import type { StoredPoll } from '../../store/LessonStore.ts';
+import type { Handler } from '../context.ts';
+import { newAnonKey } from './anonymity.ts';
+import { feedOf, pollInfo } from './PollFeed.ts';
+import { pollResults, publicResults } from './results.ts';
+
+const conflict = (message: string) => new SignallingError('conflict', message);
+
+export async function existingPoll(session: LessonSession, pollId: string): Promise<StoredPoll> {
+	const poll = await session.store.poll(session.lessonId, pollId);
+	if (!poll) throw notFound(`no poll ${pollId} in this lesson`);
+	return poll;
+}
+
+/** A poll tied to a slide must name a page that exists. */
+async function checkSlide(session: LessonSession, spec: PollSpec): Promise<void> {
+	if (!spec.slide) return;
+	const { deckId, page } = spec.slide;
+	const deck = (await session.decks()).find((d) => d.id === deckId);
+	if (!deck) throw notFound(`no deck ${deckId} in this lesson`);
+	if (page > deck.pageCount) throw invalid(`deck "${deck.title}" has ${deck.pageCount} pages; there is no page ${page}`);
+}
+
+async function newDraft(session: LessonSession, spec: PollSpec, prepared: boolean): Promise<StoredPoll> {
+	await checkSlide(session, spec);
+	if ((await session.store.polls(session.lessonId)).length >= POLL_LIMITS.perLesson) {
+		throw conflict(`a lesson holds at most ${POLL_LIMITS.perLesson} polls`);
+	}
+	const poll: StoredPoll = {
+		id: `pol_${randomBytes(6).toString('hex')}`,
+		spec,
+		status: 'draft',
+		prepared,
+		createdAt: Date.now(),
+		openedAt: null,
+		closesAt: null,
+		closedAt: null,
+		closedBy: null,
+		revealedAt: null,
+		anonKey: null,
+		results: null
+	};
+	await session.store.saveDraft(session.lessonId, poll);
+	return poll;
+}
+
+/**
+ * Closes an open poll (teacher or timer). Returns false when it was not open: the other one won
+ * the race, or it was never opened.
+ */
+export async function closePoll(session: LessonSession, pollId: string, by: 'teacher' | 'timer', actor: EventActor): Promise<boolean> {
+	const feed = feedOf(session);
+	feed.forget(pollId);
+	if (!(await session.store.closePoll(session.lessonId, pollId, { closedAt: Date.now(), by }))) return false;
+	const answered = (await session.store.pollAnswers(session.lessonId, pollId)).length;
+	session.bus.publish(session.lessonId, 'poll.closed', actor, { pollId, by, answered });
+	feed.resultsChanged(pollId);
+	session.changed();
+	await feed.pushList();
+	return true;
+}
+
+/** A poll whose timer ran out while no node's timer was there to close it (e.g. after a restart). */
+export async function settleTimer(session: LessonSession, poll: StoredPoll | null): Promise<StoredPoll | null> {
+	if (poll?.status !== 'open' || poll.closesAt === null) return poll;
+	if (poll.closesAt > Date.now()) {
+		feedOf(session).armTimer(poll, () => closePoll(session, poll.id, 'timer', SYSTEM_ACTOR));
+		return poll;
+	}
+	await closePoll(session, poll.id, 'timer', SYSTEM_ACTOR);
+	return session.store.poll(session.lessonId, poll.id);
+}
+
+export const preparePoll: Handler<'poll.prepare'> = async ({ session }, { pollId, spec }) => {
+	let poll: StoredPoll;
+	if (pollId) {
+		const existing = await existingPoll(session, pollId);
+		if (existing.status !== 'draft') throw conflict('this poll was opened already; prepare a new one');
+		await checkSlide(session, spec);
+		poll = { ...existing, spec };
+		if (!(await session.store.saveDraft(session.lessonId, poll))) throw conflict('this poll was opened already; prepare a new one');
+	} else {
+		poll = await newDraft(session, spec, true);
+	}
+	await feedOf(session).pushList();
+	return pollInfo(poll);
+};
+
+export const discardPoll: Handler<'poll.discard'> = async ({ session }, { pollId }) => {
+	if (!(await session.store.deleteDraft(session.lessonId, pollId))) {
+		await existingPoll(session, pollId);
+		throw conflict('only a prepared poll that was never opened can be discarded');
+	}
+	await feedOf(session).pushList();
+	return null;
+};
+
+export const openPoll: Handler<'poll.open'> = async ({ session, peer }, payload) => {
+	const live = await session.store.liveState(session.lessonId);
+	if (live.currentPollId) await settleTimer(session, await session.store.poll(session.lessonId, live.currentPollId));
+	const adHoc = 'spec' in payload;
+	const draft = adHoc ? await newDraft(session, payload.spec, false) : await existingPoll(session, payload.pollId);
+	const { spec } = draft;
+	if (!adHoc) await checkSlide(session, spec);
+	const openedAt = Date.now();
+	const closesAt = spec.timerSeconds === null ? null : openedAt + spec.timerSeconds * 1000;
+	const outcome = await session.store.openPoll(session.lessonId, draft.id, { openedAt, closesAt, anonKey: spec.anonymous ? newAnonKey() : null });
+	if (outcome !== 'opened') {
+		if (adHoc) await session.store.deleteDraft(session.lessonId, draft.id);
+		if (outcome === 'busy') throw conflict('another poll is open; close it first');
+		if (outcome === 'not_draft') throw conflict('this poll was opened already; prepare a new one');
+		throw notFound(`no poll ${draft.id} in this lesson`);
+	}
+	const poll = await existingPoll(session, draft.id);
+	session.bus.publish(session.lessonId, 'poll.opened', session.actorOf(peer), {
+		pollId: poll.id,
+		kind: spec.kind,
+		question: spec.question,
+		options: spec.kind === 'single' || spec.kind === 'multiple' ? spec.options : [],
+		anonymous: spec.anonymous,
+		quiz: spec.correct !== null,
+		allowChange: spec.allowChange,
+		timerSeconds: spec.timerSeconds,
+		prepared: poll.prepared,
+		slide: spec.slide
+	});
+	const feed = feedOf(session);
+	feed.armTimer(poll, () => closePoll(session, poll.id, 'timer', SYSTEM_ACTOR));
+	feed.resultsChanged(poll.id);
+	session.changed();
+	await feed.pushList();
+	return pollInfo(poll);
+};
+
+export const closePollRequest: Handler<'poll.close'> = async ({ session, peer }, { pollId }) => {
+	const closed = await closePoll(session, pollId, 'teacher', session.actorOf(peer));
+	const poll = await existingPoll(session, pollId);
+	if (!closed && poll.status === 'draft') throw conflict('this poll has not been opened');
+	return pollInfo(poll);
+};
+
+export const revealPoll: Handler<'poll.reveal'> = async ({ session, peer }, { pollId }) => {
+	const poll = await existingPoll(session, pollId);
+	if (poll.status !== 'closed') throw conflict('close the poll before revealing its results');
+	if (poll.revealedAt !== null) return pollInfo(poll);
+	const { store, lessonId } = session;
+	const [answers, tallies, people] = await Promise.all([store.pollAnswers(lessonId, pollId), store.tallies(lessonId, pollId), store.participants(lessonId)]);
+	const results = pollResults(poll, answers, tallies, people, session.classrooms.map((c) => c.id));
+	if (await store.revealPoll(lessonId, pollId, Date.now(), publicResults(results))) {
+		session.bus.publish(lessonId, 'poll.revealed', session.actorOf(peer), { pollId, answered: results.answered, correct: results.correct });
+		const feed = feedOf(session);
+		feed.resultsChanged(pollId);
+		session.changed();
+		await feed.pushList();
+	}
+	return pollInfo(await existingPoll(session, pollId));
+};
+
+export const dismissPoll: Handler<'poll.dismiss'> = async ({ session, peer }, { pollId }) => {
+	const poll = await existingPoll(session, pollId);
+	if (poll.status === 'open') throw conflict('close the poll before taking it off the screens');
+	if (await session.store.dismissPoll(session.lessonId, pollId)) {
+		session.bus.publish(session.lessonId, 'poll.dismissed', session.actorOf(peer), { pollId });
+		session.changed();
+	}
+	return null;
+};
+

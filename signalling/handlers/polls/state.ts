@@ -1,0 +1,31 @@
+import { publicPoll, type PollResultsNotice, type PollsState } from '../../protocol/index.ts';
+import type { Handler } from '../context.ts';
+import { voterOf } from './anonymity.ts';
+import { settleTimer } from './lifecycle.ts';
+import { pollInfo } from './PollFeed.ts';
+import { pollResults, roomView } from './results.ts';
+
+/** What the caller's role may know about polls now: for clients that (re)join mid-poll. */
+export const pollState: Handler<'poll.state'> = async ({ session, peer }) => {
+	const { store, lessonId } = session;
+	const { role, classroomId } = peer.participant;
+	const live = await store.liveState(lessonId);
+	const current = await settleTimer(session, live.currentPollId ? await store.poll(lessonId, live.currentPollId) : null);
+	const state: PollsState = { current: current ? publicPoll(current, current.results) : null, mine: null, polls: null, results: null };
+	if (role === 'teacher') state.polls = (await store.polls(lessonId)).map(pollInfo);
+	if (!current || current.status === 'draft') return state;
+	if (role === 'student') {
+		// An anonymous answer can be found only while its poll is open (its key is gone after).
+		if (current.status === 'open' || !current.spec.anonymous) {
+			state.mine = (await store.pollAnswer(lessonId, current.id, voterOf(current, peer.id)))?.answer ?? null;
+		}
+		return state;
+	}
+	if (role !== 'teacher' && role !== 'observer' && role !== 'assistant') return state;
+	const [answers, tallies, people] = await Promise.all([store.pollAnswers(lessonId, current.id), store.tallies(lessonId, current.id), store.participants(lessonId)]);
+	const results = pollResults(current, answers, tallies, people, session.classrooms.map((c) => c.id));
+	let notice: PollResultsNotice = { view: 'full', results };
+	if (role === 'assistant') notice = { view: 'room', results: roomView(current, results, answers, people, classroomId ?? '') };
+	state.results = notice;
+	return state;
+};

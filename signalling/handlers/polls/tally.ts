@@ -1,0 +1,34 @@
+import { SignallingError, forbidden, invalid, notFound } from '../../errors.ts';
+import { canTally, optionCount } from '../../protocol/index.ts';
+import type { Handler } from '../context.ts';
+import { existingPoll } from './lifecycle.ts';
+import { feedOf } from './PollFeed.ts';
+import { correctOption } from './scoring.ts';
+
+/** A room's show of hands for students without a device: the assistant's own room, or any room for the teacher. */
+export const tallyPoll: Handler<'poll.tally'> = async ({ session, peer }, { pollId, classroomId, counts }) => {
+	const { role } = peer.participant;
+	const own = peer.participant.classroomId;
+	const target = classroomId ?? (role === 'assistant' ? own : null);
+	if (!target) throw invalid('poll.tally: name the classroom the tally is for');
+	if (role === 'assistant' && target !== own) throw forbidden('an assistant may enter a tally only for their own room');
+	if (!session.classroom(target)) throw notFound(`classroom ${target} is not in this lesson`);
+	const poll = await existingPoll(session, pollId);
+	if (poll.status === 'draft') throw new SignallingError('conflict', 'this poll has not been opened');
+	if (!canTally(poll.spec.kind)) throw invalid('a show of hands can be tallied only for polls with options');
+	const n = optionCount(poll.spec);
+	if (counts.length !== n) throw invalid(`the poll has ${n} options; the tally gave ${counts.length} counts`);
+	const right = correctOption(poll.spec);
+	const tally = {
+		classroomId: target,
+		counts,
+		total: counts.reduce((a, b) => a + b, 0),
+		correct: right === null ? null : (counts[right] ?? 0),
+		by: role === 'teacher' ? ('teacher' as const) : ('assistant' as const),
+		at: Date.now()
+	};
+	if (!(await session.store.setTally(session.lessonId, pollId, tally))) throw new SignallingError('conflict', 'the results are revealed; the tally can no longer change');
+	session.bus.publish(session.lessonId, 'poll.tallied', { ...session.actorOf(peer), classroomId: target }, { pollId, counts, total: tally.total });
+	feedOf(session).resultsChanged(pollId);
+	return null;
+};

@@ -1,0 +1,43 @@
+import { forbidden } from '../errors.ts';
+import { CHAT_HISTORY } from '../lesson/LessonSession.ts';
+import type { ChatMessage } from '../protocol/index.ts';
+import { sendChat } from './chat.ts';
+import type { Handler } from './context.ts';
+
+export const setStudentChat: Handler<'lesson.setStudentChat'> = async ({ session, peer }, { mode }) => {
+	if (await session.store.setStudentChat(session.lessonId, mode)) {
+		session.bus.publish(session.lessonId, 'studentChat.changed', session.actorOf(peer), { mode });
+		session.changed();
+	}
+	return null;
+};
+
+/**
+ * `chat.send` for everyone: students write only as far as the teacher's switch allows. In
+ * 'questions' mode a student's message is a question that reaches the teacher, the student's own
+ * assistant and the student, nobody else.
+ */
+export const sendChatOrQuestion: Handler<'chat.send'> = async (ctx, payload) => {
+	const { session, peer } = ctx;
+	const { participant } = peer;
+	if (participant.role !== 'student') return sendChat(ctx, payload);
+	const live = await session.store.liveState(session.lessonId);
+	if (live.studentChat === 'off') throw forbidden('the teacher has not opened the chat to students');
+	if (live.chatMuted) throw forbidden('the teacher has muted the chat');
+	if (live.studentChat === 'chat') return sendChat(ctx, payload);
+	const message: ChatMessage = {
+		id: session.newChatId(),
+		participantId: participant.id,
+		role: participant.role,
+		classroomId: participant.classroomId,
+		displayName: participant.displayName,
+		text: payload.text,
+		at: Date.now(),
+		question: true
+	};
+	await session.store.appendChat(session.lessonId, message, CHAT_HISTORY);
+	session.bus.publish(session.lessonId, 'question.asked', session.actorOf(peer), { messageId: message.id, length: message.text.length });
+	session.notifyRooms([session.roleRoom('teacher'), session.roleRoom('assistant', participant.classroomId)], 'chat.message', message);
+	session.notify(peer, 'chat.message', message);
+	return message;
+};
