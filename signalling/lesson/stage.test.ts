@@ -97,12 +97,16 @@ describe('media policy and stage', () => {
 	});
 
 	it('a viewer may change its own consumer layer but not touch producers it does not own', async () => {
-		const camOffer = offers(room1).find((o) => o.producerId === teacherMedia.producers.camera && !closed(room1).has(o.consumerId));
-		expect(camOffer).toBeDefined();
-		await room1.ok('media.setPreferredLayers', { consumerId: camOffer?.consumerId ?? '', spatialLayer: 0 });
 		const media = await t.app.sfu.existingLessonMedia(lesson.lesson.id);
-		expect(media?.consumers.get(camOffer?.consumerId ?? '')?.preferredLayers?.spatialLayer).toBe(0);
-		const stolen = await room2.send('media.setPreferredLayers', { consumerId: camOffer?.consumerId ?? '', spatialLayer: 1 });
+		// The earlier stage changes may still be replacing consumers: take the one the server holds now.
+		const camOffer = await waitFor(
+			() => offers(room1).find((o) => o.producerId === teacherMedia.producers.camera && !closed(room1).has(o.consumerId) && !!media?.consumers.has(o.consumerId)),
+			5000,
+			'a live consumer of the teacher camera at room 1'
+		);
+		await room1.ok('media.setPreferredLayers', { consumerId: camOffer.consumerId, spatialLayer: 0 });
+		await waitFor(() => media?.consumers.get(camOffer.consumerId)?.preferredLayers?.spatialLayer === 0, 5000, 'preferred layer 0');
+		const stolen = await room2.send('media.setPreferredLayers', { consumerId: camOffer.consumerId, spatialLayer: 1 });
 		expect(stolen).toMatchObject({ ok: false, error: { code: 'not_found' } });
 		const notMine = await room1.send('media.closeProducer', { producerId: teacherMedia.producers.mic ?? '' });
 		expect(notMine).toMatchObject({ ok: false, error: { code: 'not_found' } });
