@@ -22,6 +22,7 @@ import { fetchSession, type SessionInfo } from './session-info.ts';
 import { RoomState } from './room-state.svelte.ts';
 import { Toasts } from './toasts.svelte.ts';
 import { SurfaceRuntime } from '../surface/runtime.svelte.ts';
+import { PollsModel } from '../polls/polls-model.svelte.ts';
 
 export type ConnectionState = 'connected' | 'reconnecting' | 'offline';
 
@@ -62,6 +63,8 @@ export class LiveSession {
 	readonly toasts = new Toasts();
 	/** The mounted slide page and board, for export and the test hooks. */
 	readonly surface = new SurfaceRuntime();
+	/** Polls: the teacher's list, live results, class lists (the public poll is in the snapshot). */
+	readonly polls = new PollsModel();
 
 	#socketUp = $state(false);
 	#mediaUp = $state(false);
@@ -278,6 +281,7 @@ export class LiveSession {
 				this.#iceServers = result.iceServers ?? [];
 				this.tldrawLicenseKey = result.tldrawLicenseKey ?? null;
 				this.joined = true;
+				void this.#loadPolls(seq);
 				await this.#startMedia();
 				if (seq !== this.#joinSeq) return;
 				this.#mediaUp = true;
@@ -300,6 +304,16 @@ export class LiveSession {
 				console.warn('[classbridge] join failed, retrying', err);
 				await sleep(this.#policy.nextDelayMs(attempt));
 			}
+		}
+	}
+
+	/** What this role may know about polls, after every (re)join; best effort. */
+	async #loadPolls(seq: number): Promise<void> {
+		try {
+			const state = await this.request('poll.state', {});
+			if (seq === this.#joinSeq) this.polls.applyState(state);
+		} catch (err) {
+			console.warn('[classbridge] poll state unavailable', err);
 		}
 	}
 
@@ -352,7 +366,10 @@ export class LiveSession {
 			client.on('media.reset', () => void this.#join()),
 			client.on('network.quality', (list) => this.room.setNetwork(list)),
 			client.on('speaker.active', (s) => this.room.setSpeaker(s)),
-			client.on('session.replaced', () => this.#stop({ kind: 'replaced' }))
+			client.on('session.replaced', () => this.#stop({ kind: 'replaced' })),
+			client.on('polls.results', (r) => (this.polls.results = r)),
+			client.on('polls.list', (list) => (this.polls.list = list)),
+			client.on('classList.updated', (list) => this.polls.setClassList(list))
 		];
 		this.#cleanup.push(() => offs.forEach((off) => off()));
 	}

@@ -1,4 +1,4 @@
-import type { MediaSource, RequestName, RequestPayload, Responses, Role } from '$protocol';
+import type { MediaSource, PollInfo, PollResultsNotice, PublicPoll, RequestName, RequestPayload, Responses, Role } from '$protocol';
 import type { ConnectionState, LiveSession } from './session.svelte.ts';
 import type { BoardShapeInfo } from '../surface/runtime.svelte.ts';
 import { mayDraw, surfaceOf } from '../surface/surface-model.ts';
@@ -35,6 +35,12 @@ export interface ClassbridgeTestHooks {
 		createRect(x: number, y: number, w: number, h: number): string;
 		/** The lesson lets us draw and the board session is writable. */
 		canDraw(): boolean;
+	};
+	/** Polls: the public poll of the snapshot, this role's live results and (teacher) every poll. */
+	polls: {
+		current(): PublicPoll | null;
+		results(): PollResultsNotice | null;
+		list(): PollInfo[];
 	};
 	/** The PDF page on screen. */
 	slides: {
@@ -88,6 +94,11 @@ export function installTestHooks(session: LiveSession): () => void {
 			createRect: (x, y, w, h) => session.surface.board?.createRect(x, y, w, h) ?? '',
 			canDraw: () =>
 				mayDraw(session.role, session.selfId, surfaceOf(session.room.snapshot)) && !!session.surface.board?.writable()
+		},
+		polls: {
+			current: () => session.room.snapshot?.poll ?? null,
+			results: () => session.polls.results,
+			list: () => session.polls.list
 		},
 		slides: {
 			page: () => session.surface.slides?.page() ?? null,
