@@ -21,6 +21,8 @@ import type { LessonLinks, LessonRecord, LessonSnapshot } from '../signalling/pr
 import { BoardTestClient } from '../signalling/testing/boardClient.ts';
 import { TestClient, waitFor } from '../signalling/testing/harness.ts';
 import { processCpuMs, processRssMb, startServer } from './board/server.ts';
+import { adminApi } from './lib/adminApi.ts';
+import { round, summary } from './lib/summary.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const VIEWERS = Number(process.env.BOARD_VIEWERS ?? 50);
@@ -29,27 +31,10 @@ const RATE = Number(process.env.BOARD_RATE ?? 20);
 const TURNS = Number(process.env.BOARD_TURNS ?? 20);
 const OUT = process.env.BOARD_OUT ?? resolve(HERE, 'results/board.json');
 
-function percentile(sorted: number[], p: number): number {
-	if (sorted.length === 0) return NaN;
-	return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
-}
-const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
-function summary(values: number[]) {
-	const s = [...values].sort((a, b) => a - b);
-	return { samples: s.length, p50Ms: round(percentile(s, 50)), p90Ms: round(percentile(s, 90)), p99Ms: round(percentile(s, 99)), maxMs: round(s.at(-1) ?? NaN) };
-}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function createLesson(url: string, adminToken: string) {
-	const api = async (method: string, route: string, body?: unknown) => {
-		const res = await fetch(`${url}${route}`, {
-			method,
-			headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-			body: body === undefined ? undefined : JSON.stringify(body)
-		});
-		if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${await res.text()}`);
-		return res.json();
-	};
+	const api = adminApi(url, adminToken);
 	const school = await api('POST', '/api/schools', { name: 'Bench school', locale: 'rural' });
 	const room = await api('POST', '/api/classrooms', { schoolId: school.id, name: 'Bench room' });
 	const { lesson, links } = (await api('POST', '/api/lessons', { title: 'Board bench', teacherName: 'Bench', classroomIds: [room.id] })) as { lesson: LessonRecord; links: LessonLinks };

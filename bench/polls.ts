@@ -25,6 +25,8 @@ import { PROTOCOL_VERSION, type Ack, type LessonLinks, type LessonRecord, type P
 import { processCpuMs, processRssMb, startServer } from './board/server.ts';
 import { nowMs, type FromStudents, type StudentSpec, type ToStudents } from './polls/protocol.ts';
 import { inclusionLatencies, machineBusy, summary, type MachineSample } from './polls/measure.ts';
+import { adminApi } from './lib/adminApi.ts';
+import { round } from './lib/summary.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const STUDENTS = Number(process.env.POLLS_STUDENTS ?? 2000);
@@ -36,18 +38,9 @@ const OPTIONS = 4;
 const TARGET_P99_MS = 250;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
 
 async function createLesson(url: string, adminToken: string) {
-	const api = async (method: string, route: string, body?: unknown) => {
-		const res = await fetch(`${url}${route}`, {
-			method,
-			headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-			body: body === undefined ? undefined : JSON.stringify(body)
-		});
-		if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${await res.text()}`);
-		return res.json();
-	};
+	const api = adminApi(url, adminToken);
 	const school = await api('POST', '/api/schools', { name: 'Bench county', locale: 'rural' });
 	const classroomIds: string[] = [];
 	for (let i = 0; i < ROOMS; i++) classroomIds.push((await api('POST', '/api/classrooms', { schoolId: school.id, name: `Room ${i + 1}` })).id);

@@ -337,7 +337,10 @@ export class LessonSession {
 		for (const [producerId, layer] of wanted) {
 			const existing = peer.consumers.get(producerId);
 			if (existing) {
-				if (layer !== undefined && existing.type === 'simulcast' && existing.appData.targetLayer !== layer) {
+				// Only a change of policy (stage, audio-only) moves the layer: a layer the viewer chose
+				// (media.setPreferredLayers) stays until the policy itself changes.
+				if (layer !== undefined && existing.type === 'simulcast' && existing.appData.policyLayer !== layer) {
+					existing.appData.policyLayer = layer;
 					existing.appData.targetLayer = layer;
 					await media.setTargetLayer(existing.id, layer);
 				}
@@ -347,7 +350,8 @@ export class LessonSession {
 			if (!track || !media.canConsume(producerId, peer.rtpCapabilities)) continue;
 			const consumer = await media.consume(transport.id, producerId, peer.rtpCapabilities, { targetSpatialLayer: layer }, {
 				participantId: peer.id,
-				targetLayer: layer
+				targetLayer: layer,
+				policyLayer: layer
 			});
 			peer.consumers.set(producerId, consumer);
 			this.#wireConsumer(peer, consumer);
