@@ -26,11 +26,21 @@ const DECK_CACHE = 'private, max-age=31536000, immutable';
 const PDFJS_CACHE = 'public, max-age=2592000';
 const FILE_ROUTE = new RegExp(`^${DECKS_API}/([A-Za-z0-9_-]{1,64})/file$`);
 const THUMB_ROUTE = new RegExp(`^${DECKS_API}/([A-Za-z0-9_-]{1,64})/thumbs/([1-9][0-9]{0,3})$`);
-const PDFJS_PREFIXES = ['/pdfjs/cmaps/', '/pdfjs/standard_fonts/'];
+const PDFJS_PREFIXES = ['/pdfjs/cmaps/', '/pdfjs/standard_fonts/', '/pdfjs/wasm/', '/pdfjs/iccs/'];
 // One plain file name: no slash, no dot-dot, no percent-escapes.
-const PDFJS_ROUTE = /^\/pdfjs\/(cmaps|standard_fonts)\/([A-Za-z0-9_-]{1,100}(?:\.[A-Za-z0-9]{1,10})?)$/;
+const PDFJS_ROUTE = /^\/pdfjs\/(cmaps|standard_fonts|wasm|iccs)\/([A-Za-z0-9_-]{1,100}(?:\.[A-Za-z0-9]{1,10})?)$/;
 const PDFJS_ROOT = path.dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
-const PDFJS_TYPES: Record<string, string> = { '.bcmap': 'application/octet-stream', '.ttf': 'font/ttf', '.pfb': 'application/x-font-type1', '': 'text/plain; charset=utf-8' };
+const PDFJS_TYPES: Record<string, string> = {
+	'.bcmap': 'application/octet-stream',
+	'.ttf': 'font/ttf',
+	'.pfb': 'application/x-font-type1',
+	'.wasm': 'application/wasm',
+	'.js': 'text/javascript; charset=utf-8',
+	'.icc': 'application/vnd.iccprofile',
+	'': 'text/plain; charset=utf-8'
+};
+/** pdfjs's scripting engine is never served: slides run no PDF JavaScript. */
+const PDFJS_NEVER = /^quickjs/i;
 
 /**
  * The slide routes (DECKS_API in protocol/surface.ts) and pdfjs's cmaps and standard fonts. Paths
@@ -131,7 +141,7 @@ export class DeckHttp {
 
 	async #pdfjsFile(req: IncomingMessage, res: ServerResponse, rawPath: string): Promise<void> {
 		const match = PDFJS_ROUTE.exec(rawPath);
-		if (!match || (req.method !== 'GET' && req.method !== 'HEAD')) throw new DeckHttpError(404, 'not_found', 'no such pdfjs file');
+		if (!match || PDFJS_NEVER.test(match[2] ?? '') || (req.method !== 'GET' && req.method !== 'HEAD')) throw new DeckHttpError(404, 'not_found', 'no such pdfjs file');
 		const [, folder = '', name = ''] = match;
 		const served = await serveFile(req, res, path.join(PDFJS_ROOT, folder, name), {
 			contentType: PDFJS_TYPES[path.extname(name)] ?? 'application/octet-stream',

@@ -378,6 +378,16 @@ describe('pdfjs data files', () => {
 		expect((await fetch(`${s.url}/pdfjs/cmaps/NoSuchMap.bcmap`)).status).toBe(404);
 	});
 
+	it('serves the image decoders (wasm) but never the PDF scripting engine', async () => {
+		const wasm = await fetch(`${s.url}/pdfjs/wasm/openjpeg.wasm`);
+		expect(wasm.status).toBe(200);
+		expect(wasm.headers.get('content-type')).toBe('application/wasm');
+		await wasm.arrayBuffer();
+		for (const name of ['quickjs-eval.wasm', 'quickjs-eval.js']) {
+			expect((await fetch(`${s.url}/pdfjs/wasm/${name}`)).status).toBe(404);
+		}
+	});
+
 	it('refuses paths that climb out of the folder', async () => {
 		for (const raw of ['/pdfjs/cmaps/../../package.json', '/pdfjs/cmaps/..%2F..%2Fpackage.json', '/pdfjs/standard_fonts/%2e%2e/cmaps/Adobe-GB1-UCS2.bcmap', '/pdfjs/cmaps/.bcmap', '/pdfjs/cmaps/']) {
 			const res = await rawRequest(s, 'GET', raw);

@@ -34,6 +34,8 @@ const pdfjsRoot = path.dirname(createRequire(import.meta.url).resolve('pdfjs-dis
 // pdfjs reads these with fs in Node, so they are paths (with the trailing slash pdfjs requires).
 const standardFontDataUrl = path.join(pdfjsRoot, 'standard_fonts') + path.sep;
 const cMapUrl = path.join(pdfjsRoot, 'cmaps') + path.sep;
+const wasmUrl = path.join(pdfjsRoot, 'wasm') + path.sep;
+const iccUrl = path.join(pdfjsRoot, 'iccs') + path.sep;
 
 const ENCRYPTED_MESSAGE = 'this PDF is password-protected or encrypted: remove the password protection and upload again';
 
@@ -55,6 +57,8 @@ async function inspect(job: InspectJob): Promise<InspectMessage> {
 		standardFontDataUrl,
 		cMapUrl,
 		cMapPacked: true,
+		wasmUrl,
+		iccUrl,
 		useSystemFonts: false,
 		verbosity: VerbosityLevel.ERRORS
 	});

@@ -25,7 +25,10 @@ export function openDeck(deckId: string, token: string): Promise<PDFDocumentProx
 		httpHeaders: { Authorization: `Bearer ${token}` },
 		cMapUrl: '/pdfjs/cmaps/',
 		cMapPacked: true,
-		standardFontDataUrl: '/pdfjs/standard_fonts/'
+		standardFontDataUrl: '/pdfjs/standard_fonts/',
+		// Image decoders (JPEG 2000, JBIG2) and colour profiles, from this server: schools have no CDN.
+		wasmUrl: '/pdfjs/wasm/',
+		iccUrl: '/pdfjs/iccs/'
 	});
 	task.promise.catch(() => {
 		if (docs.get(deckId) === task) docs.delete(deckId);
