@@ -71,7 +71,7 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 			signallingRef?.sessions.get(lessonId)?.changed();
 		}
 	});
-	const api = new HttpApi({ catalog, tokens, publicUrl: config.publicUrl });
+	const api = new HttpApi({ catalog, tokens, publicUrl: config.publicUrl, trustProxy: config.trustProxy });
 	let metricsText: () => Promise<string> = async () => '';
 	const httpServer = createServer((req, res) => {
 		const path = (req.url ?? '/').split('?')[0];

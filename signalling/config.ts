@@ -30,6 +30,8 @@ const EnvSchema = z.object({
 	SLIDES_MAX_MB: z.coerce.number().positive().max(1024).default(100),
 	/** How long the server may spend parsing one uploaded PDF before refusing it. */
 	SLIDES_PARSE_TIMEOUT_MS: z.coerce.number().int().min(500).default(30_000),
+	/** How many reverse proxies sit in front of the server (X-Forwarded-For hops to trust). */
+	TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
 	/** tldraw's licence key: needed on HTTPS hosts other than localhost. */
 	TLDRAW_LICENSE_KEY: z.string().min(1).optional()
 });
@@ -61,7 +63,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
 		adminTokenTtlDays: e.ADMIN_TOKEN_TTL_DAYS,
 		turn: turnConfig(e.TURN_URLS, e.TURN_SECRET, e.TURN_TTL_S),
 		slides: { maxBytes: Math.round(e.SLIDES_MAX_MB * 1024 * 1024), parseTimeoutMs: e.SLIDES_PARSE_TIMEOUT_MS },
-		tldrawLicenseKey: e.TLDRAW_LICENSE_KEY ?? null
+		tldrawLicenseKey: e.TLDRAW_LICENSE_KEY ?? null,
+		trustProxy: e.TRUST_PROXY
 	};
 }
 

@@ -21,6 +21,8 @@ export interface HttpApiDeps {
 	tokens: TokenService;
 	/** Origin for links when PUBLIC_URL is not set: taken from the request's Host. */
 	publicUrl: string | undefined;
+	/** Reverse proxies in front of the server, for client addresses (rate limits). */
+	trustProxy?: number;
 }
 
 const STATUS: Record<string, number> = { invalid: 400, forbidden: 403, not_found: 404, conflict: 409, unauthorized: 401 };

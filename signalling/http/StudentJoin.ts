@@ -4,7 +4,7 @@ import type { CatalogStore } from '../catalog/CatalogStore.ts';
 import { moduleLogger } from '../logger.ts';
 import { JOIN_API, JoinCodeSchema, JoinRequestSchema, type JoinGrant, type JoinInfo, type LessonRecord, type Student } from '../protocol/index.ts';
 import { RateLimiter } from '../rateLimit.ts';
-import { HttpError, parse, readJson } from './httpUtil.ts';
+import { HttpError, parse, readJson, clientAddress } from './httpUtil.ts';
 
 const log = moduleLogger('student-join');
 
@@ -21,6 +21,8 @@ export const JOIN_PER_SECOND = 2;
 export interface StudentJoinDeps {
 	catalog: CatalogStore;
 	tokens: TokenService;
+	/** Reverse proxies in front of the server (TRUST_PROXY): the rate limit counts real addresses. */
+	trustProxy?: number;
 }
 
 /**
@@ -41,7 +43,7 @@ export class StudentJoin {
 		const lookup = path.startsWith(`${JOIN_API}/`) && method === 'GET';
 		const join = path === JOIN_API && method === 'POST';
 		if (!lookup && !join) return null;
-		const address = req.socket.remoteAddress ?? 'unknown';
+		const address = clientAddress(req, this.#deps.trustProxy ?? 0);
 		if (!this.#limit.take(address)) {
 			throw new HttpError(429, 'rate_limited', 'too many join attempts from this network; wait a minute and try again');
 		}

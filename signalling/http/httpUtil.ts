@@ -37,3 +37,16 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
 		throw new HttpError(400, 'invalid', 'body is not valid JSON');
 	}
 }
+
+/**
+ * The address a request came from. Behind `trustedProxies` reverse proxies (TRUST_PROXY) it is the
+ * X-Forwarded-For entry that many hops from the right: entries further left are the client's own
+ * claim and could be forged.
+ */
+export function clientAddress(req: IncomingMessage, trustedProxies: number): string {
+	const direct = req.socket.remoteAddress ?? 'unknown';
+	if (trustedProxies <= 0) return direct;
+	const header = req.headers['x-forwarded-for'];
+	const hops = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').map((h) => h.trim()).filter(Boolean);
+	return hops[hops.length - trustedProxies] ?? hops[0] ?? direct;
+}

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IncomingMessage } from 'node:http';
 import { JOIN_API, type JoinInfo } from '../protocol/index.ts';
 import { createLesson, joinByCode, startTestApp, TestClient, type TestApp, type TestLesson } from '../testing/harness.ts';
+import { clientAddress } from './httpUtil.ts';
 import { JOIN_BURST } from './StudentJoin.ts';
 
 /** Students join by code on a phone: no account, one stable pseudonymous id per room, kept by a device token. */
@@ -131,5 +133,17 @@ describe('student join by code', () => {
 		expect(statuses.slice(0, firstRefusal).every((s) => s === 200)).toBe(true);
 		const joins = await Promise.all([1, 2, 3].map(() => joinByCode(t, { code: lesson.joinCode(0), name: 'Too Late' })));
 		expect(joins.find((j) => j.status === 429)).toMatchObject({ error: { code: 'rate_limited', message: expect.stringContaining('too many') } });
+	});
+});
+
+describe('client address behind proxies', () => {
+	const req = (remote: string, forwarded?: string) =>
+		({ socket: { remoteAddress: remote }, headers: forwarded === undefined ? {} : { 'x-forwarded-for': forwarded } }) as unknown as IncomingMessage;
+
+	it('uses the socket address unless proxies are trusted, then the hop that many from the right', () => {
+		expect(clientAddress(req('10.0.0.1', '1.2.3.4'), 0)).toBe('10.0.0.1');
+		expect(clientAddress(req('10.0.0.1', '6.6.6.6, 1.2.3.4'), 1)).toBe('1.2.3.4');
+		expect(clientAddress(req('10.0.0.1', '1.2.3.4, 10.0.0.2'), 2)).toBe('1.2.3.4');
+		expect(clientAddress(req('10.0.0.1'), 1)).toBe('10.0.0.1');
 	});
 });
