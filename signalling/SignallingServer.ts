@@ -9,6 +9,7 @@ import type { CatalogStore } from './catalog/CatalogStore.ts';
 import { turnIceServers, type TurnConfig } from './auth/turnCredentials.ts';
 import { SignallingError, forbidden, invalid } from './errors.ts';
 import type { BoardService } from './board/BoardService.ts';
+import type { PollDraftFiles } from './store/PollDraftFiles.ts';
 import type { EventBus } from './events/EventBus.ts';
 import { HANDLERS } from './handlers/index.ts';
 import { LessonSession } from './lesson/LessonSession.ts';
@@ -33,6 +34,7 @@ export interface SignallingDeps {
 	redisUrl?: string;
 	turn?: TurnConfig | null;
 	boards: BoardService;
+	pollDrafts?: PollDraftFiles;
 	decks: { list(lessonId: string): Promise<DeckInfo[]> };
 	tldrawLicenseKey?: string | null;
 }

@@ -19,6 +19,7 @@ import { moduleLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { SignallingServer } from './SignallingServer.ts';
 import { createLessonStore } from './store/createLessonStore.ts';
+import { PollDraftFiles } from './store/PollDraftFiles.ts';
 import type { LessonStore } from './store/LessonStore.ts';
 
 const log = moduleLogger('app');
@@ -136,6 +137,7 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		redisUrl: config.redisUrl,
 		turn: config.turn,
 		boards,
+		pollDrafts: new PollDraftFiles(config.dataDir),
 		decks,
 		tldrawLicenseKey: config.tldrawLicenseKey
 	});

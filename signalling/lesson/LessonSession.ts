@@ -23,6 +23,7 @@ import { publicPoll } from '../protocol/index.ts';
 import type { BoardService } from '../board/BoardService.ts';
 import type { DeckInfo, SurfaceState } from '../protocol/index.ts';
 import type { LessonStore, StoredSurface } from '../store/LessonStore.ts';
+import type { PollDraftFiles } from '../store/PollDraftFiles.ts';
 import { readSurface, writeSurface } from './surfaceState.ts';
 import { chatVisibleTo, studentSnapshot } from './audience.ts';
 import { NetworkMonitor } from './NetworkMonitor.ts';
@@ -43,6 +44,8 @@ export interface LessonSessionDeps {
 	/** STUN/TURN servers (with credentials) for one participant. */
 	iceServersFor?: (participantId: string) => IceServer[];
 	boards: BoardService;
+	/** Prepared polls kept in the data folder (they outlive a restart of the memory store). */
+	pollDrafts?: PollDraftFiles;
 	/** The lesson's uploaded decks, oldest first. */
 	decks: { list(lessonId: string): Promise<DeckInfo[]> };
 	tldrawLicenseKey?: string | null;
@@ -65,6 +68,7 @@ export class LessonSession {
 	readonly #network: NetworkMonitor;
 	#media: LessonMedia | null = null;
 	#snapshotQueued = false;
+	#draftsRestored: Promise<void> | null = null;
 	/** Whether a pending change may matter to students (their snapshot leaves the other students out). */
 	#studentsStale = false;
 	#speaker: { participantId: string; since: number } | null = null;
@@ -94,6 +98,22 @@ export class LessonSession {
 
 	get bus(): EventBus {
 		return this.#deps.bus;
+	}
+
+	/** Puts prepared polls kept in the data folder back into a store that lost them (a restart). */
+	async #restoreDrafts(): Promise<void> {
+		const files = this.#deps.pollDrafts;
+		if (!files) return;
+		const known = new Set((await this.store.polls(this.lessonId)).map((p) => p.id));
+		const kept = await files.load(this.lessonId);
+		for (const draft of kept) if (!known.has(draft.id)) await this.store.saveDraft(this.lessonId, draft);
+		if (kept.some((d) => !known.has(d.id))) log.info({ lessonId: this.lessonId, restored: kept.length }, 'prepared polls restored');
+	}
+
+	/** Keeps the prepared polls in the data folder after the list changed. */
+	async keepDrafts(): Promise<void> {
+		const files = this.#deps.pollDrafts;
+		if (files) await files.save(this.lessonId, await this.store.polls(this.lessonId));
 	}
 
 	get boards(): BoardService {
@@ -168,6 +188,7 @@ export class LessonSession {
 	}
 
 	async join(socket: Socket, grant: LessonGrant, displayName: string | undefined): Promise<JoinResult> {
+		await (this.#draftsRestored ??= this.#restoreDrafts());
 		const participantId = socket.data.participantId as string;
 		const existing = this.peers.get(participantId);
 		let rejoin = this.#leaveTimers.has(participantId);

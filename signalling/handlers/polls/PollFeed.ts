@@ -63,6 +63,7 @@ export class PollFeed {
 	async pushList(): Promise<void> {
 		const polls = await this.#session.store.polls(this.#session.lessonId);
 		this.#session.notifyRooms([this.#session.roleRoom('teacher')], 'polls.list', polls.map(pollInfo));
+		await this.#session.keepDrafts();
 	}
 
 	close(): void {
