@@ -237,3 +237,49 @@ test('when the teacher allows questions, a phone asks one and the teacher reads 
 	await expect(teacher.getByText('为什么分母要相同？')).toBeVisible();
 	await shot(a, 'polls-12-phone-question');
 });
+
+test('an anonymous multiple-choice poll shows counts only; a true/false quiz tells each phone right or wrong', async () => {
+	const [a, b, c] = phones as [Page, Page, Page, Page];
+	await teacher.getByTestId('poll-dismiss').click();
+	await expect(a.getByTestId('student-no-poll')).toBeVisible();
+	const histogram = () => teacher.locator('[data-testid="poll-histogram-row"]').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-count'))));
+	const pick = async (p: Page, index: number) => p.locator(`[data-testid="poll-option"][data-index="${index}"]`).click();
+
+	await teacher.getByTestId('compose-kind-multiple').click();
+	await teacher.getByTestId('compose-question').fill('Which are equal to 1/2?');
+	const options = teacher.getByTestId('compose-option');
+	for (const [i, text] of ['2/4', '3/6', '2/3', '5/12'].entries()) await options.nth(i).fill(text);
+	await teacher.getByTestId('compose-anonymous').check();
+	await teacher.getByTestId('compose-open').click();
+	await expect(teacher.getByTestId('poll-live')).toHaveAttribute('data-status', 'open');
+	await pick(a, 0);
+	await pick(a, 1);
+	await a.getByTestId('poll-submit').click();
+	await expect(a.getByTestId('poll-received')).toBeVisible();
+	await pick(b, 0);
+	await b.getByTestId('poll-submit').click();
+	await expect(b.getByTestId('poll-received')).toBeVisible();
+	await expect.poll(histogram).toEqual([2, 1, 0, 0]);
+	// Anonymous: the assistant gets the room's counts, never who has or has not answered.
+	await expect(assistant.getByTestId('assistant-answered')).toHaveAttribute('data-answered', '2');
+	await expect(assistant.getByTestId('assistant-not-answered')).toHaveCount(0);
+	await teacher.getByTestId('poll-close').click();
+	await teacher.getByTestId('poll-dismiss').click();
+	await expect(a.getByTestId('student-no-poll')).toBeVisible();
+
+	await teacher.getByTestId('compose-kind-truefalse').click();
+	await teacher.getByTestId('compose-question').fill('2/4 = 1/2');
+	await teacher.getByTestId('compose-correct-tf').selectOption('true');
+	await teacher.getByTestId('compose-open').click();
+	await expect(teacher.getByTestId('poll-live')).toHaveAttribute('data-status', 'open');
+	await pick(a, 0);
+	await expect(a.getByTestId('poll-received')).toBeVisible();
+	await pick(c, 1);
+	await expect(c.getByTestId('poll-received')).toBeVisible();
+	await expect.poll(histogram).toEqual([1, 1]);
+	await teacher.getByTestId('poll-close').click();
+	await teacher.getByTestId('poll-reveal').click();
+	await expect(a.getByTestId('poll-verdict')).toHaveAttribute('data-verdict', 'correct');
+	await expect(c.getByTestId('poll-verdict')).toHaveAttribute('data-verdict', 'wrong');
+	await shot(c, 'polls-13-phone-truefalse-wrong');
+});
