@@ -23,7 +23,7 @@ describe('prepared polls', () => {
 		teacher = new TestClient(t.url, lesson.token('teacher'));
 		await teacher.joinLesson();
 		const state = await teacher.ok('poll.state', {});
-		expect(state.polls.map((p) => [p.id, p.status, p.spec.question])).toEqual([[keep.id, 'draft', 'Is 2/4 the same as 1/2?']]);
+		expect((state.polls ?? []).map((p) => [p.id, p.status, p.spec.question])).toEqual([[keep.id, 'draft', 'Is 2/4 the same as 1/2?']]);
 		await teacher.ok('poll.open', { pollId: keep.id });
 		teacher.close();
 		await t.stop();
