@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../signalling/testing/ports.ts';
+import { processCpuMs as procCpuMs, processRssMb as procRssMb } from '../fanout/stats.ts';
 
 export interface ServerUnderTest {
 	url: string;
@@ -55,14 +55,12 @@ export async function startServer(): Promise<ServerUnderTest> {
 	};
 }
 
-/** User + system CPU time of a process so far, in ms (Linux /proc). */
+/** CPU time (ms) of the server process so far; NaN when /proc cannot be read. */
 export function processCpuMs(pid: number): number {
-	const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-	const ticks = Number(fields[11]) + Number(fields[12]);
-	return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+	return procCpuMs(pid) ?? NaN;
 }
 
+/** Resident memory (MiB) of the server process; NaN when /proc cannot be read. */
 export function processRssMb(pid: number): number {
-	const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:')) ?? '';
-	return Number(/\d+/.exec(line)?.[0] ?? 0) / 1024;
+	return procRssMb(pid) ?? NaN;
 }

@@ -70,6 +70,15 @@ export function threadCpuMs(): number | null {
 	}
 }
 
+/** utime + stime (ms) of a whole process so far, from /proc/<pid>/stat; null when it cannot be read. */
+export function processCpuMs(pid: number): number | null {
+	try {
+		return statCpuMs(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+	} catch {
+		return null;
+	}
+}
+
 const CLOCK_TICKS_PER_S = 100; // USER_HZ on Linux (getconf CLK_TCK)
 
 function statCpuMs(stat: string): number | null {

@@ -126,17 +126,17 @@ export class BoardRoom {
 			this.#room.closeSession(sessionId, 'INVALID_RECORD');
 			return;
 		}
-		if (read.message.type === 'push' && read.message.diff) this.#notePush(session, read.message);
+		if (read.message.type === 'push' && read.message.diff) this.#notePush(sessionId, session, read.message);
 		this.#room.handleSocketMessage(sessionId, read.text);
 	}
 
 	/** Read-only writes are told off (the room itself drops them); allowed ones feed the event batcher. */
-	#notePush(session: Session, message: Extract<BoardMessage, { type: 'push' }>): void {
+	#notePush(sessionId: string, session: Session, message: Extract<BoardMessage, { type: 'push' }>): void {
 		const ids = Object.keys(message.diff ?? {});
 		if (!session.access.canDraw) {
 			if (ids.length > 0) {
 				log.info({ lessonId: this.lessonId, participantId: session.access.participantId, records: ids.length }, 'read-only board write refused');
-				for (const [id, s] of this.#sessions) if (s === session) this.#send(id, { type: 'cb.refused', reason: 'read_only' });
+				this.#send(sessionId, { type: 'cb.refused', reason: 'read_only' });
 			}
 			return;
 		}

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { moduleLogger } from '../logger.ts';
+import { writeFileAtomic } from '../writeFileAtomic.ts';
 import type { StoredSurface } from '../store/LessonStore.ts';
 import { BOARD_STORAGE_VERSION, type BoardSave, type BoardStorage, type StoredBoard } from './BoardStorage.ts';
 import type { StoredRecord } from './pages.ts';
@@ -86,10 +87,8 @@ function fileKey(boardId: string): string {
 	return /^[A-Za-z0-9_-]{1,100}$/.test(boardId) ? boardId : `h_${createHash('sha256').update(boardId).digest('hex').slice(0, 32)}`;
 }
 
-async function writeAtomic(file: string, value: unknown): Promise<void> {
-	const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-	await writeFile(tmp, JSON.stringify(value));
-	await rename(tmp, file);
+function writeAtomic(file: string, value: unknown): Promise<void> {
+	return writeFileAtomic(file, JSON.stringify(value));
 }
 
 async function readJson<T>(file: string, schema: z.ZodType<T>): Promise<T | null> {

@@ -1,10 +1,11 @@
 import { randomInt, randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { MAX_CLASS_LIST, type Classroom, type LessonRecord, type School, type Student } from '../protocol/index.ts';
 import { SignallingError, notFound } from '../errors.ts';
 import { moduleLogger } from '../logger.ts';
+import { writeFileAtomic } from '../writeFileAtomic.ts';
 
 const log = moduleLogger('catalog');
 
@@ -273,10 +274,7 @@ export class CatalogStore {
 		if (this.#pendingWrite) return this.#pendingWrite;
 		const write = this.#writes.then(async () => {
 			this.#pendingWrite = null;
-			const snapshot = JSON.stringify(this.#data, null, '\t');
-			const tmp = `${this.#file}.${process.pid}.tmp`;
-			await writeFile(tmp, snapshot);
-			await rename(tmp, this.#file);
+			await writeFileAtomic(this.#file, JSON.stringify(this.#data, null, '\t'));
 		});
 		this.#pendingWrite = write;
 		this.#writes = write.catch((error: Error) => log.error({ err: error.message }, 'catalog write failed'));

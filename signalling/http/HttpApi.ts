@@ -11,7 +11,7 @@ import {
 	type LessonLinks,
 	type LessonRecord
 } from '../protocol/index.ts';
-import { HttpError, parse, readJson } from './httpUtil.ts';
+import { HttpError, parse, readJson, sendJson } from './httpUtil.ts';
 import { StudentJoin } from './StudentJoin.ts';
 
 const log = moduleLogger('http-api');
@@ -43,14 +43,14 @@ export class HttpApi {
 		if (!url.pathname.startsWith('/api/')) return false;
 		try {
 			const body = await this.#route(req, url);
-			send(res, body.status ?? 200, body.json);
+			sendJson(res, body.status ?? 200, body.json);
 		} catch (error) {
-			if (error instanceof HttpError) send(res, error.status, { error: { code: error.code, message: error.message } });
-			else if (error instanceof SignallingError) send(res, STATUS[error.code] ?? 500, { error: error.toWire() });
-			else if (error instanceof TokenError) send(res, 401, { error: { code: error.reason, message: error.message } });
+			if (error instanceof HttpError) sendJson(res, error.status, { error: { code: error.code, message: error.message } });
+			else if (error instanceof SignallingError) sendJson(res, STATUS[error.code] ?? 500, { error: error.toWire() });
+			else if (error instanceof TokenError) sendJson(res, 401, { error: { code: error.reason, message: error.message } });
 			else {
 				log.error({ err: (error as Error).message, path: url.pathname }, 'api error');
-				send(res, 500, { error: { code: 'internal', message: 'something went wrong on the server' } });
+				sendJson(res, 500, { error: { code: 'internal', message: 'something went wrong on the server' } });
 			}
 		}
 		return true;
@@ -129,10 +129,4 @@ export class HttpApi {
 			expiresAt
 		};
 	}
-}
-
-function send(res: ServerResponse, status: number, json: unknown): void {
-	const body = JSON.stringify(json);
-	res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
-	res.end(body);
 }

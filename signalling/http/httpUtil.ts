@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 
 const MAX_BODY_BYTES = 32 * 1024;
@@ -12,6 +12,13 @@ export class HttpError extends Error {
 	) {
 		super(message);
 	}
+}
+
+/** A JSON answer that no cache keeps. */
+export function sendJson(res: ServerResponse, status: number, json: unknown): void {
+	const body = JSON.stringify(json);
+	res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
+	res.end(body);
 }
 
 export function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {

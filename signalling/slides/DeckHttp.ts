@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { TokenError, type LessonGrant, type TokenService } from '../auth/TokenService.ts';
 import { serveFile } from '../http/serveFile.ts';
+import { sendJson } from '../http/httpUtil.ts';
 import { moduleLogger } from '../logger.ts';
 import { DECKS_API, type DeckInfo } from '../protocol/index.ts';
 import { DeckStore } from './DeckStore.ts';
@@ -183,10 +184,4 @@ export class DeckHttp {
 
 function sendError(res: ServerResponse, status: number, code: string, message: string): void {
 	sendJson(res, status, { error: { code, message } });
-}
-
-function sendJson(res: ServerResponse, status: number, json: unknown): void {
-	const body = JSON.stringify(json);
-	res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
-	res.end(body);
 }

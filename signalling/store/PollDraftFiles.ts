@@ -1,7 +1,8 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { moduleLogger } from '../logger.ts';
+import { writeFileAtomic } from '../writeFileAtomic.ts';
 import type { StoredPoll } from './LessonStore.ts';
 
 const log = moduleLogger('poll-drafts');
@@ -33,9 +34,7 @@ export class PollDraftFiles {
 		this.#writing = this.#writing
 			.then(async () => {
 				await mkdir(this.#dir, { recursive: true });
-				const tmp = `${this.#file(lessonId)}.${process.pid}.tmp`;
-				await writeFile(tmp, JSON.stringify({ v: 1, drafts }));
-				await rename(tmp, this.#file(lessonId));
+				await writeFileAtomic(this.#file(lessonId), JSON.stringify({ v: 1, drafts }));
 			})
 			.catch((error: Error) => log.error({ lessonId, err: error.message }, 'could not keep the prepared polls'));
 		return this.#writing;
