@@ -1,5 +1,10 @@
-/** English UI text. Every key here must also exist in zh-CN.ts (checked by its type). */
+import { analyticsEn } from './analytics.en.ts';
+import { recordingEn } from './recording.en.ts';
+
+/** English UI text. Every key here must also exist in zh-CN.ts (checked by its type). Feature pages keep theirs in <feature>.en.ts. */
 export const en = {
+	...recordingEn,
+	...analyticsEn,
 	'app.name': 'Classbridge',
 	'app.tagline': 'One great teacher, many classrooms — live.',
 	'lang.label': 'Language',
