@@ -8,3 +8,4 @@ export * from './api.ts';
 export * from './surface.ts';
 export * from './polls.ts';
 export * from './classList.ts';
+export * from './recording.ts';
