@@ -15,6 +15,9 @@ import { readSurface } from './lesson/surfaceState.ts';
 import { DeckHttp } from './slides/DeckHttp.ts';
 import { DeckStore } from './slides/DeckStore.ts';
 import { HttpApi } from './http/HttpApi.ts';
+import { AnalyticsHttp } from './http/AnalyticsHttp.ts';
+import { DataApiHttp } from './http/DataApiHttp.ts';
+import { startAnalytics, type AnalyticsRuntime } from '../recorder/analytics/startAnalytics.ts';
 import { moduleLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { SignallingServer } from './SignallingServer.ts';
@@ -38,6 +41,7 @@ export interface App {
 	tokens: TokenService;
 	signalling: SignallingServer;
 	boards: BoardService;
+	analytics: AnalyticsRuntime;
 	close(): Promise<void>;
 }
 
@@ -73,6 +77,17 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		}
 	});
 	const api = new HttpApi({ catalog, tokens, publicUrl: config.publicUrl, trustProxy: config.trustProxy });
+	const analytics = await startAnalytics(config.analytics, {
+		dataDir: config.dataDir,
+		bus,
+		redisUrl: config.redisUrl,
+		catalog,
+		secret,
+		homePage: config.publicUrl ?? `http://localhost:${config.port}`,
+		signApiToken: (id) => tokens.signApi(id)
+	});
+	const analyticsHttp = new AnalyticsHttp({ tokens, analytics: () => analytics.current() });
+	const dataApiHttp = new DataApiHttp({ tokens, analytics: () => analytics.current() });
 	let metricsText: () => Promise<string> = async () => '';
 	const httpServer = createServer((req, res) => {
 		const path = (req.url ?? '/').split('?')[0];
@@ -98,6 +113,8 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		}
 		deckHttp
 			.handle(req, res)
+			.then((handled) => handled || analyticsHttp.handle(req, res))
+			.then((handled) => handled || dataApiHttp.handle(req, res))
 			.then((handled) => handled || api.handle(req, res))
 			.then((handled) => {
 				if (handled) return;
@@ -142,7 +159,7 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		tldrawLicenseKey: config.tldrawLicenseKey
 	});
 	signallingRef = signalling;
-	const registry = createMetrics(sfu, signalling, bus, boards);
+	const registry = createMetrics(sfu, signalling, bus, boards, analytics);
 	metricsText = () => registry.metrics();
 
 	await new Promise<void>((resolve, reject) => {
@@ -165,9 +182,12 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		tokens,
 		signalling,
 		boards,
+		analytics,
 		async close() {
 			await signalling.close();
 			await boards.close();
+			// After signalling: the last leave events are in the final batch.
+			await analytics.close();
 			sfu.close();
 			await store.close();
 			await new Promise<void>((resolve) => httpServer.close(() => resolve()));

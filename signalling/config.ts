@@ -33,7 +33,23 @@ const EnvSchema = z.object({
 	/** How many reverse proxies sit in front of the server (X-Forwarded-For hops to trust). */
 	TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
 	/** tldraw's licence key: needed on HTTPS hosts other than localhost. */
-	TLDRAW_LICENSE_KEY: z.string().min(1).optional()
+	TLDRAW_LICENSE_KEY: z.string().min(1).optional(),
+	/** The analytics DuckDB file; ':memory:' keeps it in memory (tests). Default DATA_DIR/analytics/classbridge.duckdb. */
+	ANALYTICS_FILE: z.string().min(1).optional(),
+	/** Events are appended in batches: at least this often… */
+	ANALYTICS_FLUSH_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+	/** …or as soon as this many wait. */
+	ANALYTICS_BATCH: z.coerce.number().int().min(1).max(100_000).default(5000),
+	/** A lesson with no new event for this long is summarised for the cross-lesson views (trends, comparison, warnings). */
+	ANALYTICS_SETTLE_MS: z.coerce.number().int().min(1000).default(300_000),
+	/** When set, lessons whose last event is older than this many days are purged once a day. Unset: kept until staff purge. */
+	ANALYTICS_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
+	/** With REDIS_URL: the events stream is capped at about this many entries. */
+	ANALYTICS_STREAM_MAXLEN: z.coerce.number().int().min(1000).default(1_000_000),
+	/** DuckDB threads for analytics queries (default: all cores). */
+	ANALYTICS_THREADS: z.coerce.number().int().min(1).max(64).optional(),
+	/** DuckDB's memory limit for analytics, e.g. 1GB (default: DuckDB's, 80 % of RAM). */
+	ANALYTICS_MEMORY_LIMIT: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'a size such as 512MB or 2GB').optional()
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -64,7 +80,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
 		turn: turnConfig(e.TURN_URLS, e.TURN_SECRET, e.TURN_TTL_S),
 		slides: { maxBytes: Math.round(e.SLIDES_MAX_MB * 1024 * 1024), parseTimeoutMs: e.SLIDES_PARSE_TIMEOUT_MS },
 		tldrawLicenseKey: e.TLDRAW_LICENSE_KEY ?? null,
-		trustProxy: e.TRUST_PROXY
+		trustProxy: e.TRUST_PROXY,
+		analytics: {
+			file: e.ANALYTICS_FILE === ':memory:' ? ':memory:' : path.resolve(e.ANALYTICS_FILE ?? path.join(e.DATA_DIR, 'analytics', 'classbridge.duckdb')),
+			flushMs: e.ANALYTICS_FLUSH_MS,
+			batchSize: e.ANALYTICS_BATCH,
+			settleMs: e.ANALYTICS_SETTLE_MS,
+			retentionDays: e.ANALYTICS_RETENTION_DAYS ?? null,
+			streamMaxLen: e.ANALYTICS_STREAM_MAXLEN,
+			threads: e.ANALYTICS_THREADS ?? null,
+			memoryLimit: e.ANALYTICS_MEMORY_LIMIT ?? null
+		}
 	};
 }
 

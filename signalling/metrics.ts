@@ -5,7 +5,12 @@ import type { EventBus } from './events/EventBus.ts';
 import type { SignallingServer } from './SignallingServer.ts';
 
 /** /metrics in Prometheus text: process, workers, routers, transports, producers, consumers, sockets, boards. */
-export function createMetrics(sfu: Sfu, signalling: SignallingServer, bus: EventBus, boards: BoardService): Registry {
+/** What the analytics feed reports (recorder/analytics/startAnalytics.ts). */
+export interface AnalyticsCounts {
+	counts(): { written: number; queued: number; streamed: number };
+}
+
+export function createMetrics(sfu: Sfu, signalling: SignallingServer, bus: EventBus, boards: BoardService, analytics?: AnalyticsCounts): Registry {
 	const registry = new Registry();
 	collectDefaultMetrics({ register: registry, prefix: 'classbridge_' });
 	const gauge = (name: string, help: string, read: (counts: Awaited<ReturnType<Sfu['counts']>>) => number) =>
@@ -56,6 +61,32 @@ export function createMetrics(sfu: Sfu, signalling: SignallingServer, bus: Event
 	});
 	const events = new Counter({ name: 'classbridge_events_total', help: 'ClassroomEvents published', labelNames: ['type'], registers: [registry] });
 	bus.on('event', (event) => events.inc({ type: event.type }));
+	if (analytics) {
+		new Gauge({
+			name: 'classbridge_analytics_events_written',
+			help: 'ClassroomEvents this node appended to the analytics store since start',
+			registers: [registry],
+			collect() {
+				this.set(analytics.counts().written);
+			}
+		});
+		new Gauge({
+			name: 'classbridge_analytics_events_queued',
+			help: 'ClassroomEvents waiting for the next analytics batch (or for Redis)',
+			registers: [registry],
+			collect() {
+				this.set(analytics.counts().queued);
+			}
+		});
+		new Gauge({
+			name: 'classbridge_analytics_events_streamed',
+			help: 'ClassroomEvents this node added to the Redis analytics stream since start',
+			registers: [registry],
+			collect() {
+				this.set(analytics.counts().streamed);
+			}
+		});
+	}
 	const deaths = new Counter({ name: 'classbridge_mediasoup_worker_deaths_total', help: 'Workers that died (each is replaced)', registers: [registry] });
 	sfu.pool.on('workerdied', () => deaths.inc());
 	return registry;

@@ -14,6 +14,7 @@ const LessonClaimsSchema = z.object({
 });
 const AdminClaimsSchema = z.object({ kind: z.literal('admin'), sub: z.string(), exp: z.number() });
 const DeviceClaimsSchema = z.object({ kind: z.literal('device'), cid: IdSchema, sub: IdSchema, exp: z.number() });
+const ApiClaimsSchema = z.object({ kind: z.literal('api'), jti: IdSchema, exp: z.number().optional() });
 
 export interface LessonGrant {
 	kind: 'lesson';
@@ -34,6 +35,16 @@ export interface DeviceGrant {
 	classroomId: string;
 	studentId: string;
 	expiresAt: number;
+}
+
+/**
+ * A district data hub's read-only API token. The id lets staff revoke it: the data API checks the
+ * id against the list of live tokens on every request, so a signature alone is not enough.
+ */
+export interface ApiGrant {
+	kind: 'api';
+	tokenId: string;
+	expiresAt: number | null;
 }
 
 /** Why a token was refused, shown to the user by the UI. */
@@ -85,7 +96,14 @@ export class TokenService {
 			.sign(this.#secret);
 	}
 
-	async verify(token: unknown): Promise<LessonGrant | AdminGrant | DeviceGrant> {
+	/** An API token with this id; without `expiresAt` it lasts until revoked. */
+	async signApi(tokenId: string, expiresAt?: number): Promise<string> {
+		const jwt = new SignJWT({ kind: 'api' }).setProtectedHeader({ alg: 'HS256' }).setIssuer(ISSUER).setSubject('api').setJti(tokenId).setIssuedAt();
+		if (expiresAt !== undefined) jwt.setExpirationTime(Math.floor(expiresAt / 1000));
+		return jwt.sign(this.#secret);
+	}
+
+	async verify(token: unknown): Promise<LessonGrant | AdminGrant | DeviceGrant | ApiGrant> {
 		if (typeof token !== 'string' || token.length === 0) throw new TokenError('token_missing', 'no token given');
 		if (token.length > 2048) throw new TokenError('token_invalid', 'token too long');
 		let payload: unknown;
@@ -97,6 +115,8 @@ export class TokenService {
 		}
 		const admin = AdminClaimsSchema.safeParse(payload);
 		if (admin.success) return { kind: 'admin', expiresAt: admin.data.exp * 1000 };
+		const api = ApiClaimsSchema.safeParse(payload);
+		if (api.success) return { kind: 'api', tokenId: api.data.jti, expiresAt: api.data.exp === undefined ? null : api.data.exp * 1000 };
 		const device = DeviceClaimsSchema.safeParse(payload);
 		if (device.success) return { kind: 'device', classroomId: device.data.cid, studentId: device.data.sub, expiresAt: device.data.exp * 1000 };
 		const lesson = LessonClaimsSchema.safeParse(payload);
@@ -107,7 +127,7 @@ export class TokenService {
 
 	async verifyLesson(token: unknown): Promise<LessonGrant> {
 		const grant = await this.verify(token);
-		if (grant.kind !== 'lesson') throw new TokenError('token_invalid', grant.kind === 'admin' ? 'an admin link cannot join a lesson' : 'a device token cannot join a lesson');
+		if (grant.kind !== 'lesson') throw new TokenError('token_invalid', grant.kind === 'admin' ? 'an admin link cannot join a lesson' : `a ${grant.kind} token cannot join a lesson`);
 		return grant;
 	}
 
@@ -120,6 +140,13 @@ export class TokenService {
 	async verifyDevice(token: unknown): Promise<DeviceGrant> {
 		const grant = await this.verify(token);
 		if (grant.kind !== 'device') throw new TokenError('token_invalid', 'device token required');
+		return grant;
+	}
+
+	/** Signature and kind only; whether the id is still live is the caller's check (ApiTokenRegistry). */
+	async verifyApi(token: unknown): Promise<ApiGrant> {
+		const grant = await this.verify(token);
+		if (grant.kind !== 'api') throw new TokenError('token_invalid', 'an API token is required');
 		return grant;
 	}
 }

@@ -9,3 +9,4 @@ export * from './surface.ts';
 export * from './polls.ts';
 export * from './classList.ts';
 export * from './recording.ts';
+export * from './analytics.ts';
