@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { RecordingService } from '../recorder/index.ts';
 import { Sfu } from '../sfu/index.ts';
 import { loadOrCreateSecret } from './auth/secret.ts';
 import { TokenService } from './auth/TokenService.ts';
@@ -15,6 +16,7 @@ import { readSurface } from './lesson/surfaceState.ts';
 import { DeckHttp } from './slides/DeckHttp.ts';
 import { DeckStore } from './slides/DeckStore.ts';
 import { HttpApi } from './http/HttpApi.ts';
+import { LibraryHttp } from './http/LibraryHttp.ts';
 import { moduleLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { SignallingServer } from './SignallingServer.ts';
@@ -38,6 +40,7 @@ export interface App {
 	tokens: TokenService;
 	signalling: SignallingServer;
 	boards: BoardService;
+	recorder: RecordingService;
 	close(): Promise<void>;
 }
 
@@ -73,6 +76,23 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		}
 	});
 	const api = new HttpApi({ catalog, tokens, publicUrl: config.publicUrl, trustProxy: config.trustProxy });
+	let boardsRef: BoardService | null = null;
+	const recorder = await RecordingService.open({
+		dataDir: config.dataDir,
+		bus,
+		boards: {
+			async pageRecords(lessonId, boardId) {
+				if (!boardsRef) return [];
+				return (await boardsRef.room(lessonId)).pageRecords(boardId) as unknown as Record<string, unknown>[];
+			}
+		},
+		decks,
+		chat: store,
+		directory: catalog,
+		engine: { minFreeBytes: config.recording.minFreeBytes, segmentSeconds: config.recording.segmentSeconds },
+		resumeWindowMs: config.reconnectGraceMs
+	});
+	const libraryHttp = new LibraryHttp({ library: recorder, tokens, tldrawLicenseKey: config.tldrawLicenseKey });
 	let metricsText: () => Promise<string> = async () => '';
 	const httpServer = createServer((req, res) => {
 		const path = (req.url ?? '/').split('?')[0];
@@ -98,6 +118,7 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		}
 		deckHttp
 			.handle(req, res)
+			.then((handled) => handled || libraryHttp.handle(req, res))
 			.then((handled) => handled || api.handle(req, res))
 			.then((handled) => {
 				if (handled) return;
@@ -127,6 +148,7 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 			return (await readSurface(store, boardStorage, grant.lessonId)).drawers.includes(grant.participantId);
 		}
 	});
+	boardsRef = boards;
 	const signalling = new SignallingServer(httpServer, {
 		sfu,
 		store,
@@ -139,10 +161,11 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		boards,
 		pollDrafts: new PollDraftFiles(config.dataDir),
 		decks,
-		tldrawLicenseKey: config.tldrawLicenseKey
+		tldrawLicenseKey: config.tldrawLicenseKey,
+		recorder
 	});
 	signallingRef = signalling;
-	const registry = createMetrics(sfu, signalling, bus, boards);
+	const registry = createMetrics(sfu, signalling, bus, boards, recorder);
 	metricsText = () => registry.metrics();
 
 	await new Promise<void>((resolve, reject) => {
@@ -165,7 +188,10 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		tokens,
 		signalling,
 		boards,
+		recorder,
 		async close() {
+			// Parts close cleanly while their routers still exist.
+			await recorder.close();
 			await signalling.close();
 			await boards.close();
 			sfu.close();

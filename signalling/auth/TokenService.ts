@@ -14,6 +14,7 @@ const LessonClaimsSchema = z.object({
 });
 const AdminClaimsSchema = z.object({ kind: z.literal('admin'), sub: z.string(), exp: z.number() });
 const DeviceClaimsSchema = z.object({ kind: z.literal('device'), cid: IdSchema, sub: IdSchema, exp: z.number() });
+const MediaClaimsSchema = z.object({ kind: z.literal('media'), lid: IdSchema, exp: z.number() });
 
 export interface LessonGrant {
 	kind: 'lesson';
@@ -33,6 +34,16 @@ export interface DeviceGrant {
 	kind: 'device';
 	classroomId: string;
 	studentId: string;
+	expiresAt: number;
+}
+
+/**
+ * Opens one lesson package's files for a few hours (replay, download). It goes in a URL's query,
+ * because <video src> cannot send headers, so it grants nothing else.
+ */
+export interface MediaGrant {
+	kind: 'media';
+	lessonId: string;
 	expiresAt: number;
 }
 
@@ -85,7 +96,17 @@ export class TokenService {
 			.sign(this.#secret);
 	}
 
-	async verify(token: unknown): Promise<LessonGrant | AdminGrant | DeviceGrant> {
+	async signMedia(grant: Omit<MediaGrant, 'kind'>): Promise<string> {
+		return new SignJWT({ kind: 'media', lid: grant.lessonId })
+			.setProtectedHeader({ alg: 'HS256' })
+			.setIssuer(ISSUER)
+			.setSubject('media')
+			.setIssuedAt()
+			.setExpirationTime(Math.floor(grant.expiresAt / 1000))
+			.sign(this.#secret);
+	}
+
+	async verify(token: unknown): Promise<LessonGrant | AdminGrant | DeviceGrant | MediaGrant> {
 		if (typeof token !== 'string' || token.length === 0) throw new TokenError('token_missing', 'no token given');
 		if (token.length > 2048) throw new TokenError('token_invalid', 'token too long');
 		let payload: unknown;
@@ -97,6 +118,8 @@ export class TokenService {
 		}
 		const admin = AdminClaimsSchema.safeParse(payload);
 		if (admin.success) return { kind: 'admin', expiresAt: admin.data.exp * 1000 };
+		const media = MediaClaimsSchema.safeParse(payload);
+		if (media.success) return { kind: 'media', lessonId: media.data.lid, expiresAt: media.data.exp * 1000 };
 		const device = DeviceClaimsSchema.safeParse(payload);
 		if (device.success) return { kind: 'device', classroomId: device.data.cid, studentId: device.data.sub, expiresAt: device.data.exp * 1000 };
 		const lesson = LessonClaimsSchema.safeParse(payload);
@@ -107,13 +130,21 @@ export class TokenService {
 
 	async verifyLesson(token: unknown): Promise<LessonGrant> {
 		const grant = await this.verify(token);
-		if (grant.kind !== 'lesson') throw new TokenError('token_invalid', grant.kind === 'admin' ? 'an admin link cannot join a lesson' : 'a device token cannot join a lesson');
+		if (grant.kind !== 'lesson') throw new TokenError('token_invalid', grant.kind === 'admin' ? 'an admin link cannot join a lesson' : `a ${grant.kind} token cannot join a lesson`);
 		return grant;
 	}
 
 	async verifyAdmin(token: unknown): Promise<AdminGrant> {
 		const grant = await this.verify(token);
 		if (grant.kind !== 'admin') throw new TokenError('token_invalid', 'admin link required');
+		return grant;
+	}
+
+	/** A media token for this lesson's package. */
+	async verifyMedia(token: unknown, lessonId: string): Promise<MediaGrant> {
+		const grant = await this.verify(token);
+		if (grant.kind !== 'media') throw new TokenError('token_invalid', 'media token required');
+		if (grant.lessonId !== lessonId) throw new TokenError('token_invalid', 'this media token is for another lesson');
 		return grant;
 	}
 
