@@ -12,7 +12,7 @@ import type { BoardService } from './board/BoardService.ts';
 import type { PollDraftFiles } from './store/PollDraftFiles.ts';
 import type { EventBus } from './events/EventBus.ts';
 import { HANDLERS } from './handlers/index.ts';
-import { LessonSession } from './lesson/LessonSession.ts';
+import { LessonSession, type LessonRecorder } from './lesson/LessonSession.ts';
 import { moduleLogger } from './logger.ts';
 import { PERMISSIONS, Requests, type Ack, type DeckInfo, type RequestName, type WireError } from './protocol/index.ts';
 import { RateLimiter } from './rateLimit.ts';
@@ -37,6 +37,7 @@ export interface SignallingDeps {
 	pollDrafts?: PollDraftFiles;
 	decks: { list(lessonId: string): Promise<DeckInfo[]> };
 	tldrawLicenseKey?: string | null;
+	recorder?: LessonRecorder;
 }
 
 interface SocketData {

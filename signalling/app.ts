@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { RecordingService } from '../recorder/index.ts';
 import { Sfu } from '../sfu/index.ts';
 import { loadOrCreateSecret } from './auth/secret.ts';
 import { TokenService } from './auth/TokenService.ts';
@@ -18,6 +19,7 @@ import { HttpApi } from './http/HttpApi.ts';
 import { AnalyticsHttp } from './http/AnalyticsHttp.ts';
 import { DataApiHttp } from './http/DataApiHttp.ts';
 import { startAnalytics, type AnalyticsRuntime } from '../recorder/analytics/startAnalytics.ts';
+import { LibraryHttp } from './http/LibraryHttp.ts';
 import { moduleLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { SignallingServer } from './SignallingServer.ts';
@@ -42,6 +44,7 @@ export interface App {
 	signalling: SignallingServer;
 	boards: BoardService;
 	analytics: AnalyticsRuntime;
+	recorder: RecordingService;
 	close(): Promise<void>;
 }
 
@@ -88,6 +91,23 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 	});
 	const analyticsHttp = new AnalyticsHttp({ tokens, analytics: () => analytics.current() });
 	const dataApiHttp = new DataApiHttp({ tokens, analytics: () => analytics.current() });
+	let boardsRef: BoardService | null = null;
+	const recorder = await RecordingService.open({
+		dataDir: config.dataDir,
+		bus,
+		boards: {
+			async pageRecords(lessonId, boardId) {
+				if (!boardsRef) return [];
+				return (await boardsRef.room(lessonId)).pageRecords(boardId) as unknown as Record<string, unknown>[];
+			}
+		},
+		decks,
+		chat: store,
+		directory: catalog,
+		engine: { minFreeBytes: config.recording.minFreeBytes, segmentSeconds: config.recording.segmentSeconds },
+		resumeWindowMs: config.reconnectGraceMs
+	});
+	const libraryHttp = new LibraryHttp({ library: recorder, tokens, tldrawLicenseKey: config.tldrawLicenseKey });
 	let metricsText: () => Promise<string> = async () => '';
 	const httpServer = createServer((req, res) => {
 		const path = (req.url ?? '/').split('?')[0];
@@ -115,6 +135,7 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 			.handle(req, res)
 			.then((handled) => handled || analyticsHttp.handle(req, res))
 			.then((handled) => handled || dataApiHttp.handle(req, res))
+			.then((handled) => handled || libraryHttp.handle(req, res))
 			.then((handled) => handled || api.handle(req, res))
 			.then((handled) => {
 				if (handled) return;
@@ -144,6 +165,7 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 			return (await readSurface(store, boardStorage, grant.lessonId)).drawers.includes(grant.participantId);
 		}
 	});
+	boardsRef = boards;
 	const signalling = new SignallingServer(httpServer, {
 		sfu,
 		store,
@@ -156,10 +178,11 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		boards,
 		pollDrafts: new PollDraftFiles(config.dataDir),
 		decks,
-		tldrawLicenseKey: config.tldrawLicenseKey
+		tldrawLicenseKey: config.tldrawLicenseKey,
+		recorder
 	});
 	signallingRef = signalling;
-	const registry = createMetrics(sfu, signalling, bus, boards, analytics);
+	const registry = createMetrics(sfu, signalling, bus, boards, { analytics, recordings: recorder });
 	metricsText = () => registry.metrics();
 
 	await new Promise<void>((resolve, reject) => {
@@ -183,7 +206,10 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		signalling,
 		boards,
 		analytics,
+		recorder,
 		async close() {
+			// Parts close cleanly while their routers still exist.
+			await recorder.close();
 			await signalling.close();
 			await boards.close();
 			// After signalling: the last leave events are in the final batch.

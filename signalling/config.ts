@@ -32,6 +32,10 @@ const EnvSchema = z.object({
 	SLIDES_PARSE_TIMEOUT_MS: z.coerce.number().int().min(500).default(30_000),
 	/** How many reverse proxies sit in front of the server (X-Forwarded-For hops to trust). */
 	TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+	/** Recording stops (with a warning to the teacher) when the data folder's disk has less free than this. */
+	RECORDING_MIN_FREE_MB: z.coerce.number().int().min(1).default(500),
+	/** Length of the recorder's media segments: a crash loses at most about this much. */
+	RECORDING_SEGMENT_SECONDS: z.coerce.number().int().min(1).max(60).default(4),
 	/** tldraw's licence key: needed on HTTPS hosts other than localhost. */
 	TLDRAW_LICENSE_KEY: z.string().min(1).optional(),
 	/** The analytics DuckDB file; ':memory:' keeps it in memory (tests). Default DATA_DIR/analytics/classbridge.duckdb. */
@@ -80,7 +84,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
 		turn: turnConfig(e.TURN_URLS, e.TURN_SECRET, e.TURN_TTL_S),
 		slides: { maxBytes: Math.round(e.SLIDES_MAX_MB * 1024 * 1024), parseTimeoutMs: e.SLIDES_PARSE_TIMEOUT_MS },
 		tldrawLicenseKey: e.TLDRAW_LICENSE_KEY ?? null,
-		trustProxy: e.TRUST_PROXY,
 		analytics: {
 			file: e.ANALYTICS_FILE === ':memory:' ? ':memory:' : path.resolve(e.ANALYTICS_FILE ?? path.join(e.DATA_DIR, 'analytics', 'classbridge.duckdb')),
 			flushMs: e.ANALYTICS_FLUSH_MS,
@@ -90,7 +93,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
 			streamMaxLen: e.ANALYTICS_STREAM_MAXLEN,
 			threads: e.ANALYTICS_THREADS ?? null,
 			memoryLimit: e.ANALYTICS_MEMORY_LIMIT ?? null
-		}
+		},
+		recording: { minFreeBytes: e.RECORDING_MIN_FREE_MB * 1024 * 1024, segmentSeconds: e.RECORDING_SEGMENT_SECONDS },
+		trustProxy: e.TRUST_PROXY
 	};
 }
 

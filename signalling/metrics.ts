@@ -4,13 +4,25 @@ import type { BoardService } from './board/BoardService.ts';
 import type { EventBus } from './events/EventBus.ts';
 import type { SignallingServer } from './SignallingServer.ts';
 
-/** /metrics in Prometheus text: process, workers, routers, transports, producers, consumers, sockets, boards. */
 /** What the analytics feed reports (recorder/analytics/startAnalytics.ts). */
 export interface AnalyticsCounts {
 	counts(): { written: number; queued: number; streamed: number };
 }
 
-export function createMetrics(sfu: Sfu, signalling: SignallingServer, bus: EventBus, boards: BoardService, analytics?: AnalyticsCounts): Registry {
+/** What the recorder reports (recorder/RecordingService). */
+export interface RecordingCounts {
+	readonly activeCount: number;
+	readonly finalisingCount: number;
+}
+
+/** /metrics in Prometheus text: process, workers, routers, transports, producers, consumers, sockets, boards, recordings. */
+export function createMetrics(
+	sfu: Sfu,
+	signalling: SignallingServer,
+	bus: EventBus,
+	boards: BoardService,
+	{ analytics, recordings }: { analytics?: AnalyticsCounts; recordings?: RecordingCounts } = {}
+): Registry {
 	const registry = new Registry();
 	collectDefaultMetrics({ register: registry, prefix: 'classbridge_' });
 	const gauge = (name: string, help: string, read: (counts: Awaited<ReturnType<Sfu['counts']>>) => number) =>
@@ -59,6 +71,24 @@ export function createMetrics(sfu: Sfu, signalling: SignallingServer, bus: Event
 			this.set(await boards.sessionCount());
 		}
 	});
+	if (recordings) {
+		new Gauge({
+			name: 'classbridge_recordings_active',
+			help: 'Lessons being recorded on this node',
+			registers: [registry],
+			collect() {
+				this.set(recordings.activeCount);
+			}
+		});
+		new Gauge({
+			name: 'classbridge_recordings_finalising',
+			help: 'Lesson packages waiting for or in finalising',
+			registers: [registry],
+			collect() {
+				this.set(recordings.finalisingCount);
+			}
+		});
+	}
 	const events = new Counter({ name: 'classbridge_events_total', help: 'ClassroomEvents published', labelNames: ['type'], registers: [registry] });
 	bus.on('event', (event) => events.inc({ type: event.type }));
 	if (analytics) {

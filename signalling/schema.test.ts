@@ -33,7 +33,10 @@ describe('schema rejection', () => {
 		['poll.tally', { pollId: 'pol_x', classroomId: 'cls_x', counts: [-1, 2] }],
 		['lesson.setStudentChat', { mode: 'loud' }],
 		['classList.add', { names: [] }],
-		['classList.rename', { studentId: 'stu_x', name: 'a\u0007b' }]
+		['classList.rename', { studentId: 'stu_x', name: 'a\u0007b' }],
+		['recording.start', { now: true }],
+		['recording.stop', { reason: 'because' }],
+		['lesson.end', { at: 0 }]
 	];
 
 	for (const [name, payload] of bad) {

@@ -110,7 +110,7 @@ export class District implements CatalogSource {
 			out.push({ v: 1, id: `${id}-${n++}`, lessonId: id, at: Math.round(at), type, actor, role, classroomId, data });
 		const end = startAt + LESSON_MINUTES * 60_000;
 		const teacher = `teacher-${id}`;
-		this.#lessons.push({ id, title: `Lesson ${id}`, teacherName: `Teacher ${rooms[0]}`, classroomIds: rooms, joinCodes: {}, createdAt: startAt - 3_600_000, linksExpireAt: end, status: 'ended' });
+		this.#lessons.push({ id, title: `Lesson ${id}`, teacherName: `Teacher ${rooms[0]}`, classroomIds: rooms, joinCodes: {}, createdAt: startAt - 3_600_000, linksExpireAt: end, status: 'ended', autoRecord: false });
 		ev(startAt, 'participant.joined', teacher, 'teacher', null, { displayName: 'T', rejoin: false });
 		const present: { id: string; room: string }[] = [];
 		for (const room of rooms) {

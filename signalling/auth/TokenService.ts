@@ -15,6 +15,7 @@ const LessonClaimsSchema = z.object({
 const AdminClaimsSchema = z.object({ kind: z.literal('admin'), sub: z.string(), exp: z.number() });
 const DeviceClaimsSchema = z.object({ kind: z.literal('device'), cid: IdSchema, sub: IdSchema, exp: z.number() });
 const ApiClaimsSchema = z.object({ kind: z.literal('api'), jti: IdSchema, exp: z.number().optional() });
+const MediaClaimsSchema = z.object({ kind: z.literal('media'), lid: IdSchema, exp: z.number() });
 
 export interface LessonGrant {
 	kind: 'lesson';
@@ -45,6 +46,16 @@ export interface ApiGrant {
 	kind: 'api';
 	tokenId: string;
 	expiresAt: number | null;
+}
+
+/**
+ * Opens one lesson package's files for a few hours (replay, download). It goes in a URL's query,
+ * because <video src> cannot send headers, so it grants nothing else.
+ */
+export interface MediaGrant {
+	kind: 'media';
+	lessonId: string;
+	expiresAt: number;
 }
 
 /** Why a token was refused, shown to the user by the UI. */
@@ -103,7 +114,17 @@ export class TokenService {
 		return jwt.sign(this.#secret);
 	}
 
-	async verify(token: unknown): Promise<LessonGrant | AdminGrant | DeviceGrant | ApiGrant> {
+	async signMedia(grant: Omit<MediaGrant, 'kind'>): Promise<string> {
+		return new SignJWT({ kind: 'media', lid: grant.lessonId })
+			.setProtectedHeader({ alg: 'HS256' })
+			.setIssuer(ISSUER)
+			.setSubject('media')
+			.setIssuedAt()
+			.setExpirationTime(Math.floor(grant.expiresAt / 1000))
+			.sign(this.#secret);
+	}
+
+	async verify(token: unknown): Promise<LessonGrant | AdminGrant | DeviceGrant | ApiGrant | MediaGrant> {
 		if (typeof token !== 'string' || token.length === 0) throw new TokenError('token_missing', 'no token given');
 		if (token.length > 2048) throw new TokenError('token_invalid', 'token too long');
 		let payload: unknown;
@@ -117,6 +138,8 @@ export class TokenService {
 		if (admin.success) return { kind: 'admin', expiresAt: admin.data.exp * 1000 };
 		const api = ApiClaimsSchema.safeParse(payload);
 		if (api.success) return { kind: 'api', tokenId: api.data.jti, expiresAt: api.data.exp === undefined ? null : api.data.exp * 1000 };
+		const media = MediaClaimsSchema.safeParse(payload);
+		if (media.success) return { kind: 'media', lessonId: media.data.lid, expiresAt: media.data.exp * 1000 };
 		const device = DeviceClaimsSchema.safeParse(payload);
 		if (device.success) return { kind: 'device', classroomId: device.data.cid, studentId: device.data.sub, expiresAt: device.data.exp * 1000 };
 		const lesson = LessonClaimsSchema.safeParse(payload);
@@ -134,6 +157,14 @@ export class TokenService {
 	async verifyAdmin(token: unknown): Promise<AdminGrant> {
 		const grant = await this.verify(token);
 		if (grant.kind !== 'admin') throw new TokenError('token_invalid', 'admin link required');
+		return grant;
+	}
+
+	/** A media token for this lesson's package. */
+	async verifyMedia(token: unknown, lessonId: string): Promise<MediaGrant> {
+		const grant = await this.verify(token);
+		if (grant.kind !== 'media') throw new TokenError('token_invalid', 'media token required');
+		if (grant.lessonId !== lessonId) throw new TokenError('token_invalid', 'this media token is for another lesson');
 		return grant;
 	}
 

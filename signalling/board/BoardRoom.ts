@@ -212,6 +212,22 @@ export class BoardRoom {
 		return (splitByPage(records).pages.get(boardId) ?? []).filter((r) => r.state.typeName === 'shape').map((r) => r.state as unknown as TLRecord);
 	}
 
+	/**
+	 * Everything tldraw needs to draw one board as it is now: its page, the shapes and bindings on it,
+	 * and the asset records those shapes use (the recording's board snapshots).
+	 */
+	pageRecords(boardId: string): TLRecord[] {
+		const records = this.#storage.getSnapshot().documents as unknown as StoredRecord[];
+		const parts = splitByPage(records);
+		const page = (parts.pages.get(boardId) ?? []).map((r) => r.state);
+		const assetIds = new Set(page.flatMap((r) => {
+			const assetId = (r.props as { assetId?: unknown } | undefined)?.assetId;
+			return typeof assetId === 'string' ? [assetId] : [];
+		}));
+		const assets = parts.shared.filter((r) => r.state.typeName === 'asset' && assetIds.has(r.state.id)).map((r) => r.state);
+		return [...page, ...assets] as unknown as TLRecord[];
+	}
+
 	#scheduleSave(): void {
 		if (this.#closed) return;
 		const now = Date.now();

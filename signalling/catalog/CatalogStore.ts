@@ -26,7 +26,9 @@ const FileSchema = z.object({
 			joinCodes: z.record(z.string(), z.string()),
 			createdAt: z.number(),
 			linksExpireAt: z.number(),
-			status: z.enum(['scheduled', 'live', 'ended'])
+			status: z.enum(['scheduled', 'live', 'ended']),
+			// Added with recording; older files have none.
+			autoRecord: z.boolean().default(false)
 		})
 	),
 	// Added with the class lists; older files have none.
@@ -229,7 +231,7 @@ export class CatalogStore {
 		return student;
 	}
 
-	async addLesson(input: { title: string; teacherName: string; classroomIds: string[]; linksExpireAt: number }): Promise<LessonRecord> {
+	async addLesson(input: { title: string; teacherName: string; classroomIds: string[]; linksExpireAt: number; autoRecord?: boolean }): Promise<LessonRecord> {
 		for (const id of input.classroomIds) {
 			if (!this.classroom(id)) throw notFound(`no classroom ${id}`);
 		}
@@ -251,7 +253,8 @@ export class CatalogStore {
 			joinCodes,
 			createdAt: Date.now(),
 			linksExpireAt: input.linksExpireAt,
-			status: 'scheduled'
+			status: 'scheduled',
+			autoRecord: input.autoRecord ?? false
 		};
 		this.#data.lessons.push(lesson);
 		await this.#save();

@@ -4,6 +4,7 @@ import { acceptStudent, addToClassList, getClassList, mergeStudents, renameStude
 import type { Handler } from './context.ts';
 import { lowerHand, raiseHand } from './hands.ts';
 import * as media from './media.ts';
+import { endLesson, startRecording, stopRecording } from './recording.ts';
 import { setStage } from './stage.ts';
 import { answerPoll } from './polls/answers.ts';
 import { pollState } from './polls/state.ts';
@@ -49,5 +50,8 @@ export const HANDLERS: { [N in Exclude<RequestName, 'lesson.join'>]: Handler<N> 
 	'classList.add': addToClassList,
 	'classList.rename': renameStudent,
 	'classList.accept': acceptStudent,
-	'classList.merge': mergeStudents
+	'classList.merge': mergeStudents,
+	'recording.start': startRecording,
+	'recording.stop': stopRecording,
+	'lesson.end': endLesson
 };

@@ -83,7 +83,8 @@ export class HttpApi {
 				title: input.title,
 				teacherName: input.teacherName,
 				classroomIds: input.classroomIds,
-				linksExpireAt: Date.now() + input.linkTtlHours * 3_600_000
+				linksExpireAt: Date.now() + input.linkTtlHours * 3_600_000,
+				autoRecord: input.autoRecord
 			});
 			return { status: 201, json: { lesson, links: await this.#links(lesson, this.#origin(req)) } };
 		}

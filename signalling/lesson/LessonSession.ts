@@ -19,7 +19,9 @@ import type {
 	Role,
 	ServerNotifications
 } from '../protocol/index.ts';
-import { publicPoll } from '../protocol/index.ts';
+import { publicPoll, RECORDING_OFF, type PollResults, type RecordingStatus, type RecordingStopReason } from '../protocol/index.ts';
+import { SignallingError } from '../errors.ts';
+import { pollResults } from '../handlers/polls/results.ts';
 import type { BoardService } from '../board/BoardService.ts';
 import type { DeckInfo, SurfaceState } from '../protocol/index.ts';
 import type { LessonStore, StoredSurface } from '../store/LessonStore.ts';
@@ -33,6 +35,25 @@ import { wantedTracks } from './subscriptions.ts';
 const log = moduleLogger('lesson');
 
 export const CHAT_HISTORY = 200;
+
+/**
+ * The recorder as a live lesson sees it (recorder/RecordingService implements it; app.ts wires it).
+ * The recorder reads the session through the narrow view it declares itself (recorder/types.ts).
+ */
+export interface LessonRecorder {
+	/** What the snapshot shows (the REC indicator, the teacher's warning). */
+	status(lessonId: string, auto: boolean): RecordingStatus;
+	/**
+	 * Starts a new part (`by`: the teacher, or null for auto-record). Refusals are errors with an
+	 * ErrorCode `code`: `conflict` when recording already, `unavailable` when the disk is nearly full.
+	 */
+	start(session: LessonSession, by: EventActor | null): Promise<void>;
+	stop(lessonId: string, reason: RecordingStopReason, by?: EventActor | null): Promise<void>;
+	/** The lesson ended: stop and finalise. */
+	lessonEnded(lessonId: string): Promise<void>;
+	/** Everyone left (past the grace): stop and finalise what was recorded. */
+	idle(lessonId: string): Promise<void>;
+}
 
 export interface LessonSessionDeps {
 	io: Server;
@@ -51,6 +72,7 @@ export interface LessonSessionDeps {
 	tldrawLicenseKey?: string | null;
 	/** Called when nobody is connected and nobody is within the reconnect grace any more. */
 	onIdle?: (session: LessonSession) => void;
+	recorder?: LessonRecorder;
 }
 
 /**
@@ -73,6 +95,7 @@ export class LessonSession {
 	#studentsStale = false;
 	#speaker: { participantId: string; since: number } | null = null;
 	#lastAnnouncedSpeaker: string | null = null;
+	#ended = false;
 
 	constructor(record: LessonRecord, deps: LessonSessionDeps) {
 		this.lessonId = record.id;
@@ -188,6 +211,7 @@ export class LessonSession {
 	}
 
 	async join(socket: Socket, grant: LessonGrant, displayName: string | undefined): Promise<JoinResult> {
+		if (this.#ended) throw new SignallingError('conflict', 'this lesson has ended');
 		await (this.#draftsRestored ??= this.#restoreDrafts());
 		const participantId = socket.data.participantId as string;
 		const existing = this.peers.get(participantId);
@@ -226,6 +250,7 @@ export class LessonSession {
 		this.#network.ensureRunning();
 		const [lesson, chat] = await Promise.all([this.snapshot(), this.store.chat(this.lessonId, CHAT_HISTORY)]);
 		this.changed(grant.role === 'student' ? 'roster' : 'all');
+		if (grant.role === 'teacher' && this.record.autoRecord) this.#autoRecord();
 		log.info({ lessonId: this.lessonId, participantId, role: grant.role, rejoin }, 'joined');
 		return {
 			self: participant,
@@ -244,6 +269,7 @@ export class LessonSession {
 		if (!peer || peer.socket.id !== socket.id) return;
 		this.#dropPeerMedia(peer);
 		this.peers.delete(participantId);
+		if (this.#ended) return; // nobody comes back to an ended lesson
 		const offline = { ...peer.participant, online: false };
 		await this.store.putParticipant(this.lessonId, offline);
 		this.changed(offline.role === 'student' ? 'roster' : 'all');
@@ -261,7 +287,62 @@ export class LessonSession {
 		if (hand) this.bus.publish(this.lessonId, 'hand.lowered', actor, { participantId: participant.id, by: 'leave' });
 		this.bus.publish(this.lessonId, 'participant.left', actor, { reason });
 		this.changed(hand || participant.role !== 'student' ? 'all' : 'roster');
-		if (this.isEmpty) this.#deps.onIdle?.(this);
+		if (!this.isEmpty) return;
+		// The recording stops while the router is still there; someone may come back meanwhile.
+		await this.#deps.recorder?.idle(this.lessonId).catch((error: Error) => log.error({ lessonId: this.lessonId, err: error.message }, 'recording idle stop failed'));
+		if (this.isEmpty && !this.#ended) this.#deps.onIdle?.(this);
+	}
+
+	/** Auto-recorded lessons start (or resume, after a restart) once the teacher is in. */
+	#autoRecord(): void {
+		const recorder = this.#deps.recorder;
+		if (!recorder || recorder.status(this.lessonId, true).state !== 'off') return;
+		recorder.start(this, null).catch((error: Error & { code?: string }) => {
+			if (error.code !== 'conflict') log.warn({ lessonId: this.lessonId, err: error.message }, 'auto-record did not start');
+		});
+	}
+
+	get recorder(): LessonRecorder | undefined {
+		return this.#deps.recorder;
+	}
+
+	get ended(): boolean {
+		return this.#ended;
+	}
+
+	/**
+	 * The teacher ended the lesson: the catalog marks it ended (no link joins it again), the recording
+	 * stops and is finalised, every client is told and disconnected, and the session is released.
+	 */
+	async end(by: Peer): Promise<void> {
+		if (this.#ended) return;
+		this.#ended = true;
+		const at = Date.now();
+		await this.#deps.catalog.setLessonStatus(this.lessonId, 'ended');
+		this.bus.publish(this.lessonId, 'lesson.ended', this.actorOf(by), {}, at);
+		await this.#deps.recorder?.lessonEnded(this.lessonId).catch((error: Error) => log.error({ lessonId: this.lessonId, err: error.message }, 'recording did not stop cleanly at lesson end'));
+		this.notify('all', 'lesson.ended', { at });
+		log.info({ lessonId: this.lessonId }, 'lesson ended by the teacher');
+		// After the teacher's ack has gone out: everyone off, then the session and router go.
+		setImmediate(() => {
+			this.#deps.io.in(this.room).disconnectSockets(true);
+			for (const timer of this.#leaveTimers.values()) clearTimeout(timer);
+			this.#leaveTimers.clear();
+			this.#deps.onIdle?.(this);
+		});
+	}
+
+	/** A poll's full results as the teacher saw them (the recording keeps them at close and reveal). */
+	async pollResults(pollId: string): Promise<PollResults | null> {
+		const { store, lessonId } = this;
+		const [poll, answers, tallies, people] = await Promise.all([
+			store.poll(lessonId, pollId),
+			store.pollAnswers(lessonId, pollId),
+			store.tallies(lessonId, pollId),
+			store.participants(lessonId)
+		]);
+		if (!poll || poll.status === 'draft') return null;
+		return pollResults(poll, answers, tallies, people, this.classrooms.map((c) => c.id));
 	}
 
 	/**
@@ -330,7 +411,8 @@ export class LessonSession {
 			tracks: this.tracks(),
 			surface,
 			studentChat: live.studentChat,
-			poll: current ? publicPoll(current, current.results) : null
+			poll: current ? publicPoll(current, current.results) : null,
+			recording: this.#deps.recorder?.status(this.lessonId, this.record.autoRecord) ?? { ...RECORDING_OFF, auto: this.record.autoRecord }
 		};
 	}
 

@@ -18,7 +18,9 @@ export const CreateLessonSchema = z.object({
 	teacherName: z.string().trim().min(1).max(60),
 	classroomIds: z.array(IdSchema).min(1).max(64).refine((ids) => new Set(ids).size === ids.length, 'classrooms must be distinct'),
 	/** Links stay valid this long (hours). */
-	linkTtlHours: z.number().int().min(1).max(24 * 90).default(24 * 7)
+	linkTtlHours: z.number().int().min(1).max(24 * 90).default(24 * 7),
+	/** Record by itself once the teacher joins (and again after a server restart). */
+	autoRecord: z.boolean().default(false)
 }).strict();
 
 export interface School { id: string; name: string; locale: 'urban' | 'rural'; createdAt: number }
@@ -42,6 +44,8 @@ export interface LessonRecord {
 	createdAt: number;
 	linksExpireAt: number;
 	status: 'scheduled' | 'live' | 'ended';
+	/** Recording starts by itself when the teacher joins. */
+	autoRecord: boolean;
 }
 export interface LessonLinks {
 	teacher: string;

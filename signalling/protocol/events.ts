@@ -94,7 +94,17 @@ export const EventDataSchemas = {
 	/** A room's show of hands (classroomId: the room counted), counted apart from device answers. */
 	'poll.tallied': z.object({ pollId: z.string(), counts: z.array(z.number().int()), total: z.number().int() }),
 	/** A typed class-list entry was merged into a listed one; earlier events keep `fromId`. */
-	'student.merged': z.object({ fromId: z.string(), intoId: z.string() })
+	'student.merged': z.object({ fromId: z.string(), intoId: z.string() }),
+	/** A part of the lesson's recording began (parts count from 0). */
+	'recording.started': z.object({ part: z.number().int().min(0) }),
+	'recording.stopped': z.object({
+		part: z.number().int().min(0),
+		reason: z.enum(['teacher', 'lesson_ended', 'idle', 'disk_low', 'failed'])
+	}),
+	/** A recorded track's writer failed and was restarted: its media has a gap this long. */
+	'recording.fault': z.object({ producerId: z.string(), gapMs: z.number().min(0) }),
+	/** The teacher ended the lesson: nobody can join it any more. */
+	'lesson.ended': z.object({})
 } as const;
 
 export type ClassroomEventType = keyof typeof EventDataSchemas;

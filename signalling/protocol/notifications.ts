@@ -39,6 +39,8 @@ export interface ServerNotifications {
 	'polls.list': PollInfo[];
 	/** Teacher and the room's assistants: the class list after a change. */
 	'classList.updated': ClassList;
+	/** The teacher ended the lesson; the server disconnects this socket right after. */
+	'lesson.ended': { at: number };
 }
 
 export type NotificationName = keyof ServerNotifications;

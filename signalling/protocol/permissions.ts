@@ -43,7 +43,10 @@ export const PERMISSIONS: Record<RequestName, readonly Role[]> = {
 	'classList.add': ['teacher', 'assistant'],
 	'classList.rename': ['teacher', 'assistant'],
 	'classList.accept': ['teacher', 'assistant'],
-	'classList.merge': ['teacher', 'assistant']
+	'classList.merge': ['teacher', 'assistant'],
+	'recording.start': ['teacher'],
+	'recording.stop': ['teacher'],
+	'lesson.end': ['teacher']
 };
 
 /** Media sources each role may publish. */

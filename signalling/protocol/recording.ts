@@ -159,3 +159,24 @@ export type LibraryQuery = z.infer<typeof LibraryQuerySchema>;
 
 export const LIBRARY_API = '/api/library';
 export const RECORDINGS_API = '/api/recordings';
+
+/** Why a part of the recording stopped (event `recording.stopped`). */
+export type RecordingStopReason = 'teacher' | 'lesson_ended' | 'idle' | 'disk_low' | 'failed';
+
+/**
+ * GET /api/recordings/<lessonId>: the manifest in any state, and a token for the files. The token
+ * goes in the query (`?m=`) of files/* and download, because <video src> cannot send headers.
+ */
+export interface RecordingReplay {
+	manifest: RecordingManifest;
+	mediaToken: string;
+	mediaTokenExpiresAt: number;
+	/** tldraw's licence key (TLDRAW_LICENSE_KEY) for the replay's board; null on localhost development. */
+	tldrawLicenseKey: string | null;
+}
+
+/** How long a media token opens a lesson's files. */
+export const MEDIA_TOKEN_TTL_MS = 4 * 3_600_000;
+
+/** The files of a ready package the replay may fetch (files/<path>): checked before any disk access. */
+export const RECORDING_FILE_PATTERN = /^(media\/program\.webm|media\/screen-[0-9]{1,4}\.webm|decks\/[A-Za-z0-9_-]{1,64}\.pdf)$/;

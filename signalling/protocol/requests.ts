@@ -115,7 +115,12 @@ export const Requests = {
 	/** Takes a typed (unlisted) name into the list as it is. */
 	'classList.accept': z.object({ studentId: IdSchema }).strict(),
 	/** Folds a typed (unlisted) entry into a listed one: its later joins become the listed id. */
-	'classList.merge': z.object({ fromId: IdSchema, intoId: IdSchema }).strict()
+	'classList.merge': z.object({ fromId: IdSchema, intoId: IdSchema }).strict(),
+	/** Starts a new part of the lesson's recording (teacher only). */
+	'recording.start': Empty,
+	'recording.stop': Empty,
+	/** Ends the lesson for everyone: the catalog marks it ended, every client is told and disconnected. */
+	'lesson.end': Empty
 } as const;
 
 export type RequestName = keyof typeof Requests;
@@ -186,4 +191,7 @@ export interface Responses {
 	'classList.rename': ClassList;
 	'classList.accept': ClassList;
 	'classList.merge': ClassList;
+	'recording.start': null;
+	'recording.stop': null;
+	'lesson.end': null;
 }

@@ -1,6 +1,7 @@
 import type { LocaleKind, Role } from './common.ts';
 import type { SurfaceState } from './surface.ts';
 import type { PublicPoll } from './polls.ts';
+import type { RecordingStatus } from './recording.ts';
 
 /** What students may write: nothing, questions to the teacher and their assistant, or the chat. */
 export type StudentChatMode = 'off' | 'questions' | 'chat';
@@ -79,6 +80,8 @@ export interface LessonSnapshot {
 	studentChat: StudentChatMode;
 	/** The poll on every screen: its question while open, results once revealed; null when none. */
 	poll: PublicPoll | null;
+	/** Whether the lesson is being recorded (every role sees the REC indicator). */
+	recording: RecordingStatus;
 }
 
 export interface NetworkQuality {

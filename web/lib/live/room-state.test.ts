@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EMPTY_SURFACE, type ChatMessage, type LessonSnapshot } from '$protocol';
+import { EMPTY_SURFACE, RECORDING_OFF, type ChatMessage, type LessonSnapshot } from '$protocol';
 import { RoomState } from './room-state.svelte.ts';
 
 const snapshot = (version: number, patch: Partial<LessonSnapshot> = {}): LessonSnapshot => ({
@@ -18,6 +18,7 @@ const snapshot = (version: number, patch: Partial<LessonSnapshot> = {}): LessonS
 	surface: EMPTY_SURFACE,
 	studentChat: 'off',
 	poll: null,
+	recording: RECORDING_OFF,
 	...patch
 });
 

@@ -29,7 +29,9 @@ export type ConnectionState = 'connected' | 'reconnecting' | 'offline';
 export type StopReason =
 	| { kind: 'refused'; code: ConnectRefusal | null; message: string }
 	| { kind: 'replaced' }
-	| { kind: 'no-token' };
+	| { kind: 'no-token' }
+	/** The teacher ended the lesson (server time). */
+	| { kind: 'ended'; at: number };
 
 /** After this long without the server we say "offline" (still retrying underneath). */
 const OFFLINE_AFTER_MS = 12_000;
@@ -367,6 +369,7 @@ export class LiveSession {
 			client.on('network.quality', (list) => this.room.setNetwork(list)),
 			client.on('speaker.active', (s) => this.room.setSpeaker(s)),
 			client.on('session.replaced', () => this.#stop({ kind: 'replaced' })),
+			client.on('lesson.ended', ({ at }) => this.#stop({ kind: 'ended', at })),
 			client.on('polls.results', (r) => (this.polls.results = r)),
 			client.on('polls.list', (list) => (this.polls.list = list)),
 			client.on('classList.updated', (list) => this.polls.setClassList(list))

@@ -2,6 +2,7 @@ import type { MediaSource, PollInfo, PollResultsNotice, PublicPoll, RequestName,
 import type { ConnectionState, LiveSession } from './session.svelte.ts';
 import type { BoardShapeInfo } from '../surface/runtime.svelte.ts';
 import { mayDraw, surfaceOf } from '../surface/surface-model.ts';
+import type { ReplayTestHooks } from '../recording/replay/test-hooks.ts';
 
 /** `window.__classbridge`: a stable surface for the Playwright tests. Keep the shape unchanged. */
 export interface ClassbridgeTestHooks {
@@ -53,7 +54,8 @@ export interface ClassbridgeTestHooks {
 
 declare global {
 	interface Window {
-		__classbridge?: ClassbridgeTestHooks;
+		/** Live pages install ClassbridgeTestHooks; the replay page only `replay`. */
+		__classbridge?: ClassbridgeTestHooks | { replay: ReplayTestHooks };
 	}
 }
 

@@ -45,7 +45,8 @@ export class StudentSession {
 		this.#offs = [
 			client.on('lesson.snapshot', (s) => this.room.applySnapshot(s)),
 			client.on('chat.message', (m) => this.room.addChat(m)),
-			client.on('session.replaced', () => this.#stop(null, 'replaced'))
+			client.on('session.replaced', () => this.#stop(null, 'replaced')),
+			client.on('lesson.ended', () => this.#stop('lesson_ended', 'ended'))
 		];
 		client.connect();
 	}

@@ -6,18 +6,24 @@ import { createElement as h, useEffect, useState, type ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
 import {
 	Box,
+	PageRecordType,
 	TLINSTANCE_ID,
 	Tldraw,
 	atom,
 	createShapeId,
+	createTLStore,
+	defaultBindingUtils,
+	defaultShapeUtils,
 	getDefaultUserPresence,
 	useEditor,
 	useValue,
 	type Editor,
+	type IndexKey,
 	type TLAssetStore,
 	type TLComponents,
 	type TLPageId,
 	type TLPresenceStateInfo,
+	type TLRecord,
 	type TLStore,
 	type TLUiOverrides,
 	type TLUser
@@ -29,9 +35,15 @@ import type { BoardCustomMessage } from '$protocol';
 import type { BoardHandle } from '../runtime.svelte.ts';
 import type { BoardFrame } from '../surface-model.ts';
 
+/**
+ * Where the board's records come from: the lesson's board room (live, ws(s)://host/board?t=…;
+ * useSync adds sessionId and storeId), or a fixed set of records (a replay's board snapshot,
+ * shown read-only; a new array replaces what is shown).
+ */
+export type BoardSource = { kind: 'sync'; uri: string } | { kind: 'static'; records: readonly Record<string, unknown>[] };
+
 export interface BoardIslandProps {
-	/** ws(s)://host/board?t=… (useSync adds sessionId and storeId). */
-	uri: string;
+	source: BoardSource;
 	licenseKey: string | null;
 	locale: 'zh-cn' | 'en';
 	/** The board to show; null hides the canvas. */
@@ -127,15 +139,16 @@ const OVERRIDES: TLUiOverrides = {
 const RETRY_AFTER_ERROR_MS = 4000;
 
 function BoardRoot(props: BoardIslandProps): ReactNode {
+	if (props.source.kind === 'static') return h(StaticBoard, { ...props, records: props.source.records });
 	// A sync error (the server refused us, say) ends a useSync store for good: start a fresh one.
 	const [generation, setGeneration] = useState(0);
 	return h(SyncedBoard, { ...props, key: generation, retry: () => setGeneration((g) => g + 1) });
 }
 
 function SyncedBoard(props: BoardIslandProps & { retry(): void }): ReactNode {
-	const { uri, onRefused, canDraw, user } = props;
+	const { source, onRefused, canDraw, user } = props;
 	const store = useSync({
-		uri,
+		uri: source.kind === 'sync' ? source.uri : '',
 		assets: NO_UPLOADS,
 		users: NO_USER,
 		getUserPresence: (s, u) => presenceFor(s, u, canDraw, user),
@@ -179,6 +192,63 @@ function SyncedBoard(props: BoardIslandProps & { retry(): void }): ReactNode {
 
 function notice(text: string): ReactNode {
 	return h('div', { className: 'cb-board-notice' }, text);
+}
+
+/** A board from records alone: no socket, no tools, never written. The same controller frames it. */
+function StaticBoard(props: BoardIslandProps & { records: readonly Record<string, unknown>[] }): ReactNode {
+	const [store] = useState(() => createTLStore({ shapeUtils: defaultShapeUtils, bindingUtils: defaultBindingUtils }));
+	const { records, boardId } = props;
+	useEffect(() => {
+		showRecords(store, boardId, records);
+	}, [store, boardId, records]);
+	return h(
+		'div',
+		{ className: `cb-board cb-board-${props.background}`, 'data-board-connection': 'static' },
+		h(
+			Tldraw,
+			{
+				store,
+				licenseKey: props.licenseKey ?? undefined,
+				locale: props.locale,
+				assetUrls: ASSET_URLS,
+				components: COMPONENTS,
+				overrides: OVERRIDES,
+				hideUi: true,
+				autoFocus: false,
+				colorScheme: 'light',
+				onMount: (editor: Editor) => {
+					editor.updateInstanceState({ isReadonly: true });
+				}
+			},
+			h(BoardController, { ...props, canDraw: false })
+		)
+	);
+}
+
+const CONTENT_TYPES = new Set(['shape', 'binding', 'asset']);
+
+/** Makes the store hold exactly `records` (shapes, bindings, assets) on the board's page. */
+function showRecords(store: TLStore, boardId: string | null, records: readonly Record<string, unknown>[]): void {
+	const incoming = records as unknown as TLRecord[];
+	const keep = new Set(incoming.map((r) => r.id));
+	store.mergeRemoteChanges(() => {
+		const stale = store
+			.allRecords()
+			.filter((r) => CONTENT_TYPES.has(r.typeName) && !keep.has(r.id))
+			.map((r) => r.id);
+		if (stale.length > 0) store.remove(stale);
+		if (boardId) {
+			const pageId = PageRecordType.createId(boardId);
+			if (!store.has(pageId) && !keep.has(pageId)) {
+				store.put([PageRecordType.create({ id: pageId, name: boardId, index: 'a1' as IndexKey })]);
+			}
+		}
+		try {
+			if (incoming.length > 0) store.put(incoming);
+		} catch (err) {
+			console.warn('[classbridge] board snapshot did not load', err);
+		}
+	});
 }
 
 /** A page no board uses: viewers' presence points there, so nothing of theirs ever shows. */

@@ -13,16 +13,21 @@ const KEEP_DOCS = 3;
 const docs = new Map<string, PDFDocumentLoadingTask>();
 
 export function openDeck(deckId: string, token: string): Promise<PDFDocumentProxy> {
-	const cached = docs.get(deckId);
+	return openPdf(deckId, deckFileUrl(deckId), { Authorization: `Bearer ${token}` });
+}
+
+/** Any PDF by URL (a replay's deck, authorised in its query), cached under `key` with the decks. */
+export function openPdf(key: string, url: string, httpHeaders: Record<string, string> = {}): Promise<PDFDocumentProxy> {
+	const cached = docs.get(key);
 	if (cached) {
 		// Most recently used last, so the oldest is the first to go.
-		docs.delete(deckId);
-		docs.set(deckId, cached);
+		docs.delete(key);
+		docs.set(key, cached);
 		return cached.promise;
 	}
 	const task = getDocument({
-		url: deckFileUrl(deckId),
-		httpHeaders: { Authorization: `Bearer ${token}` },
+		url,
+		httpHeaders,
 		cMapUrl: '/pdfjs/cmaps/',
 		cMapPacked: true,
 		standardFontDataUrl: '/pdfjs/standard_fonts/',
@@ -31,9 +36,9 @@ export function openDeck(deckId: string, token: string): Promise<PDFDocumentProx
 		iccUrl: '/pdfjs/iccs/'
 	});
 	task.promise.catch(() => {
-		if (docs.get(deckId) === task) docs.delete(deckId);
+		if (docs.get(key) === task) docs.delete(key);
 	});
-	docs.set(deckId, task);
+	docs.set(key, task);
 	while (docs.size > KEEP_DOCS) {
 		const [oldest, old] = docs.entries().next().value as [string, PDFDocumentLoadingTask];
 		docs.delete(oldest);
@@ -87,4 +92,10 @@ export async function renderTextLayer(
 	const layer = new TextLayer({ textContentSource: page.streamTextContent(), container, viewport });
 	await layer.render();
 	return { text: layer.textContentItemsStr.join(' ').replace(/\s+/g, ' ').trim(), cancel: () => layer.cancel() };
+}
+
+/** A page's size in PDF points at scale 1 (rotation applied). */
+export async function pageSize(doc: PDFDocumentProxy, pageNumber: number): Promise<{ width: number; height: number }> {
+	const viewport = (await doc.getPage(pageNumber)).getViewport({ scale: 1 });
+	return { width: viewport.width, height: viewport.height };
 }

@@ -1,0 +1,14 @@
+import type { ErrorCode } from '../signalling/protocol/index.ts';
+
+/**
+ * A refusal the teacher should read (the handler passes `code` and the message on as the ack's
+ * error): recording twice, a nearly full disk, a lesson that has ended.
+ */
+export class RecordingError extends Error {
+	readonly code: ErrorCode;
+	constructor(code: ErrorCode, message: string) {
+		super(message);
+		this.name = 'RecordingError';
+		this.code = code;
+	}
+}

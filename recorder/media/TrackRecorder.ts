@@ -1,0 +1,311 @@
+import { EventEmitter } from 'node:events';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Consumer, ConsumerTraceEventData, PlainTransport, Producer, Router } from 'mediasoup/types';
+import { FfmpegCapture, spawned } from './FfmpegCapture.ts';
+import { RecorderError } from './errors.ts';
+import { moduleLogger } from './logger.ts';
+import { ffprobePathFor } from './probe.ts';
+import { runClock } from './runClock.ts';
+import { readRunSegments } from './runSegments.ts';
+import { consumerSdp } from './sdp.ts';
+import { freeRtpPortPair, waitUntilBound } from './udpPorts.ts';
+import type { RecordedTrack, RunSummary, TrackFault, TrackSummary } from './types.ts';
+
+const log = moduleLogger('recorder:track');
+
+/** A new anchor (server time ↔ RTP timestamp) this often, so long recordings follow clock drift. */
+const ANCHOR_INTERVAL_MS = 10_000;
+/** ffmpeg dying this many times within the window means something is wrong beyond a restart. */
+const MAX_CRASHES = 5;
+const CRASH_WINDOW_MS = 30_000;
+
+export interface TrackRecorderOptions {
+	partDir: string;
+	ip: string;
+	ffmpegPath: string;
+	segmentSeconds: number;
+}
+
+export interface TrackRecorderEvents {
+	fault: [TrackFault];
+	failed: [{ producerId: string; message: string }];
+	/** The producer or its router went away: the part should remove this track. */
+	gone: [];
+	/** The summary changed (a run began, a first packet, an anchor): part.json should be rewritten. */
+	changed: [];
+}
+
+/** Offset from the worker's monotonic clock (trace timestamps, ms) to server time. */
+function monotonicToEpochOffset(): number {
+	return Date.now() - Number(process.hrtime.bigint() / 1_000_000n);
+}
+
+/**
+ * Records one producer: a PlainTransport consumer sending to one ffmpeg process that copies the RTP
+ * into WebM segments. Every ffmpeg life is a run; a crash starts the next run at once on the same
+ * port (the consumer is paused meanwhile, so the new ffmpeg's first packet is a fresh key frame).
+ */
+export class TrackRecorder extends EventEmitter<TrackRecorderEvents> {
+	readonly summary: TrackSummary;
+	readonly #consumer: Consumer;
+	readonly #transport: PlainTransport;
+	readonly #options: TrackRecorderOptions;
+	readonly #folder: string;
+	readonly #port: number;
+	#capture: FfmpegCapture | null = null;
+	#run: RunSummary | null = null;
+	#tracing: 'first' | 'anchor' | null = null;
+	#keyFrameTimer: NodeJS.Timeout | null = null;
+	#anchorTimer: NodeJS.Timeout | null = null;
+	#stopping = false;
+	#crashes: number[] = [];
+	#pendingFault: { at: number; message: string; run: RunSummary } | null = null;
+	#restarting: Promise<void> | null = null;
+	/** A run is being set up: if its ffmpeg dies now, #startRun fails (and its caller decides). */
+	#starting = false;
+
+	private constructor(track: RecordedTrack, consumer: Consumer, transport: PlainTransport, port: number, folder: string, options: TrackRecorderOptions) {
+		super();
+		this.#consumer = consumer;
+		this.#transport = transport;
+		this.#port = port;
+		this.#folder = folder;
+		this.#options = options;
+		const clockRate = consumer.rtpParameters.codecs[0]?.clockRate ?? (track.kind === 'audio' ? 48000 : 90000);
+		this.summary = { ...track, clockRate, runs: [] };
+		consumer.on('trace', (trace) => this.#onTrace(trace));
+		consumer.on('producerclose', () => this.emit('gone'));
+		consumer.on('transportclose', () => this.emit('gone'));
+	}
+
+	static async create(router: Router, producer: Producer, track: RecordedTrack, options: TrackRecorderOptions): Promise<TrackRecorder> {
+		const transport = await router.createPlainTransport({
+			listenInfo: { protocol: 'udp', ip: options.ip },
+			rtcpMux: false,
+			comedia: false,
+			appData: { recorder: true, producerId: producer.id }
+		});
+		try {
+			const port = await freeRtpPortPair(options.ip);
+			await transport.connect({ ip: options.ip, port, rtcpPort: port + 1 });
+			const layers = producer.rtpParameters.encodings?.length ?? 1;
+			const consumer = await transport.consume({
+				producerId: producer.id,
+				rtpCapabilities: router.rtpCapabilities,
+				paused: true,
+				// Simulcast: the top layer. A PlainTransport has no bandwidth estimate, so it stays there.
+				preferredLayers: layers > 1 ? { spatialLayer: layers - 1, temporalLayer: 2 } : undefined,
+				appData: { recorder: true }
+			});
+			const folder = `tr-${producer.id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+			await mkdir(path.join(options.partDir, folder), { recursive: true });
+			await writeFile(path.join(options.partDir, folder, 'track.sdp'), consumerSdp(track.kind, consumer.rtpParameters, options.ip, port));
+			const recorder = new TrackRecorder(track, consumer, transport, port, folder, options);
+			await recorder.#startRun();
+			return recorder;
+		} catch (error) {
+			transport.close();
+			throw error;
+		}
+	}
+
+	get producerId(): string {
+		return this.summary.producerId;
+	}
+
+	get pid(): number | null {
+		return this.#capture?.alive ? this.#capture.pid : null;
+	}
+
+	get packetsSeen(): boolean {
+		return this.#run?.firstPacketAt != null;
+	}
+
+	/** Ends recording: ffmpeg closes its last segment, then the consumer goes; the runs get their segments. */
+	async stop(reason: 'stop' | 'removed'): Promise<TrackSummary> {
+		if (!this.#stopping) {
+			this.#stopping = true;
+			this.#clearTimers();
+			await this.#restarting?.catch(() => undefined);
+			const run = this.#run;
+			if (run && run.endedBy === null) {
+				run.endedBy = reason;
+				run.endedAt = Date.now();
+			}
+			await this.#capture?.stop();
+			this.#transport.close();
+			const probe = ffprobePathFor(this.#options.ffmpegPath);
+			for (const r of this.summary.runs) r.segments = await readRunSegments(path.join(this.#options.partDir, r.folder), probe);
+		}
+		return this.summary;
+	}
+
+	async #startRun(): Promise<void> {
+		const index = this.summary.runs.length;
+		const folder = `${this.#folder}/run-${String(index).padStart(3, '0')}`;
+		const dir = path.join(this.#options.partDir, folder);
+		await mkdir(dir, { recursive: true });
+		const capture = FfmpegCapture.spawn({
+			ffmpegPath: this.#options.ffmpegPath,
+			sdpFile: path.join(this.#options.partDir, this.#folder, 'track.sdp'),
+			dir,
+			segmentSeconds: this.#options.segmentSeconds
+		});
+		this.#starting = true;
+		try {
+			await spawned(capture);
+			await this.#setUpRun(capture, index, folder);
+		} catch (error) {
+			await capture.stop(500);
+			throw error;
+		} finally {
+			this.#starting = false;
+		}
+		log.info({ producerId: this.producerId, run: index, pid: capture.pid, port: this.#port }, 'recording run started');
+	}
+
+	async #setUpRun(capture: FfmpegCapture, index: number, folder: string): Promise<void> {
+		const run: RunSummary = {
+			index,
+			folder,
+			spawnedAt: Date.now(),
+			pid: capture.pid,
+			firstPacketAt: null,
+			baseRtpTimestamp: null,
+			anchors: [],
+			endedBy: null,
+			endedAt: null,
+			segments: []
+		};
+		this.#capture = capture;
+		this.#run = run;
+		this.summary.runs.push(run);
+		this.emit('changed');
+		capture.once('exit', (info) => this.#onExit(run, info));
+		await waitUntilBound(this.#options.ip, this.#port, 5000, () => capture.alive);
+		// Trace before resuming: the first packet sent after the resume is ffmpeg's timestamp 0.
+		this.#tracing = 'first';
+		await this.#consumer.enableTraceEvent(['rtp']);
+		await this.#consumer.resume();
+		if (this.summary.kind === 'video') await this.#consumer.requestKeyFrame();
+	}
+
+	#onTrace(trace: ConsumerTraceEventData): void {
+		if (trace.type !== 'rtp' || trace.direction !== 'out' || !this.#tracing) return;
+		const info = trace.info as { isRtx?: boolean; rtpPacket?: { timestamp?: number } } | undefined;
+		const rtpTimestamp = info?.rtpPacket?.timestamp;
+		if (info?.isRtx || typeof rtpTimestamp !== 'number') return;
+		const run = this.#run;
+		if (!run) return;
+		// The worker stamps the trace with its monotonic clock when it sent the packet; that is
+		// closer to the truth than when the notification reached us.
+		const now = Date.now();
+		const sent = trace.timestamp + monotonicToEpochOffset();
+		const at = Math.abs(sent - now) < 1000 ? Math.min(sent, now) : now;
+		const purpose = this.#tracing;
+		this.#tracing = null;
+		void this.#consumer.enableTraceEvent([]).catch(() => undefined);
+		run.anchors.push({ at, rtpTimestamp });
+		if (purpose === 'first') {
+			run.firstPacketAt = at;
+			run.baseRtpTimestamp = rtpTimestamp;
+			this.#onFirstPacket(run);
+		}
+		this.emit('changed');
+	}
+
+	#onFirstPacket(run: RunSummary): void {
+		this.#clearTimers();
+		if (this.summary.kind === 'video') {
+			// ffmpeg cuts a segment only on a key frame, and asks for none itself.
+			this.#keyFrameTimer = setInterval(() => {
+				void this.#consumer.requestKeyFrame().catch(() => undefined);
+			}, this.#options.segmentSeconds * 1000);
+		}
+		this.#anchorTimer = setInterval(() => {
+			if (this.#tracing || this.#stopping) return;
+			this.#tracing = 'anchor';
+			void this.#consumer.enableTraceEvent(['rtp']).catch(() => undefined);
+		}, ANCHOR_INTERVAL_MS);
+		const fault = this.#pendingFault;
+		if (fault) {
+			this.#pendingFault = null;
+			void this.#reportFault(fault, run);
+		}
+	}
+
+	async #reportFault(fault: { at: number; message: string; run: RunSummary }, next: RunSummary): Promise<void> {
+		const segments = await readRunSegments(path.join(this.#options.partDir, fault.run.folder), ffprobePathFor(this.#options.ffmpegPath));
+		const clock = runClock(fault.run, this.summary.clockRate);
+		const last = segments.at(-1);
+		const lastWrittenAt = clock && last ? clock(last.endSec) : fault.at;
+		const gapMs = Math.max(0, Math.round((next.firstPacketAt ?? Date.now()) - lastWrittenAt));
+		log.warn({ producerId: this.producerId, gapMs, message: fault.message }, 'ffmpeg restarted after a crash');
+		this.emit('fault', { producerId: this.producerId, at: fault.at, gapMs, message: fault.message });
+	}
+
+	#onExit(run: RunSummary, info: { code: number | null; signal: NodeJS.Signals | null; expected: boolean; stderr: string }): void {
+		if (run.endedBy === null) {
+			run.endedBy = 'crash';
+			run.endedAt = Date.now();
+		}
+		this.emit('changed');
+		if (info.expected || this.#stopping || this.#starting) return;
+		const now = Date.now();
+		const message = `ffmpeg exited (${info.signal ?? `code ${info.code}`})${info.stderr ? `: ${info.stderr.slice(-300)}` : ''}`;
+		log.error({ producerId: this.producerId, run: run.index, code: info.code, signal: info.signal, stderr: info.stderr.slice(-500) }, 'recording ffmpeg died');
+		this.#clearTimers();
+		this.#tracing = null;
+		this.#crashes = [...this.#crashes.filter((t) => now - t < CRASH_WINDOW_MS), now];
+		if (this.#crashes.length >= MAX_CRASHES) {
+			this.#fail(`ffmpeg died ${MAX_CRASHES} times within ${CRASH_WINDOW_MS / 1000} s; last: ${message}`);
+			return;
+		}
+		// A crash before the run's first packet is not a gap in the media; keep the first fault pending.
+		if (!this.#pendingFault) this.#pendingFault = { at: now, message, run };
+		this.#restarting = this.#restart().finally(() => {
+			this.#restarting = null;
+		});
+	}
+
+	async #restart(): Promise<void> {
+		await this.#consumer.pause().catch(() => undefined);
+		while (!this.#stopping) {
+			try {
+				await this.#startRun();
+				return;
+			} catch (error) {
+				const now = Date.now();
+				this.#crashes = [...this.#crashes.filter((t) => now - t < CRASH_WINDOW_MS), now];
+				if (this.#crashes.length >= MAX_CRASHES) {
+					this.#fail(`cannot restart ffmpeg: ${(error as Error).message}`);
+					return;
+				}
+				log.warn({ producerId: this.producerId, err: (error as Error).message }, 'ffmpeg restart failed; trying again');
+				await new Promise((resolve) => setTimeout(resolve, 300));
+			}
+		}
+	}
+
+	#fail(message: string): void {
+		log.error({ producerId: this.producerId, message }, 'track recording failed');
+		this.#stopping = true;
+		this.#clearTimers();
+		this.#transport.close();
+		this.emit('failed', { producerId: this.producerId, message });
+	}
+
+	#clearTimers(): void {
+		if (this.#keyFrameTimer) clearInterval(this.#keyFrameTimer);
+		if (this.#anchorTimer) clearInterval(this.#anchorTimer);
+		this.#keyFrameTimer = null;
+		this.#anchorTimer = null;
+	}
+}
+
+export function assertTrackMatches(producer: Producer, track: RecordedTrack): void {
+	if (producer.id !== track.producerId) throw new RecorderError('invalid', `track describes ${track.producerId}, producer is ${producer.id}`);
+	if (producer.kind !== track.kind) throw new RecorderError('invalid', `producer ${producer.id} is ${producer.kind}, track says ${track.kind}`);
+	if ((track.kind === 'audio') !== (track.source === 'mic')) throw new RecorderError('invalid', `a ${track.kind} track cannot be a ${track.source}`);
+}

@@ -1,0 +1,1 @@
+export { moduleLogger } from '../../sfu/logger.ts';
