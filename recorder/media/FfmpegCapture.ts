@@ -62,7 +62,9 @@ export class FfmpegCapture extends EventEmitter<FfmpegCaptureEvents> {
 			'-f', 'segment',
 			'-segment_time', String(options.segmentSeconds),
 			'-segment_format', 'webm',
-			'-segment_format_options', 'cluster_time_limit=500',
+			// flush_packets on the inner muxer too: a low-bitrate track (a classroom mic) would otherwise sit
+			// in a 32 KB buffer, and a killed ffmpeg would leave its open segment empty.
+			'-segment_format_options', 'cluster_time_limit=500:flush_packets=1',
 			'-reset_timestamps', '0',
 			'-segment_list', path.join(options.dir, SEGMENT_LIST),
 			'-segment_list_type', 'csv',

@@ -133,7 +133,9 @@ export class TrackRecorder extends EventEmitter<TrackRecorderEvents> {
 				run.endedBy = reason;
 				run.endedAt = Date.now();
 			}
-			await this.#capture?.stop();
+			// A removed producer sends nothing more, and ffmpeg only sees SIGINT between packets: do not
+			// wait long for a clean close; every flushed cluster is on disk already.
+			await this.#capture?.stop(reason === 'removed' ? 1000 : undefined);
 			this.#transport.close();
 			const probe = ffprobePathFor(this.#options.ffmpegPath);
 			for (const r of this.summary.runs) r.segments = await readRunSegments(path.join(this.#options.partDir, r.folder), probe);
