@@ -21,7 +21,7 @@ import type {
 } from '../protocol/index.ts';
 import { publicPoll, RECORDING_OFF, type PollResults, type RecordingStatus, type RecordingStopReason } from '../protocol/index.ts';
 import { SignallingError } from '../errors.ts';
-import { pollResults } from '../handlers/polls/results.ts';
+import { countPoll } from '../handlers/polls/countPoll.ts';
 import type { BoardService } from '../board/BoardService.ts';
 import type { DeckInfo, SurfaceState } from '../protocol/index.ts';
 import type { LessonStore, StoredSurface } from '../store/LessonStore.ts';
@@ -334,15 +334,9 @@ export class LessonSession {
 
 	/** A poll's full results as the teacher saw them (the recording keeps them at close and reveal). */
 	async pollResults(pollId: string): Promise<PollResults | null> {
-		const { store, lessonId } = this;
-		const [poll, answers, tallies, people] = await Promise.all([
-			store.poll(lessonId, pollId),
-			store.pollAnswers(lessonId, pollId),
-			store.tallies(lessonId, pollId),
-			store.participants(lessonId)
-		]);
+		const poll = await this.store.poll(this.lessonId, pollId);
 		if (!poll || poll.status === 'draft') return null;
-		return pollResults(poll, answers, tallies, people, this.classrooms.map((c) => c.id));
+		return (await countPoll(this, poll)).results;
 	}
 
 	/**

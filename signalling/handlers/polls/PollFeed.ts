@@ -2,7 +2,8 @@ import { moduleLogger } from '../../logger.ts';
 import type { LessonSession } from '../../lesson/LessonSession.ts';
 import type { PollInfo } from '../../protocol/index.ts';
 import type { StoredPoll } from '../../store/LessonStore.ts';
-import { pollResults, roomView } from './results.ts';
+import { countPoll } from './countPoll.ts';
+import { roomView } from './results.ts';
 
 const log = moduleLogger('polls');
 
@@ -102,17 +103,11 @@ export class PollFeed {
 	async #send(pollId: string): Promise<void> {
 		const session = this.#session;
 		const { store, lessonId } = session;
-		const [poll, answers, tallies, people] = await Promise.all([
-			store.poll(lessonId, pollId),
-			store.pollAnswers(lessonId, pollId),
-			store.tallies(lessonId, pollId),
-			store.participants(lessonId)
-		]);
+		const poll = await store.poll(lessonId, pollId);
 		if (!poll || poll.status === 'draft') return;
-		const classroomIds = session.classrooms.map((c) => c.id);
-		const results = pollResults(poll, answers, tallies, people, classroomIds);
+		const { results, answers, people } = await countPoll(session, poll);
 		session.notifyRooms([session.roleRoom('teacher'), session.roleRoom('observer')], 'polls.results', { view: 'full', results });
-		for (const classroomId of classroomIds) {
+		for (const { id: classroomId } of session.classrooms) {
 			const view = roomView(poll, results, answers, people, classroomId);
 			session.notifyRooms([session.roleRoom('assistant', classroomId)], 'polls.results', { view: 'room', results: view });
 		}

@@ -7,7 +7,8 @@ import type { StoredPoll } from '../../store/LessonStore.ts';
 import type { Handler } from '../context.ts';
 import { newAnonKey } from './anonymity.ts';
 import { feedOf, pollInfo } from './PollFeed.ts';
-import { pollResults, publicResults } from './results.ts';
+import { countPoll } from './countPoll.ts';
+import { publicResults } from './results.ts';
 
 const conflict = (message: string) => new SignallingError('conflict', message);
 
@@ -149,8 +150,7 @@ export const revealPoll: Handler<'poll.reveal'> = async ({ session, peer }, { po
 	if (poll.status !== 'closed') throw conflict('close the poll before revealing its results');
 	if (poll.revealedAt !== null) return pollInfo(poll);
 	const { store, lessonId } = session;
-	const [answers, tallies, people] = await Promise.all([store.pollAnswers(lessonId, pollId), store.tallies(lessonId, pollId), store.participants(lessonId)]);
-	const results = pollResults(poll, answers, tallies, people, session.classrooms.map((c) => c.id));
+	const { results } = await countPoll(session, poll);
 	if (await store.revealPoll(lessonId, pollId, Date.now(), publicResults(results))) {
 		session.bus.publish(lessonId, 'poll.revealed', session.actorOf(peer), { pollId, answered: results.answered, correct: results.correct });
 		const feed = feedOf(session);

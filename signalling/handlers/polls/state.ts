@@ -3,7 +3,8 @@ import type { Handler } from '../context.ts';
 import { voterOf } from './anonymity.ts';
 import { settleTimer } from './lifecycle.ts';
 import { pollInfo } from './PollFeed.ts';
-import { pollResults, roomView } from './results.ts';
+import { countPoll } from './countPoll.ts';
+import { roomView } from './results.ts';
 
 /** What the caller's role may know about polls now: for clients that (re)join mid-poll. */
 export const pollState: Handler<'poll.state'> = async ({ session, peer }) => {
@@ -22,8 +23,7 @@ export const pollState: Handler<'poll.state'> = async ({ session, peer }) => {
 		return state;
 	}
 	if (role !== 'teacher' && role !== 'observer' && role !== 'assistant') return state;
-	const [answers, tallies, people] = await Promise.all([store.pollAnswers(lessonId, current.id), store.tallies(lessonId, current.id), store.participants(lessonId)]);
-	const results = pollResults(current, answers, tallies, people, session.classrooms.map((c) => c.id));
+	const { results, answers, people } = await countPoll(session, current);
 	let notice: PollResultsNotice = { view: 'full', results };
 	if (role === 'assistant') notice = { view: 'room', results: roomView(current, results, answers, people, classroomId ?? '') };
 	state.results = notice;
