@@ -13,8 +13,8 @@ import {
 	TrendsQuerySchema,
 	WarningsQuerySchema
 } from '../protocol/index.ts';
-import { bearer, queryObject, sendAnalyticsError } from './analyticsErrors.ts';
-import { HttpError, parse, readJson, sendJson } from './httpUtil.ts';
+import { queryObject, sendAnalyticsError } from './analyticsErrors.ts';
+import { bearerToken, HttpError, parse, readJson, sendJson } from './httpUtil.ts';
 
 const log = moduleLogger('analytics-http');
 
@@ -36,7 +36,7 @@ export class AnalyticsHttp {
 		const url = new URL(req.url ?? '/', 'http://localhost');
 		if (url.pathname !== ANALYTICS_API && !url.pathname.startsWith(`${ANALYTICS_API}/`)) return false;
 		try {
-			await this.#deps.tokens.verifyAdmin(bearer(req.headers.authorization));
+			await this.#deps.tokens.verifyAdmin(bearerToken(req));
 			const analytics = this.#deps.analytics();
 			if (!analytics) throw new HttpError(503, 'unavailable', 'analytics is served by the node that holds the store; try again shortly');
 			await this.#route(req, res, url, analytics);

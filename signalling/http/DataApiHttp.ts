@@ -10,8 +10,8 @@ import {
 	DataSummariesQuerySchema,
 	type DataPage
 } from '../protocol/index.ts';
-import { bearer, queryObject, sendAnalyticsError } from './analyticsErrors.ts';
-import { HttpError, parse, sendJson } from './httpUtil.ts';
+import { queryObject, sendAnalyticsError } from './analyticsErrors.ts';
+import { bearerToken, HttpError, parse, sendJson } from './httpUtil.ts';
 
 export interface DataApiHttpDeps {
 	tokens: TokenService;
@@ -35,7 +35,7 @@ export class DataApiHttp {
 		try {
 			const analytics = this.#deps.analytics();
 			if (!analytics) throw new HttpError(503, 'unavailable', 'the data API is served by the node that holds the store; try again shortly');
-			const grant = await this.#deps.tokens.verifyApi(bearer(req.headers.authorization));
+			const grant = await this.#deps.tokens.verifyApi(bearerToken(req));
 			if (!(await analytics.tokens.accept(grant.tokenId))) throw new HttpError(401, 'unauthorized', 'this API token has been revoked');
 			if (req.method !== 'GET') throw new HttpError(405, 'invalid', 'the data API is read-only');
 			sendJson(res, 200, await this.#route(url, analytics));

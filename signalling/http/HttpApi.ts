@@ -11,7 +11,7 @@ import {
 	type LessonLinks,
 	type LessonRecord
 } from '../protocol/index.ts';
-import { HttpError, parse, readJson, sendJson } from './httpUtil.ts';
+import { bearerToken, HttpError, parse, readJson, sendJson } from './httpUtil.ts';
 import { StudentJoin } from './StudentJoin.ts';
 
 const log = moduleLogger('http-api');
@@ -99,9 +99,7 @@ export class HttpApi {
 	}
 
 	async #requireAdmin(req: IncomingMessage): Promise<void> {
-		const header = req.headers.authorization ?? '';
-		const token = header.startsWith('Bearer ') ? header.slice(7) : undefined;
-		await this.#deps.tokens.verifyAdmin(token);
+		await this.#deps.tokens.verifyAdmin(bearerToken(req));
 	}
 
 	#origin(req: IncomingMessage): string {

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { TokenError, type TokenService } from '../auth/TokenService.ts';
+import type { TokenService } from '../auth/TokenService.ts';
 import { moduleLogger } from '../logger.ts';
 import {
 	IdSchema,
@@ -14,7 +14,7 @@ import {
 	type RecordingReplay,
 	type TimelineEntry
 } from '../protocol/index.ts';
-import { HttpError, parse, sendJson } from './httpUtil.ts';
+import { bearerToken, HttpError, parse, sendError, sendJson, type CodedFailure } from './httpUtil.ts';
 import { serveFile } from './serveFile.ts';
 
 const log = moduleLogger('library-http');
@@ -131,8 +131,7 @@ export class LibraryHttp {
 	}
 
 	async #viewer(req: IncomingMessage): Promise<Viewer> {
-		const header = req.headers.authorization ?? '';
-		const grant = await this.#deps.tokens.verify(header.startsWith('Bearer ') ? header.slice(7) : undefined);
+		const grant = await this.#deps.tokens.verify(bearerToken(req));
 		if (grant.kind === 'admin') return { kind: 'staff' };
 		if (grant.kind === 'lesson' && grant.role === 'teacher') return { kind: 'teacher', lessonId: grant.lessonId };
 		throw new HttpError(403, 'forbidden', 'only staff and the lesson’s teacher may see recordings');
@@ -149,19 +148,13 @@ export class LibraryHttp {
 	}
 
 	#fail(res: ServerResponse, rawPath: string, error: unknown): void {
-		if (res.headersSent) {
-			log.warn({ err: (error as Error).message, path: rawPath }, 'recording response broken off');
-			res.destroy();
-			return;
-		}
-		const coded = error as { code?: unknown; message?: string };
-		if (error instanceof HttpError) sendJson(res, error.status, { error: { code: error.code, message: error.message } });
-		else if (error instanceof TokenError) sendJson(res, 401, { error: { code: 'unauthorized', message: error.message } });
-		else if (typeof coded.code === 'string' && coded.code in STATUS) sendJson(res, STATUS[coded.code] ?? 500, { error: { code: coded.code, message: coded.message ?? '' } });
-		else {
-			log.error({ err: (error as Error).message, path: rawPath }, 'library error');
-			sendJson(res, 500, { error: { code: 'internal', message: 'something went wrong on the server' } });
-		}
+		// The recorder's refusals carry an ErrorCode (`conflict` while finalising, …).
+		const classify = (e: unknown): CodedFailure | null => {
+			const { code, message } = e as { code?: unknown; message?: string };
+			const status = typeof code === 'string' ? STATUS[code] : undefined;
+			return status && typeof code === 'string' ? { status, code, message: message ?? '' } : null;
+		};
+		sendError(res, error, { log, path: rawPath, classify });
 	}
 }
 

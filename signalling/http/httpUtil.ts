@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
+import { TokenError } from '../auth/TokenService.ts';
+import type { moduleLogger } from '../logger.ts';
 
 const MAX_BODY_BYTES = 32 * 1024;
 
@@ -19,6 +21,44 @@ export function sendJson(res: ServerResponse, status: number, json: unknown): vo
 	const body = JSON.stringify(json);
 	res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
 	res.end(body);
+}
+
+/** The token of an `Authorization: Bearer …` header, if there is one. */
+export function bearerToken(req: IncomingMessage): string | undefined {
+	const header = req.headers.authorization;
+	return header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+}
+
+/** A route's own typed failure, answered with this status and code. */
+export interface CodedFailure {
+	status: number;
+	code: string;
+	message: string;
+}
+
+/**
+ * The error answer of a JSON route, `{ error: { code, message } }`: an HttpError with its status, a
+ * refused token as 401 `unauthorized`, the route's own typed errors through `classify`; anything else
+ * is logged and answered 500. A response already under way is cut off instead.
+ */
+export function sendError(
+	res: ServerResponse,
+	error: unknown,
+	context: { log: ReturnType<typeof moduleLogger>; path: string; classify?: (error: unknown) => CodedFailure | null }
+): void {
+	if (res.headersSent) {
+		context.log.warn({ err: (error as Error).message, path: context.path }, 'response broken off');
+		res.destroy();
+		return;
+	}
+	const coded = context.classify?.(error) ?? null;
+	if (error instanceof HttpError) sendJson(res, error.status, { error: { code: error.code, message: error.message } });
+	else if (error instanceof TokenError) sendJson(res, 401, { error: { code: 'unauthorized', message: error.message } });
+	else if (coded) sendJson(res, coded.status, { error: { code: coded.code, message: coded.message } });
+	else {
+		context.log.error({ err: (error as Error).message, path: context.path }, 'api error');
+		sendJson(res, 500, { error: { code: 'internal', message: 'something went wrong on the server' } });
+	}
 }
 
 export function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { TokenError, type LessonGrant, type TokenService } from '../auth/TokenService.ts';
 import { serveFile } from '../http/serveFile.ts';
-import { sendJson } from '../http/httpUtil.ts';
+import { bearerToken, sendJson } from '../http/httpUtil.ts';
 import { moduleLogger } from '../logger.ts';
 import { DECKS_API, type DeckInfo } from '../protocol/index.ts';
 import { DeckStore } from './DeckStore.ts';
@@ -152,9 +152,7 @@ export class DeckHttp {
 	}
 
 	async #grant(req: IncomingMessage, url: URL): Promise<LessonGrant> {
-		const header = req.headers.authorization ?? '';
-		const token = header.startsWith('Bearer ') ? header.slice(7) : url.searchParams.get('t');
-		return this.#deps.tokens.verifyLesson(token);
+		return this.#deps.tokens.verifyLesson(bearerToken(req) ?? url.searchParams.get('t'));
 	}
 
 	/** A deck of the token's own lesson; any other lesson's deck does not exist for this token. */
