@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EMPTY_SURFACE, type DeckInfo, type SurfaceState } from '$protocol';
-import { BLANK_FRAME, exportFileName, frameOfView, mayDraw, resumePage, turnTo } from './surface-model.ts';
+import { BLANK_FRAME, exportFileName, frameOfPage, frameOfView, letterbox, mayDraw, resumePage, turnTo } from './surface-model.ts';
 
 const deck: DeckInfo = {
 	id: 'dk1',
@@ -53,5 +53,19 @@ describe('surface model', () => {
 	it('names exports after the deck and page', () => {
 		expect(exportFileName({ kind: 'deck', deckId: 'dk1', page: 2 }, [deck], null)).toBe('分数_ 第一课-p2.png');
 		expect(exportFileName({ kind: 'blank', boardId: 'b1' }, [deck], 2)).toBe('board-2.png');
+	});
+});
+
+describe('letterbox', () => {
+	it('fits the frame by width or by height, in whole pixels, and waits for layout', () => {
+		const frame = { width: 1600, height: 900 };
+		expect(letterbox(frame, 800, 1000)).toEqual({ width: 800, height: 450 });
+		expect(letterbox(frame, 2000, 450)).toEqual({ width: 800, height: 450 });
+		expect(letterbox(frame, 0, 450)).toBeNull();
+		expect(letterbox(null, 800, 450)).toBeNull();
+	});
+	it('gives a page its aspect at the board width', () => {
+		expect(frameOfPage({ width: 612, height: 792 })).toEqual({ width: 1600, height: 2071 });
+		expect(frameOfPage({ width: 0, height: 792 })).toBeNull();
 	});
 });

@@ -30,8 +30,21 @@ export function frameOfView(view: SurfaceView, decks: readonly DeckInfo[]): Boar
 	if (view.kind === 'blank') return BLANK_FRAME;
 	if (view.kind !== 'deck') return null;
 	const size = deckOfView(view, decks)?.pages[view.page - 1];
-	if (!size || size.width <= 0 || size.height <= 0) return null;
+	return size ? frameOfPage(size) : null;
+}
+
+/** A deck page's board frame: BOARD_WIDTH wide, the page's aspect. */
+export function frameOfPage(size: { width: number; height: number }): BoardFrame | null {
+	if (size.width <= 0 || size.height <= 0) return null;
 	return { width: BOARD_WIDTH, height: Math.round((BOARD_WIDTH * size.height) / size.width) };
+}
+
+/** The largest box of the frame's aspect that fits the space (whole pixels), or null before layout. */
+export function letterbox(frame: BoardFrame | null, outerWidth: number, outerHeight: number): { width: number; height: number } | null {
+	if (!frame || outerWidth <= 0 || outerHeight <= 0) return null;
+	const aspect = frame.width / frame.height;
+	const width = Math.min(outerWidth, outerHeight * aspect);
+	return { width: Math.floor(width), height: Math.floor(width / aspect) };
 }
 
 export { boardOfView };
