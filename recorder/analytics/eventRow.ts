@@ -15,15 +15,8 @@ export interface IncomingEvent {
 	data: unknown;
 }
 
-export interface EventRow {
-	id: string;
-	lessonId: string;
-	at: number;
-	type: string;
-	actor: string;
-	role: string;
-	classroomId: string | null;
-	v: number;
+/** The event's envelope, the typed columns lifted from `data`, and `data` itself as JSON (names removed). */
+export interface EventRow extends Omit<IncomingEvent, 'data'> {
 	subject: string | null;
 	pollId: string | null;
 	anonymous: boolean | null;
