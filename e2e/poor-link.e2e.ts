@@ -53,10 +53,13 @@ test('poor link: video steps down, audio never stops, video steps back up', asyn
 		await shot(teacher, 'poor-link-teacher');
 
 		relay.set(CLEAN);
+		const cleanAt = Date.now();
+		// Climbing back needs the SFU's bandwidth probes (sfu/native/mediasoup-*-probation.patch).
 		await expect
 			.poll(async () => (await camera())?.frameWidth, { timeout: 90_000, intervals: [1000], message: 'back to the top layer' })
 			.toBe(1280)
 			.catch(orExplain);
+		console.log(`poor link: back at 1280 wide ${((Date.now() - cleanAt) / 1000).toFixed(1)} s after the link recovered`);
 	} finally {
 		await teacherBrowser.close();
 		await roomBrowser.close();
