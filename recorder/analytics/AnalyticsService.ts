@@ -116,6 +116,15 @@ export class AnalyticsService {
 		if (event.type === 'lesson.ended') this.#summarizer.lessonEnded(event.lessonId);
 	}
 
+	/** Which of these event ids the store already holds (queued events written first). */
+	async storedEventIds(ids: readonly string[]): Promise<Set<string>> {
+		if (ids.length === 0) return new Set();
+		await this.writer.flush();
+		const placeholders = ids.map((_, i) => `$${i + 1}`).join(', ');
+		const rows = await this.store.all<{ id: string }>(`SELECT DISTINCT id FROM events WHERE id IN (${placeholders})`, [...ids]);
+		return new Set(rows.map((row) => row.id));
+	}
+
 	/** Writes what is queued, refreshes the dimensions and summarises settled lessons (all lessons with `everything`). */
 	async settle(everything = false): Promise<number> {
 		await this.writer.flush();

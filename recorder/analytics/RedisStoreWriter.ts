@@ -9,9 +9,11 @@ import { ANALYTICS_STREAM_KEY } from './RedisEventStream.ts';
 const log = moduleLogger('analytics-stream-writer');
 
 const LOCK_KEY = 'cb:analytics:writer-lock';
-const GROUP = 'analytics-store';
+export const ANALYTICS_STREAM_GROUP = 'analytics-store';
 /** One consumer name for whoever holds the lock, so a new holder picks up its predecessor's unacknowledged entries. */
-const CONSUMER = 'store-writer';
+export const ANALYTICS_STREAM_CONSUMER = 'store-writer';
+const GROUP = ANALYTICS_STREAM_GROUP;
+const CONSUMER = ANALYTICS_STREAM_CONSUMER;
 const LOCK_MS = 15_000;
 const RENEW_MS = 5_000;
 const RETRY_MS = 3_000;
@@ -36,7 +38,9 @@ const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call
  * The one store writer of a scaled-out deployment. Every node runs one; the one that holds a
  * Redis lock opens the DuckDB file and appends what the stream's consumer group delivers,
  * acknowledging entries only once they are in the store. If the holder dies its lock expires and
- * another node takes over, starting with the entries left unacknowledged.
+ * another node takes over, starting with the entries left unacknowledged; those may already be in
+ * the store (the holder died between its commit and its XACK), so events whose id is stored are
+ * skipped and every event is stored once.
  */
 export class RedisStoreWriter {
 	readonly #url: string;
@@ -137,10 +141,11 @@ export class RedisStoreWriter {
 			}
 			if (entries.length === 0) continue;
 			const service = this.#service;
-			for (const [, fields] of entries) {
-				const event = parseEntry(fields);
-				if (event) service.ingest(event);
-			}
+			const events = entries.map(([, fields]) => parseEntry(fields)).filter((e) => e !== null);
+			const redelivered = cursor === '0';
+			const stored = redelivered ? await service.storedEventIds(events.map((e) => e.id)) : new Set<string>();
+			for (const event of events) if (!stored.has(event.id)) service.ingest(event);
+			if (stored.size > 0) log.info({ skipped: stored.size }, 'unacknowledged entries already in the store were skipped');
 			await service.writer.flush();
 			await this.#redis.xack(ANALYTICS_STREAM_KEY, GROUP, ...entries.map(([id]) => id));
 			this.#consumed += entries.length;

@@ -1,13 +1,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLesson, startTestApp, TestClient, waitFor, type TestApp } from '../../signalling/testing/harness.ts';
 import { startRedisServer, type RedisServerHandle } from '../../signalling/testing/redisServer.ts';
 import type { LessonDashboard } from '../../signalling/protocol/index.ts';
 import { AnalyticsService } from './AnalyticsService.ts';
-import { RedisEventStream } from './RedisEventStream.ts';
-import { RedisStoreWriter } from './RedisStoreWriter.ts';
+import { ANALYTICS_STREAM_KEY, RedisEventStream } from './RedisEventStream.ts';
+import { ANALYTICS_STREAM_CONSUMER, ANALYTICS_STREAM_GROUP, RedisStoreWriter } from './RedisStoreWriter.ts';
 
 /** REDIS_URL set: events go through a Redis stream (real redis-server) to the one node that writes the store. */
 describe('analytics through a Redis stream', () => {
@@ -15,6 +16,7 @@ describe('analytics through a Redis stream', () => {
 	let t: TestApp;
 	let dir: string;
 	let standby: RedisStoreWriter;
+	let successor: RedisStoreWriter | undefined;
 	const otherNode: { stream?: RedisEventStream } = {};
 
 	beforeAll(async () => {
@@ -23,6 +25,7 @@ describe('analytics through a Redis stream', () => {
 		t = await startTestApp({ REDIS_URL: redis.url, ANALYTICS_FLUSH_MS: '50' });
 	});
 	afterAll(async () => {
+		await successor?.close();
 		await standby?.close();
 		await otherNode.stream?.close();
 		await t.stop().catch(() => undefined);
@@ -66,21 +69,21 @@ describe('analytics through a Redis stream', () => {
 		await waitFor(async () => ((await stored(service, 'les_other_node')).length === 25 ? true : undefined), 5000, 'the other node’s events');
 	});
 
+	const standbyOptions = () => ({
+		file: path.join(dir, 'standby.duckdb'),
+		exportDir: path.join(dir, 'exports'),
+		flushMs: 20,
+		batchSize: 100,
+		settleMs: 3_600_000,
+		retentionDays: null,
+		homePage: 'http://classbridge.test',
+		secret: new Uint8Array(32).fill(1),
+		catalog: t.app.catalog,
+		signApiToken: async (id: string) => id
+	});
+
 	it('hands the store to a standby node when the writer goes, starting with what was left unread', async () => {
-		standby = new RedisStoreWriter(redis.url, () =>
-			AnalyticsService.open({
-				file: path.join(dir, 'standby.duckdb'),
-				exportDir: path.join(dir, 'exports'),
-				flushMs: 20,
-				batchSize: 100,
-				settleMs: 3_600_000,
-				retentionDays: null,
-				homePage: 'http://classbridge.test',
-				secret: new Uint8Array(32).fill(1),
-				catalog: t.app.catalog,
-				signApiToken: async (id) => id
-			})
-		);
+		standby = new RedisStoreWriter(redis.url, () => AnalyticsService.open(standbyOptions()));
 		await standby.start();
 		expect(standby.service).toBeNull();
 		await t.stop();
@@ -90,5 +93,28 @@ describe('analytics through a Redis stream', () => {
 		}
 		const service = await waitFor(() => standby.service ?? undefined, 10_000, 'the standby to take the lock');
 		await waitFor(async () => ((await stored(service, 'les_after')).length === 10 ? true : undefined), 5000, 'events in the standby store');
+	});
+
+	it('stores once what a writer stored but never acknowledged before it died', async () => {
+		await standby.close();
+		const raw = new Redis(redis.url);
+		try {
+			const at = Date.now();
+			const events = Array.from({ length: 6 }, (_, i) => ({ v: 1, id: `unacked-${i}`, lessonId: 'les_unacked', at: at + i, type: 'hand.raised', actor: 'stu_z', role: 'student', classroomId: 'cls_z', data: { participantId: 'stu_z' } }));
+			for (const event of events) await raw.xadd(ANALYTICS_STREAM_KEY, '*', 'e', JSON.stringify(event));
+			// The dying writer: it read all six, committed the first four to the store, and never sent XACK.
+			await raw.xreadgroup('GROUP', ANALYTICS_STREAM_GROUP, ANALYTICS_STREAM_CONSUMER, 'COUNT', 100, 'STREAMS', ANALYTICS_STREAM_KEY, '>');
+			const dying = await AnalyticsService.open({ ...standbyOptions(), background: false });
+			for (const event of events.slice(0, 4)) dying.ingest(event);
+			await dying.close();
+
+			successor = new RedisStoreWriter(redis.url, () => AnalyticsService.open(standbyOptions()));
+			await successor.start();
+			const service = await waitFor(() => successor?.service ?? undefined, 10_000, 'the successor to take the lock');
+			await waitFor(async () => ((await raw.xpending(ANALYTICS_STREAM_KEY, ANALYTICS_STREAM_GROUP))[0] === 0 ? true : undefined), 5000, 'every entry acknowledged');
+			expect(await stored(service, 'les_unacked')).toEqual(events.map((e) => e.id));
+		} finally {
+			raw.disconnect();
+		}
 	});
 });
