@@ -1,4 +1,7 @@
-import { access } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { access, mkdtemp, rm, statfs } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -110,4 +113,71 @@ describe('a nearly full disk', () => {
 		await teacher.ok('chat.send', { text: 'still teaching' });
 		teacher.close();
 	});
+});
+
+describe('the disk fills up during a recording', () => {
+	const MiB = 1024 * 1024;
+	let t: TestApp;
+	let dataDir: string;
+	let thresholdMiB: number;
+	beforeAll(async () => {
+		dataDir = await mkdtemp(path.join(tmpdir(), 'cb-disk-'));
+		const stats = await statfs(dataDir);
+		const free = Number(stats.bavail) * Number(stats.bsize);
+		// The threshold sits 256 MiB below what is free now; a 512 MiB file then pushes the disk past it.
+		thresholdMiB = Math.floor(free / MiB) - 256;
+		expect(thresholdMiB, 'this test needs 1 GiB free on the temp disk').toBeGreaterThan(768);
+		t = await startTestApp({ RECORDING_MIN_FREE_MB: String(thresholdMiB), RECORDING_SEGMENT_SECONDS: '2' }, dataDir);
+	});
+	afterAll(async () => {
+		await t.stop();
+		await rm(dataDir, { recursive: true, force: true });
+	});
+
+	it(
+		'stops the recording with a warning to the teacher, the lesson goes on, and what was recorded is kept',
+		async () => {
+			const lesson = await createLesson(t, 1);
+			const lessonId = lesson.lesson.id;
+			const packages = new PackageStore(dataDir);
+			const teacher = new TestClient(t.url, lesson.token('teacher'));
+			const room = new TestClient(t.url, lesson.token('classroom', 0));
+			await Promise.all([teacher.joinLesson(), room.joinLesson()]);
+			const session = t.app.signalling.sessions.get(lessonId)!;
+			const mic = await publishFfmpegTrack(session, teacher.join!.self.id, 'mic');
+			const filler = path.join(dataDir, 'filler.bin');
+			try {
+				await teacher.ok('recording.start', {});
+				await sleep(4000);
+				// Real blocks, not a sparse file: the file system's free space really drops.
+				await promisify(execFile)('fallocate', ['-l', `${512 * MiB}`, filler]);
+				const filledAt = Date.now();
+				const warned = await teacher.next('lesson.snapshot', (s) => s.recording.warning === 'disk_low', 15_000);
+				expect(warned.recording.state).toBe('off');
+				expect(Date.now() - filledAt).toBeLessThan(10_000);
+				expect(t.events.filter((e) => e.lessonId === lessonId && e.type === 'recording.stopped').map((e) => e.data)).toEqual([{ part: 0, reason: 'disk_low' }]);
+				// The live lesson does not notice: chat and hands still work for everyone.
+				await room.ok('hand.raise', {});
+				await teacher.ok('chat.send', { text: 'still teaching' });
+				await room.next('chat.message', (m) => m.text === 'still teaching');
+
+				// Space freed, the lesson ends: the part recorded before the disk filled is finalised whole.
+				await rm(filler, { force: true });
+				await teacher.ok('lesson.end', {});
+				await waitFor(async () => ((await packages.readManifest(lessonId))?.state === 'ready' ? true : undefined), 30_000, 'the package ready');
+				const manifest = (await packages.readManifest(lessonId))!;
+				const part = manifest.parts[0]!;
+				expect(part.stoppedAt! - part.startedAt).toBeGreaterThan(4000);
+				const probe = await ffprobe(path.join(packages.mediaDir(lessonId), 'program.webm'));
+				expect(probe.streams).toEqual(['audio']);
+				expect(Math.abs(probe.durationMs - (part.stoppedAt! - part.startedAt))).toBeLessThan(1000);
+			} finally {
+				await rm(filler, { force: true });
+				teacher.close();
+				room.close();
+				await mic.close();
+			}
+		},
+		90_000
+	);
 });
