@@ -4,6 +4,11 @@ import { pathToFileURL } from 'node:url';
 import { createApp, type NextHandler } from './signalling/app.ts';
 import { loadConfig } from './signalling/config.ts';
 import { moduleLogger } from './signalling/logger.ts';
+import { InvariantError } from './signalling/errors.ts';
+import { EscapeCounter } from './signalling/EscapeCounter.ts';
+
+/** More escaped errors than this within the window: the process is broken, not one request. */
+const ESCAPE_STORM = { count: 100, windowMs: 10_000 };
 
 const log = moduleLogger('server');
 
@@ -33,16 +38,20 @@ async function main(): Promise<void> {
 		);
 		setTimeout(() => process.exit(1), 5000).unref();
 	};
-	// A live lesson must not end because one static file vanished under a running server (e.g. a
-	// rebuild): file-system errors from a request are logged; anything else still stops the process.
-	process.on('uncaughtException', (error: NodeJS.ErrnoException) => {
-		if (error.code === 'ENOENT' || error.code === 'EPIPE' || error.code === 'ECONNRESET') {
-			log.error({ err: error.message, code: error.code }, 'request-level error survived');
-			return;
+	// One failed request must never end every lesson on the node: whatever escapes a request is
+	// logged and counted, and the node goes on. A broken invariant, or a storm of escapes that says
+	// the process itself is broken, stops it loudly for the service manager to restart.
+	const escapes = new EscapeCounter(ESCAPE_STORM.count, ESCAPE_STORM.windowMs);
+	const onEscape = (kind: string) => (error: unknown) => {
+		const err = error as Error;
+		if (error instanceof InvariantError || escapes.add(Date.now())) {
+			log.fatal({ kind, err: err?.message, stack: err?.stack }, 'stopping: broken invariant or error storm');
+			process.exit(1);
 		}
-		log.fatal({ err: error.message, stack: error.stack }, 'uncaught exception');
-		process.exit(1);
-	});
+		log.error({ kind, err: err?.message, code: (err as NodeJS.ErrnoException)?.code, stack: err?.stack }, 'error outside any request handler; still running');
+	};
+	process.on('uncaughtException', onEscape('uncaught exception'));
+	process.on('unhandledRejection', onEscape('unhandled rejection'));
 	process.on('SIGINT', () => shutdown('SIGINT'));
 	process.on('SIGTERM', () => shutdown('SIGTERM'));
 }

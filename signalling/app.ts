@@ -20,6 +20,8 @@ import { AnalyticsHttp } from './http/AnalyticsHttp.ts';
 import { DataApiHttp } from './http/DataApiHttp.ts';
 import { startAnalytics, type AnalyticsRuntime } from '../recorder/analytics/startAnalytics.ts';
 import { LibraryHttp } from './http/LibraryHttp.ts';
+import { requestTarget } from './http/requestTarget.ts';
+import { applySecurityHeaders } from './http/securityHeaders.ts';
 import { moduleLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { SignallingServer } from './SignallingServer.ts';
@@ -28,6 +30,17 @@ import { PollDraftFiles } from './store/PollDraftFiles.ts';
 import type { LessonStore } from './store/LessonStore.ts';
 
 const log = moduleLogger('app');
+
+/** A route failed past its own error handling: the sender gets a 500 (or a cut-off response); the node goes on. */
+function failRequest(res: ServerResponse, error: unknown, path: string): void {
+	log.error({ err: (error as Error)?.message, stack: (error as Error)?.stack, path }, 'request failed outside its route');
+	if (res.headersSent) {
+		res.destroy();
+		return;
+	}
+	res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+	res.end(JSON.stringify({ error: { code: 'internal', message: 'something went wrong on the server' } }));
+}
 
 /** A request handler to fall through to (the SvelteKit handler in production). */
 export type NextHandler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
@@ -109,16 +122,28 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 	});
 	const libraryHttp = new LibraryHttp({ library: recorder, tokens, tldrawLicenseKey: config.tldrawLicenseKey });
 	let metricsText: () => Promise<string> = async () => '';
+	const routes = [deckHttp, analyticsHttp, dataApiHttp, libraryHttp, api];
+	const notFound = (res: ServerResponse) => {
+		res.writeHead(404, { 'content-type': 'text/plain' });
+		res.end('not found');
+	};
 	const httpServer = createServer((req, res) => {
-		const path = (req.url ?? '/').split('?')[0];
-		if (path === '/healthz') {
+		applySecurityHeaders(res);
+		const target = requestTarget(req);
+		if (!target) {
+			log.info({ method: req.method, target: String(req.url).slice(0, 200) }, 'malformed request target refused');
+			res.writeHead(400, { 'content-type': 'text/plain', connection: 'close' });
+			res.end('malformed request target');
+			return;
+		}
+		if (target.pathname === '/healthz') {
 			const workers = sfu.pool.slots.length;
 			const healthy = workers > 0;
 			res.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' });
 			res.end(JSON.stringify({ ok: healthy, workers, store: store.kind }));
 			return;
 		}
-		if (path === '/metrics') {
+		if (target.pathname === '/metrics') {
 			metricsText().then(
 				(text) => {
 					res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
@@ -131,24 +156,11 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 			);
 			return;
 		}
-		deckHttp
-			.handle(req, res)
-			.then((handled) => handled || analyticsHttp.handle(req, res))
-			.then((handled) => handled || dataApiHttp.handle(req, res))
-			.then((handled) => handled || libraryHttp.handle(req, res))
-			.then((handled) => handled || api.handle(req, res))
-			.then((handled) => {
-				if (handled) return;
-				if (web) {
-					web(req, res, () => {
-						res.writeHead(404, { 'content-type': 'text/plain' });
-						res.end('not found');
-					});
-				} else {
-					res.writeHead(404, { 'content-type': 'text/plain' });
-					res.end('not found');
-				}
-			});
+		(async () => {
+			for (const route of routes) if (await route.handle(req, res)) return;
+			if (web) web(req, res, () => notFound(res));
+			else notFound(res);
+		})().catch((error: unknown) => failRequest(res, error, target.pathname));
 	});
 
 	const boardStorage: BoardStorage = config.redisUrl

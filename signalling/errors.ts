@@ -16,3 +16,15 @@ export class SignallingError extends Error {
 export const invalid = (message: string) => new SignallingError('invalid', message);
 export const forbidden = (message: string) => new SignallingError('forbidden', message);
 export const notFound = (message: string) => new SignallingError('not_found', message);
+
+/**
+ * Something the code relies on no longer holds (not a bad request): the process stops loudly and
+ * its service manager starts a fresh one. Anything else that escapes a request is logged and the
+ * node goes on (server.ts).
+ */
+export class InvariantError extends Error {
+	constructor(message: string) {
+		super(message);
+		this.name = 'InvariantError';
+	}
+}

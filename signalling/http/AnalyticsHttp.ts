@@ -14,7 +14,7 @@ import {
 	WarningsQuerySchema
 } from '../protocol/index.ts';
 import { queryObject, sendAnalyticsError } from './analyticsErrors.ts';
-import { bearerToken, HttpError, parse, readJson, sendJson } from './httpUtil.ts';
+import { bearerToken, decodePathPart, HttpError, parse, readJson, sendJson } from './httpUtil.ts';
 
 const log = moduleLogger('analytics-http');
 
@@ -53,7 +53,7 @@ export class AnalyticsHttp {
 		if (method === 'GET' && route === '/lessons') return sendJson(res, 200, await analytics.lessons(parse(AnalyticsFilterSchema, query)));
 		const lesson = /^\/lessons\/([^/]+)$/.exec(route);
 		if (method === 'GET' && lesson) {
-			const lessonId = parse(IdSchema, decodeURIComponent(lesson[1] ?? ''));
+			const lessonId = parse(IdSchema, decodePathPart(lesson[1]));
 			const filter = parse(AnalyticsFilterSchema, query);
 			return sendJson(res, 200, await analytics.dashboard(lessonId, filter.classroomId));
 		}
@@ -68,7 +68,7 @@ export class AnalyticsHttp {
 			return sendJson(res, 201, await analytics.tokens.create(input.name));
 		}
 		const token = /^\/tokens\/([^/]+)$/.exec(route);
-		if (method === 'DELETE' && token) return sendJson(res, 200, await analytics.tokens.revoke(parse(IdSchema, decodeURIComponent(token[1] ?? ''))));
+		if (method === 'DELETE' && token) return sendJson(res, 200, await analytics.tokens.revoke(parse(IdSchema, decodePathPart(token[1]))));
 		if (method === 'POST' && route === '/purge') {
 			const input = parse(PurgeSchema, await readJson(req));
 			return sendJson(res, 200, await analytics.purge(input.olderThanDays));

@@ -11,7 +11,7 @@ import {
 	type LessonLinks,
 	type LessonRecord
 } from '../protocol/index.ts';
-import { bearerToken, HttpError, parse, readJson, sendJson } from './httpUtil.ts';
+import { bearerToken, decodePathPart, HttpError, parse, readJson, sendJson } from './httpUtil.ts';
 import { StudentJoin } from './StudentJoin.ts';
 
 const log = moduleLogger('http-api');
@@ -90,7 +90,7 @@ export class HttpApi {
 		}
 		const lessonMatch = /^\/api\/lessons\/([^/]+)$/.exec(path);
 		if (lessonMatch && method === 'GET') {
-			const id = parse(IdSchema, decodeURIComponent(lessonMatch[1] ?? ''));
+			const id = parse(IdSchema, decodePathPart(lessonMatch[1]));
 			const lesson = catalog.lesson(id);
 			if (!lesson) throw new HttpError(404, 'not_found', `no lesson ${id}`);
 			return { json: { lesson, links: await this.#links(lesson, this.#origin(req)) } };

@@ -4,7 +4,7 @@ import type { CatalogStore } from '../catalog/CatalogStore.ts';
 import { moduleLogger } from '../logger.ts';
 import { JOIN_API, JoinCodeSchema, JoinRequestSchema, type JoinGrant, type JoinInfo, type LessonRecord, type Student } from '../protocol/index.ts';
 import { RateLimiter } from '../rateLimit.ts';
-import { HttpError, parse, readJson, clientAddress } from './httpUtil.ts';
+import { HttpError, parse, readJson, clientAddress, decodePathPart } from './httpUtil.ts';
 
 const log = moduleLogger('student-join');
 
@@ -47,7 +47,7 @@ export class StudentJoin {
 		if (!this.#limit.take(address)) {
 			throw new HttpError(429, 'rate_limited', 'too many join attempts from this network; wait a minute and try again');
 		}
-		if (lookup) return { json: this.#info(decodeURIComponent(path.slice(JOIN_API.length + 1))) };
+		if (lookup) return { json: this.#info(decodePathPart(path.slice(JOIN_API.length + 1))) };
 		return { status: 201, json: await this.#join(await readJson(req)) };
 	}
 

@@ -61,6 +61,15 @@ export function sendError(
 	}
 }
 
+/** One percent-encoded path segment, decoded; a malformed escape is the sender's error (400), not ours. */
+export function decodePathPart(part: string | undefined): string {
+	try {
+		return decodeURIComponent(part ?? '');
+	} catch {
+		throw new HttpError(400, 'invalid', 'the address has a malformed percent-escape');
+	}
+}
+
 export function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
 	const result = schema.safeParse(value);
 	if (!result.success) {
