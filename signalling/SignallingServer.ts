@@ -13,9 +13,11 @@ import type { PollDraftFiles } from './store/PollDraftFiles.ts';
 import type { EventBus } from './events/EventBus.ts';
 import { HANDLERS } from './handlers/index.ts';
 import { LessonSession, type LessonRecorder } from './lesson/LessonSession.ts';
+import { lessonSocketsRoom } from './lesson/socketRooms.ts';
 import { moduleLogger } from './logger.ts';
 import { PERMISSIONS, Requests, type Ack, type DeckInfo, type RequestName, type WireError } from './protocol/index.ts';
-import { RateLimiter } from './rateLimit.ts';
+import { RequestRates } from './requestRates.ts';
+import { inBackground } from './background.ts';
 import type { LessonStore } from './store/LessonStore.ts';
 
 const log = moduleLogger('signalling');
@@ -38,6 +40,8 @@ export interface SignallingDeps {
 	decks: { list(lessonId: string): Promise<DeckInfo[]> };
 	tldrawLicenseKey?: string | null;
 	recorder?: LessonRecorder;
+	/** Multiplies every per-participant request rate (REQUEST_RATE_SCALE; load tests). */
+	requestRateScale?: number;
 }
 
 interface SocketData {
@@ -45,7 +49,10 @@ interface SocketData {
 	participantId: string;
 	joined: boolean;
 	replaced?: boolean;
+	/** Refusals already logged for this socket, so a flood of bad requests is one log line each. */
+	logged?: Set<string>;
 }
+
 
 /**
  * socket.io on the app's HTTP server: authenticates every connection by its lesson token, then
@@ -56,12 +63,12 @@ export class SignallingServer {
 	readonly io: Server;
 	readonly #deps: SignallingDeps;
 	readonly #sessions = new Map<string, LessonSession>();
-	readonly #chatLimit = new RateLimiter(5, 0.5);
-	readonly #handLimit = new RateLimiter(6, 0.5);
+	readonly #rates: RequestRates;
 	readonly #redis: Redis | null = null;
 
 	constructor(httpServer: HttpServer, deps: SignallingDeps) {
 		this.#deps = deps;
+		this.#rates = new RequestRates(deps.requestRateScale ?? 1);
 		this.io = new Server(httpServer, {
 			path: '/socket.io',
 			maxHttpBufferSize: MAX_MESSAGE_BYTES,
@@ -119,6 +126,7 @@ export class SignallingServer {
 		if (!session) {
 			const record = this.#deps.catalog.lesson(lessonId);
 			if (!record) throw new SignallingError('not_found', 'this lesson does not exist');
+			if (record.status === 'ended') throw new SignallingError('conflict', 'this lesson has ended');
 			const turn = this.#deps.turn ?? null;
 			session = new LessonSession(record, {
 				io: this.io,
@@ -144,23 +152,49 @@ export class SignallingServer {
 		const data = socket.data as SocketData;
 		const { grant } = data;
 		log.debug({ lessonId: grant.lessonId, role: grant.role, socket: socket.id }, 'connected');
-
-		for (const name of Object.keys(Requests) as RequestName[]) {
-			socket.on(name, (payload: unknown, ack: unknown) => {
-				if (typeof ack !== 'function') return; // every request is acknowledged; fire-and-forget is refused silently
-				void this.#dispatch(socket, name, payload).then((reply) => (ack as (a: Ack<unknown>) => void)(reply));
-			});
+		// The lesson may have ended between the handshake and now.
+		if (this.#deps.catalog.lesson(grant.lessonId)?.status === 'ended') {
+			socket.disconnect(true);
+			return;
 		}
-		socket.onAny((event: string, ...args: unknown[]) => {
-			if (event in Requests) return;
-			const ack = args.at(-1);
-			if (typeof ack === 'function') ack({ ok: false, error: { code: 'invalid', message: `unknown request "${event}"` } });
-		});
+		void socket.join(lessonSocketsRoom(grant.lessonId));
+		socket.onAny((event: unknown, ...args: unknown[]) => this.#onRequest(socket, event, args));
 		socket.on('disconnect', (reason) => {
 			log.debug({ participantId: data.participantId, reason }, 'disconnected');
 			if (!data.joined || data.replaced) return;
-			void this.#sessions.get(grant.lessonId)?.disconnected(socket);
+			const session = this.#sessions.get(grant.lessonId);
+			if (session) inBackground(log, 'leaving', session.disconnected(socket), { lessonId: grant.lessonId, participantId: data.participantId });
 		});
+	}
+
+	/**
+	 * A request is `emit(name, payload, ack)`; `emit(name, ack)` is one without a payload. Without an
+	 * ack there is no one to answer: the request is logged once and dropped, changing nothing.
+	 */
+	#onRequest(socket: Socket, event: unknown, args: unknown[]): void {
+		const ack = args.at(-1);
+		const name = typeof event === 'string' ? event.slice(0, 64) : typeof event;
+		if (typeof ack !== 'function') {
+			this.#logOnce(socket, name, 'request without an ack dropped');
+			return;
+		}
+		const payload = args.length >= 2 ? args[0] : undefined;
+		const answer = ack as (reply: Ack<unknown>) => void;
+		if (typeof event !== 'string' || !Object.hasOwn(Requests, event)) {
+			this.#logOnce(socket, name, 'unknown request refused');
+			answer({ ok: false, error: { code: 'invalid', message: `unknown request "${name}"` } });
+			return;
+		}
+		this.#dispatch(socket, event as RequestName, payload).then(answer, (error: unknown) => answer({ ok: false, error: toWireError(error, event as RequestName) }));
+	}
+
+	#logOnce(socket: Socket, name: string, what: string): void {
+		const data = socket.data as SocketData;
+		const logged = (data.logged ??= new Set());
+		const key = `${what}:${name}`;
+		if (logged.has(key) || logged.size >= 32) return;
+		logged.add(key);
+		log.info({ lessonId: data.grant.lessonId, participantId: data.participantId, request: name }, what);
 	}
 
 	async #dispatch(socket: Socket, name: RequestName, payload: unknown): Promise<Ack<unknown>> {
@@ -168,16 +202,14 @@ export class SignallingServer {
 		const role = data.grant.role;
 		try {
 			if (!PERMISSIONS[name].includes(role)) throw forbidden(`a ${role} may not ${name}`);
+			// Observers share one link: the link, not each connection, is who is counted.
+			const limited = await this.#rates.take(name, `${data.grant.lessonId}:${data.grant.participantId}`);
+			if (limited) throw new SignallingError('rate_limited', limited);
 			const parsed = Requests[name].safeParse(payload ?? {});
 			if (!parsed.success) {
 				const issue = parsed.error.issues[0];
+				this.#logOnce(socket, name, 'invalid payload refused');
 				throw invalid(`${name}: ${issue ? `${issue.path.join('.') || 'payload'}: ${issue.message}` : 'invalid payload'}`);
-			}
-			if (name === 'chat.send' && !this.#chatLimit.take(data.participantId)) {
-				throw new SignallingError('rate_limited', 'too many messages; wait a moment');
-			}
-			if ((name === 'hand.raise' || name === 'hand.lower') && !this.#handLimit.take(data.participantId)) {
-				throw new SignallingError('rate_limited', 'too many hand changes; wait a moment');
 			}
 			const session = this.#session(data.grant.lessonId);
 			if (name === 'lesson.join') {

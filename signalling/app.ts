@@ -191,7 +191,8 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		pollDrafts: new PollDraftFiles(config.dataDir),
 		decks,
 		tldrawLicenseKey: config.tldrawLicenseKey,
-		recorder
+		recorder,
+		requestRateScale: config.requestRateScale
 	});
 	signallingRef = signalling;
 	const registry = createMetrics(sfu, signalling, bus, boards, { analytics, recordings: recorder });

@@ -30,6 +30,8 @@ const EnvSchema = z.object({
 	SLIDES_MAX_MB: z.coerce.number().positive().max(1024).default(100),
 	/** How long the server may spend parsing one uploaded PDF before refusing it. */
 	SLIDES_PARSE_TIMEOUT_MS: z.coerce.number().int().min(500).default(30_000),
+	/** Multiplies every per-participant request rate limit (signalling/requestRates.ts); raise it only for load tests. */
+	REQUEST_RATE_SCALE: z.coerce.number().positive().max(100_000).default(1),
 	/** How many reverse proxies sit in front of the server (X-Forwarded-For hops to trust). */
 	TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
 	/** Recording stops (with a warning to the teacher) when the data folder's disk has less free than this. */
@@ -95,7 +97,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
 			memoryLimit: e.ANALYTICS_MEMORY_LIMIT ?? null
 		},
 		recording: { minFreeBytes: e.RECORDING_MIN_FREE_MB * 1024 * 1024, segmentSeconds: e.RECORDING_SEGMENT_SECONDS },
-		trustProxy: e.TRUST_PROXY
+		trustProxy: e.TRUST_PROXY,
+		requestRateScale: e.REQUEST_RATE_SCALE
 	};
 }
 

@@ -265,6 +265,8 @@ export class CatalogStore {
 		const lesson = this.#data.lessons.find((l) => l.id === id);
 		if (!lesson) throw notFound(`no lesson ${id}`);
 		if (lesson.status === status) return;
+		// An ended lesson stays ended: no path (a late join, a link, a code) makes it live again.
+		if (lesson.status === 'ended') throw new SignallingError('conflict', 'this lesson has ended');
 		lesson.status = status;
 		await this.#save();
 	}

@@ -27,9 +27,10 @@ import type { DeckInfo, SurfaceState } from '../protocol/index.ts';
 import type { LessonStore, StoredSurface } from '../store/LessonStore.ts';
 import type { PollDraftFiles } from '../store/PollDraftFiles.ts';
 import { readSurface, writeSurface } from './surfaceState.ts';
-import { chatVisibleTo, studentSnapshot } from './audience.ts';
+import { audienceOf, chatVisibleTo, snapshotFor } from './audience.ts';
 import { NetworkMonitor } from './NetworkMonitor.ts';
 import { Peer } from './Peer.ts';
+import { lessonSocketsRoom } from './socketRooms.ts';
 import { wantedTracks } from './subscriptions.ts';
 
 const log = moduleLogger('lesson');
@@ -211,7 +212,7 @@ export class LessonSession {
 	}
 
 	async join(socket: Socket, grant: LessonGrant, displayName: string | undefined): Promise<JoinResult> {
-		if (this.#ended) throw new SignallingError('conflict', 'this lesson has ended');
+		if (this.#ended || this.#deps.catalog.lesson(this.lessonId)?.status === 'ended') throw new SignallingError('conflict', 'this lesson has ended');
 		await (this.#draftsRestored ??= this.#restoreDrafts());
 		const participantId = socket.data.participantId as string;
 		const existing = this.peers.get(participantId);
@@ -243,18 +244,22 @@ export class LessonSession {
 		const peer = new Peer(participant, socket);
 		this.peers.set(participantId, peer);
 		socket.join([this.room, this.roleRoom(grant.role), ...(grant.classroomId ? [this.roleRoom(grant.role, grant.classroomId)] : [])]);
-		await this.store.putParticipant(this.lessonId, participant);
-		if (this.record.status !== 'live') await this.#deps.catalog.setLessonStatus(this.lessonId, 'live').catch(() => undefined);
+		// Observers watch unseen, each connection an identity of its own: nothing of them is kept.
+		if (grant.role !== 'observer') await this.store.putParticipant(this.lessonId, participant);
+		if (this.#deps.catalog.lesson(this.lessonId)?.status === 'scheduled') {
+			await this.#deps.catalog.setLessonStatus(this.lessonId, 'live').catch((error: Error) => log.warn({ lessonId: this.lessonId, err: error.message }, 'lesson not marked live'));
+		}
 		this.bus.publish(this.lessonId, 'participant.joined', this.actorOf(peer), { displayName: participant.displayName, rejoin });
 		const media = await this.media();
 		this.#network.ensureRunning();
 		const [lesson, chat] = await Promise.all([this.snapshot(), this.store.chat(this.lessonId, CHAT_HISTORY)]);
-		this.changed(grant.role === 'student' ? 'roster' : 'all');
+		// Nobody sees observers come or go; everyone else's arrival changes what others see.
+		if (grant.role !== 'observer') this.changed(grant.role === 'student' ? 'roster' : 'all');
 		if (grant.role === 'teacher' && this.record.autoRecord) this.#autoRecord();
 		log.info({ lessonId: this.lessonId, participantId, role: grant.role, rejoin }, 'joined');
 		return {
 			self: participant,
-			lesson: grant.role === 'student' ? studentSnapshot(lesson, grant.classroomId) : lesson,
+			lesson: snapshotFor(lesson, audienceOf(grant.role), grant.classroomId),
 			chat: chat.filter((message) => chatVisibleTo(message, participant)),
 			routerRtpCapabilities: media.clientRtpCapabilities as unknown as JoinResult['routerRtpCapabilities'],
 			iceServers: this.#deps.iceServersFor?.(participantId) ?? [],
@@ -270,6 +275,11 @@ export class LessonSession {
 		this.#dropPeerMedia(peer);
 		this.peers.delete(participantId);
 		if (this.#ended) return; // nobody comes back to an ended lesson
+		if (peer.participant.role === 'observer') {
+			// An observer's next connection is a new identity: there is no place to keep for it.
+			await this.#left(peer.participant, 'disconnect');
+			return;
+		}
 		const offline = { ...peer.participant, online: false };
 		await this.store.putParticipant(this.lessonId, offline);
 		this.changed(offline.role === 'student' ? 'roster' : 'all');
@@ -279,14 +289,14 @@ export class LessonSession {
 		);
 	}
 
-	async #left(participant: Participant, reason: 'timeout'): Promise<void> {
+	async #left(participant: Participant, reason: 'timeout' | 'disconnect'): Promise<void> {
 		this.#leaveTimers.delete(participant.id);
 		if (this.peers.has(participant.id)) return;
 		const actor: EventActor = { actor: participant.id, role: participant.role, classroomId: participant.classroomId };
 		const hand = await this.store.lowerHand(this.lessonId, participant.id);
 		if (hand) this.bus.publish(this.lessonId, 'hand.lowered', actor, { participantId: participant.id, by: 'leave' });
 		this.bus.publish(this.lessonId, 'participant.left', actor, { reason });
-		this.changed(hand || participant.role !== 'student' ? 'all' : 'roster');
+		if (participant.role !== 'observer') this.changed(hand || participant.role !== 'student' ? 'all' : 'roster');
 		if (!this.isEmpty) return;
 		// The recording stops while the router is still there; someone may come back meanwhile.
 		await this.#deps.recorder?.idle(this.lessonId).catch((error: Error) => log.error({ lessonId: this.lessonId, err: error.message }, 'recording idle stop failed'));
@@ -325,7 +335,8 @@ export class LessonSession {
 		log.info({ lessonId: this.lessonId }, 'lesson ended by the teacher');
 		// After the teacher's ack has gone out: everyone off, then the session and router go.
 		setImmediate(() => {
-			this.#deps.io.in(this.room).disconnectSockets(true);
+			// Every socket of the lesson, also those that connected and never joined.
+			this.#deps.io.in([this.room, lessonSocketsRoom(this.lessonId)]).disconnectSockets(true);
 			for (const timer of this.#leaveTimers.values()) clearTimeout(timer);
 			this.#leaveTimers.clear();
 			this.#deps.onIdle?.(this);
@@ -340,8 +351,9 @@ export class LessonSession {
 	}
 
 	/**
-	 * Coalesces changes into one snapshot broadcast and one consumer reconciliation. 'roster': only
-	 * a student came or went, which students' own snapshots do not show, so phones are not sent one.
+	 * Coalesces changes into one snapshot broadcast (cut per audience) and one consumer
+	 * reconciliation. 'roster': only a student came or went, which students' own snapshots do not
+	 * show, so phones are not sent one.
 	 */
 	changed(scope: 'all' | 'roster' = 'all'): void {
 		if (scope === 'all') this.#studentsStale = true;
@@ -358,13 +370,12 @@ export class LessonSession {
 		this.#studentsStale = false;
 		try {
 			const snapshot = await this.snapshot();
-			// Students get a slimmer snapshot per classroom: no roster of other students, their room's hands.
-			const students = this.roleRoom('student');
-			this.#deps.io.to(this.room).except(students).emit('lesson.snapshot', snapshot);
-			if (toStudents) {
-				for (const classroom of this.classrooms) {
-					this.notifyRooms([this.roleRoom('student', classroom.id)], 'lesson.snapshot', studentSnapshot(snapshot, classroom.id));
-				}
+			this.notifyRooms([this.roleRoom('teacher'), this.roleRoom('observer')], 'lesson.snapshot', snapshot);
+			for (const classroom of this.classrooms) {
+				const rooms = [this.roleRoom('classroom', classroom.id), this.roleRoom('assistant', classroom.id)];
+				this.notifyRooms(rooms, 'lesson.snapshot', snapshotFor(snapshot, 'room', classroom.id));
+				// Students get a slimmer snapshot, and only when something they see may have changed.
+				if (toStudents) this.notifyRooms([this.roleRoom('student', classroom.id)], 'lesson.snapshot', snapshotFor(snapshot, 'student', classroom.id));
 			}
 			for (const peer of this.peers.values()) this.reconcile(peer);
 		} catch (error) {

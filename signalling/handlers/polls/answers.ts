@@ -1,5 +1,4 @@
 import { SignallingError, forbidden, notFound } from '../../errors.ts';
-import { RateLimiter } from '../../rateLimit.ts';
 import type { Handler } from '../context.ts';
 import { answerActor, voterOf } from './anonymity.ts';
 import { settleTimer } from './lifecycle.ts';
@@ -8,11 +7,8 @@ import { answerEventData, normalizeAnswer } from './scoring.ts';
 
 const conflict = (message: string) => new SignallingError('conflict', message);
 const CLOSED = 'this poll is closed; your answer was not counted';
-/** Changing one's mind is fine; flipping an answer many times a second is not. */
-const answerLimit = new RateLimiter(10, 2);
 
 export const answerPoll: Handler<'poll.answer'> = async ({ session, peer }, { pollId, answer }) => {
-	if (!answerLimit.take(`${session.lessonId}:${peer.id}`)) throw new SignallingError('rate_limited', 'too many answers; wait a moment');
 	const feed = feedOf(session);
 	const poll = await feed.openPoll(pollId);
 	if (!poll || poll.status === 'draft') throw notFound(`no open poll ${pollId} in this lesson`);

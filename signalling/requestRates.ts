@@ -1,0 +1,94 @@
+import type { RequestName } from './protocol/index.ts';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+
+/**
+ * How often one participant may send each kind of request. A flood costs only the sender: past its
+ * rate a request is answered `rate_limited` before anything changes or anyone else hears of it.
+ * Buckets are per participant (per link for observers), so reconnecting does not refill them.
+ */
+export type RateClass = 'join' | 'broadcast' | 'media' | 'read' | 'chat' | 'hand' | 'answer';
+
+/** Burst size and steady rate per second of each class. */
+export const RATE_CLASSES: Record<RateClass, { burst: number; perSecond: number; message: string }> = {
+	// A reconnect or a media reset joins again; a storm of joins would snapshot the lesson to everyone.
+	join: { burst: 8, perSecond: 0.5, message: 'joining too often; wait a moment' },
+	// Anything every screen hears about: a teacher flicking through pages stays well inside it.
+	broadcast: { burst: 30, perSecond: 5, message: 'too many changes at once; wait a moment' },
+	media: { burst: 60, perSecond: 20, message: 'too many media requests; wait a moment' },
+	read: { burst: 20, perSecond: 5, message: 'asking too often; wait a moment' },
+	chat: { burst: 5, perSecond: 0.5, message: 'too many messages; wait a moment' },
+	hand: { burst: 6, perSecond: 0.5, message: 'too many hand changes; wait a moment' },
+	// Changing one's mind is fine; flipping an answer many times a second is not.
+	answer: { burst: 10, perSecond: 2, message: 'too many answers; wait a moment' }
+};
+
+export const REQUEST_RATES: Record<RequestName, RateClass> = {
+	'lesson.join': 'join',
+	'media.createTransport': 'media',
+	'media.connectTransport': 'media',
+	'media.restartIce': 'media',
+	'media.ready': 'media',
+	'media.produce': 'broadcast',
+	'media.closeProducer': 'broadcast',
+	'media.pauseProducer': 'broadcast',
+	'media.resumeConsumer': 'media',
+	'media.setPreferredLayers': 'media',
+	'media.setAudioOnly': 'broadcast',
+	'stage.set': 'broadcast',
+	'hand.raise': 'hand',
+	'hand.lower': 'hand',
+	'chat.send': 'chat',
+	'chat.setMuted': 'broadcast',
+	'surface.show': 'broadcast',
+	'board.addBlank': 'broadcast',
+	'board.setDrawer': 'broadcast',
+	'board.clear': 'broadcast',
+	'lesson.setStudentChat': 'broadcast',
+	'poll.prepare': 'broadcast',
+	'poll.discard': 'broadcast',
+	'poll.open': 'broadcast',
+	'poll.close': 'broadcast',
+	'poll.reveal': 'broadcast',
+	'poll.dismiss': 'broadcast',
+	'poll.answer': 'answer',
+	'poll.tally': 'broadcast',
+	'poll.state': 'read',
+	'classList.get': 'read',
+	'classList.add': 'broadcast',
+	'classList.rename': 'broadcast',
+	'classList.accept': 'broadcast',
+	'classList.merge': 'broadcast',
+	'recording.start': 'broadcast',
+	'recording.stop': 'broadcast',
+	'lesson.end': 'broadcast'
+};
+
+/**
+ * One fixed-window limiter per class (rate-limiter-flexible: idle keys expire by themselves, and a
+ * Redis store can replace the memory one when counters must be shared between nodes). `scale`
+ * multiplies every rate (REQUEST_RATE_SCALE, for load tests).
+ */
+export class RequestRates {
+	readonly #limiters: Record<RateClass, RateLimiterMemory>;
+
+	constructor(scale = 1) {
+		this.#limiters = Object.fromEntries(
+			Object.entries(RATE_CLASSES).map(([name, { burst, perSecond }]) => [
+				name,
+				new RateLimiterMemory({ points: Math.ceil(burst * scale), duration: Math.max(1, Math.round(burst / perSecond)) })
+			])
+		) as Record<RateClass, RateLimiterMemory>;
+	}
+
+	/** Null when the request may go ahead, else the refusal message. */
+	async take(request: RequestName, sender: string): Promise<string | null> {
+		const rateClass = REQUEST_RATES[request];
+		try {
+			await this.#limiters[rateClass].consume(sender);
+			return null;
+		} catch (refusal) {
+			if (refusal instanceof RateLimiterRes) return RATE_CLASSES[rateClass].message;
+			throw refusal;
+		}
+	}
+}
