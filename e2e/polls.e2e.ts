@@ -238,7 +238,7 @@ test('when the teacher allows questions, a phone asks one and the teacher reads 
 	await shot(a, 'polls-12-phone-question');
 });
 
-test('an anonymous multiple-choice poll shows counts only; a true/false quiz tells each phone right or wrong', async () => {
+test('an anonymous multiple-choice poll shows counts only, from 3 answers on; a true/false quiz tells each phone right or wrong', async () => {
 	const [a, b, c] = phones as [Page, Page, Page, Page];
 	await teacher.getByTestId('poll-dismiss').click();
 	await expect(a.getByTestId('student-no-poll')).toBeVisible();
@@ -259,9 +259,18 @@ test('an anonymous multiple-choice poll shows counts only; a true/false quiz tel
 	await pick(b, 0);
 	await b.getByTestId('poll-submit').click();
 	await expect(b.getByTestId('poll-received')).toBeVisible();
-	await expect.poll(histogram).toEqual([2, 1, 0, 0]);
+	// Two answers in one room: no figure at all yet, for the teacher or the assistant.
+	await expect(teacher.getByTestId('poll-withheld')).toBeVisible();
+	await expect.poll(histogram).toEqual([0, 0, 0, 0]);
+	await expect(assistant.getByTestId('assistant-withheld')).toBeVisible();
+	await shot(teacher, 'polls-13a-teacher-anonymous-withheld');
+	await pick(c, 1);
+	await c.getByTestId('poll-submit').click();
+	await expect(c.getByTestId('poll-received')).toBeVisible();
+	await expect.poll(histogram).toEqual([2, 2, 0, 0]);
+	await expect(teacher.getByTestId('poll-withheld')).toHaveCount(0);
 	// Anonymous: the assistant gets the room's counts, never who has or has not answered.
-	await expect(assistant.getByTestId('assistant-answered')).toHaveAttribute('data-answered', '2');
+	await expect(assistant.getByTestId('assistant-answered')).toHaveAttribute('data-answered', '3');
 	await expect(assistant.getByTestId('assistant-not-answered')).toHaveCount(0);
 	await teacher.getByTestId('poll-close').click();
 	await teacher.getByTestId('poll-dismiss').click();

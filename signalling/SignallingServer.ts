@@ -202,15 +202,15 @@ export class SignallingServer {
 		const role = data.grant.role;
 		try {
 			if (!PERMISSIONS[name].includes(role)) throw forbidden(`a ${role} may not ${name}`);
-			// Observers share one link: the link, not each connection, is who is counted.
-			const limited = await this.#rates.take(name, `${data.grant.lessonId}:${data.grant.participantId}`);
-			if (limited) throw new SignallingError('rate_limited', limited);
 			const parsed = Requests[name].safeParse(payload ?? {});
 			if (!parsed.success) {
 				const issue = parsed.error.issues[0];
 				this.#logOnce(socket, name, 'invalid payload refused');
 				throw invalid(`${name}: ${issue ? `${issue.path.join('.') || 'payload'}: ${issue.message}` : 'invalid payload'}`);
 			}
+			// Observers share one link: the link, not each connection, is who is counted.
+			const limited = await this.#rates.take(name, role, `${data.grant.lessonId}:${data.grant.participantId}`);
+			if (limited) throw new SignallingError('rate_limited', limited);
 			const session = this.#session(data.grant.lessonId);
 			if (name === 'lesson.join') {
 				const joinPayload = parsed.data as { displayName?: string };

@@ -1,4 +1,4 @@
-import type { RequestName } from './protocol/index.ts';
+import type { RequestName, Role } from './protocol/index.ts';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 
 /**
@@ -21,6 +21,12 @@ export const RATE_CLASSES: Record<RateClass, { burst: number; perSecond: number;
 	// Changing one's mind is fine; flipping an answer many times a second is not.
 	answer: { burst: 10, perSecond: 2, message: 'too many answers; wait a moment' }
 };
+
+/**
+ * The teacher drives the lesson (pages, polls, stage, drawing grants in quick runs) and holds the one
+ * private teacher link, so their budget is larger; it is still a budget.
+ */
+export const TEACHER_ALLOWANCE = 4;
 
 export const REQUEST_RATES: Record<RequestName, RateClass> = {
 	'lesson.join': 'join',
@@ -69,22 +75,24 @@ export const REQUEST_RATES: Record<RequestName, RateClass> = {
  * multiplies every rate (REQUEST_RATE_SCALE, for load tests).
  */
 export class RequestRates {
-	readonly #limiters: Record<RateClass, RateLimiterMemory>;
+	readonly #limiters: Record<'teacher' | 'other', Record<RateClass, RateLimiterMemory>>;
 
 	constructor(scale = 1) {
-		this.#limiters = Object.fromEntries(
-			Object.entries(RATE_CLASSES).map(([name, { burst, perSecond }]) => [
-				name,
-				new RateLimiterMemory({ points: Math.ceil(burst * scale), duration: Math.max(1, Math.round(burst / perSecond)) })
-			])
-		) as Record<RateClass, RateLimiterMemory>;
+		const limiters = (allowance: number) =>
+			Object.fromEntries(
+				Object.entries(RATE_CLASSES).map(([name, { burst, perSecond }]) => [
+					name,
+					new RateLimiterMemory({ points: Math.ceil(burst * allowance * scale), duration: Math.max(1, Math.round(burst / perSecond)) })
+				])
+			) as Record<RateClass, RateLimiterMemory>;
+		this.#limiters = { teacher: limiters(TEACHER_ALLOWANCE), other: limiters(1) };
 	}
 
 	/** Null when the request may go ahead, else the refusal message. */
-	async take(request: RequestName, sender: string): Promise<string | null> {
+	async take(request: RequestName, role: Role, sender: string): Promise<string | null> {
 		const rateClass = REQUEST_RATES[request];
 		try {
-			await this.#limiters[rateClass].consume(sender);
+			await this.#limiters[role === 'teacher' ? 'teacher' : 'other'][rateClass].consume(sender);
 			return null;
 		} catch (refusal) {
 			if (refusal instanceof RateLimiterRes) return RATE_CLASSES[rateClass].message;

@@ -94,7 +94,8 @@ export class LessonQueries {
 			other_ms: number | null;
 			students: StudentRow[] | null;
 			polls: { poll_id: string; question: string; kind: PollResult['kind']; quiz: boolean; anonymous: boolean; opened_at: number }[] | null;
-			poll_rooms: { poll_id: string; classroom_id: string; eligible: number; answered: number; correct: number | null; tally_total: number | null }[] | null;
+			poll_rooms: { poll_id: string; classroom_id: string; eligible: number; answered: number; correct: number | null; tally_total: number | null; withheld: boolean }[] | null;
+			pooled: { poll_id: string; n: number }[] | null;
 			network: { classroom_id: string; samples: number; sampled_minutes: number; degraded_minutes: number; mean_loss: number | null; mean_rtt: number | null }[] | null;
 		}>(
 			`${ctes}
@@ -119,8 +120,9 @@ export class LessonQueries {
 					FROM student_scores ss LEFT JOIN dim_students ds ON ds.id = ss.student_id) x) AS students,
 				(SELECT list(x ORDER BY x.opened_at, x.poll_id) FROM (SELECT poll_id, question, kind, quiz, anonymous, opened_at FROM polls) x) AS polls,
 				(SELECT list(x) FROM (
-					SELECT poll_id, classroom_id, eligible::INTEGER AS eligible, answered::INTEGER AS answered, correct::INTEGER AS correct, tally_total
+					SELECT poll_id, classroom_id, eligible::INTEGER AS eligible, answered::INTEGER AS answered, correct::INTEGER AS correct, tally_total, withheld
 					FROM poll_rooms) x) AS poll_rooms,
+				(SELECT list(x) FROM (SELECT poll_id, n::INTEGER AS n FROM anon_answers WHERE classroom_id IS NULL) x) AS pooled,
 				(SELECT list(x) FROM (
 					SELECT classroom_id, samples::INTEGER AS samples, sampled_minutes::INTEGER AS sampled_minutes,
 						degraded_minutes::INTEGER AS degraded_minutes, mean_loss, mean_rtt
@@ -131,6 +133,7 @@ export class LessonQueries {
 		const students = row?.students ?? [];
 		const polls = row?.polls ?? [];
 		const pollRooms = row?.poll_rooms ?? [];
+		const pooled = row?.pooled ?? [];
 		const network = row?.network ?? [];
 		const talk = [{ teacher_ms: row?.teacher_ms ?? 0, other_ms: row?.other_ms ?? 0 }];
 		const classroomIds = [...new Set([...(meta?.classroom_ids ?? []), ...(row?.rooms_seen ?? [])])].filter(keep);
@@ -178,19 +181,22 @@ export class LessonQueries {
 				const named = p.quiz && !p.anonymous;
 				const per = classroomIds.map((id) => {
 					const r = pollRooms.find((x) => x.poll_id === p.poll_id && x.classroom_id === id);
-					const answered = r?.answered ?? 0;
+					const withheld = r?.withheld ?? false;
+					const answered = withheld ? 0 : (r?.answered ?? 0);
 					const correct = named ? (r?.correct ?? 0) : null;
 					return {
 						classroomId: id,
 						eligible: r?.eligible ?? 0,
 						answered,
-						participation: r && r.eligible > 0 ? Math.min(1, answered / r.eligible) : null,
+						participation: r && r.eligible > 0 && !withheld ? Math.min(1, answered / r.eligible) : null,
 						correct,
 						accuracy: correct === null ? null : ratio(correct, answered),
-						tallyTotal: r?.tally_total ?? null
+						tallyTotal: r?.tally_total ?? null,
+						withheld
 					};
 				});
-				const answered = per.reduce((n, r) => n + r.answered, 0);
+				// Anonymous answers of small rooms pooled together count for the poll, not for a room.
+				const answered = per.reduce((n, r) => n + r.answered, 0) + (pooled.find((x) => x.poll_id === p.poll_id)?.n ?? 0);
 				const correct = named ? per.reduce((n, r) => n + (r.correct ?? 0), 0) : null;
 				return {
 					pollId: p.poll_id,

@@ -78,6 +78,11 @@ anon_answers AS MATERIALIZED (
 	FROM ev WHERE type = 'poll.answered' AND (actor = 'anonymous' OR coalesce(anonymous, false))
 	GROUP BY lesson_id, poll_id, classroom_id
 ),
+-- Anonymous polls: rooms with too few answers to show as their own (poll.closed withheldRooms).
+withheld_rooms AS MATERIALIZED (
+	SELECT DISTINCT lesson_id, poll_id, unnest(from_json(json_extract(data, '$.withheldRooms'), '["VARCHAR"]')) AS classroom_id
+	FROM ev WHERE type = 'poll.closed' AND json_extract(data, '$.withheldRooms') IS NOT NULL
+),
 -- Who could answer a poll: students present when it opened, and (named polls) whoever answered.
 eligible AS MATERIALIZED (
 	SELECT DISTINCT p.lesson_id, p.poll_id, i.who, i.classroom_id
@@ -164,19 +169,21 @@ poll_rooms AS MATERIALIZED (
 		coalesce(ec.n, 0) AS eligible,
 		CASE WHEN p.anonymous THEN coalesce(aa.n, 0) ELSE coalesce(ac.n, 0) END AS answered,
 		CASE WHEN p.quiz AND NOT p.anonymous THEN coalesce(ac.right_, 0) END AS correct,
-		t.total AS tally_total
+		t.total AS tally_total,
+		wr.classroom_id IS NOT NULL AS withheld
 	FROM polls p JOIN rooms r USING (lesson_id)
 	LEFT JOIN eligible_counts ec ON ec.lesson_id = p.lesson_id AND ec.poll_id = p.poll_id AND ec.classroom_id = r.classroom_id
 	LEFT JOIN anon_answers aa ON aa.lesson_id = p.lesson_id AND aa.poll_id = p.poll_id AND aa.classroom_id = r.classroom_id
 	LEFT JOIN answer_counts ac ON ac.lesson_id = p.lesson_id AND ac.poll_id = p.poll_id AND ac.classroom_id = r.classroom_id
 	LEFT JOIN tallies t ON t.lesson_id = p.lesson_id AND t.poll_id = p.poll_id AND t.classroom_id = r.classroom_id
+	LEFT JOIN withheld_rooms wr ON wr.lesson_id = p.lesson_id AND wr.poll_id = p.poll_id AND wr.classroom_id = r.classroom_id
 ),
 room_polls AS (
 	SELECT lesson_id, classroom_id,
 		sum(answered) AS answers, sum(eligible) AS answer_slots,
 		sum(correct) FILTER (WHERE quiz AND NOT anonymous) AS quiz_correct,
 		sum(answered) FILTER (WHERE quiz AND NOT anonymous) AS quiz_answered
-	FROM poll_rooms GROUP BY lesson_id, classroom_id
+	FROM poll_rooms WHERE NOT withheld GROUP BY lesson_id, classroom_id
 ),
 room_scores AS (
 	SELECT lesson_id, classroom_id, round(avg(activity), 2) AS score FROM student_scores GROUP BY lesson_id, classroom_id

@@ -34,7 +34,8 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
  *     r1 right, r2 wrong, r3 silent                             → R 2 answered, 1 right, 3 eligible
  *   room R's screen leaves (past the grace period) and comes back; r3 leaves for good.
  *   quiz 2 (true/false, anonymous, right = true):
- *     u1, u3 answer; r1 answers                                  → U 2 of 3, R 1 of 2 (r3 gone); no accuracy
+ *     u1, u2, u3 answer; r1 answers                              → U 3 of 3; R withheld (fewer than 3 answers:
+ *                                                                   no figure, and r1's lone answer is no event); no accuracy
  *   network samples and speaking segments: published on the bus with known values.
  */
 describe('analytics: a scripted lesson through the real server', () => {
@@ -118,6 +119,7 @@ describe('analytics: a scripted lesson through the real server', () => {
 		const q2 = await teacher.ok('poll.open', { spec: { kind: 'truefalse', question: '2/4 = 1/2', correct: true, anonymous: true } });
 		quiz2 = q2.id;
 		await answer('u1', quiz2, { kind: 'truefalse', value: true } as never);
+		await answer('u2', quiz2, { kind: 'truefalse', value: true } as never);
 		await answer('u3', quiz2, { kind: 'truefalse', value: false } as never);
 		await answer('r1', quiz2, { kind: 'truefalse', value: true } as never);
 		await teacher.ok('poll.close', { pollId: quiz2 });
@@ -201,12 +203,10 @@ describe('analytics: a scripted lesson through the real server', () => {
 		const r1 = room(p1!.rooms, ruralRoom);
 		expect(r1).toMatchObject({ eligible: 3, answered: 2, correct: 1, accuracy: 0.5 });
 		expect(r1.participation).toBeCloseTo(2 / 3, 9);
-		// Anonymous: participation per room only, no accuracy anywhere.
+		// Anonymous: participation per room only, no accuracy anywhere; a room with one answer shows none.
 		expect(p2).toMatchObject({ pollId: quiz2, quiz: true, anonymous: true, answered: 3, correct: null, accuracy: null });
-		const u2 = room(p2!.rooms, urbanRoom);
-		expect(u2).toMatchObject({ eligible: 3, answered: 2, correct: null, accuracy: null });
-		expect(u2.participation).toBeCloseTo(2 / 3, 9);
-		expect(room(p2!.rooms, ruralRoom)).toMatchObject({ eligible: 2, answered: 1, participation: 0.5, correct: null, accuracy: null });
+		expect(room(p2!.rooms, urbanRoom)).toMatchObject({ eligible: 3, answered: 3, participation: 1, correct: null, accuracy: null, withheld: false });
+		expect(room(p2!.rooms, ruralRoom)).toMatchObject({ eligible: 2, answered: 0, participation: null, correct: null, accuracy: null, withheld: true });
 	});
 
 	it('keeps anonymous answers without an actor in the store', async () => {
@@ -294,9 +294,10 @@ describe('analytics: a scripted lesson through the real server', () => {
 		const trends = (await api('GET', '/api/analytics/trends?scope=classroom')).body as Trends;
 		const u = trends.series.find((s) => s.id === urbanRoom)!;
 		const r = trends.series.find((s) => s.id === ruralRoom)!;
-		// Participation = answers ÷ answer slots over both polls: U (3 + 2) ÷ (3 + 3), R (2 + 1) ÷ (3 + 2).
-		expect(u.points[0]?.participation).toBeCloseTo(5 / 6, 9);
-		expect(r.points[0]?.participation).toBeCloseTo(3 / 5, 9);
+		// Participation = answers ÷ answer slots over the polls a room has figures for: U (3 + 3) ÷ (3 + 3),
+		// R only quiz 1 (its quiz 2 figures are withheld), 2 ÷ 3.
+		expect(u.points[0]?.participation).toBeCloseTo(6 / 6, 9);
+		expect(r.points[0]?.participation).toBeCloseTo(2 / 3, 9);
 		expect(u.points[0]?.accuracy).toBe(1);
 		expect(r.points[0]?.accuracy).toBe(0.5);
 		expect(u.points[0]?.hands).toBe(2);
@@ -309,8 +310,8 @@ describe('analytics: a scripted lesson through the real server', () => {
 
 		const compare = (await api('GET', '/api/analytics/compare')).body as UrbanRuralComparison;
 		expect(compare.lessons.map((l) => l.lessonId)).toEqual([lesson.lesson.id]);
-		expect(compare.urban.participation).toBeCloseTo(5 / 6, 9);
-		expect(compare.rural.participation).toBeCloseTo(3 / 5, 9);
+		expect(compare.urban.participation).toBeCloseTo(6 / 6, 9);
+		expect(compare.rural.participation).toBeCloseTo(2 / 3, 9);
 		expect(compare.urban.accuracy).toBe(1);
 		expect(compare.rural.accuracy).toBe(0.5);
 		expect(compare.urban.handsPerStudent).toBeCloseTo(2 / 3, 9);
@@ -369,7 +370,7 @@ describe('analytics: a scripted lesson through the real server', () => {
 		}
 		const answers = statements.filter((s) => s.verb.id === 'http://adlnet.gov/expapi/verbs/answered');
 		expect(answers).toHaveLength(9);
-		// Quiz 1: u1, u2 (its change), u3, r1 right; quiz 2 (anonymous accounts): u1 and r1 right.
+		// Quiz 1: u1, u2 (its change), u3, r1 right; quiz 2 (anonymous accounts): u1 and u2 right (r1's lone answer is withheld).
 		expect(answers.filter((s) => s.result?.success === true)).toHaveLength(6);
 		expect(answers.filter((s) => s.result?.success === false)).toHaveLength(3);
 		expect(answers.filter((s) => s.actor.account.name === 'anonymous')).toHaveLength(3);

@@ -32,8 +32,9 @@ describe.each(['memory', 'redis'] as const)('anonymous polls (%s store)', (store
 		observer = new TestClient(t.url, lesson.token('observer'));
 		assistant = new TestClient(t.url, lesson.token('assistant', 0));
 		room = new TestClient(t.url, lesson.token('classroom', 0));
-		for (let i = 0; i < 4; i++) {
-			const { id, token } = await addStudent(t, lesson, i % 2, `Anon ${i}`);
+		// Two students in each room, and a fifth in room 0 who answers only in the second poll.
+		for (let i = 0; i < 5; i++) {
+			const { id, token } = await addStudent(t, lesson, i === 4 ? 0 : i % 2, `Anon ${i}`);
 			studentIds.push(id);
 			students.push(new TestClient(t.url, token));
 		}
@@ -89,11 +90,16 @@ describe.each(['memory', 'redis'] as const)('anonymous polls (%s store)', (store
 			return last?.view === 'full' && last.results.answered === 4 ? last.results : undefined;
 		});
 		expect(full.counts).toEqual([1, 2, 1]);
+		// Two answers per room: no room's own figures, but the pool of four counts in the totals.
+		expect(full.withheld).toBe(false);
+		for (const r of full.classrooms) expect(r).toMatchObject({ withheld: true, answered: 0, counts: [0, 0, 0], correct: null });
 		const roomView = await waitFor(() => {
 			const last = assistant.all('polls.results').filter((n) => n.view === 'room' && n.results.pollId === poll.id).at(-1);
-			return last?.view === 'room' && last.results.room.answered === 2 ? last.results : undefined;
+			return last?.view === 'room' && last.results.room.withheld ? last.results : undefined;
 		});
-		expect(roomView).toMatchObject({ anonymous: true, notAnswered: null, room: { present: 2, answered: 2 } });
+		expect(roomView).toMatchObject({ anonymous: true, notAnswered: null, room: { present: 3, answered: 0, counts: [0, 0, 0], withheld: true } });
+		// No answer is an event while the poll is open: their times would tell who answered when.
+		expect(t.events.filter((e) => (e.data as { pollId?: string }).pollId === poll.id && e.type !== 'poll.opened')).toEqual([]);
 
 		await teacher.ok('poll.close', { pollId: poll.id });
 		await teacher.ok('poll.reveal', { pollId: poll.id });
@@ -109,12 +115,13 @@ describe.each(['memory', 'redis'] as const)('anonymous polls (%s store)', (store
 		const pollEvents = t.events.filter((e) => (e.data as { pollId?: string }).pollId === poll.id);
 		expectNoStudentIn(JSON.stringify(pollEvents), 'the events');
 		const answered = pollEvents.filter((e) => e.type === 'poll.answered' || e.type === 'poll.changed');
-		expect(answered).toHaveLength(5);
+		const closedAt = pollEvents.find((e) => e.type === 'poll.closed')?.at;
+		// One event per final answer, all at the close time, none naming a room with fewer than three.
+		expect(answered).toHaveLength(4);
 		for (const e of answered) {
-			expect(e).toMatchObject({ actor: ANONYMOUS_ACTOR, role: 'student', data: { anonymous: true } });
-			expect(lesson.classroomIds).toContain(e.classroomId);
+			expect(e).toMatchObject({ type: 'poll.answered', actor: ANONYMOUS_ACTOR, role: 'student', classroomId: null, at: closedAt, data: { anonymous: true } });
 		}
-		expect(answered.filter((e) => e.classroomId === lesson.classroomIds[0])).toHaveLength(2);
+		expect(answered.map((e) => (e.data as { options: number[] }).options[0]).sort()).toEqual([0, 1, 1, 2]);
 
 		for (const [who, client] of [['teacher', teacher], ['observer', observer], ['assistant', assistant], ['room', room]] as const) {
 			const pollTraffic = client.received.filter((r) => r.name.startsWith('polls.')).map((r) => r.payload);
@@ -122,5 +129,30 @@ describe.each(['memory', 'redis'] as const)('anonymous polls (%s store)', (store
 			const state = await client.ok('poll.state', {});
 			expectNoStudentIn(JSON.stringify([pollTraffic, shown, state]), `what the ${who} got`);
 		}
+	});
+
+	it('shows a room with three answers as itself; a lone answer in another room is in no figure and no event', async () => {
+		const poll = await teacher.ok('poll.open', { spec: { kind: 'truefalse', question: 'Is 3/6 = 1/2?', correct: true, anonymous: true } });
+		// Room 0: students 0, 2 and 4. Room 1: student 1 alone.
+		for (const [i, value] of [[0, true], [2, true], [4, false], [1, false]] as const) {
+			await students[i]!.ok('poll.answer', { pollId: poll.id, answer: { kind: 'truefalse', value } });
+		}
+		const full = await waitFor(() => {
+			const last = teacher.all('polls.results').filter((n) => n.view === 'full' && n.results.pollId === poll.id).at(-1);
+			return last?.view === 'full' && last.results.classrooms.some((r) => r.withheld) && last.results.answered === 3 ? last.results : undefined;
+		});
+		expect(full).toMatchObject({ answered: 3, counts: [2, 1], correct: 2, withheld: true });
+		const [room0, room1] = lesson.classroomIds.map((id) => full.classrooms.find((r) => r.classroomId === id));
+		expect(room0).toMatchObject({ withheld: false, answered: 3, counts: [2, 1], correct: 2 });
+		expect(room1).toMatchObject({ withheld: true, answered: 0, counts: [0, 0], correct: null });
+
+		await teacher.ok('poll.close', { pollId: poll.id });
+		const closed = await teacher.ok('poll.reveal', { pollId: poll.id });
+		expect(closed.status).toBe('closed');
+		const revealed = await waitFor(() => (room.latestSnapshot()?.poll?.id === poll.id && room.latestSnapshot()?.poll?.results ? room.latestSnapshot()!.poll!.results! : undefined));
+		expect(revealed).toMatchObject({ answered: 3, counts: [2, 1], withheld: true });
+		const answered = t.events.filter((e) => e.type === 'poll.answered' && (e.data as { pollId: string }).pollId === poll.id);
+		expect(answered).toHaveLength(3);
+		for (const e of answered) expect(e.classroomId).toBe(lesson.classroomIds[0]);
 	});
 });

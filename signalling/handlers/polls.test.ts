@@ -96,8 +96,8 @@ describe.each(['memory', 'redis'] as const)('polls (%s store)', (storeKind) => {
 			texts: null
 		});
 		expect(results.classrooms).toEqual([
-			{ classroomId: c1, present: 6, answered: 6, counts: [3, 2, 1], correct: 3, tally: expect.objectContaining({ counts: [2, 0, 1], total: 3, correct: 2, by: 'assistant' }) },
-			{ classroomId: c2, present: 6, answered: 6, counts: [3, 1, 2], correct: 3, tally: expect.objectContaining({ counts: [4, 1, 0], total: 5, correct: 4, by: 'assistant' }) }
+			{ classroomId: c1, present: 6, answered: 6, counts: [3, 2, 1], correct: 3, tally: expect.objectContaining({ counts: [2, 0, 1], total: 3, correct: 2, by: 'assistant' }), withheld: false },
+			{ classroomId: c2, present: 6, answered: 6, counts: [3, 1, 2], correct: 3, tally: expect.objectContaining({ counts: [4, 1, 0], total: 5, correct: 4, by: 'assistant' }), withheld: false }
 		]);
 		await fullResults(poll.id, (r) => r.answered === 12 && r.tally?.total === 8, observer);
 

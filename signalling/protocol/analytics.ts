@@ -248,6 +248,8 @@ export interface PollRoomResult {
 	accuracy: number | null;
 	/** A show-of-hands tally entered for the room, if any. */
 	tallyTotal: number | null;
+	/** Anonymous polls: the room had too few answers to show on its own (answered 0, participation null). */
+	withheld: boolean;
 }
 export interface PollResult {
 	pollId: string;

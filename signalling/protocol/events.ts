@@ -88,7 +88,11 @@ export const EventDataSchemas = {
 	'poll.answered': PollAnswerDataSchema,
 	/** A student replaced their answer (only where the poll allows it); same actor rules as poll.answered. */
 	'poll.changed': PollAnswerDataSchema,
-	'poll.closed': z.object({ pollId: z.string(), by: z.enum(['teacher', 'timer']), answered: z.number().int() }),
+	/**
+	 * `answered`: answers counted (anonymous polls: those shown, see POLL_LIMITS.anonymousMinAnswers).
+	 * `withheldRooms`: anonymous polls only, rooms with too few answers to show as their own.
+	 */
+	'poll.closed': z.object({ pollId: z.string(), by: z.enum(['teacher', 'timer']), answered: z.number().int(), withheldRooms: z.array(z.string()).optional() }),
 	'poll.revealed': z.object({ pollId: z.string(), answered: z.number().int(), correct: z.number().int().nullable() }),
 	'poll.dismissed': z.object({ pollId: z.string() }),
 	/** A room's show of hands (classroomId: the room counted), counted apart from device answers. */

@@ -29,7 +29,13 @@ export const POLL_LIMITS = {
 	/** Polls (drafts included) one lesson may hold. */
 	perLesson: 100,
 	/** Largest count one room's tally may give an option. */
-	tallyMax: 1000
+	tallyMax: 1000,
+	/**
+	 * Anonymous polls show no figure drawn from fewer answers than this: a room with one or two
+	 * answers is shown as withheld, and its answers count in the totals only pooled with other
+	 * small rooms' when the pool reaches this size (so no subtraction finds them either).
+	 */
+	anonymousMinAnswers: 3
 } as const;
 
 export const PollKindSchema = z.enum(['single', 'multiple', 'truefalse', 'numeric', 'text']);
@@ -173,6 +179,8 @@ export interface RoomPollResults {
 	/** Device answers that were right; null when the poll is not a quiz. */
 	correct: number | null;
 	tally: (TallyCounts & { by: 'teacher' | 'assistant'; at: number }) | null;
+	/** Anonymous polls: the room has too few answers to show (answered, counts and correct read 0/null). */
+	withheld: boolean;
 }
 
 /** Everything about a poll's answers: the teacher's (and observers') live view. */
@@ -190,6 +198,8 @@ export interface PollResults {
 	numeric: NumericSummary | null;
 	texts: TextSummary | null;
 	classrooms: RoomPollResults[];
+	/** Anonymous polls: some answers (of rooms with too few) are not in the figures above. */
+	withheld: boolean;
 }
 
 /** An assistant's view of their own room. */
@@ -210,6 +220,8 @@ export interface PublicPollResults {
 	correct: number | null;
 	tally: TallyCounts | null;
 	numeric: NumericSummary | null;
+	/** Anonymous polls: some answers are not in these figures (see POLL_LIMITS.anonymousMinAnswers). */
+	withheld?: boolean;
 }
 
 /** The poll on every screen (snapshot `poll`): the question while open, results after reveal. */

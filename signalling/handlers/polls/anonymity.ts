@@ -1,10 +1,11 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, randomInt } from 'node:crypto';
 import { SignallingError } from '../../errors.ts';
 import { ANONYMOUS_ACTOR } from '../../protocol/index.ts';
 import type { EventActor } from '../../events/EventBus.ts';
 import type { LessonSession } from '../../lesson/LessonSession.ts';
-import type { Peer } from '../../lesson/Peer.ts';
-import type { StoredPoll } from '../../store/LessonStore.ts';
+import type { StoredAnswer, StoredPoll } from '../../store/LessonStore.ts';
+import { anonymousCut } from './anonymousCut.ts';
+import { answerEventData } from './scoring.ts';
 
 /** A fresh key for one anonymous poll; the store drops it when the poll closes. */
 export function newAnonKey(): string {
@@ -22,8 +23,20 @@ export function voterOf(poll: StoredPoll, participantId: string): string {
 	return createHmac('sha256', Buffer.from(poll.anonKey, 'hex')).update(participantId).digest('hex').slice(0, 32);
 }
 
-/** The event actor of an answer: for anonymous polls only the role and the room. */
-export function answerActor(session: LessonSession, poll: StoredPoll, peer: Peer): EventActor {
-	if (!poll.spec.anonymous) return session.actorOf(peer);
-	return { actor: ANONYMOUS_ACTOR, role: 'student', classroomId: peer.participant.classroomId };
+/**
+ * An anonymous poll's answers as events, published once at close: each with the close time (not
+ * when it was given), in no particular order, by actor `anonymous`, and with a room only where that
+ * room has enough answers to show (anonymousCut). Answers of too small a pool are not published.
+ */
+export function publishAnonymousAnswers(session: LessonSession, poll: StoredPoll, answers: StoredAnswer[], closedAt: number): void {
+	const cut = anonymousCut(answers);
+	const shuffled = [...cut.shown];
+	for (let i = shuffled.length - 1; i > 0; i--) {
+		const j = randomInt(i + 1);
+		[shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+	}
+	for (const { classroomId, answer } of shuffled) {
+		const actor: EventActor = { actor: ANONYMOUS_ACTOR, role: 'student', classroomId: cut.attributed(classroomId) ? classroomId : null };
+		session.bus.publish(session.lessonId, 'poll.answered', actor, answerEventData(poll.id, poll.spec, answer), closedAt);
+	}
 }

@@ -1,6 +1,6 @@
 import { SignallingError, forbidden, notFound } from '../../errors.ts';
 import type { Handler } from '../context.ts';
-import { answerActor, voterOf } from './anonymity.ts';
+import { voterOf } from './anonymity.ts';
 import { settleTimer } from './lifecycle.ts';
 import { feedOf } from './PollFeed.ts';
 import { answerEventData, normalizeAnswer } from './scoring.ts';
@@ -34,7 +34,10 @@ export const answerPoll: Handler<'poll.answer'> = async ({ session, peer }, { po
 			return { pollId, answer: normalized, outcome };
 		case 'new':
 		case 'changed':
-			session.bus.publish(session.lessonId, outcome === 'new' ? 'poll.answered' : 'poll.changed', answerActor(session, poll, peer), answerEventData(pollId, poll.spec, normalized));
+			// An anonymous poll's answers become events only at close, all with the close time (lifecycle.ts).
+			if (!poll.spec.anonymous) {
+				session.bus.publish(session.lessonId, outcome === 'new' ? 'poll.answered' : 'poll.changed', session.actorOf(peer), answerEventData(pollId, poll.spec, normalized));
+			}
 			feed.resultsChanged(pollId);
 			return { pollId, answer: normalized, outcome };
 	}

@@ -5,7 +5,8 @@ import type { LessonSession } from '../../lesson/LessonSession.ts';
 import { POLL_LIMITS, type PollSpec } from '../../protocol/index.ts';
 import type { StoredPoll } from '../../store/LessonStore.ts';
 import type { Handler } from '../context.ts';
-import { newAnonKey } from './anonymity.ts';
+import { newAnonKey, publishAnonymousAnswers } from './anonymity.ts';
+import { anonymousCut } from './anonymousCut.ts';
 import { feedOf, pollInfo } from './PollFeed.ts';
 import { countPoll } from './countPoll.ts';
 import { publicResults } from './results.ts';
@@ -57,9 +58,14 @@ async function newDraft(session: LessonSession, spec: PollSpec, prepared: boolea
 export async function closePoll(session: LessonSession, pollId: string, by: 'teacher' | 'timer', actor: EventActor): Promise<boolean> {
 	const feed = feedOf(session);
 	feed.forget(pollId);
-	if (!(await session.store.closePoll(session.lessonId, pollId, { closedAt: Date.now(), by }))) return false;
-	const answered = (await session.store.pollAnswers(session.lessonId, pollId)).length;
-	session.bus.publish(session.lessonId, 'poll.closed', actor, { pollId, by, answered });
+	const closedAt = Date.now();
+	if (!(await session.store.closePoll(session.lessonId, pollId, { closedAt, by }))) return false;
+	const answers = await session.store.pollAnswers(session.lessonId, pollId);
+	const poll = await session.store.poll(session.lessonId, pollId);
+	const cut = poll?.spec.anonymous ? anonymousCut(answers) : null;
+	if (poll && cut) publishAnonymousAnswers(session, poll, answers, closedAt);
+	const withheld = cut ? { withheldRooms: [...new Set(answers.map((a) => a.classroomId))].filter((id) => !cut.attributed(id)) } : {};
+	session.bus.publish(session.lessonId, 'poll.closed', actor, { pollId, by, answered: (cut?.shown ?? answers).length, ...withheld }, closedAt);
 	feed.resultsChanged(pollId);
 	session.changed();
 	await feed.pushList();

@@ -10,6 +10,7 @@ import {
 	type TextSummary
 } from '../../protocol/index.ts';
 import type { StoredAnswer, StoredPoll, StoredTally } from '../../store/LessonStore.ts';
+import { anonymousCut } from './anonymousCut.ts';
 import { chosenOptions, isCorrect, textKey } from './scoring.ts';
 
 const TOP_VALUES = 20;
@@ -23,11 +24,12 @@ export function pollResults(poll: StoredPoll, answers: StoredAnswer[], tallies: 
 	const { spec } = poll;
 	const n = optionCount(spec);
 	const quiz = spec.correct !== null;
+	const cut = spec.anonymous ? anonymousCut(answers) : null;
 	const rooms = new Map<string, RoomPollResults>();
 	const room = (classroomId: string): RoomPollResults => {
 		let entry = rooms.get(classroomId);
 		if (!entry) {
-			entry = { classroomId, present: 0, answered: 0, counts: new Array<number>(n).fill(0), correct: quiz ? 0 : null, tally: null };
+			entry = { classroomId, present: 0, answered: 0, counts: new Array<number>(n).fill(0), correct: quiz ? 0 : null, tally: null, withheld: false };
 			rooms.set(classroomId, entry);
 		}
 		return entry;
@@ -38,12 +40,20 @@ export function pollResults(poll: StoredPoll, answers: StoredAnswer[], tallies: 
 	}
 	for (const { classroomId, answer } of answers) {
 		const entry = room(classroomId);
+		if (cut && !cut.attributed(classroomId)) {
+			entry.withheld = true;
+			entry.correct = null;
+			continue;
+		}
 		entry.answered++;
 		for (const option of chosenOptions(answer)) if (option < n) entry.counts[option] = (entry.counts[option] ?? 0) + 1;
 		if (quiz && isCorrect(spec, answer)) entry.correct = (entry.correct ?? 0) + 1;
 	}
 	for (const t of tallies) room(t.classroomId).tally = { counts: t.counts, total: t.total, correct: t.correct, by: t.by, at: t.at };
 
+	const shown = cut?.shown ?? answers;
+	const totals = new Array<number>(n).fill(0);
+	for (const { answer } of shown) for (const option of chosenOptions(answer)) if (option < n) totals[option] = (totals[option] ?? 0) + 1;
 	const classrooms = [...rooms.values()];
 	return {
 		pollId: poll.id,
@@ -51,13 +61,14 @@ export function pollResults(poll: StoredPoll, answers: StoredAnswer[], tallies: 
 		status: poll.status,
 		revealed: poll.revealedAt !== null,
 		present: sum(classrooms.map((r) => r.present)),
-		answered: answers.length,
-		counts: addUp(classrooms.map((r) => r.counts), n),
-		correct: quiz ? sum(classrooms.map((r) => r.correct ?? 0)) : null,
+		answered: shown.length,
+		counts: totals,
+		correct: quiz ? shown.filter((a) => isCorrect(spec, a.answer)).length : null,
 		tally: tallyTotal(tallies, n),
-		numeric: spec.kind === 'numeric' ? numericSummary(answers) : null,
-		texts: spec.kind === 'text' ? textSummary(answers) : null,
-		classrooms
+		numeric: spec.kind === 'numeric' ? numericSummary(shown) : null,
+		texts: spec.kind === 'text' ? textSummary(shown) : null,
+		classrooms,
+		withheld: cut?.withheld ?? false
 	};
 }
 
@@ -69,7 +80,8 @@ export function roomView(poll: StoredPoll, results: PollResults, answers: Stored
 		answered: 0,
 		counts: new Array<number>(optionCount(poll.spec)).fill(0),
 		correct: poll.spec.correct === null ? null : 0,
-		tally: null
+		tally: null,
+		withheld: false
 	};
 	let notAnswered: RoomPollView['notAnswered'] = null;
 	if (!poll.spec.anonymous) {
@@ -84,7 +96,7 @@ export function roomView(poll: StoredPoll, results: PollResults, answers: Stored
 
 /** What every screen shows after reveal: totals only, no rooms, no text answers. */
 export function publicResults(results: PollResults): PublicPollResults {
-	return { answered: results.answered, counts: results.counts, correct: results.correct, tally: results.tally, numeric: results.numeric };
+	return { answered: results.answered, counts: results.counts, correct: results.correct, tally: results.tally, numeric: results.numeric, withheld: results.withheld };
 }
 
 function tallyTotal(tallies: StoredTally[], n: number): TallyCounts | null {

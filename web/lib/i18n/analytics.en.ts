@@ -67,6 +67,7 @@ export const analyticsEn = {
 	'analytics.col.chat': 'Chat',
 	'analytics.col.questions': 'Questions',
 	'analytics.col.answered': 'Answered',
+	'analytics.pollWithheld': 'Anonymous poll: fewer than 3 answers in this room, so none of its figures are shown',
 	'analytics.col.correct': 'Right',
 	'analytics.col.degradedShare': 'Degraded',
 	'analytics.col.degradedMinutes': 'Degraded minutes',

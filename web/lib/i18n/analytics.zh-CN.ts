@@ -69,6 +69,7 @@ export const analyticsZhCN: Record<keyof typeof analyticsEn, string> = {
 	'analytics.col.chat': '聊天',
 	'analytics.col.questions': '提问',
 	'analytics.col.answered': '已作答',
+	'analytics.pollWithheld': '匿名答题：本教室作答不足 3 人，不显示其任何数字',
 	'analytics.col.correct': '答对',
 	'analytics.col.degradedShare': '网络不佳',
 	'analytics.col.degradedMinutes': '不佳分钟',

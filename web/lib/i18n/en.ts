@@ -418,6 +418,8 @@ export const en = {
 	'polls.byRoom': 'By classroom',
 	'polls.pctCorrect': '{pct}% correct',
 	'polls.roomAnswered': '{answered}/{present} answered',
+	'polls.roomWithheld': 'Fewer than 3 answers: hidden to keep the poll anonymous',
+	'polls.someWithheld': 'Answers from rooms with fewer than 3 are not in these figures (anonymous poll).',
 	'polls.tallies': 'Show-of-hands tallies (not in the bars above)',
 	'polls.tallyMark': 'tally',
 	'polls.textAnswers': 'Answers',
