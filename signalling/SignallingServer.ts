@@ -202,7 +202,8 @@ export class SignallingServer {
 		const role = data.grant.role;
 		try {
 			if (!PERMISSIONS[name].includes(role)) throw forbidden(`a ${role} may not ${name}`);
-			const parsed = Requests[name].safeParse(payload ?? {});
+			// No payload at all reads as an empty one; anything else (null included) must match the schema.
+			const parsed = Requests[name].safeParse(payload === undefined ? {} : payload);
 			if (!parsed.success) {
 				const issue = parsed.error.issues[0];
 				this.#logOnce(socket, name, 'invalid payload refused');
