@@ -31,6 +31,22 @@ interface Session {
 }
 
 /**
+ * Where a read-only session's presence (cursor, name, cursor chat) lives: a page no board uses, so
+ * it shows on no screen. The browser puts viewers there itself (board-island.ts); the server makes
+ * sure of it.
+ */
+export const VIEWER_PAGE_ID = 'page:cb-viewers';
+
+/** A checked push whose presence is moved to VIEWER_PAGE_ID, whatever page it named. */
+function offBoardPresence(text: string): string {
+	const message = JSON.parse(text) as { presence?: [string, Record<string, unknown>?] };
+	const [op, value] = message.presence ?? [];
+	if (op === 'put' && value && typeof value === 'object') value.currentPageId = VIEWER_PAGE_ID;
+	if (op === 'patch' && value && typeof value === 'object' && 'currentPageId' in value) value.currentPageId = ['put', VIEWER_PAGE_ID];
+	return JSON.stringify(message);
+}
+
+/**
  * The room's key for a client's board session: bound to the participant of the token, so a client
  * naming someone else's session id gets a session of its own, never theirs. Client ids have no `@`.
  */
@@ -149,15 +165,16 @@ export class BoardRoom {
 			this.#room.closeSession(sessionId, 'INVALID_RECORD');
 			return;
 		}
+		const text = read.message.type === 'push' && read.message.presence && !session.access.canDraw ? offBoardPresence(read.text) : read.text;
 		const diff = read.message.type === 'push' ? read.message.diff : undefined;
 		if (!diff || Object.keys(diff).length === 0) {
-			this.#room.handleSocketMessage(sessionId, read.text);
+			this.#room.handleSocketMessage(sessionId, text);
 			return;
 		}
 		if (!session.access.canDraw) {
 			log.info({ lessonId: this.lessonId, participantId: session.access.participantId, records: Object.keys(diff).length }, 'read-only board write refused');
 			this.#send(sessionId, { type: 'cb.refused', reason: 'read_only' });
-			this.#room.handleSocketMessage(sessionId, read.text); // the room drops the writes and corrects the client
+			this.#room.handleSocketMessage(sessionId, text); // the room drops the writes and corrects the client
 			return;
 		}
 		const changes = this.#changesIn(diff);

@@ -1,11 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createBindingId, createShapeId, type TLRecord } from '@tldraw/tlschema';
+import { createBindingId, createShapeId, InstancePresenceRecordType, type TLInstancePresence, type TLPageId, type TLRecord } from '@tldraw/tlschema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BoardTestClient, rawUpgrade } from '../testing/boardClient.ts';
+import { BoardTestClient, RawBoardSocket, rawUpgrade } from '../testing/boardClient.ts';
 import { addStudent, createLesson, startTestApp, TestClient, waitFor, type TestApp, type TestLesson } from '../testing/harness.ts';
-import type { BoardRoom } from './BoardRoom.ts';
+import { VIEWER_PAGE_ID, type BoardRoom } from './BoardRoom.ts';
 import { pageIdOf } from './boardSchema.ts';
 
 /** Abuse of the board endpoint through the real server: upgrade targets, session ids, drawer scope. */
@@ -102,6 +102,50 @@ describe('board sessions belong to their participant', () => {
 		expect(teacherBoard.socket.connectionStatus).toBe('online');
 		expect(room.shapesOn(boardId).map((s) => s.id)).toEqual([mine]);
 		expect(await t.app.boards.sessionCount()).toBe(3);
+	});
+});
+
+describe("a read-only session's presence shows on no page", () => {
+	let t: TestApp;
+	let lesson: TestLesson;
+	beforeAll(async () => {
+		t = await startTestApp();
+		lesson = await createLesson(t, 1);
+	});
+	afterAll(async () => {
+		await t.stop();
+	});
+
+	it("an observer naming the shown page in its presence (a cursor, a name, cursor chat) is kept off it", async () => {
+		const teacher = new TestClient(t.url, lesson.token('teacher'));
+		await teacher.joinLesson();
+		const { id: boardId } = await teacher.ok('board.addBlank', {});
+		await teacher.ok('surface.show', { view: { kind: 'blank', boardId } });
+		const teacherBoard = new BoardTestClient(t.url, lesson.token('teacher'));
+		const observer = await RawBoardSocket.open(t.url, lesson.token('observer'));
+		try {
+			await teacherBoard.ready;
+			const presence = InstancePresenceRecordType.create({
+				id: InstancePresenceRecordType.createId('x'),
+				userId: 'user:x' as TLInstancePresence['userId'],
+				userName: 'Ms Chen',
+				currentPageId: pageIdOf(boardId) as TLPageId,
+				cursor: { x: 400, y: 300, type: 'default', rotation: 0 },
+				chatMessage: 'Class dismissed, go home'
+			});
+			observer.send(JSON.stringify({ type: 'push', clientClock: 1, presence: ['put', presence] }));
+			const shown = () => teacherBoard.store.allRecords().find((r): r is TLInstancePresence => r.typeName === 'instance_presence' && r.userName === 'Ms Chen');
+			await waitFor(shown, 5000, "the observer's presence at the teacher");
+			expect(shown()?.currentPageId).toBe(VIEWER_PAGE_ID);
+			observer.send(JSON.stringify({ type: 'push', clientClock: 2, presence: ['patch', { currentPageId: ['put', pageIdOf(boardId)], chatMessage: ['put', 'again'] }] }));
+			await waitFor(() => shown()?.chatMessage === 'again', 5000, 'the patch at the teacher');
+			expect(shown()?.currentPageId).toBe(VIEWER_PAGE_ID);
+			expect(observer.open).toBe(true);
+		} finally {
+			observer.close();
+			teacherBoard.close();
+			teacher.close();
+		}
 	});
 });
 
