@@ -98,8 +98,8 @@ export class BoardService {
 	 * may draw on that page only. A room opened later reads it from the stored surface.
 	 */
 	async showBoard(lessonId: string, boardId: string | null): Promise<void> {
-		const room = this.#rooms.get(lessonId);
-		if (room) (await room).showBoard(boardId);
+		const room = await this.#rooms.get(lessonId)?.catch(() => null); // a room that failed to open reads it when it opens again
+		room?.showBoard(boardId);
 	}
 
 	/** Open rooms (metrics, tests). */

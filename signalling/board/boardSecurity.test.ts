@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createBindingId, createShapeId, InstancePresenceRecordType, type TLInstancePresence, type TLPageId, type TLRecord } from '@tldraw/tlschema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BoardTestClient, RawBoardSocket, rawUpgrade } from '../testing/boardClient.ts';
+import { BoardTestClient, RawBoardSocket, rawUpgrade, resetUpgrade } from '../testing/boardClient.ts';
 import { addStudent, createLesson, startTestApp, TestClient, waitFor, type TestApp, type TestLesson } from '../testing/harness.ts';
 import { VIEWER_PAGE_ID, type BoardRoom } from './BoardRoom.ts';
 import { pageIdOf } from './boardSchema.ts';
@@ -34,6 +34,10 @@ describe('board upgrade targets', () => {
 		for (const target of ['/board?t=%E0%A4%A&sessionId=%ZZ', '/board?t=%&sessionId=%%%', '/board?%zz=%zz']) {
 			expect((await rawUpgrade(t.url, target)).status, target).toBe(401);
 		}
+
+		// Clients resetting the connection while their upgrade waits (on any path) are no error.
+		for (const target of ['/board?t=x', `/board?t=${lesson.token('teacher')}`, '/nothing-here', '//[']) await resetUpgrade(t.url, target);
+		await new Promise((resolve) => setTimeout(resolve, 200));
 
 		expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
 		const teacherBoard = new BoardTestClient(t.url, lesson.token('teacher'));

@@ -225,15 +225,7 @@ export interface UpgradeAnswer {
  * URL class would let through) over a raw TCP socket, and reads the answer's head.
  */
 export async function rawUpgrade(baseUrl: string, target: string | Buffer, waitMs = 1500): Promise<UpgradeAnswer> {
-	const { hostname, port } = new URL(baseUrl);
-	const socket = net.connect(Number(port), hostname);
-	socket.on('error', () => undefined);
-	const head = Buffer.concat([
-		Buffer.from('GET ', 'latin1'),
-		typeof target === 'string' ? Buffer.from(target, 'latin1') : target,
-		Buffer.from(' HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n', 'latin1')
-	]);
-	socket.write(head);
+	const socket = sendUpgrade(baseUrl, target);
 	const text = await new Promise<string>((resolve) => {
 		let received = '';
 		const done = () => {
@@ -251,6 +243,27 @@ export async function rawUpgrade(baseUrl: string, target: string | Buffer, waitM
 	const status = /^HTTP\/1\.1 (\d{3})/.exec(text);
 	const refusal = /\r\nX-Refusal: ([^\r]*)/i.exec(text);
 	return { status: status ? Number(status[1]) : null, refusal: refusal?.[1] ?? null };
+}
+
+/** Sends an upgrade request and resets the connection (TCP RST) before any answer can come. */
+export async function resetUpgrade(baseUrl: string, target: string): Promise<void> {
+	const socket = sendUpgrade(baseUrl, target);
+	await new Promise((resolve) => setTimeout(resolve, 30));
+	socket.resetAndDestroy();
+}
+
+function sendUpgrade(baseUrl: string, target: string | Buffer): net.Socket {
+	const { hostname, port } = new URL(baseUrl);
+	const socket = net.connect(Number(port), hostname);
+	socket.on('error', () => undefined);
+	socket.write(
+		Buffer.concat([
+			Buffer.from('GET ', 'latin1'),
+			typeof target === 'string' ? Buffer.from(target, 'latin1') : target,
+			Buffer.from(' HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n', 'latin1')
+		])
+	);
+	return socket;
 }
 
 /** What a raw board session saw after a frame: our refusal, the socket closing, or the room's answer to a push. */
