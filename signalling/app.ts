@@ -12,7 +12,7 @@ import { FileBoardStorage } from './board/FileBoardStorage.ts';
 import { MirroredBoardStorage } from './board/MirroredBoardStorage.ts';
 import { RedisBoardStorage } from './board/RedisBoardStorage.ts';
 import { EventBus } from './events/EventBus.ts';
-import { readSurface } from './lesson/surfaceState.ts';
+import { readShownBoard, readSurface } from './lesson/surfaceState.ts';
 import { DeckHttp } from './slides/DeckHttp.ts';
 import { DeckStore } from './slides/DeckStore.ts';
 import { HttpApi } from './http/HttpApi.ts';
@@ -175,6 +175,9 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 			if (grant.role === 'teacher') return true;
 			if (grant.role === 'observer' || grant.role === 'staff') return false;
 			return (await readSurface(store, boardStorage, grant.lessonId)).drawers.includes(grant.participantId);
+		},
+		async shownBoard(lessonId) {
+			return readShownBoard(store, boardStorage, lessonId);
 		}
 	});
 	boardsRef = boards;

@@ -10,6 +10,7 @@ import { boardIdOfPage, boardSchema, pageIdOf } from './boardSchema.ts';
 import { ChangeBatcher } from './ChangeBatcher.ts';
 import { BoardMessageReader, type BoardMessage } from './BoardMessageReader.ts';
 import { splitByPage, joinPages, type StoredRecord } from './pages.ts';
+import { ShownPageGuard } from './ShownPageGuard.ts';
 
 const log = moduleLogger('board');
 
@@ -30,9 +31,34 @@ interface Session {
 }
 
 /**
+ * Where a read-only session's presence (cursor, name, cursor chat) lives: a page no board uses, so
+ * it shows on no screen. The browser puts viewers there itself (board-island.ts); the server makes
+ * sure of it.
+ */
+export const VIEWER_PAGE_ID = 'page:cb-viewers';
+
+/** A checked push whose presence is moved to VIEWER_PAGE_ID, whatever page it named. */
+function offBoardPresence(text: string): string {
+	const message = JSON.parse(text) as { presence?: [string, Record<string, unknown>?] };
+	const [op, value] = message.presence ?? [];
+	if (op === 'put' && value && typeof value === 'object') value.currentPageId = VIEWER_PAGE_ID;
+	if (op === 'patch' && value && typeof value === 'object' && 'currentPageId' in value) value.currentPageId = ['put', VIEWER_PAGE_ID];
+	return JSON.stringify(message);
+}
+
+/**
+ * The room's key for a client's board session: bound to the participant of the token, so a client
+ * naming someone else's session id gets a session of its own, never theirs. Client ids have no `@`.
+ */
+export function sessionKey(participantId: string, clientId: string): string {
+	return `${clientId}@${participantId}`;
+}
+
+/**
  * One lesson's board: a tldraw TLSocketRoom (server-authoritative: read-only sessions' writes are
- * dropped by the room), fed only with messages that passed the envelope check, saved page by page
- * to storage, with edits reported as batched `board.changed` events.
+ * dropped by the room; granted drawers' writes off the shown page are refused by the guard's
+ * per-record authorizers), fed only with messages that passed the envelope check, saved page by
+ * page to storage, with edits reported as batched `board.changed` events.
  */
 export class BoardRoom {
 	readonly lessonId: string;
@@ -40,6 +66,7 @@ export class BoardRoom {
 	readonly #storage: InMemorySyncStorage<TLRecord>;
 	readonly #persist: BoardStorage;
 	readonly #batcher: ChangeBatcher;
+	readonly #guard: ShownPageGuard;
 	readonly #sessions = new Map<string, Session>();
 	/** The JSON last written per page, so a save writes only the pages that changed. */
 	readonly #written = new Map<string, string>();
@@ -48,21 +75,23 @@ export class BoardRoom {
 	#saving: Promise<void> = Promise.resolve();
 	#closed = false;
 
-	private constructor(lessonId: string, persist: BoardStorage, bus: EventBus, snapshot: RoomSnapshot | undefined) {
+	private constructor(lessonId: string, persist: BoardStorage, bus: EventBus, snapshot: RoomSnapshot | undefined, shownBoard: string | null) {
 		this.lessonId = lessonId;
 		this.#persist = persist;
 		this.#batcher = new ChangeBatcher(lessonId, bus);
 		this.#storage = new InMemorySyncStorage<TLRecord>({ snapshot, onChange: () => this.#scheduleSave() });
+		this.#guard = new ShownPageGuard((id) => this.#readNow(id), shownBoard);
 		this.#room = new TLSocketRoom<TLRecord, BoardAccess>({
 			schema: boardSchema,
 			storage: this.#storage,
+			authorizeRecord: this.#guard.authorizers,
 			log: { warn: (...args) => log.warn({ lessonId, detail: String(args[0]) }, 'room warning'), error: (...args) => log.error({ lessonId, detail: String(args[0]) }, 'room error') },
 			onSessionRemoved: (_room, { sessionId }) => this.#sessions.delete(sessionId)
 		});
 	}
 
-	static async open(lessonId: string, persist: BoardStorage, bus: EventBus): Promise<BoardRoom> {
-		const stored = await persist.load(lessonId);
+	static async open(lessonId: string, persist: BoardStorage, bus: EventBus, shownBoard: () => Promise<string | null>): Promise<BoardRoom> {
+		const [stored, shown] = await Promise.all([persist.load(lessonId), shownBoard()]);
 		let snapshot: RoomSnapshot | undefined;
 		if (stored) {
 			const records = joinPages({ shared: stored.shared, pages: stored.pages });
@@ -74,7 +103,7 @@ export class BoardRoom {
 				documents: records as unknown as RoomSnapshot['documents']
 			};
 		}
-		const room = new BoardRoom(lessonId, persist, bus, snapshot);
+		const room = new BoardRoom(lessonId, persist, bus, snapshot, shown);
 		if (stored) for (const [boardId, records] of stored.pages) room.#written.set(boardId, JSON.stringify(records));
 		log.info({ lessonId, restored: !!stored, pages: stored?.pages.size ?? 0 }, 'board room open');
 		return room;
@@ -88,13 +117,18 @@ export class BoardRoom {
 		return this.#closed;
 	}
 
-	connect(socket: WebSocket, sessionId: string, access: BoardAccess): void {
+	/** A client's board session, keyed by its own id and the participant it authenticated as. */
+	connect(socket: WebSocket, clientId: string, access: BoardAccess): void {
 		if (this.#closed) {
 			socket.close(1013, 'board closed');
 			return;
 		}
+		const sessionId = sessionKey(access.participantId, clientId);
 		const reader = new BoardMessageReader();
+		// The same participant and client again (a reconnect): the older socket goes.
+		const previous = this.#sessions.get(sessionId);
 		this.#sessions.set(sessionId, { access, socket, reader });
+		previous?.socket.close(1000, 'replaced by a newer connection');
 		// A minimal socket without addEventListener: the room must only see messages we checked.
 		this.#room.handleSocketConnect({
 			sessionId,
@@ -108,11 +142,16 @@ export class BoardRoom {
 				}
 			}
 		});
-		socket.on('message', (data, isBinary) => this.#onMessage(sessionId, data as Buffer, isBinary));
-		socket.on('close', () => {
-			if (this.#sessions.get(sessionId)?.socket === socket) this.#room.handleSocketClose(sessionId);
+		const current = () => this.#sessions.get(sessionId)?.socket === socket;
+		socket.on('message', (data, isBinary) => {
+			if (current()) this.#onMessage(sessionId, data as Buffer, isBinary);
 		});
-		socket.on('error', () => this.#room.handleSocketError(sessionId));
+		socket.on('close', () => {
+			if (current()) this.#room.handleSocketClose(sessionId);
+		});
+		socket.on('error', () => {
+			if (current()) this.#room.handleSocketError(sessionId);
+		});
 	}
 
 	#onMessage(sessionId: string, data: Buffer, isBinary: boolean): void {
@@ -126,34 +165,53 @@ export class BoardRoom {
 			this.#room.closeSession(sessionId, 'INVALID_RECORD');
 			return;
 		}
-		if (read.message.type === 'push' && read.message.diff) this.#notePush(sessionId, session, read.message);
-		this.#room.handleSocketMessage(sessionId, read.text);
-	}
-
-	/** Read-only writes are told off (the room itself drops them); allowed ones feed the event batcher. */
-	#notePush(sessionId: string, session: Session, message: Extract<BoardMessage, { type: 'push' }>): void {
-		const ids = Object.keys(message.diff ?? {});
-		if (!session.access.canDraw) {
-			if (ids.length > 0) {
-				log.info({ lessonId: this.lessonId, participantId: session.access.participantId, records: ids.length }, 'read-only board write refused');
-				this.#send(sessionId, { type: 'cb.refused', reason: 'read_only' });
-			}
+		const text = read.message.type === 'push' && read.message.presence && !session.access.canDraw ? offBoardPresence(read.text) : read.text;
+		const diff = read.message.type === 'push' ? read.message.diff : undefined;
+		if (!diff || Object.keys(diff).length === 0) {
+			this.#room.handleSocketMessage(sessionId, text);
 			return;
 		}
-		for (const [id, op] of Object.entries(message.diff ?? {})) {
+		if (!session.access.canDraw) {
+			log.info({ lessonId: this.lessonId, participantId: session.access.participantId, records: Object.keys(diff).length }, 'read-only board write refused');
+			this.#send(sessionId, { type: 'cb.refused', reason: 'read_only' });
+			this.#room.handleSocketMessage(sessionId, text); // the room drops the writes and corrects the client
+			return;
+		}
+		const changes = this.#changesIn(diff);
+		const apply = () => this.#room.handleSocketMessage(sessionId, read.text);
+		// The room authorizes a push synchronously, so the guard sees exactly this push's writes.
+		let refused = new Set<string>();
+		if (session.access.role === 'teacher') apply();
+		else refused = this.#guard.push(Object.keys(diff), apply);
+		if (refused.size > 0) {
+			log.info({ lessonId: this.lessonId, participantId: session.access.participantId, records: refused.size, shownBoard: this.#guard.shownBoard }, 'board write off the shown page refused');
+			this.#send(sessionId, { type: 'cb.refused', reason: 'shown_board_only' });
+		}
+		for (const change of changes) if (!refused.has(change.id)) this.#batcher.record(session.access, change.boardId, change.id, change.change);
+	}
+
+	/** The shape changes a push asks for, by board, as the room is before it (for board.changed events). */
+	#changesIn(diff: NonNullable<Extract<BoardMessage, { type: 'push' }>['diff']>): { id: string; boardId: string; change: 'added' | 'updated' | 'removed' }[] {
+		const changes: { id: string; boardId: string; change: 'added' | 'updated' | 'removed' }[] = [];
+		for (const [id, op] of Object.entries(diff)) {
 			if (!id.startsWith('shape:')) continue;
-			const existing = this.#room.getRecord(id) as { parentId?: string } | undefined;
+			const existing = this.#readNow(id) as { parentId?: string } | undefined;
 			const boardId = this.#boardOfShape(op[0] === 'put' ? (op[1] as { parentId?: unknown })?.parentId : existing?.parentId);
 			if (!boardId) continue;
-			const change = op[0] === 'remove' ? 'removed' : op[0] === 'put' && !existing ? 'added' : 'updated';
-			this.#batcher.record(session.access, boardId, id, change);
+			changes.push({ id, boardId, change: op[0] === 'remove' ? 'removed' : op[0] === 'put' && !existing ? 'added' : 'updated' });
 		}
+		return changes;
+	}
+
+	/** A record as the room holds it now; inside a push, with that push's earlier writes. Read only. */
+	#readNow(id: string): TLRecord | undefined {
+		return this.#storage.transaction((txn) => txn.get(id)).result;
 	}
 
 	#boardOfShape(parentId: unknown, depth = 0): string | null {
 		if (typeof parentId !== 'string' || depth > 64) return null;
 		if (parentId.startsWith('page:')) return boardIdOfPage(parentId);
-		const parent = this.#room.getRecord(parentId) as { parentId?: string } | undefined;
+		const parent = this.#readNow(parentId) as { parentId?: string } | undefined;
 		return this.#boardOfShape(parent?.parentId, depth + 1);
 	}
 
@@ -163,6 +221,22 @@ export class BoardRoom {
 		} catch {
 			// the session may already be gone
 		}
+	}
+
+	/** The board the lesson shows now: granted drawers may write shapes on its page only. */
+	showBoard(boardId: string | null): void {
+		if (this.#guard.shownBoard === boardId) return;
+		this.#guard.show(boardId);
+		log.info({ lessonId: this.lessonId, boardId }, 'drawers now draw on this board');
+	}
+
+	get shownBoard(): string | null {
+		return this.#guard.shownBoard;
+	}
+
+	/** Every document record the room holds now (tests, checks). */
+	allRecords(): TLRecord[] {
+		return (this.#storage.getSnapshot().documents as unknown as StoredRecord[]).map((r) => r.state as unknown as TLRecord);
 	}
 
 	/** After a grant or revoke: sessions whose permission changed reconnect and get the new one. */

@@ -6,11 +6,21 @@ import { TokenError, type LessonGrant, type TokenService } from '../auth/TokenSe
 import type { CatalogStore } from '../catalog/CatalogStore.ts';
 import type { EventBus } from '../events/EventBus.ts';
 import { moduleLogger } from '../logger.ts';
-import { BOARD_SOCKET_PATH, MAX_BOARD_MESSAGE_BYTES } from '../protocol/index.ts';
+import { MAX_BOARD_MESSAGE_BYTES } from '../protocol/index.ts';
 import type { BoardStorage } from './BoardStorage.ts';
 import { BoardRoom, type BoardAccess } from './BoardRoom.ts';
+import { boardUpgradeTarget } from './upgradeTarget.ts';
 
 const log = moduleLogger('board-service');
+
+/**
+ * socket.io answers its own upgrades at once; it leaves others open (destroyUpgrade is off so the
+ * board can share the server). One that nobody has answered after this long is refused.
+ */
+const UNCLAIMED_UPGRADE_MS = 1000;
+
+/** A client's own name for its board session (useSync's sessionId). */
+const CLIENT_ID = /^[A-Za-z0-9_-]{8,64}$/;
 
 /** A room nobody has used for this long is saved and closed. */
 const IDLE_CLOSE_MS = 60_000;
@@ -22,6 +32,8 @@ export interface BoardServiceDeps {
 	catalog: CatalogStore;
 	/** Whether this participant may draw now (the teacher always; others when granted). */
 	canDraw(grant: LessonGrant): Promise<boolean>;
+	/** The board the lesson shows now (null: none), read when a room opens. */
+	shownBoard(lessonId: string): Promise<string | null>;
 }
 
 /**
@@ -37,11 +49,32 @@ export class BoardService {
 	constructor(httpServer: HttpServer, deps: BoardServiceDeps) {
 		this.#deps = deps;
 		this.#wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BOARD_MESSAGE_BYTES });
-		httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-			const url = new URL(req.url ?? '/', 'http://localhost');
-			if (url.pathname !== BOARD_SOCKET_PATH) return; // socket.io's own upgrade
-			void this.#upgrade(req, socket, head, url);
-		});
+		httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#onUpgrade(req, socket, head));
+	}
+
+	/** Never throws: an upgrade listener that throws would take the whole process with it. */
+	#onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+		try {
+			// Node's own error listener is gone from an upgraded socket: a client resetting it mid-way
+			// (any path, socket.io's too) must not surface as an uncaught error.
+			socket.on('error', () => socket.destroy());
+			const target = boardUpgradeTarget(req);
+			if (target.kind === 'elsewhere') {
+				refuseIfUnclaimed(socket); // socket.io's, or nobody's
+				return;
+			}
+			if (target.kind === 'malformed') {
+				refuse(socket, 400, 'bad_request');
+				return;
+			}
+			this.#upgrade(req, socket, head, target.url).catch((error: unknown) => {
+				log.error({ err: (error as Error)?.message }, 'board upgrade failed');
+				refuse(socket, 500, 'internal');
+			});
+		} catch (error) {
+			log.error({ err: (error as Error)?.message }, 'board upgrade listener failed');
+			socket.destroy();
+		}
 	}
 
 	get storage(): BoardStorage {
@@ -52,12 +85,21 @@ export class BoardService {
 	room(lessonId: string): Promise<BoardRoom> {
 		let room = this.#rooms.get(lessonId);
 		if (!room) {
-			room = BoardRoom.open(lessonId, this.#deps.storage, this.#deps.bus);
+			room = BoardRoom.open(lessonId, this.#deps.storage, this.#deps.bus, () => this.#deps.shownBoard(lessonId));
 			this.#rooms.set(lessonId, room);
 			room.catch(() => this.#rooms.delete(lessonId));
 		}
 		this.#touch(lessonId);
 		return room;
+	}
+
+	/**
+	 * Tells the lesson's room, when it is open or opening, which board is shown now: granted drawers
+	 * may draw on that page only. A room opened later reads it from the stored surface.
+	 */
+	async showBoard(lessonId: string, boardId: string | null): Promise<void> {
+		const room = await this.#rooms.get(lessonId)?.catch(() => null); // a room that failed to open reads it when it opens again
+		room?.showBoard(boardId);
 	}
 
 	/** Open rooms (metrics, tests). */
@@ -86,14 +128,24 @@ export class BoardService {
 			refuse(socket, error instanceof TokenError ? 401 : 500, reason);
 			return;
 		}
+		// The client names its session (useSync's sessionId); the room binds it to the token's participant.
 		const requested = url.searchParams.get('sessionId') ?? '';
-		const sessionId = /^[A-Za-z0-9_-]{8,64}$/.test(requested) ? requested : randomBytes(12).toString('hex');
+		const clientId = CLIENT_ID.test(requested) ? requested : randomBytes(12).toString('hex');
 		const participantId = grant.role === 'observer' ? `${grant.participantId}-${randomBytes(4).toString('hex')}` : grant.participantId;
 		const access: BoardAccess = { participantId, actor: participantId, role: grant.role, classroomId: grant.classroomId, canDraw };
 		const room = await this.room(grant.lessonId);
+		if (!socket.writable) {
+			socket.destroy();
+			return;
+		}
 		this.#wss.handleUpgrade(req, socket, head, (ws) => {
-			room.connect(ws, sessionId, access);
-			ws.on('close', () => this.#touch(grant.lessonId));
+			try {
+				room.connect(ws, clientId, access);
+				ws.on('close', () => this.#touch(grant.lessonId));
+			} catch (error) {
+				log.error({ lessonId: grant.lessonId, err: (error as Error).message }, 'board session failed to start');
+				ws.terminate();
+			}
 		});
 	}
 
@@ -131,7 +183,22 @@ export class BoardService {
 	}
 }
 
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 500: 'Internal Server Error' };
+
+/** How long a refused client may keep its half of the connection open before it is cut. */
+const REFUSED_LINGER_MS = 5000;
+
 function refuse(socket: Duplex, status: number, reason: string): void {
-	const text = status === 401 ? 'Unauthorized' : 'Internal Server Error';
-	socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nX-Refusal: ${reason}\r\n\r\n${reason}`);
+	if (!socket.writable) {
+		socket.destroy();
+		return;
+	}
+	socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: text/plain\r\nX-Refusal: ${reason}\r\n\r\n${reason}`);
+	setTimeout(() => socket.destroy(), REFUSED_LINGER_MS).unref();
+}
+
+function refuseIfUnclaimed(socket: Duplex & { bytesWritten?: number }): void {
+	setTimeout(() => {
+		if (!socket.destroyed && !socket.bytesWritten) refuse(socket, 404, 'not_found');
+	}, UNCLAIMED_UPGRADE_MS).unref();
 }

@@ -16,6 +16,7 @@ export const showSurface: Handler<'surface.show'> = async ({ session, peer }, { 
 	surface.view = view;
 	if (view.kind === 'deck') surface.deckPages[view.deckId] = view.page;
 	await session.saveSurface(surface);
+	await session.boards.showBoard(session.lessonId, boardId);
 	session.bus.publish(session.lessonId, 'slide.shown', session.actorOf(peer), {
 		kind: view.kind,
 		deckId: view.kind === 'deck' ? view.deckId : null,

@@ -1,5 +1,5 @@
 import type { BoardStorage } from '../board/BoardStorage.ts';
-import { EMPTY_SURFACE } from '../protocol/index.ts';
+import { boardOfView, EMPTY_SURFACE } from '../protocol/index.ts';
 import type { LessonStore, StoredSurface } from '../store/LessonStore.ts';
 
 const { decks: _decks, ...EMPTY } = EMPTY_SURFACE;
@@ -22,4 +22,9 @@ export async function readSurface(store: LessonStore, storage: BoardStorage, les
 export async function writeSurface(store: LessonStore, storage: BoardStorage, lessonId: string, surface: StoredSurface): Promise<void> {
 	await store.setSurface(lessonId, surface);
 	await storage.saveSurface(lessonId, surface);
+}
+
+/** The board the lesson shows now (a deck page's or a blank one), or null when nothing is shown. */
+export async function readShownBoard(store: LessonStore, storage: BoardStorage, lessonId: string): Promise<string | null> {
+	return boardOfView((await readSurface(store, storage, lessonId)).view);
 }

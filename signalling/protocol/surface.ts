@@ -125,5 +125,6 @@ export const DECKS_API = '/api/live/decks';
 
 /** Custom messages the server sends on the board socket (tldraw's `custom` channel). */
 export type BoardCustomMessage =
-	| { type: 'cb.refused'; reason: 'read_only' }
+	/** Writes were dropped: the session may not draw, or (a granted drawer) they reached past the shown page. */
+	| { type: 'cb.refused'; reason: 'read_only' | 'shown_board_only' }
 	| { type: 'cb.access'; canDraw: boolean };

@@ -251,7 +251,10 @@ function showRecords(store: TLStore, boardId: string | null, records: readonly R
 	});
 }
 
-/** A page no board uses: viewers' presence points there, so nothing of theirs ever shows. */
+/**
+ * A page no board uses: viewers' presence points there, so nothing of theirs ever shows. The server
+ * moves any read-only session's presence there too (VIEWER_PAGE_ID in signalling/board/BoardRoom.ts).
+ */
 const VIEWER_PAGE = 'page:cb-viewers' as TLPageId;
 
 /**
