@@ -16,6 +16,7 @@ import { readSurface } from './lesson/surfaceState.ts';
 import { DeckHttp } from './slides/DeckHttp.ts';
 import { DeckStore } from './slides/DeckStore.ts';
 import { HttpApi } from './http/HttpApi.ts';
+import { classListUpdated } from './handlers/classList.ts';
 import { AnalyticsHttp } from './http/AnalyticsHttp.ts';
 import { DataApiHttp } from './http/DataApiHttp.ts';
 import { startAnalytics, type AnalyticsRuntime } from '../recorder/analytics/startAnalytics.ts';
@@ -194,6 +195,11 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		recorder
 	});
 	signallingRef = signalling;
+	// A phone joined or a claim changed over HTTP: the room's panels get the class list again.
+	catalog.onRoomChanged((lessonId, classroomId) => {
+		const session = signalling.sessions.get(lessonId);
+		if (session?.classroom(classroomId)) classListUpdated(session, classroomId);
+	});
 	const registry = createMetrics(sfu, signalling, bus, boards, { analytics, recordings: recorder });
 	metricsText = () => registry.metrics();
 
