@@ -229,6 +229,7 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 			// Parts close cleanly while their routers still exist.
 			await recorder.close();
 			await signalling.close();
+			catalog.claims.close();
 			await boards.close();
 			// After signalling: the last leave events are in the final batch.
 			await analytics.close();

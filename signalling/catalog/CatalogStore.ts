@@ -13,7 +13,7 @@ import {
 	type School,
 	type Student
 } from '../protocol/index.ts';
-import { SignallingError, notFound } from '../errors.ts';
+import { InvariantError, SignallingError, notFound } from '../errors.ts';
 import { moduleLogger } from '../logger.ts';
 import { writeFileAtomic } from '../writeFileAtomic.ts';
 import { StudentClaims } from './StudentClaims.ts';
@@ -97,6 +97,10 @@ export class CatalogStore {
 			if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
 				throw new Error(`cannot read ${store.#file}: ${(error as Error).message}`);
 			}
+		}
+		if (!store.#data.pickKey) {
+			store.#data.pickKey = randomBytes(32).toString('base64url');
+			await store.#save();
 		}
 		store.claims.onChange((lessonId, classroomId) => store.roomChanged(lessonId, classroomId));
 		log.info({ schools: store.#data.schools.length, lessons: store.#data.lessons.length }, 'catalog loaded');
@@ -329,7 +333,9 @@ export class CatalogStore {
 
 	/** The handle a listed name is picked by in one lesson: opaque, different in every lesson. */
 	pickHandle(lessonId: string, studentId: string): string {
-		return `pk_${createHmac('sha256', this.#pickKey()).update(`${lessonId}\n${studentId}`).digest('base64url').slice(0, 22)}`;
+		const key = this.#data.pickKey;
+		if (!key) throw new InvariantError('the catalog has no pick key (open() makes one)');
+		return `pk_${createHmac('sha256', key).update(`${lessonId}\n${studentId}`).digest('base64url').slice(0, 22)}`;
 	}
 
 	/** The listed entry of this room a pick handle of this lesson stands for. */
@@ -341,14 +347,6 @@ export class CatalogStore {
 			return handle.length === wanted.length && timingSafeEqual(handle, wanted);
 		});
 		return student && structuredClone(student);
-	}
-
-	#pickKey(): string {
-		if (!this.#data.pickKey) {
-			this.#data.pickKey = randomBytes(32).toString('base64url');
-			void this.#save().catch(() => undefined);
-		}
-		return this.#data.pickKey;
 	}
 
 	#count(classroomId: string, listed: boolean): number {

@@ -38,10 +38,11 @@ const MARK_RUN = /(\p{M}{4})\p{M}+/gu;
  * stacked marks, spacing collapsed and trimmed. Idempotent.
  */
 export function normaliseStudentName(raw: string): string {
+	// Hidden characters go before composing: one between a letter and its accent would keep them apart.
 	return raw
-		.normalize('NFC')
 		.replace(BREAKS, ' ')
 		.replace(INVISIBLE, '')
+		.normalize('NFC')
 		.replace(MARK_RUN, '$1')
 		.replace(/\s+/g, ' ')
 		.trim();
