@@ -16,6 +16,7 @@ import { readShownBoard, readSurface } from './lesson/surfaceState.ts';
 import { DeckHttp } from './slides/DeckHttp.ts';
 import { DeckStore } from './slides/DeckStore.ts';
 import { HttpApi } from './http/HttpApi.ts';
+import { classListUpdated } from './handlers/classList.ts';
 import { AnalyticsHttp } from './http/AnalyticsHttp.ts';
 import { DataApiHttp } from './http/DataApiHttp.ts';
 import { startAnalytics, type AnalyticsRuntime } from '../recorder/analytics/startAnalytics.ts';
@@ -198,6 +199,11 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		requestRateScale: config.requestRateScale
 	});
 	signallingRef = signalling;
+	// A phone joined or a claim changed over HTTP: the room's panels get the class list again.
+	catalog.onRoomChanged((lessonId, classroomId) => {
+		const session = signalling.sessions.get(lessonId);
+		if (session?.classroom(classroomId)) classListUpdated(session, classroomId);
+	});
 	const registry = createMetrics(sfu, signalling, bus, boards, { analytics, recordings: recorder });
 	metricsText = () => registry.metrics();
 
@@ -227,6 +233,7 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 			// Parts close cleanly while their routers still exist.
 			await recorder.close();
 			await signalling.close();
+			catalog.claims.close();
 			await boards.close();
 			// After signalling: the last leave events are in the final batch.
 			await analytics.close();

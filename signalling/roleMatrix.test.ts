@@ -66,6 +66,11 @@ function examplePayload(name: RequestName, classroomId: string): unknown {
 			return { studentId: 'stu_missing' };
 		case 'classList.merge':
 			return { fromId: 'stu_missing', intoId: 'stu_missing2' };
+		case 'classList.remove':
+			return { studentIds: ['stu_missing'] };
+		case 'classList.approveClaim':
+		case 'classList.denyClaim':
+			return { claimId: 'clm_missing' };
 		default:
 			return {};
 	}

@@ -33,7 +33,10 @@ describe('schema rejection', () => {
 		['poll.tally', { pollId: 'pol_x', classroomId: 'cls_x', counts: [-1, 2] }],
 		['lesson.setStudentChat', { mode: 'loud' }],
 		['classList.add', { names: [] }],
-		['classList.rename', { studentId: 'stu_x', name: 'a\u0007b' }],
+		// Control and bidi characters are dropped from names; one made of nothing else is no name.
+		['classList.rename', { studentId: 'stu_x', name: '\u0007\u202E\u200B' }],
+		['classList.remove', { studentIds: [] }],
+		['classList.approveClaim', { claimId: '../x' }],
 		['recording.start', { now: true }],
 		['recording.stop', { reason: 'because' }],
 		['lesson.end', { at: 0 }]

@@ -75,4 +75,28 @@ describe('CatalogStore', () => {
 		const saved = JSON.parse(await readFile(path.join(dir, 'catalog.json'), 'utf8'));
 		expect(saved.students).toHaveLength(50);
 	});
+
+	it('keeps held, typed-in-lesson and removed marks and the pick key across a restart', async () => {
+		const dir = await tempDir();
+		const a = await CatalogStore.open(dir);
+		const school = await a.addSchool('Hillside', 'rural');
+		const room = await a.addClassroom(school.id, 'Grade 4');
+		const [listed] = await a.addStudents(room.id, ['Wang Fang'], true);
+		const typed = (await a.addTypedStudent(room.id, 'Typed \u202Ename', 'les_1'))!;
+		const junk = (await a.addTypedStudent(room.id, 'Junk', 'les_1'))!;
+		expect(typed.name).toBe('Typed name');
+		expect(a.takeIfFree(listed!.id)).toBe(true);
+		expect(a.takeIfFree(listed!.id)).toBe(false);
+		await a.removeTypedStudents([junk.id]);
+		const handle = a.pickHandle('les_1', listed!.id);
+
+		const b = await CatalogStore.open(dir);
+		expect(b.takeIfFree(listed!.id)).toBe(false);
+		expect(b.student(typed.id)).toMatchObject({ typedInLesson: 'les_1', heldAt: expect.any(Number), removedAt: null });
+		expect(b.students(room.id).map((s) => s.name)).toEqual(['Wang Fang', 'Typed name']);
+		expect(b.resolveStudent(junk.id)).toBeUndefined();
+		expect(b.pickHandle('les_1', listed!.id)).toBe(handle);
+		expect(b.studentByPick('les_1', room.id, handle)?.id).toBe(listed!.id);
+		expect(b.studentByPick('les_2', room.id, handle)).toBeUndefined();
+	});
 });

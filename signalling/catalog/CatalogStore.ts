@@ -1,11 +1,22 @@
-import { randomInt, randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { MAX_CLASS_LIST, type Classroom, type LessonRecord, type School, type Student } from '../protocol/index.ts';
-import { SignallingError, notFound } from '../errors.ts';
+import {
+	MAX_CLASS_LIST,
+	MAX_TYPED_NAMES,
+	StudentNameSchema,
+	TYPED_NAMES_PER_LESSON,
+	sameStudentName,
+	type Classroom,
+	type LessonRecord,
+	type School,
+	type Student
+} from '../protocol/index.ts';
+import { InvariantError, SignallingError, notFound } from '../errors.ts';
 import { moduleLogger } from '../logger.ts';
 import { writeFileAtomic } from '../writeFileAtomic.ts';
+import { StudentClaims } from './StudentClaims.ts';
 
 const log = moduleLogger('catalog');
 
@@ -40,12 +51,19 @@ const FileSchema = z.object({
 				name: z.string(),
 				listed: z.boolean(),
 				createdAt: z.number(),
-				mergedInto: z.string().nullable()
+				mergedInto: z.string().nullable(),
+				// Added with approvals for held names, the typed-name caps and removal; older files have none.
+				heldAt: z.number().nullable().default(null),
+				typedInLesson: z.string().nullable().default(null),
+				removedAt: z.number().nullable().default(null)
 			})
 		)
-		.default([])
+		.default([]),
+	/** Key of the per-lesson pick handles the join page shows instead of student ids. */
+	pickKey: z.string().optional()
 });
 type CatalogFile = z.infer<typeof FileSchema>;
+type StoredStudent = CatalogFile['students'][number];
 
 function shortId(prefix: string): string {
 	return `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
@@ -61,6 +79,9 @@ export class CatalogStore {
 	#data: CatalogFile = { version: 1, schools: [], classrooms: [], lessons: [], students: [] };
 	#writes: Promise<void> = Promise.resolve();
 	#pendingWrite: Promise<void> | null = null;
+	readonly #roomListeners = new Set<(lessonId: string, classroomId: string) => void>();
+	/** Phones waiting for approval to join as a held name (in memory: a restart drops them). */
+	readonly claims = new StudentClaims();
 
 	private constructor(file: string) {
 		this.#file = file;
@@ -77,6 +98,11 @@ export class CatalogStore {
 				throw new Error(`cannot read ${store.#file}: ${(error as Error).message}`);
 			}
 		}
+		if (!store.#data.pickKey) {
+			store.#data.pickKey = randomBytes(32).toString('base64url');
+			await store.#save();
+		}
+		store.claims.onChange((lessonId, classroomId) => store.roomChanged(lessonId, classroomId));
 		log.info({ schools: store.#data.schools.length, lessons: store.#data.lessons.length }, 'catalog loaded');
 		return store;
 	}
@@ -144,47 +170,72 @@ export class CatalogStore {
 		return undefined;
 	}
 
-	/** A classroom's class list: listed names alphabetically, then typed ones oldest first; merged entries left out. */
+	/**
+	 * The class list of a room changed outside a socket request (a phone joined, a claim opened or
+	 * was answered): whoever shows it for that lesson should send it again.
+	 */
+	onRoomChanged(listener: (lessonId: string, classroomId: string) => void): () => void {
+		this.#roomListeners.add(listener);
+		return () => this.#roomListeners.delete(listener);
+	}
+
+	roomChanged(lessonId: string, classroomId: string): void {
+		for (const listener of this.#roomListeners) {
+			try {
+				listener(lessonId, classroomId);
+			} catch (error) {
+				log.error({ err: (error as Error).message }, 'class list listener failed');
+			}
+		}
+	}
+
+	/** A classroom's class list: listed names alphabetically, then typed ones oldest first; merged and removed entries left out. */
 	students(classroomId: string): Student[] {
-		const active = this.#data.students.filter((s) => s.classroomId === classroomId && s.mergedInto === null);
+		const active = this.#data.students.filter((s) => s.classroomId === classroomId && isActive(s));
 		const listed = active.filter((s) => s.listed).sort((a, b) => a.name.localeCompare(b.name));
 		const typed = active.filter((s) => !s.listed).sort((a, b) => a.createdAt - b.createdAt);
 		return structuredClone([...listed, ...typed]);
 	}
 
-	/** The entry itself, merged or not. */
+	/** The entry itself, merged or removed or not. */
 	student(id: string): Student | undefined {
 		const student = this.#data.students.find((s) => s.id === id);
 		return student && structuredClone(student);
 	}
 
-	/** The entry an id stands for now: merged entries lead to the one they were merged into. */
+	/** The entry an id stands for now: merged entries lead to the one they were merged into; removed ones to nothing. */
 	resolveStudent(id: string): Student | undefined {
 		let student = this.#data.students.find((s) => s.id === id);
 		for (let hops = 0; student?.mergedInto && hops < 16; hops++) {
 			const into: string = student.mergedInto;
 			student = this.#data.students.find((s) => s.id === into);
 		}
-		return student && !student.mergedInto ? structuredClone(student) : undefined;
+		return student && isActive(student) ? structuredClone(student) : undefined;
 	}
 
-	/** The listed entry with this name (case and spacing ignored), if any. */
+	/** The listed entry with this name (compared by studentNameKey), if any. */
 	listedByName(classroomId: string, name: string): Student | undefined {
-		const student = this.#data.students.find((s) => s.classroomId === classroomId && s.listed && !s.mergedInto && sameName(s.name, name));
+		const student = this.#data.students.find((s) => s.classroomId === classroomId && s.listed && isActive(s) && sameStudentName(s.name, name));
 		return student && structuredClone(student);
 	}
 
-	/** Adds names to a class list. Listed names already on the list are skipped; returns the entries added. */
+	/**
+	 * Adds names to a class list. Listed names already on the list are skipped; returns the entries
+	 * added. Listed and typed names have caps of their own, so typed names never block listed ones.
+	 */
 	async addStudents(classroomId: string, names: string[], listed: boolean): Promise<Student[]> {
 		if (!this.classroom(classroomId)) throw notFound(`no classroom ${classroomId}`);
-		const added: Student[] = [];
-		for (const name of names) {
-			if (listed && (this.listedByName(classroomId, name) || added.some((s) => sameName(s.name, name)))) continue;
-			added.push({ id: shortId('stu'), classroomId, name, listed, createdAt: Date.now(), mergedInto: null });
+		const added: StoredStudent[] = [];
+		for (const raw of names) {
+			const name = cleanName(raw);
+			if (listed && (this.listedByName(classroomId, name) || added.some((s) => sameStudentName(s.name, name)))) continue;
+			added.push(newStudent(classroomId, name, listed, null));
 		}
-		const size = this.#data.students.filter((s) => s.classroomId === classroomId && !s.mergedInto).length;
-		if (size + added.length > MAX_CLASS_LIST) {
-			throw new SignallingError('conflict', `a class list holds at most ${MAX_CLASS_LIST} names; merge or remove typed names first`);
+		if (listed && this.#count(classroomId, true) + added.length > MAX_CLASS_LIST) {
+			throw new SignallingError('conflict', `a class list holds at most ${MAX_CLASS_LIST} names`);
+		}
+		if (!listed && this.#count(classroomId, false) + added.length > MAX_TYPED_NAMES) {
+			throw new SignallingError('conflict', `a room holds at most ${MAX_TYPED_NAMES} typed names; accept, merge or remove some first`);
 		}
 		if (added.length === 0) return [];
 		this.#data.students.push(...added);
@@ -192,7 +243,23 @@ export class CatalogStore {
 		return structuredClone(added);
 	}
 
-	async renameStudent(id: string, name: string): Promise<Student> {
+	/**
+	 * A name a student typed on a phone in a lesson. Null when the room has taken all the new typed
+	 * names it may in this lesson (or holds all it may at all): the student asks their assistant.
+	 */
+	async addTypedStudent(classroomId: string, rawName: string, lessonId: string): Promise<Student | null> {
+		if (!this.classroom(classroomId)) throw notFound(`no classroom ${classroomId}`);
+		const inLesson = this.#data.students.filter((s) => s.classroomId === classroomId && s.typedInLesson === lessonId).length;
+		if (inLesson >= TYPED_NAMES_PER_LESSON || this.#count(classroomId, false) >= MAX_TYPED_NAMES) return null;
+		const student = newStudent(classroomId, cleanName(rawName), false, lessonId);
+		student.heldAt = student.createdAt;
+		this.#data.students.push(student);
+		await this.#save();
+		return structuredClone(student);
+	}
+
+	async renameStudent(id: string, rawName: string): Promise<Student> {
+		const name = cleanName(rawName);
 		const student = this.#activeStudent(id);
 		const clash = student.listed ? this.listedByName(student.classroomId, name) : undefined;
 		if (clash && clash.id !== id) throw new SignallingError('conflict', `"${clash.name}" is on the class list already; merge instead`);
@@ -207,6 +274,9 @@ export class CatalogStore {
 		if (student.listed) return structuredClone(student);
 		const clash = this.listedByName(student.classroomId, student.name);
 		if (clash) throw new SignallingError('conflict', `"${clash.name}" is on the class list already; merge instead`);
+		if (this.#count(student.classroomId, true) >= MAX_CLASS_LIST) {
+			throw new SignallingError('conflict', `a class list holds at most ${MAX_CLASS_LIST} names`);
+		}
 		student.listed = true;
 		await this.#save();
 		return structuredClone(student);
@@ -225,8 +295,66 @@ export class CatalogStore {
 		return structuredClone(into);
 	}
 
-	#activeStudent(id: string): Student {
-		const student = this.#data.students.find((s) => s.id === id && !s.mergedInto);
+	/**
+	 * Takes typed names off their list: they no longer show anywhere and their device tokens resolve
+	 * to nothing. The entries stay in the file (removedAt), so events that name them keep a label.
+	 * All or nothing: a listed, merged or unknown id refuses the whole request.
+	 */
+	async removeTypedStudents(ids: string[]): Promise<Student[]> {
+		const students = [...new Set(ids)].map((id) => this.#activeStudent(id));
+		const listed = students.find((s) => s.listed);
+		if (listed) throw new SignallingError('conflict', `"${listed.name}" is a listed name; only typed names can be removed`);
+		const now = Date.now();
+		for (const student of students) student.removedAt = now;
+		if (students.length) await this.#save();
+		return structuredClone(students);
+	}
+
+	/**
+	 * A device joins as this entry. True when no device held it before (it is this device's now);
+	 * false when one did, so another phone needs the assistant's approval. Synchronous, so two
+	 * phones picking the same free name at once cannot both get it.
+	 */
+	takeIfFree(id: string): boolean {
+		const student = this.#activeStudent(id);
+		if (student.heldAt !== null) return false;
+		student.heldAt = Date.now();
+		void this.#save().catch(() => undefined);
+		return true;
+	}
+
+	/** Marks an entry as held by a device (after an approved claim or a device token). */
+	markHeld(id: string): void {
+		const student = this.#data.students.find((s) => s.id === id && isActive(s));
+		if (!student || student.heldAt !== null) return;
+		student.heldAt = Date.now();
+		void this.#save().catch(() => undefined);
+	}
+
+	/** The handle a listed name is picked by in one lesson: opaque, different in every lesson. */
+	pickHandle(lessonId: string, studentId: string): string {
+		const key = this.#data.pickKey;
+		if (!key) throw new InvariantError('the catalog has no pick key (open() makes one)');
+		return `pk_${createHmac('sha256', key).update(`${lessonId}\n${studentId}`).digest('base64url').slice(0, 22)}`;
+	}
+
+	/** The listed entry of this room a pick handle of this lesson stands for. */
+	studentByPick(lessonId: string, classroomId: string, pick: string): Student | undefined {
+		const wanted = Buffer.from(pick);
+		const student = this.#data.students.find((s) => {
+			if (s.classroomId !== classroomId || !s.listed || !isActive(s)) return false;
+			const handle = Buffer.from(this.pickHandle(lessonId, s.id));
+			return handle.length === wanted.length && timingSafeEqual(handle, wanted);
+		});
+		return student && structuredClone(student);
+	}
+
+	#count(classroomId: string, listed: boolean): number {
+		return this.#data.students.filter((s) => s.classroomId === classroomId && s.listed === listed && isActive(s)).length;
+	}
+
+	#activeStudent(id: string): StoredStudent {
+		const student = this.#data.students.find((s) => s.id === id && isActive(s));
 		if (!student) throw notFound(`no student ${id} on a class list`);
 		return student;
 	}
@@ -287,7 +415,17 @@ export class CatalogStore {
 	}
 }
 
-function sameName(a: string, b: string): boolean {
-	const norm = (s: string) => s.replace(/\s+/g, ' ').trim().toLocaleLowerCase();
-	return norm(a) === norm(b);
+function isActive(student: StoredStudent): boolean {
+	return student.mergedInto === null && student.removedAt === null;
+}
+
+function newStudent(classroomId: string, name: string, listed: boolean, typedInLesson: string | null): StoredStudent {
+	return { id: shortId('stu'), classroomId, name, listed, createdAt: Date.now(), mergedInto: null, heldAt: null, typedInLesson, removedAt: null };
+}
+
+/** Every name entering a class list is normalised here too, whoever calls. */
+function cleanName(raw: string): string {
+	const parsed = StudentNameSchema.safeParse(raw);
+	if (!parsed.success) throw new SignallingError('invalid', `"${raw.slice(0, 60)}": ${parsed.error.issues[0]?.message ?? 'not a name'}`);
+	return parsed.data;
 }

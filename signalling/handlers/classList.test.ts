@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClassList } from '../protocol/index.ts';
+import type { ClassList, JoinInfo } from '../protocol/index.ts';
 import { createLesson, joinByCode, startTestApp, TestClient, type TestApp, type TestLesson } from '../testing/harness.ts';
 
 /** The assistant keeps their room's class list; the teacher may keep any room's. */
@@ -33,7 +33,7 @@ describe('class lists', () => {
 
 	it('an assistant sees and extends their own room only; students and screens cannot at all', async () => {
 		const own = await assistant1.ok('classList.get', {});
-		expect(own).toEqual({ classroomId: lesson.classroomIds[room1], students: [{ id: typed.id, name: 'Xiao Ming', listed: false }] });
+		expect(own).toEqual({ classroomId: lesson.classroomIds[room1], students: [{ id: typed.id, name: 'Xiao Ming', listed: false }], claims: [] });
 		expect(await assistant1.send('classList.get', { classroomId: lesson.classroomIds[room2] })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
 		expect(await assistant1.send('classList.add', { classroomId: lesson.classroomIds[room2], names: ['X'] })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
 		expect(await phone.send('classList.get', {})).toMatchObject({ ok: false, error: { code: 'forbidden' } });
@@ -77,8 +77,10 @@ describe('class lists', () => {
 
 		const rejoin = (await joinByCode(t, { code: lesson.joinCode(0), deviceToken: typed.deviceToken })).grant!;
 		expect(rejoin.student).toEqual({ id: wang.id, name: 'Wang Fang' });
-		const byOldId = (await joinByCode(t, { code: lesson.joinCode(0), studentId: typed.id, deviceToken: typed.deviceToken })).grant!;
-		expect(byOldId.student.id).toBe(wang.id);
+		const info = (await (await fetch(`${t.url}/api/join/${lesson.joinCode(0)}`)).json()) as JoinInfo;
+		const pick = info.students.find((s) => s.name === 'Wang Fang')!.pick;
+		const picked = (await joinByCode(t, { code: lesson.joinCode(0), pick, deviceToken: typed.deviceToken })).grant!;
+		expect(picked.student.id).toBe(wang.id);
 		expect(await assistant1.send('classList.merge', { fromId: typed.id, intoId: wang.id })).toMatchObject({ ok: false, error: { code: 'not_found' } });
 	});
 
@@ -86,7 +88,7 @@ describe('class lists', () => {
 		const a = (await joinByCode(t, { code: lesson.joinCode(1), name: 'Zhou Jie' })).grant!;
 		const accepted = await assistant2.ok('classList.accept', { studentId: a.student.id });
 		expect(accepted.students).toEqual([{ id: a.student.id, name: 'Zhou Jie', listed: true }]);
-		const again = (await joinByCode(t, { code: lesson.joinCode(1), name: 'Zhou  Jie' })).grant!;
+		const again = (await joinByCode(t, { code: lesson.joinCode(1), name: 'Zhou  Jie', deviceToken: a.deviceToken })).grant!;
 		expect(again.student.id).toBe(a.student.id);
 		const b = (await joinByCode(t, { code: lesson.joinCode(1), name: 'Other' })).grant!;
 		await assistant2.ok('classList.rename', { studentId: b.student.id, name: 'zhou jie' });

@@ -8,7 +8,7 @@ import type { Handler } from './context.ts';
  * The class list of a room in this lesson, for the teacher (any room of the lesson) and assistants
  * (their own room only). Names live in the catalog, so they carry over to every lesson of the room.
  */
-function roomOf(session: LessonSession, peer: Peer, classroomId: string | undefined): string {
+export function roomOf(session: LessonSession, peer: Peer, classroomId: string | undefined): string {
 	const { role } = peer.participant;
 	const own = peer.participant.classroomId;
 	const target = classroomId ?? (role === 'assistant' ? own : null);
@@ -21,18 +21,19 @@ function roomOf(session: LessonSession, peer: Peer, classroomId: string | undefi
 /** A class-list entry the caller may change: one of a room they may manage. */
 function studentOf(session: LessonSession, peer: Peer, studentId: string): Student {
 	const student = session.catalog.student(studentId);
-	if (!student || student.mergedInto) throw notFound(`no student ${studentId} on a class list`);
+	if (!student || student.mergedInto || student.removedAt) throw notFound(`no student ${studentId} on a class list`);
 	roomOf(session, peer, student.classroomId);
 	return student;
 }
 
-function listOf(session: LessonSession, classroomId: string): ClassList {
+/** A room's class list in this lesson, with the phones waiting for approval to join as one of its names. */
+export function listOf(session: LessonSession, classroomId: string): ClassList {
 	const students = session.catalog.students(classroomId).map(({ id, name, listed }) => ({ id, name, listed }));
-	return { classroomId, students };
+	return { classroomId, students, claims: session.catalog.claims.pending(session.lessonId, classroomId) };
 }
 
 /** Tells the teacher and the room's assistants, and returns the list. */
-function updated(session: LessonSession, classroomId: string): ClassList {
+export function classListUpdated(session: LessonSession, classroomId: string): ClassList {
 	const list = listOf(session, classroomId);
 	session.notifyRooms([session.roleRoom('teacher'), session.roleRoom('assistant', classroomId)], 'classList.updated', list);
 	return list;
@@ -43,7 +44,7 @@ export const getClassList: Handler<'classList.get'> = async ({ session, peer }, 
 export const addToClassList: Handler<'classList.add'> = async ({ session, peer }, { classroomId, names }) => {
 	const room = roomOf(session, peer, classroomId);
 	await session.catalog.addStudents(room, names, true);
-	return updated(session, room);
+	return classListUpdated(session, room);
 };
 
 export const renameStudent: Handler<'classList.rename'> = async ({ session, peer }, { studentId, name }) => {
@@ -57,13 +58,13 @@ export const renameStudent: Handler<'classList.rename'> = async ({ session, peer
 		if (peerNow) peerNow.participant.displayName = name;
 		session.changed();
 	}
-	return updated(session, student.classroomId);
+	return classListUpdated(session, student.classroomId);
 };
 
 export const acceptStudent: Handler<'classList.accept'> = async ({ session, peer }, { studentId }) => {
 	const student = studentOf(session, peer, studentId);
 	await session.catalog.acceptStudent(student.id);
-	return updated(session, student.classroomId);
+	return classListUpdated(session, student.classroomId);
 };
 
 /**
@@ -76,5 +77,14 @@ export const mergeStudents: Handler<'classList.merge'> = async ({ session, peer 
 	studentOf(session, peer, intoId);
 	await session.catalog.mergeStudent(fromId, intoId);
 	session.bus.publish(session.lessonId, 'student.merged', { ...session.actorOf(peer), classroomId: from.classroomId }, { fromId, intoId });
-	return updated(session, from.classroomId);
+	return classListUpdated(session, from.classroomId);
+};
+
+/** Takes typed names off the list; a device token naming one of them no longer joins as it. */
+export const removeFromClassList: Handler<'classList.remove'> = async ({ session, peer }, { studentIds }) => {
+	const students = studentIds.map((id) => studentOf(session, peer, id));
+	const rooms = new Set(students.map((s) => s.classroomId));
+	if (rooms.size > 1) throw invalid('remove names of one class list at a time');
+	await session.catalog.removeTypedStudents(studentIds);
+	return classListUpdated(session, students[0]!.classroomId);
 };

@@ -1,6 +1,7 @@
 import type { RequestName } from '../protocol/index.ts';
 import { setChatMuted } from './chat.ts';
-import { acceptStudent, addToClassList, getClassList, mergeStudents, renameStudent } from './classList.ts';
+import { acceptStudent, addToClassList, getClassList, mergeStudents, removeFromClassList, renameStudent } from './classList.ts';
+import { approveClaim, denyClaim } from './classListClaims.ts';
 import type { Handler } from './context.ts';
 import { lowerHand, raiseHand } from './hands.ts';
 import * as media from './media.ts';
@@ -51,6 +52,9 @@ export const HANDLERS: { [N in Exclude<RequestName, 'lesson.join'>]: Handler<N> 
 	'classList.rename': renameStudent,
 	'classList.accept': acceptStudent,
 	'classList.merge': mergeStudents,
+	'classList.remove': removeFromClassList,
+	'classList.approveClaim': approveClaim,
+	'classList.denyClaim': denyClaim,
 	'recording.start': startRecording,
 	'recording.stop': stopRecording,
 	'lesson.end': endLesson

@@ -2,21 +2,29 @@ import type { IncomingMessage } from 'node:http';
 import { TokenError, type TokenService } from '../auth/TokenService.ts';
 import type { CatalogStore } from '../catalog/CatalogStore.ts';
 import { moduleLogger } from '../logger.ts';
-import { JOIN_API, JoinCodeSchema, JoinRequestSchema, type JoinGrant, type JoinInfo, type LessonRecord, type Student } from '../protocol/index.ts';
-import { RateLimiter } from '../rateLimit.ts';
+import {
+	ClaimPollSchema,
+	ClaimRefSchema,
+	JOIN_API,
+	JOIN_CLAIM_API,
+	JOIN_CLAIM_CANCEL_API,
+	JoinCodeSchema,
+	JoinRequestSchema,
+	sameStudentName,
+	type ClaimAnswer,
+	type JoinGrant,
+	type JoinInfo,
+	type JoinPending,
+	type LessonRecord,
+	type Student
+} from '../protocol/index.ts';
 import { HttpError, parse, readJson, clientAddress, decodePathPart } from './httpUtil.ts';
+import { JoinLimits } from './joinLimits.ts';
 
 const log = moduleLogger('student-join');
 
 /** A phone keeps its device token this long: a school year and then some. */
 const DEVICE_TOKEN_DAYS = 400;
-
-/**
- * Join attempts per address: a whole class behind one school NAT joins at once (burst), while
- * guessing codes stays hopeless (a 6-character code has 887 million values).
- */
-export const JOIN_BURST = 120;
-export const JOIN_PER_SECOND = 2;
 
 export interface StudentJoinDeps {
 	catalog: CatalogStore;
@@ -25,38 +33,43 @@ export interface StudentJoinDeps {
 	trustProxy?: number;
 }
 
+type Answer = { status?: number; json: unknown };
+
 /**
  * The public student join routes (no account): look a code up for the name picker, then join as a
  * class-list entry and get a lesson token plus a device token that brings the same identity back in
- * every later lesson of the room.
+ * every later lesson of the room. A listed name that another device holds needs the assistant's
+ * approval: the phone gets a claim to wait on instead of tokens.
  */
 export class StudentJoin {
 	readonly #deps: StudentJoinDeps;
-	readonly #limit = new RateLimiter(JOIN_BURST, JOIN_PER_SECOND);
+	readonly #limits = new JoinLimits();
 
 	constructor(deps: StudentJoinDeps) {
 		this.#deps = deps;
 	}
 
 	/** Null when the route is not a join route. */
-	async route(req: IncomingMessage, path: string, method: string): Promise<{ status?: number; json: unknown } | null> {
-		const lookup = path.startsWith(`${JOIN_API}/`) && method === 'GET';
-		const join = path === JOIN_API && method === 'POST';
-		if (!lookup && !join) return null;
-		const address = clientAddress(req, this.#deps.trustProxy ?? 0);
-		if (!this.#limit.take(address)) {
-			throw new HttpError(429, 'rate_limited', 'too many join attempts from this network; wait a minute and try again');
+	async route(req: IncomingMessage, path: string, method: string): Promise<Answer | null> {
+		if (method === 'POST' && path === JOIN_CLAIM_API) return this.#poll(req);
+		if (method === 'POST' && path === JOIN_CLAIM_CANCEL_API) return this.#cancel(req);
+		if (method === 'POST' && path === JOIN_API) return this.#join(req);
+		if (method === 'GET' && path.startsWith(`${JOIN_API}/`)) {
+			this.#limits.byAddress(this.#address(req));
+			return { json: this.#info(decodePathPart(path.slice(JOIN_API.length + 1))) };
 		}
-		if (lookup) return { json: this.#info(decodePathPart(path.slice(JOIN_API.length + 1))) };
-		return { status: 201, json: await this.#join(await readJson(req)) };
+		return null;
+	}
+
+	#address(req: IncomingMessage): string {
+		return clientAddress(req, this.#deps.trustProxy ?? 0);
 	}
 
 	#lesson(rawCode: string): { lesson: LessonRecord; classroomId: string } {
 		const code = parse(JoinCodeSchema, rawCode);
 		const found = this.#deps.catalog.lookupJoinCode(code);
 		if (!found) throw new HttpError(404, 'not_found', `no lesson has the join code ${code}; check the code on your classroom screen`);
-		if (found.lesson.status === 'ended') throw new HttpError(410, 'lesson_ended', 'this lesson has ended');
-		if (found.lesson.linksExpireAt <= Date.now()) throw new HttpError(410, 'lesson_ended', 'the links of this lesson have expired');
+		assertOpen(found.lesson);
 		return found;
 	}
 
@@ -66,30 +79,79 @@ export class StudentJoin {
 		return {
 			lessonTitle: lesson.title,
 			classroomName: catalog.classroom(classroomId)?.name ?? '',
-			students: catalog.students(classroomId).filter((s) => s.listed).map(({ id, name }) => ({ id, name }))
+			students: catalog
+				.students(classroomId)
+				.filter((s) => s.listed)
+				.map((s) => ({ pick: catalog.pickHandle(lesson.id, s.id), name: s.name }))
 		};
 	}
 
-	async #join(body: unknown): Promise<JoinGrant> {
+	async #join(req: IncomingMessage): Promise<Answer> {
+		const body = await readJson(req);
 		const input = parse(JoinRequestSchema, body);
+		const device = await this.#device(input.deviceToken);
+		// A phone that shows a valid device token is counted on its own, not with the school's address.
+		if (device) this.#limits.byDevice(device.studentId);
+		else this.#limits.byAddress(this.#address(req));
+
 		const { lesson, classroomId } = this.#lesson(input.code);
-		const { catalog, tokens } = this.#deps;
-		const remembered = await this.#remembered(input.deviceToken, classroomId);
-		let student: Student | undefined;
-		if (input.studentId) {
-			student = catalog.resolveStudent(input.studentId);
-			const mine = student && remembered && student.id === remembered.id;
-			if (!student || student.classroomId !== classroomId || (!student.listed && !mine)) {
-				throw new HttpError(404, 'not_found', 'that name is not on this class list; pick it again or type your name');
-			}
-		} else if (input.name) {
-			const name = input.name;
-			student = remembered && sameName(remembered.name, name) ? remembered : catalog.listedByName(classroomId, name);
-			student ??= (await catalog.addStudents(classroomId, [name], false))[0];
-		} else {
-			student = remembered;
+		const { catalog } = this.#deps;
+		const remembered = device?.classroomId === classroomId ? resolvedFor(catalog.resolveStudent(device.studentId), classroomId) : undefined;
+
+		if (input.pick) {
+			const picked = catalog.studentByPick(lesson.id, classroomId, input.pick);
+			if (!picked) throw new HttpError(404, 'not_found', 'that name is not on this class list; pick it again or type your name');
+			return this.#claimOrGrant(lesson, classroomId, picked, remembered);
 		}
-		if (!student) throw new HttpError(400, 'invalid', 'type your name or pick it from the list');
+		if (input.name) {
+			const name = input.name;
+			if (remembered && sameStudentName(remembered.name, name)) return this.#grant(lesson, classroomId, remembered);
+			const listed = catalog.listedByName(classroomId, name);
+			if (listed) return this.#claimOrGrant(lesson, classroomId, listed, remembered);
+			// A phone holds one typed name per room: typing another renames it.
+			if (remembered && !remembered.listed) return this.#grant(lesson, classroomId, await catalog.renameStudent(remembered.id, name));
+			const typed = await catalog.addTypedStudent(classroomId, name, lesson.id);
+			if (!typed) {
+				throw new HttpError(
+					409,
+					'typed_names_full',
+					'this room cannot take more typed names in this lesson; ask your assistant to add your name to the class list, then pick it'
+				);
+			}
+			catalog.roomChanged(lesson.id, classroomId);
+			return this.#grant(lesson, classroomId, typed);
+		}
+		if (remembered) return this.#grant(lesson, classroomId, remembered);
+		throw new HttpError(400, 'invalid', 'type your name or pick it from the list');
+	}
+
+	/** A listed name: this device's own or nobody's yet joins at once; another device's waits for approval. */
+	#claimOrGrant(lesson: LessonRecord, classroomId: string, student: Student, remembered: Student | undefined): Promise<Answer> | Answer {
+		const { catalog } = this.#deps;
+		if (remembered?.id === student.id || catalog.takeIfFree(student.id)) return this.#grant(lesson, classroomId, student);
+		const opened = catalog.claims.open({ lessonId: lesson.id, classroomId, studentId: student.id, name: student.name });
+		if (!opened) {
+			throw new HttpError(429, 'too_many_claims', 'too many phones are waiting for approval in this room; ask your assistant');
+		}
+		const pending: JoinPending = {
+			pending: {
+				claimId: opened.claim.id,
+				secret: opened.secret,
+				name: student.name,
+				classroomName: catalog.classroom(classroomId)?.name ?? '',
+				expiresAt: opened.claim.expiresAt
+			}
+		};
+		return { status: 202, json: pending };
+	}
+
+	async #grant(lesson: LessonRecord, classroomId: string, student: Student): Promise<Answer> {
+		return { status: 201, json: await this.#tokensFor(lesson, classroomId, student) };
+	}
+
+	async #tokensFor(lesson: LessonRecord, classroomId: string, student: Student): Promise<JoinGrant> {
+		const { catalog, tokens } = this.#deps;
+		catalog.markHeld(student.id);
 		const expiresAt = lesson.linksExpireAt;
 		const [token, deviceToken] = await Promise.all([
 			tokens.signLesson({ lessonId: lesson.id, role: 'student', classroomId, participantId: student.id, expiresAt }),
@@ -99,14 +161,58 @@ export class StudentJoin {
 		return { token, deviceToken, student: { id: student.id, name: student.name }, lessonId: lesson.id, classroomId, expiresAt };
 	}
 
-	/** The student a device token names, if it is valid and for this room; anything else is ignored. */
-	async #remembered(deviceToken: string | undefined, classroomId: string): Promise<Student | undefined> {
+	/** The phone asks whether its claim was answered, waiting up to `waitMs` for the answer. */
+	async #poll(req: IncomingMessage): Promise<Answer> {
+		const input = parse(ClaimPollSchema, await readJson(req));
+		const { claims } = this.#deps.catalog;
+		const claim = claims.find(input.claimId, input.secret);
+		if (!claim) {
+			this.#limits.byAddress(this.#address(req));
+			throw new HttpError(404, 'not_found', 'this request to join is not known any more; join again');
+		}
+		this.#limits.byClaim(claim.id);
+		if (claim.status === 'pending' && input.waitMs > 0) {
+			const gone = new AbortController();
+			const onClose = () => gone.abort();
+			req.socket.once('close', onClose);
+			try {
+				await claims.waitForAnswer(claim.id, input.waitMs, gone.signal);
+			} finally {
+				req.socket.off('close', onClose);
+			}
+		}
+		return { json: await this.#answer(claim.id) };
+	}
+
+	async #answer(claimId: string): Promise<ClaimAnswer> {
+		const { catalog } = this.#deps;
+		const claim = catalog.claims.get(claimId);
+		if (!claim) return { status: 'expired' };
+		if (claim.status === 'pending') return { status: 'pending', expiresAt: claim.expiresAt };
+		if (claim.status !== 'approved') return { status: claim.status };
+		const lesson = catalog.lesson(claim.lessonId);
+		const student = resolvedFor(catalog.resolveStudent(claim.studentId), claim.classroomId);
+		if (!lesson || !student) return { status: 'expired' };
+		assertOpen(lesson);
+		return { status: 'approved', grant: await this.#tokensFor(lesson, claim.classroomId, student) };
+	}
+
+	async #cancel(req: IncomingMessage): Promise<Answer> {
+		const input = parse(ClaimRefSchema, await readJson(req));
+		if (!this.#deps.catalog.claims.cancel(input.claimId, input.secret)) {
+			this.#limits.byAddress(this.#address(req));
+			throw new HttpError(404, 'not_found', 'this request to join is not known any more');
+		}
+		this.#limits.byClaim(input.claimId);
+		return { json: { status: 'cancelled' } satisfies ClaimAnswer };
+	}
+
+	/** The classroom and student a device token names, if it is valid; anything else is ignored. */
+	async #device(deviceToken: string | undefined): Promise<{ classroomId: string; studentId: string } | undefined> {
 		if (!deviceToken) return undefined;
 		try {
 			const grant = await this.#deps.tokens.verifyDevice(deviceToken);
-			if (grant.classroomId !== classroomId) return undefined;
-			const student = this.#deps.catalog.resolveStudent(grant.studentId);
-			return student?.classroomId === classroomId ? student : undefined;
+			return { classroomId: grant.classroomId, studentId: grant.studentId };
 		} catch (error) {
 			if (error instanceof TokenError) return undefined;
 			throw error;
@@ -114,7 +220,11 @@ export class StudentJoin {
 	}
 }
 
-/** Names arrive normalised (StudentNameSchema); case does not make another student. */
-function sameName(a: string, b: string): boolean {
-	return a.toLocaleLowerCase() === b.toLocaleLowerCase();
+function assertOpen(lesson: LessonRecord): void {
+	if (lesson.status === 'ended') throw new HttpError(410, 'lesson_ended', 'this lesson has ended');
+	if (lesson.linksExpireAt <= Date.now()) throw new HttpError(410, 'lesson_ended', 'the links of this lesson have expired');
+}
+
+function resolvedFor(student: Student | undefined, classroomId: string): Student | undefined {
+	return student?.classroomId === classroomId ? student : undefined;
 }

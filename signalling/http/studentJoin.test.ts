@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { JOIN_API, type JoinInfo } from '../protocol/index.ts';
 import { createLesson, joinByCode, startTestApp, TestClient, type TestApp, type TestLesson } from '../testing/harness.ts';
 import { clientAddress } from './httpUtil.ts';
-import { JOIN_BURST } from './StudentJoin.ts';
+import { JOIN_ADDRESS_BURST } from './joinLimits.ts';
 
 /** Students join by code on a phone: no account, one stable pseudonymous id per room, kept by a device token. */
 describe('student join by code', () => {
@@ -34,12 +34,18 @@ describe('student join by code', () => {
 		return client;
 	};
 
-	it('looks a code up for the name picker: lesson, room and listed names only', async () => {
+	const pickOf = async (code: string, name: string) => (await info(code)).body.students.find((s) => s.name === name)!.pick;
+
+	it('looks a code up for the name picker: lesson, room and listed names only, by handles that are not student ids', async () => {
 		const [listed] = await t.app.catalog.addStudents(lesson.classroomIds[0]!, ['Wang Fang'], true);
 		await t.app.catalog.addStudents(lesson.classroomIds[0]!, ['typed by someone'], false);
 		const found = await info(lesson.joinCode(0).toLowerCase());
 		expect(found.status).toBe(200);
-		expect(found.body).toEqual({ lessonTitle: 'Fractions', classroomName: 'Room 1', students: [{ id: listed!.id, name: 'Wang Fang' }] });
+		expect(found.body).toEqual({ lessonTitle: 'Fractions', classroomName: 'Room 1', students: [{ pick: expect.stringMatching(/^pk_/), name: 'Wang Fang' }] });
+		expect(JSON.stringify(found.body)).not.toContain(listed!.id);
+		// Another lesson of the same room shows other handles: nothing to follow a student by across lessons.
+		const next = await createLesson(t, 0, { classroomIds: [lesson.classroomIds[0]!] });
+		expect(await pickOf(next.joinCode(0), 'Wang Fang')).not.toBe(found.body.students[0]!.pick);
 		const unknown = await info('ZZZZZZ');
 		expect(unknown.status).toBe(404);
 		expect(unknown.body.error?.message).toContain('no lesson has the join code ZZZZZZ');
@@ -81,19 +87,19 @@ describe('student join by code', () => {
 		expect(await refused.refused()).toBe('token_invalid');
 	});
 
-	it('picking a listed name reuses its id; typing a listed name counts as picking it; typed names of others cannot be picked', async () => {
+	it('picking a listed name reuses its id; typing a listed name counts as picking it; ids and other rooms cannot be picked', async () => {
 		const [listed] = await t.app.catalog.addStudents(lesson.classroomIds[1]!, ['Chen Jie'], true);
-		const picked = (await joinByCode(t, { code: lesson.joinCode(1), studentId: listed!.id })).grant!;
+		const pick = await pickOf(lesson.joinCode(1), 'Chen Jie');
+		const picked = (await joinByCode(t, { code: lesson.joinCode(1), pick })).grant!;
 		expect(picked.student).toEqual({ id: listed!.id, name: 'Chen Jie' });
-		const typed = (await joinByCode(t, { code: lesson.joinCode(1), name: 'CHEN jie' })).grant!;
+		const typed = (await joinByCode(t, { code: lesson.joinCode(1), name: 'CHEN jie', deviceToken: picked.deviceToken })).grant!;
 		expect(typed.student.id).toBe(listed!.id);
-		const otherRoom = await joinByCode(t, { code: lesson.joinCode(0), studentId: listed!.id });
-		expect(otherRoom.status).toBe(404);
+		expect((await joinByCode(t, { code: lesson.joinCode(0), pick })).status).toBe(404);
+		expect((await joinByCode(t, { code: lesson.joinCode(1), pick: listed!.id })).status).toBe(404);
+		expect((await joinByCode(t, { code: lesson.joinCode(1), studentId: listed!.id })).status).toBe(400);
 
 		const someone = (await joinByCode(t, { code: lesson.joinCode(1), name: 'Typed Name' })).grant!;
-		const stolen = await joinByCode(t, { code: lesson.joinCode(1), studentId: someone.student.id });
-		expect(stolen.status).toBe(404);
-		const own = await joinByCode(t, { code: lesson.joinCode(1), studentId: someone.student.id, deviceToken: someone.deviceToken });
+		const own = await joinByCode(t, { code: lesson.joinCode(1), deviceToken: someone.deviceToken });
 		expect(own.grant?.student.id).toBe(someone.student.id);
 	});
 
@@ -125,9 +131,9 @@ describe('student join by code', () => {
 		expect((await info(old.joinCode(0))).status).toBe(410);
 	});
 
-	it('rate-limits join attempts per address', async () => {
+	it('rate-limits join attempts without a device token per address', async () => {
 		const statuses: number[] = [];
-		for (let i = 0; i < JOIN_BURST + 5; i++) statuses.push((await info(lesson.joinCode(0))).status);
+		for (let i = 0; i < JOIN_ADDRESS_BURST + 5; i++) statuses.push((await info(lesson.joinCode(0))).status);
 		expect(statuses).toContain(429);
 		const firstRefusal = statuses.indexOf(429);
 		expect(statuses.slice(0, firstRefusal).every((s) => s === 200)).toBe(true);

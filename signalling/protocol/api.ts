@@ -34,6 +34,12 @@ export interface Student {
 	createdAt: number;
 	/** Set when the assistant merged this (unlisted) entry into a listed one: later joins become that id. */
 	mergedInto: string | null;
+	/** When a device first joined as this entry; from then on another phone needs approval to take it. */
+	heldAt?: number | null;
+	/** The lesson a typed entry was typed in (for the per-lesson cap); null for listed names. */
+	typedInLesson?: string | null;
+	/** When the assistant or teacher removed this typed entry: off every list, its device tokens dead. */
+	removedAt?: number | null;
 }
 export interface LessonRecord {
 	id: string;
@@ -63,18 +69,22 @@ export const JoinCodeSchema = z
 	.regex(/^[A-Z0-9]{4,12}$/, 'a join code is 4 to 12 letters and digits');
 
 /**
- * Students join without an account (public routes, rate-limited per address):
- *   GET  /api/join/<code>  → JoinInfo (the picker: listed names and ids only)
- *   POST /api/join         JoinRequest → JoinGrant
- * Answers: 404 unknown code, 410 the lesson has ended or its links expired, 429 too many attempts.
+ * Students join without an account (public routes, rate-limited per device, else per address):
+ *   GET  /api/join/<code>          → JoinInfo (the picker: listed names with per-lesson pick handles)
+ *   POST /api/join                 JoinRequest → 201 JoinGrant, or 202 JoinPending when the name is
+ *                                  held by another device and the assistant must approve
+ *   POST /api/join/claim           ClaimPoll → ClaimAnswer (waits up to `waitMs` for a decision)
+ *   POST /api/join/claim/cancel    ClaimRef → ClaimAnswer (`cancelled`)
+ * Answers: 404 unknown code, 409 `typed_names_full` (ask the assistant), 410 the lesson has ended or
+ * its links expired, 429 too many attempts (or too many phones waiting in the room).
  */
 export const JoinRequestSchema = z
 	.object({
 		code: JoinCodeSchema,
 		/** A name typed on the phone (a listed name with the same spelling is taken as picked). */
 		name: StudentNameSchema.optional(),
-		/** A name picked from the class list. */
-		studentId: IdSchema.optional(),
+		/** A name picked from the class list: its handle from JoinInfo (valid in this lesson only). */
+		pick: IdSchema.optional(),
 		/** The device token this phone got last time: the same student again, in any lesson of the room. */
 		deviceToken: z.string().min(1).max(2048).optional()
 	})
@@ -84,7 +94,11 @@ export type JoinRequest = z.input<typeof JoinRequestSchema>;
 export interface JoinInfo {
 	lessonTitle: string;
 	classroomName: string;
-	students: { id: string; name: string }[];
+	/**
+	 * Listed names. `pick` is an opaque handle for this lesson and room, not the student's id: the
+	 * stable pseudonymous ids stay out of a page anyone with the code can read.
+	 */
+	students: { pick: string; name: string }[];
 }
 
 export interface JoinGrant {
@@ -98,4 +112,41 @@ export interface JoinGrant {
 	expiresAt: number;
 }
 
+/** 202 to POST /api/join: another device holds this name; the room's assistant decides. */
+export interface JoinPending {
+	pending: {
+		claimId: string;
+		/** Only this phone knows it: it asks for the decision with it. */
+		secret: string;
+		name: string;
+		classroomName: string;
+		expiresAt: number;
+	};
+}
+
+export const ClaimRefSchema = z
+	.object({
+		claimId: IdSchema,
+		secret: z.string().min(16).max(128)
+	})
+	.strict();
+export type ClaimRef = z.input<typeof ClaimRefSchema>;
+
+/** The longest a phone's request waits for the assistant's decision before it asks again. */
+export const CLAIM_WAIT_MAX_MS = 25_000;
+
+export const ClaimPollSchema = ClaimRefSchema.extend({
+	waitMs: z.number().int().min(0).max(CLAIM_WAIT_MAX_MS).default(0)
+}).strict();
+export type ClaimPoll = z.input<typeof ClaimPollSchema>;
+
+export type ClaimAnswer =
+	| { status: 'pending'; expiresAt: number }
+	| { status: 'approved'; grant: JoinGrant }
+	| { status: 'denied' }
+	| { status: 'expired' }
+	| { status: 'cancelled' };
+
 export const JOIN_API = '/api/join';
+export const JOIN_CLAIM_API = '/api/join/claim';
+export const JOIN_CLAIM_CANCEL_API = '/api/join/claim/cancel';

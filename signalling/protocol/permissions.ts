@@ -44,6 +44,10 @@ export const PERMISSIONS: Record<RequestName, readonly Role[]> = {
 	'classList.rename': ['teacher', 'assistant'],
 	'classList.accept': ['teacher', 'assistant'],
 	'classList.merge': ['teacher', 'assistant'],
+	// Assistants only for their own room (checked in the handlers).
+	'classList.remove': ['teacher', 'assistant'],
+	'classList.approveClaim': ['teacher', 'assistant'],
+	'classList.denyClaim': ['teacher', 'assistant'],
 	'recording.start': ['teacher'],
 	'recording.stop': ['teacher'],
 	'lesson.end': ['teacher']

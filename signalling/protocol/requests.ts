@@ -116,6 +116,12 @@ export const Requests = {
 	'classList.accept': z.object({ studentId: IdSchema }).strict(),
 	/** Folds a typed (unlisted) entry into a listed one: its later joins become the listed id. */
 	'classList.merge': z.object({ fromId: IdSchema, intoId: IdSchema }).strict(),
+	/** Takes typed (unlisted) names off their list: gone from every list, their device tokens dead. */
+	'classList.remove': z.object({ studentIds: z.array(IdSchema).min(1).max(100) }).strict(),
+	/** Lets the phone waiting on this claim join as the held name it asked for. */
+	'classList.approveClaim': z.object({ claimId: IdSchema }).strict(),
+	/** Refuses it: the phone is told the assistant said no. */
+	'classList.denyClaim': z.object({ claimId: IdSchema }).strict(),
 	/** Starts a new part of the lesson's recording (teacher only). */
 	'recording.start': Empty,
 	'recording.stop': Empty,
@@ -191,6 +197,9 @@ export interface Responses {
 	'classList.rename': ClassList;
 	'classList.accept': ClassList;
 	'classList.merge': ClassList;
+	'classList.remove': ClassList;
+	'classList.approveClaim': ClassList;
+	'classList.denyClaim': ClassList;
 	'recording.start': null;
 	'recording.stop': null;
 	'lesson.end': null;

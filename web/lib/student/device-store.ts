@@ -1,4 +1,4 @@
-import type { JoinGrant } from '$protocol';
+import type { JoinGrant, JoinPending } from '$protocol';
 
 /** What a phone remembers: its device token (same identity next time) and the last lesson joined. */
 export interface StoredJoin {
@@ -8,6 +8,13 @@ export interface StoredJoin {
 
 const DEVICE_KEY = 'classbridge.student.device';
 const JOIN_KEY = 'classbridge.student.join';
+const CLAIM_KEY = 'classbridge.student.claim';
+
+/** A request to join as a held name, waiting for the assistant: a reload goes on waiting. */
+export interface StoredClaim {
+	code: string;
+	pending: JoinPending['pending'];
+}
 
 function read(key: string): string | null {
 	try {
@@ -52,4 +59,20 @@ export function remember(code: string, grant: JoinGrant): void {
 export function forget(): void {
 	write(JOIN_KEY, null);
 	write(DEVICE_KEY, null);
+}
+
+export function storedClaim(): StoredClaim | null {
+	const raw = read(CLAIM_KEY);
+	if (!raw) return null;
+	try {
+		const parsed = JSON.parse(raw) as StoredClaim;
+		if (!parsed?.pending?.claimId || parsed.pending.expiresAt <= Date.now()) return null;
+		return parsed;
+	} catch {
+		return null;
+	}
+}
+
+export function rememberClaim(claim: StoredClaim | null): void {
+	write(CLAIM_KEY, claim ? JSON.stringify(claim) : null);
 }

@@ -1,7 +1,16 @@
-import { JOIN_API, type JoinGrant, type JoinInfo } from '$protocol';
+import {
+	JOIN_API,
+	JOIN_CLAIM_API,
+	JOIN_CLAIM_CANCEL_API,
+	type ClaimAnswer,
+	type ClaimRef,
+	type JoinGrant,
+	type JoinInfo,
+	type JoinPending
+} from '$protocol';
 
 export type JoinFailure = { ok: false; code: string; message: string };
-export type JoinResult<T> = { ok: true; data: T } | JoinFailure;
+export type JoinResult<T> = { ok: true; data: T; status: number } | JoinFailure;
 
 async function call<T>(path: string, init?: RequestInit): Promise<JoinResult<T>> {
 	let res: Response;
@@ -11,7 +20,7 @@ async function call<T>(path: string, init?: RequestInit): Promise<JoinResult<T>>
 		return { ok: false, code: 'network', message: String(err) };
 	}
 	const body: unknown = await res.json().catch(() => null);
-	if (res.ok) return { ok: true, data: body as T };
+	if (res.ok) return { ok: true, data: body as T, status: res.status };
 	const error = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
 	return {
 		ok: false,
@@ -25,6 +34,23 @@ export function lookupCode(code: string): Promise<JoinResult<JoinInfo>> {
 	return call<JoinInfo>(`${JOIN_API}/${encodeURIComponent(code.trim().toUpperCase())}`);
 }
 
-export function joinByCode(request: { code: string; name?: string; studentId?: string; deviceToken?: string }): Promise<JoinResult<JoinGrant>> {
-	return call<JoinGrant>(JOIN_API, { method: 'POST', body: JSON.stringify(request) });
+/** The lesson's tokens at once, or (202) a claim to wait on when another device holds the name. */
+export async function joinByCode(request: {
+	code: string;
+	name?: string;
+	pick?: string;
+	deviceToken?: string;
+}): Promise<JoinResult<{ grant: JoinGrant } | JoinPending>> {
+	const result = await call<JoinGrant | JoinPending>(JOIN_API, { method: 'POST', body: JSON.stringify(request) });
+	if (!result.ok) return result;
+	return { ...result, data: 'pending' in result.data ? result.data : { grant: result.data } };
+}
+
+/** Asks whether the assistant answered; the server holds the request up to `waitMs` for the answer. */
+export function pollClaim(ref: ClaimRef, waitMs: number, signal?: AbortSignal): Promise<JoinResult<ClaimAnswer>> {
+	return call<ClaimAnswer>(JOIN_CLAIM_API, { method: 'POST', body: JSON.stringify({ ...ref, waitMs }), signal });
+}
+
+export function cancelClaim(ref: ClaimRef): Promise<JoinResult<ClaimAnswer>> {
+	return call<ClaimAnswer>(JOIN_CLAIM_CANCEL_API, { method: 'POST', body: JSON.stringify(ref), keepalive: true });
 }
