@@ -135,8 +135,8 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		res.end('not found');
 	};
 	const httpServer = createServer((req, res) => {
-		applySecurityHeaders(res);
 		const target = requestTarget(req);
+		applySecurityHeaders(res, target?.pathname);
 		if (!target) {
 			log.info({ method: req.method, target: String(req.url).slice(0, 200) }, 'malformed request target refused');
 			res.writeHead(400, { 'content-type': 'text/plain', connection: 'close' });
