@@ -80,6 +80,22 @@ test('pages carry the policy: hashes for the inline script, no framing, this hos
 	expect(headers['referrer-policy']).toBe('same-origin');
 	await expect(page.getByTestId('create-lesson')).toBeVisible({ timeout: 20_000 });
 	await page.close();
+
+	// The app's scripts (pdfjs's worker among them) and a page that does not exist are covered too.
+	const html = await (await fetch(`${serverInfo().url}/admin`)).text();
+	const script = /\/_app\/immutable\/[^"']+\.js/.exec(html)?.[0] ?? '';
+	expect(script).not.toBe('');
+	const asset = await fetch(`${serverInfo().url}${script}`);
+	expect(asset.status).toBe(200);
+	expect(asset.headers.get('content-security-policy')).toMatch(/default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; frame-ancestors 'none'/);
+	const missing = await fetch(`${serverInfo().url}/no-such-page`);
+	expect(missing.status).toBe(404);
+	for (const res of [asset, missing]) {
+		expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+		expect(res.headers.get('x-frame-options')).toBe('DENY');
+		expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+		expect(res.headers.get('referrer-policy')).toBe('same-origin');
+	}
 });
 
 test('live: the teacher shows a PDF deck (wasm-decoded picture), draws on the board and records; the classroom screen and a phone follow', async () => {
