@@ -112,6 +112,9 @@ test('live: the teacher shows a PDF deck (wasm-decoded picture), draws on the bo
 	await phone.getByTestId('join-name-input').fill('王小红');
 	await phone.getByTestId('join-submit').click();
 	await expect(phone.getByTestId('student-live')).toBeVisible({ timeout: 20_000 });
+	// A reload revalidates the page: it must come back under the page policy, not an API one.
+	await phone.reload();
+	await expect(phone.getByTestId('student-live')).toContainText('王小红', { timeout: 20_000 });
 
 	const deck = await uploadDeck(new URL(links.teacher).searchParams.get('t') ?? '', 'policy.pdf', await jpxDeck('A slide with a JPEG 2000 picture'));
 	await teacher.getByTestId('record-toggle').click();
@@ -135,6 +138,8 @@ test('live: the teacher shows a PDF deck (wasm-decoded picture), draws on the bo
 test('staff: admin, a lesson\'s links, the library, the replay and analytics', async () => {
 	const page = await staff.newPage();
 	await page.goto(`${serverInfo().url}/admin`);
+	await expect(page.getByTestId('create-lesson')).toBeVisible({ timeout: 20_000 });
+	await page.reload();
 	await expect(page.getByTestId('create-lesson')).toBeVisible({ timeout: 20_000 });
 	await page.goto(`${serverInfo().url}/admin/lessons/${lesson.id}`);
 	await expect(page.getByTestId('link-teacher')).toBeVisible({ timeout: 20_000 });
