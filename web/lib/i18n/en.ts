@@ -45,7 +45,7 @@ export const en = {
 	'admin.sessionEnded': 'Your staff session has ended. Open the admin link again, or paste it below.',
 	'admin.signInOffline': 'Could not reach the server. Check the connection and try again.',
 	'admin.tokenMissing.bodySession':
-		'Open the admin link the server prints when it starts (or a new one from `npm run admin-link`), or paste the link or its token below.',
+		'Open the admin link the server prints when it starts (or a new one from “npm run admin-link”), or paste the link or its token below.',
 	'admin.tokenMissing.linkPlaceholder': 'Admin link or token',
 	'admin.back': 'All lessons',
 	'admin.loading': 'Loading…',

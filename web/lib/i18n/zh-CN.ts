@@ -41,7 +41,7 @@ export const zhCN: Record<MessageKey, string> = {
 	'admin.signingIn': '正在登录…',
 	'admin.sessionEnded': '管理登录已结束。请重新打开管理链接，或在下方粘贴。',
 	'admin.signInOffline': '无法连接服务器，请检查网络后重试。',
-	'admin.tokenMissing.bodySession': '请打开服务器启动时打印的管理链接（或用 `npm run admin-link` 生成的新链接），或在下方粘贴链接或令牌。',
+	'admin.tokenMissing.bodySession': '请打开服务器启动时打印的管理链接（或用“npm run admin-link”生成的新链接），或在下方粘贴链接或令牌。',
 	'admin.tokenMissing.linkPlaceholder': '管理链接或令牌',
 	'admin.back': '全部课程',
 	'admin.loading': '加载中…',
