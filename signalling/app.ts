@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { RecordingService } from '../recorder/index.ts';
 import { Sfu } from '../sfu/index.ts';
 import { loadOrCreateSecret } from './auth/secret.ts';
+import { StaffAuth } from './auth/StaffAuth.ts';
 import { TokenService } from './auth/TokenService.ts';
 import { CatalogStore } from './catalog/CatalogStore.ts';
 import type { Config } from './config.ts';
@@ -22,6 +23,8 @@ import { DataApiHttp } from './http/DataApiHttp.ts';
 import { startAnalytics, type AnalyticsRuntime } from '../recorder/analytics/startAnalytics.ts';
 import { LibraryHttp } from './http/LibraryHttp.ts';
 import { requestTarget } from './http/requestTarget.ts';
+import { StaffAccess } from './http/StaffAccess.ts';
+import { StaffSessionHttp } from './http/StaffSessionHttp.ts';
 import { applySecurityHeaders } from './http/securityHeaders.ts';
 import { moduleLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
@@ -69,6 +72,9 @@ export interface App {
 export async function createApp(config: Config, web?: NextHandler): Promise<App> {
 	const { secret } = await loadOrCreateSecret(config.dataDir);
 	const tokens = new TokenService(secret);
+	const staffAuth = await StaffAuth.open(config.dataDir, tokens);
+	const requestOrigin = { publicUrl: config.publicUrl, trustProxy: config.trustProxy };
+	const staff = new StaffAccess(staffAuth, requestOrigin);
 	const catalog = await CatalogStore.open(config.dataDir);
 	const store = createLessonStore(config.redisUrl);
 	const bus = new EventBus();
@@ -93,7 +99,7 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 			signallingRef?.sessions.get(lessonId)?.changed();
 		}
 	});
-	const api = new HttpApi({ catalog, tokens, publicUrl: config.publicUrl, trustProxy: config.trustProxy });
+	const api = new HttpApi({ catalog, tokens, staff, publicUrl: config.publicUrl, trustProxy: config.trustProxy });
 	const analytics = await startAnalytics(config.analytics, {
 		dataDir: config.dataDir,
 		bus,
@@ -103,7 +109,7 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		homePage: config.publicUrl ?? `http://localhost:${config.port}`,
 		signApiToken: (id) => tokens.signApi(id)
 	});
-	const analyticsHttp = new AnalyticsHttp({ tokens, analytics: () => analytics.current() });
+	const analyticsHttp = new AnalyticsHttp({ staff, analytics: () => analytics.current() });
 	const dataApiHttp = new DataApiHttp({ tokens, analytics: () => analytics.current() });
 	let boardsRef: BoardService | null = null;
 	const recorder = await RecordingService.open({
@@ -121,16 +127,17 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		engine: { minFreeBytes: config.recording.minFreeBytes, segmentSeconds: config.recording.segmentSeconds },
 		resumeWindowMs: config.reconnectGraceMs
 	});
-	const libraryHttp = new LibraryHttp({ library: recorder, tokens, tldrawLicenseKey: config.tldrawLicenseKey });
+	const libraryHttp = new LibraryHttp({ library: recorder, tokens, staff, tldrawLicenseKey: config.tldrawLicenseKey });
 	let metricsText: () => Promise<string> = async () => '';
-	const routes = [deckHttp, analyticsHttp, dataApiHttp, libraryHttp, api];
+	const staffSessionHttp = new StaffSessionHttp({ access: staff, origin: requestOrigin });
+	const routes = [deckHttp, analyticsHttp, dataApiHttp, libraryHttp, staffSessionHttp, api];
 	const notFound = (res: ServerResponse) => {
 		res.writeHead(404, { 'content-type': 'text/plain' });
 		res.end('not found');
 	};
 	const httpServer = createServer((req, res) => {
-		applySecurityHeaders(res);
 		const target = requestTarget(req);
+		applySecurityHeaders(res, target?.pathname);
 		if (!target) {
 			log.info({ method: req.method, target: String(req.url).slice(0, 200) }, 'malformed request target refused');
 			res.writeHead(400, { 'content-type': 'text/plain', connection: 'close' });
@@ -213,7 +220,8 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 	});
 	const { port } = httpServer.address() as AddressInfo;
 	const url = config.publicUrl ?? `http://localhost:${port}`;
-	const adminToken = await tokens.signAdmin(Date.now() + config.adminTokenTtlDays * 86_400_000);
+	// Valid until its TTL or the next `npm run admin-link`, whichever comes first.
+	const adminToken = await staffAuth.adminToken(Date.now() + config.adminTokenTtlDays * 86_400_000);
 	log.info({ url, store: store.kind, workers: sfu.pool.slots.length }, 'classbridge listening');
 
 	return {

@@ -12,7 +12,9 @@ const LessonClaimsSchema = z.object({
 	sub: z.string().min(1).max(80),
 	exp: z.number()
 });
-const AdminClaimsSchema = z.object({ kind: z.literal('admin'), sub: z.string(), exp: z.number() });
+/** `gen`: the admin-link generation it was issued in; a newer generation revokes it (AdminGeneration). */
+const AdminClaimsSchema = z.object({ kind: z.literal('admin'), sub: z.string(), gen: z.string().min(1).max(64), exp: z.number() });
+const StaffSessionClaimsSchema = z.object({ kind: z.literal('staff'), sid: z.string().min(16).max(64), gen: z.string().min(1).max(64), exp: z.number() });
 const DeviceClaimsSchema = z.object({ kind: z.literal('device'), cid: IdSchema, sub: IdSchema, exp: z.number() });
 const ApiClaimsSchema = z.object({ kind: z.literal('api'), jti: IdSchema, exp: z.number().optional() });
 const MediaClaimsSchema = z.object({ kind: z.literal('media'), lid: IdSchema, exp: z.number() });
@@ -28,6 +30,15 @@ export interface LessonGrant {
 }
 export interface AdminGrant {
 	kind: 'admin';
+	/** The admin-link generation it belongs to: valid only while that is the current one. */
+	generation: string;
+	expiresAt: number;
+}
+/** A signed-in staff browser (the session cookie), made from an admin link of `generation`. */
+export interface StaffSessionGrant {
+	kind: 'staff';
+	sessionId: string;
+	generation: string;
 	expiresAt: number;
 }
 /** What a student's phone keeps: which class-list entry it is, in which classroom. Joins nothing by itself. */
@@ -87,13 +98,23 @@ export class TokenService {
 			.sign(this.#secret);
 	}
 
-	async signAdmin(expiresAt: number): Promise<string> {
-		return new SignJWT({ kind: 'admin' })
+	async signAdmin(generation: string, expiresAt: number): Promise<string> {
+		return new SignJWT({ kind: 'admin', gen: generation })
 			.setProtectedHeader({ alg: 'HS256' })
 			.setIssuer(ISSUER)
 			.setSubject('admin')
 			.setIssuedAt()
 			.setExpirationTime(Math.floor(expiresAt / 1000))
+			.sign(this.#secret);
+	}
+
+	async signStaffSession(grant: Omit<StaffSessionGrant, 'kind'>): Promise<string> {
+		return new SignJWT({ kind: 'staff', sid: grant.sessionId, gen: grant.generation })
+			.setProtectedHeader({ alg: 'HS256' })
+			.setIssuer(ISSUER)
+			.setSubject('staff')
+			.setIssuedAt()
+			.setExpirationTime(Math.floor(grant.expiresAt / 1000))
 			.sign(this.#secret);
 	}
 
@@ -124,7 +145,7 @@ export class TokenService {
 			.sign(this.#secret);
 	}
 
-	async verify(token: unknown): Promise<LessonGrant | AdminGrant | DeviceGrant | ApiGrant | MediaGrant> {
+	async verify(token: unknown): Promise<LessonGrant | AdminGrant | StaffSessionGrant | DeviceGrant | ApiGrant | MediaGrant> {
 		if (typeof token !== 'string' || token.length === 0) throw new TokenError('token_missing', 'no token given');
 		if (token.length > 2048) throw new TokenError('token_invalid', 'token too long');
 		let payload: unknown;
@@ -135,7 +156,9 @@ export class TokenService {
 			throw new TokenError('token_invalid', 'this link is not valid');
 		}
 		const admin = AdminClaimsSchema.safeParse(payload);
-		if (admin.success) return { kind: 'admin', expiresAt: admin.data.exp * 1000 };
+		if (admin.success) return { kind: 'admin', generation: admin.data.gen, expiresAt: admin.data.exp * 1000 };
+		const staff = StaffSessionClaimsSchema.safeParse(payload);
+		if (staff.success) return { kind: 'staff', sessionId: staff.data.sid, generation: staff.data.gen, expiresAt: staff.data.exp * 1000 };
 		const api = ApiClaimsSchema.safeParse(payload);
 		if (api.success) return { kind: 'api', tokenId: api.data.jti, expiresAt: api.data.exp === undefined ? null : api.data.exp * 1000 };
 		const media = MediaClaimsSchema.safeParse(payload);
@@ -150,13 +173,7 @@ export class TokenService {
 
 	async verifyLesson(token: unknown): Promise<LessonGrant> {
 		const grant = await this.verify(token);
-		if (grant.kind !== 'lesson') throw new TokenError('token_invalid', grant.kind === 'admin' ? 'an admin link cannot join a lesson' : `a ${grant.kind} token cannot join a lesson`);
-		return grant;
-	}
-
-	async verifyAdmin(token: unknown): Promise<AdminGrant> {
-		const grant = await this.verify(token);
-		if (grant.kind !== 'admin') throw new TokenError('token_invalid', 'admin link required');
+		if (grant.kind !== 'lesson') throw new TokenError('token_invalid', grant.kind === 'admin' || grant.kind === 'staff' ? 'an admin link cannot join a lesson' : `a ${grant.kind} token cannot join a lesson`);
 		return grant;
 	}
 

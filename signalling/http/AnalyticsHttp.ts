@@ -1,7 +1,6 @@
 import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AnalyticsService } from '../../recorder/analytics/AnalyticsService.ts';
-import type { TokenService } from '../auth/TokenService.ts';
 import { moduleLogger } from '../logger.ts';
 import {
 	ANALYTICS_API,
@@ -14,17 +13,19 @@ import {
 	WarningsQuerySchema
 } from '../protocol/index.ts';
 import { queryObject, sendAnalyticsError } from './analyticsErrors.ts';
-import { bearerToken, decodePathPart, HttpError, parse, readJson, sendJson } from './httpUtil.ts';
+import { decodePathPart, HttpError, parse, readJson, sendJson } from './httpUtil.ts';
+import type { StaffAccess } from './StaffAccess.ts';
 
 const log = moduleLogger('analytics-http');
 
 export interface AnalyticsHttpDeps {
-	tokens: TokenService;
+	/** Staff only: the session cookie or an admin token. */
+	staff: StaffAccess;
 	/** The store, or null on a node that does not hold it (scale-out: one node writes the file). */
 	analytics: () => AnalyticsService | null;
 }
 
-/** /api/analytics/*: staff dashboards, exports, API tokens and purge. Staff only (the admin token). */
+/** /api/analytics/*: staff dashboards, exports, API tokens and purge. Staff only (session cookie or admin token). */
 export class AnalyticsHttp {
 	readonly #deps: AnalyticsHttpDeps;
 
@@ -36,7 +37,7 @@ export class AnalyticsHttp {
 		const url = new URL(req.url ?? '/', 'http://localhost');
 		if (url.pathname !== ANALYTICS_API && !url.pathname.startsWith(`${ANALYTICS_API}/`)) return false;
 		try {
-			await this.#deps.tokens.verifyAdmin(bearerToken(req));
+			await this.#deps.staff.require(req);
 			const analytics = this.#deps.analytics();
 			if (!analytics) throw new HttpError(503, 'unavailable', 'analytics is served by the node that holds the store; try again shortly');
 			await this.#route(req, res, url, analytics);

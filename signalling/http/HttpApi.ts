@@ -11,7 +11,8 @@ import {
 	type LessonLinks,
 	type LessonRecord
 } from '../protocol/index.ts';
-import { bearerToken, decodePathPart, HttpError, parse, readJson, sendJson } from './httpUtil.ts';
+import type { StaffAccess } from './StaffAccess.ts';
+import { decodePathPart, HttpError, parse, readJson, sendJson } from './httpUtil.ts';
 import { StudentJoin } from './StudentJoin.ts';
 
 const log = moduleLogger('http-api');
@@ -19,6 +20,8 @@ const log = moduleLogger('http-api');
 export interface HttpApiDeps {
 	catalog: CatalogStore;
 	tokens: TokenService;
+	/** Staff routes: the session cookie or an admin token. */
+	staff: StaffAccess;
 	/** Origin for links when PUBLIC_URL is not set: taken from the request's Host. */
 	publicUrl: string | undefined;
 	/** Reverse proxies in front of the server, for client addresses (rate limits). */
@@ -66,7 +69,7 @@ export class HttpApi {
 		}
 		const joined = await this.#join.route(req, path, method);
 		if (joined) return joined;
-		await this.#requireAdmin(req);
+		await this.#deps.staff.require(req);
 		if (path === '/api/catalog' && method === 'GET') return { json: { schools: catalog.schools(), classrooms: catalog.classrooms() } };
 		if (path === '/api/schools' && method === 'POST') {
 			const input = parse(CreateSchoolSchema, await readJson(req));
@@ -96,10 +99,6 @@ export class HttpApi {
 			return { json: { lesson, links: await this.#links(lesson, this.#origin(req)) } };
 		}
 		throw new HttpError(404, 'not_found', `no route ${method} ${path}`);
-	}
-
-	async #requireAdmin(req: IncomingMessage): Promise<void> {
-		await this.#deps.tokens.verifyAdmin(bearerToken(req));
 	}
 
 	#origin(req: IncomingMessage): string {

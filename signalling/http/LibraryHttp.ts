@@ -16,6 +16,7 @@ import {
 } from '../protocol/index.ts';
 import { bearerToken, HttpError, parse, sendError, sendJson, type CodedFailure } from './httpUtil.ts';
 import { serveFile } from './serveFile.ts';
+import type { StaffAccess } from './StaffAccess.ts';
 
 const log = moduleLogger('library-http');
 
@@ -34,6 +35,8 @@ export interface RecordingLibrary {
 export interface LibraryHttpDeps {
 	library: RecordingLibrary;
 	tokens: TokenService;
+	/** Staff: the session cookie or an admin token. */
+	staff: StaffAccess;
 	/** Passed to the replay, which mounts tldraw as the live page does. */
 	tldrawLicenseKey?: string | null;
 }
@@ -130,9 +133,18 @@ export class LibraryHttp {
 		res.end();
 	}
 
+	/** A Bearer token (staff's admin token, or a teacher's lesson token), else the staff session cookie. */
 	async #viewer(req: IncomingMessage): Promise<Viewer> {
-		const grant = await this.#deps.tokens.verify(bearerToken(req));
-		if (grant.kind === 'admin') return { kind: 'staff' };
+		const bearer = bearerToken(req);
+		if (bearer === undefined) {
+			await this.#deps.staff.requireSession(req);
+			return { kind: 'staff' };
+		}
+		const grant = await this.#deps.tokens.verify(bearer);
+		if (grant.kind === 'admin') {
+			await this.#deps.staff.auth.verifyAdminToken(bearer);
+			return { kind: 'staff' };
+		}
 		if (grant.kind === 'lesson' && grant.role === 'teacher') return { kind: 'teacher', lessonId: grant.lessonId };
 		throw new HttpError(403, 'forbidden', 'only staff and the lesson’s teacher may see recordings');
 	}

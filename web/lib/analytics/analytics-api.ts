@@ -66,14 +66,8 @@ export function fileNameOf(res: Response, fallback: string): string {
 	return plain?.[1] ?? fallback;
 }
 
-/** The staff analytics API (/api/analytics), authorised with the admin token. */
+/** The staff analytics API (/api/analytics), authorised by the staff session cookie. */
 export class AnalyticsApi {
-	readonly #token: string;
-
-	constructor(token: string) {
-		this.#token = token;
-	}
-
 	lessons(filters: AnalyticsFilters): Promise<AnalyticsLessonList> {
 		return this.#json('GET', withQuery(`${ANALYTICS_API}/lessons`, filterQuery(filters)));
 	}
@@ -114,7 +108,7 @@ export class AnalyticsApi {
 		return this.#json('POST', `${ANALYTICS_API}/purge`, { olderThanDays, confirm: true });
 	}
 
-	/** Fetches an export (the token rides in a header, so a plain link cannot do it). */
+	/** Fetches an export and hands it over as a file. */
 	async export(request: ExportRequest): Promise<DownloadedFile> {
 		const path = withQuery(`${ANALYTICS_API}/export`, {
 			format: request.format,
@@ -140,10 +134,7 @@ export class AnalyticsApi {
 		try {
 			return await fetch(path, {
 				method,
-				headers: {
-					authorization: `Bearer ${this.#token}`,
-					...(body === undefined ? {} : { 'content-type': 'application/json' })
-				},
+				headers: body === undefined ? {} : { 'content-type': 'application/json' },
 				body: body === undefined ? undefined : JSON.stringify(body)
 			});
 		} catch (err) {

@@ -26,14 +26,8 @@ export interface LessonWithLinks {
 	links: LessonLinks;
 }
 
-/** The admin HTTP API, authorised with the admin token as a Bearer header. */
+/** The admin HTTP API, authorised by the staff session cookie (sent by the browser, unseen by scripts). */
 export class AdminApi {
-	readonly #token: string;
-
-	constructor(token: string) {
-		this.#token = token;
-	}
-
 	catalog(): Promise<Catalog> {
 		return this.#call('GET', '/api/catalog');
 	}
@@ -64,7 +58,6 @@ export class AdminApi {
 			res = await fetch(path, {
 				method,
 				headers: {
-					authorization: `Bearer ${this.#token}`,
 					accept: 'application/json',
 					...(body === undefined ? {} : { 'content-type': 'application/json' })
 				},

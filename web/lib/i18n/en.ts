@@ -42,6 +42,13 @@ export const en = {
 	'admin.tokenMissing.save': 'Continue',
 	'admin.tokenInvalid': 'This admin token was not accepted. Check it and try again.',
 	'admin.signOut': 'Forget token',
+	'admin.signOutSession': 'Sign out',
+	'admin.signingIn': 'Signing in…',
+	'admin.sessionEnded': 'Your staff session has ended. Open the admin link again, or paste it below.',
+	'admin.signInOffline': 'Could not reach the server. Check the connection and try again.',
+	'admin.tokenMissing.bodySession':
+		'Open the admin link the server prints when it starts (or a new one from “npm run admin-link”), or paste the link or its token below.',
+	'admin.tokenMissing.linkPlaceholder': 'Admin link or token',
 	'admin.back': 'All lessons',
 	'admin.loading': 'Loading…',
 	'admin.retry': 'Try again',

@@ -12,14 +12,15 @@ import {
 import { ApiError } from '../api/admin-api.ts';
 
 /**
- * The lesson library and recorded packages over HTTP (recorder/CONTRACT.md). Authorised with the
- * admin token (staff: every lesson) or a teacher's lesson token (that lesson only).
+ * The lesson library and recorded packages over HTTP (recorder/CONTRACT.md). Authorised by the staff
+ * session cookie (staff: every lesson), or with a teacher's lesson token (that lesson only).
  */
 export class LibraryApi {
-	readonly #token: string;
+	readonly #teacherToken: string | null;
 
-	constructor(token: string) {
-		this.#token = token;
+	/** `teacherToken`: a teacher's lesson token; null for staff, whose browser sends the session cookie. */
+	constructor(teacherToken: string | null) {
+		this.#teacherToken = teacherToken;
 	}
 
 	async list(query: LibraryQuery = {}): Promise<LibraryEntry[]> {
@@ -54,7 +55,8 @@ export class LibraryApi {
 	async #call<T>(method: 'GET' | 'DELETE', path: string): Promise<T> {
 		let res: Response;
 		try {
-			res = await fetch(path, { method, headers: { authorization: `Bearer ${this.#token}`, accept: 'application/json' } });
+			const authorization: Record<string, string> = this.#teacherToken ? { authorization: `Bearer ${this.#teacherToken}` } : {};
+			res = await fetch(path, { method, headers: { ...authorization, accept: 'application/json' } });
 		} catch (err) {
 			throw new ApiError(0, 'network', err instanceof Error ? err.message : String(err));
 		}

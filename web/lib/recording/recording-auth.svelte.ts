@@ -3,8 +3,9 @@ import { AdminAuth } from '../admin/admin-auth.svelte.ts';
 import { LibraryApi } from './library-api.ts';
 
 /**
- * Who opens the library or a replay: staff with the admin token (stored, or `?token=` once), or
- * the lesson's teacher with their lesson link's token (`?t=`), which opens only that lesson.
+ * Who opens the library or a replay: staff signed in with the session cookie (the admin link's
+ * `?token=` signs in once), or the lesson's teacher with their lesson link's token (`?t=`), which
+ * opens only that lesson.
  */
 export class RecordingAuth {
 	readonly admin = new AdminAuth();
@@ -12,9 +13,8 @@ export class RecordingAuth {
 	/** The teacher's link was refused (expired, or another lesson's). */
 	teacherRejected = $state(false);
 
-	token: string | null = $derived(this.teacherToken ?? this.admin.token);
-	staff: boolean = $derived(!this.teacherToken && !!this.admin.token);
-	api: LibraryApi | null = $derived(this.token ? new LibraryApi(this.token) : null);
+	staff: boolean = $derived(!this.teacherToken && this.admin.signedIn);
+	api: LibraryApi | null = $derived(this.teacherToken ? new LibraryApi(this.teacherToken) : this.staff ? new LibraryApi(null) : null);
 
 	init(url: URL): void {
 		const teacher = url.searchParams.get('t');

@@ -1,0 +1,23 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config.ts';
+import { AdminGeneration } from './AdminGeneration.ts';
+import { loadOrCreateSecret } from './secret.ts';
+import { StaffAuth } from './StaffAuth.ts';
+import { TokenService } from './TokenService.ts';
+
+/**
+ * `npm run admin-link`: starts a new admin-link generation in the data folder and returns a link of
+ * it. Every older admin link and every staff session made from one stops working, on running
+ * servers too (they re-check the generation file within about a second).
+ */
+export async function issueAdminLink(config: Pick<Config, 'dataDir' | 'publicUrl' | 'port' | 'adminTokenTtlDays'>): Promise<string> {
+	if (!existsSync(path.join(config.dataDir, 'secret.key'))) {
+		throw new Error(`no Classbridge data folder at ${config.dataDir} (no secret.key): start the server once, or set DATA_DIR`);
+	}
+	const { secret } = await loadOrCreateSecret(config.dataDir);
+	await AdminGeneration.rotate(config.dataDir);
+	const auth = await StaffAuth.open(config.dataDir, new TokenService(secret));
+	const token = await auth.adminToken(Date.now() + config.adminTokenTtlDays * 86_400_000);
+	return `${config.publicUrl ?? `http://localhost:${config.port}`}/admin?token=${token}`;
+}
