@@ -64,6 +64,9 @@ export const REQUEST_RATES: Record<RequestName, RateClass> = {
 	'classList.rename': 'broadcast',
 	'classList.accept': 'broadcast',
 	'classList.merge': 'broadcast',
+	'classList.remove': 'broadcast',
+	'classList.approveClaim': 'broadcast',
+	'classList.denyClaim': 'broadcast',
 	'recording.start': 'broadcast',
 	'recording.stop': 'broadcast',
 	'lesson.end': 'broadcast'

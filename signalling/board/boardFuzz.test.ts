@@ -117,7 +117,7 @@ describe('board WebSocket under generated abuse', () => {
 			// The server's own secret, the wrong kind of token.
 			fc.constantFrom('admin', 'device', 'media', 'api').map((kind) => {
 				const later = Date.now() + 3_600_000;
-				if (kind === 'admin') return t.app.tokens.signAdmin(later);
+				if (kind === 'admin') return t.app.tokens.signAdmin('fuzz-generation', later);
 				if (kind === 'device') return t.app.tokens.signDevice({ classroomId: lesson.classroomIds[0] ?? '', studentId: student.id, expiresAt: later });
 				if (kind === 'media') return t.app.tokens.signMedia({ lessonId: lesson.lesson.id, expiresAt: later });
 				return t.app.tokens.signApi('fuzzapi1');

@@ -7,15 +7,21 @@ import {
 	ANALYTICS_API,
 	CreateClassroomSchema,
 	CreateLessonSchema,
+	ClaimPollSchema,
+	ClaimRefSchema,
 	CreateSchoolSchema,
 	DATA_API,
 	DECKS_API,
 	JOIN_API,
+	JOIN_CLAIM_API,
+	JOIN_CLAIM_CANCEL_API,
+	JoinRequestSchema,
 	LIBRARY_API,
 	RECORDINGS_API,
 	type LessonLinks,
 	type LessonRecord
 } from '../protocol/index.ts';
+import { STAFF_SESSION_API } from '../http/StaffSessionHttp.ts';
 import { rawRequest } from '../testing/rawHttp.ts';
 import { startServerProcess, type ServerProcess } from '../testing/serverProcess.ts';
 import { malformedOf } from '../testing/zodArbitrary.ts';
@@ -36,7 +42,12 @@ const ROUTES: Route[] = [
 	{ method: 'GET', path: '/metrics', auth: 'none' },
 	{ method: 'GET', path: '/api/session?t={token}', auth: 'lesson' },
 	{ method: 'GET', path: `${JOIN_API}/{code}`, auth: 'none' },
-	{ method: 'POST', path: JOIN_API, auth: 'none' },
+	{ method: 'POST', path: JOIN_API, auth: 'none', body: JoinRequestSchema },
+	{ method: 'POST', path: JOIN_CLAIM_API, auth: 'none', body: ClaimPollSchema },
+	{ method: 'POST', path: JOIN_CLAIM_CANCEL_API, auth: 'none', body: ClaimRefSchema },
+	{ method: 'GET', path: STAFF_SESSION_API, auth: 'none' },
+	{ method: 'POST', path: STAFF_SESSION_API, auth: 'none' },
+	{ method: 'DELETE', path: STAFF_SESSION_API, auth: 'none' },
 	{ method: 'GET', path: '/api/catalog', auth: 'admin' },
 	{ method: 'POST', path: '/api/schools', auth: 'admin', body: CreateSchoolSchema },
 	{ method: 'POST', path: '/api/classrooms', auth: 'admin', body: CreateClassroomSchema },
@@ -177,9 +188,11 @@ describe('HTTP fuzz: every route', () => {
 		const exp = Math.floor(Date.now() / 1000) + 3600;
 		const forger = new TokenService(Buffer.alloc(32, 7));
 		const past = Date.now() - 60_000;
+		const generation = (await readFile(path.join(server.dataDir, 'staff', 'admin-generation'), 'utf8')).trim();
 		const bad = {
-			forged: await forger.signAdmin(Date.now() + 3_600_000),
-			expiredAdmin: await tokens.signAdmin(past),
+			forged: await forger.signAdmin(generation, Date.now() + 3_600_000),
+			expiredAdmin: await tokens.signAdmin(generation, past),
+			revokedAdmin: await tokens.signAdmin('an-older-generation', Date.now() + 3_600_000),
 			expiredLesson: await tokens.signLesson({ lessonId: lesson.id, role: 'teacher', classroomId: null, participantId: 'x', expiresAt: past }),
 			algNone: `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ kind: 'admin', sub: 'admin', iss: 'classbridge', exp })}.`,
 			algNoneLesson: `${b64({ alg: 'none' })}.${b64({ kind: 'lesson', lid: lesson.id, role: 'teacher', cid: null, sub: 't', iss: 'classbridge', exp })}.`,
