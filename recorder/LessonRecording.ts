@@ -198,7 +198,7 @@ export class LessonRecording {
 				break;
 			case 'media.reset':
 				// The router (and every transport into ffmpeg) went with its worker: this part ends here.
-				void this.stop('failed');
+				this.stop('failed').catch((error: Error) => log.error({ lessonId: this.lessonId, err: error.message }, 'recording did not stop after the media reset'));
 				break;
 			default:
 				break;
@@ -310,7 +310,7 @@ export class LessonRecording {
 		part.recorder.on('diskLow', ({ freeBytes: free }) => {
 			if (this.#part !== part) return;
 			log.warn({ lessonId: this.lessonId, freeBytes: free }, 'disk nearly full: recording stops, the lesson goes on');
-			void this.stop('disk_low');
+			this.stop('disk_low').catch((error: Error) => log.error({ lessonId: this.lessonId, err: error.message }, 'recording did not stop on a full disk'));
 		});
 		part.recorder.on('trackFailed', ({ producerId, message }) => {
 			if (this.#part !== part) return;

@@ -144,7 +144,7 @@ export class SignallingServer {
 		if (this.#sessions.get(session.lessonId) !== session) return;
 		this.#sessions.delete(session.lessonId);
 		session.close();
-		void this.#deps.sfu.closeLesson(session.lessonId);
+		inBackground(log, 'closing the lesson router', this.#deps.sfu.closeLesson(session.lessonId), { lessonId: session.lessonId });
 		log.info({ lessonId: session.lessonId }, 'lesson idle: session and router released');
 	}
 

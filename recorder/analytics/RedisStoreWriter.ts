@@ -108,7 +108,7 @@ export class RedisStoreWriter {
 		this.#reader = new Redis(this.#url, { maxRetriesPerRequest: null });
 		this.#reader.on('error', (error: Error) => log.warn({ err: error.message }, 'redis error (stream reader)'));
 		log.info('this node writes the analytics store');
-		this.#loop = this.#consume();
+		this.#loop = this.#consume().catch((error: Error) => log.error({ err: error.message }, 'analytics stream reader stopped'));
 	}
 
 	async #renew(): Promise<void> {
@@ -143,11 +143,18 @@ export class RedisStoreWriter {
 			const service = this.#service;
 			const events = entries.map(([, fields]) => parseEntry(fields)).filter((e) => e !== null);
 			const redelivered = cursor === '0';
-			const stored = redelivered ? await service.storedEventIds(events.map((e) => e.id)) : new Set<string>();
-			for (const event of events) if (!stored.has(event.id)) service.ingest(event);
-			if (stored.size > 0) log.info({ skipped: stored.size }, 'unacknowledged entries already in the store were skipped');
-			await service.writer.flush();
-			await this.#redis.xack(ANALYTICS_STREAM_KEY, GROUP, ...entries.map(([id]) => id));
+			try {
+				const stored = redelivered ? await service.storedEventIds(events.map((e) => e.id)) : new Set<string>();
+				for (const event of events) if (!stored.has(event.id)) service.ingest(event);
+				if (stored.size > 0) log.info({ skipped: stored.size }, 'unacknowledged entries already in the store were skipped');
+				await service.writer.flush();
+				await this.#redis.xack(ANALYTICS_STREAM_KEY, GROUP, ...entries.map(([id]) => id));
+			} catch (error) {
+				// Unacknowledged entries stay pending: the next writer (or this one after a restart) reads them again.
+				log.warn({ err: (error as Error).message, entries: entries.length }, 'stream batch not acknowledged; going on');
+				await new Promise((r) => setTimeout(r, 500));
+				continue;
+			}
 			this.#consumed += entries.length;
 			if (cursor === '0') cursor = entries[entries.length - 1]?.[0] ?? cursor;
 		}
@@ -159,7 +166,9 @@ export class RedisStoreWriter {
 		if (this.#renewTimer) clearInterval(this.#renewTimer);
 		this.#renewTimer = null;
 		this.#reader?.disconnect();
-		await this.#loop?.catch(() => undefined);
+		// A read queued while Redis was unreachable may never settle after disconnect(); the loop
+		// blocks for at most 500 ms otherwise, so waiting longer than that means it is stuck.
+		await Promise.race([this.#loop, new Promise((r) => setTimeout(r, 1500).unref())]);
 		this.#reader = null;
 		this.#loop = null;
 		await service?.close();

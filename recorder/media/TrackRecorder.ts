@@ -233,7 +233,7 @@ export class TrackRecorder extends EventEmitter<TrackRecorderEvents> {
 		const fault = this.#pendingFault;
 		if (fault) {
 			this.#pendingFault = null;
-			void this.#reportFault(fault, run);
+			this.#reportFault(fault, run).catch((error: Error) => log.error({ producerId: this.producerId, err: error.message }, 'fault not reported'));
 		}
 	}
 

@@ -5,6 +5,7 @@ import { WebSocketServer } from 'ws';
 import { TokenError, type LessonGrant, type TokenService } from '../auth/TokenService.ts';
 import type { CatalogStore } from '../catalog/CatalogStore.ts';
 import type { EventBus } from '../events/EventBus.ts';
+import { inBackground } from '../background.ts';
 import { moduleLogger } from '../logger.ts';
 import { MAX_BOARD_MESSAGE_BYTES } from '../protocol/index.ts';
 import type { BoardStorage } from './BoardStorage.ts';
@@ -154,7 +155,7 @@ export class BoardService {
 		clearTimeout(this.#idleTimers.get(lessonId));
 		this.#idleTimers.set(
 			lessonId,
-			setTimeout(() => void this.#closeIfIdle(lessonId), IDLE_CLOSE_MS).unref()
+			setTimeout(() => inBackground(log, 'closing an idle board room', this.#closeIfIdle(lessonId), { lessonId }), IDLE_CLOSE_MS).unref()
 		);
 	}
 

@@ -5,6 +5,7 @@ import type { LessonMedia, Sfu } from '../../sfu/index.ts';
 import type { LessonGrant } from '../auth/TokenService.ts';
 import type { CatalogStore } from '../catalog/CatalogStore.ts';
 import type { EventActor, EventBus } from '../events/EventBus.ts';
+import { inBackground } from '../background.ts';
 import { moduleLogger } from '../logger.ts';
 import type {
 	ActiveSpeaker,
@@ -200,7 +201,7 @@ export class LessonSession {
 			this.#media = media;
 			media.on('volumes', (loudest) => this.#onVolumes(loudest));
 			media.once('closed', (reason) => {
-				if (reason === 'worker_died') void this.#onMediaLost();
+				if (reason === 'worker_died') inBackground(log, 'recovering from a worker death', this.#onMediaLost(), { lessonId: this.lessonId });
 			});
 		}
 		return media;
@@ -285,7 +286,7 @@ export class LessonSession {
 		this.changed(offline.role === 'student' ? 'roster' : 'all');
 		this.#leaveTimers.set(
 			participantId,
-			setTimeout(() => void this.#left(offline, 'timeout'), this.#deps.reconnectGraceMs)
+			setTimeout(() => inBackground(log, 'leaving after the grace', this.#left(offline, 'timeout'), { lessonId: this.lessonId, participantId }), this.#deps.reconnectGraceMs)
 		);
 	}
 

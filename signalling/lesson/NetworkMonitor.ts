@@ -1,5 +1,6 @@
 import type { LessonMedia } from '../../sfu/index.ts';
 import type { EventBus } from '../events/EventBus.ts';
+import { inBackground } from '../background.ts';
 import { moduleLogger } from '../logger.ts';
 import type { NetworkQuality } from '../protocol/index.ts';
 import type { LessonSession } from './LessonSession.ts';
@@ -37,7 +38,7 @@ export class NetworkMonitor {
 
 	ensureRunning(): void {
 		if (this.#timer) return;
-		this.#timer = setInterval(() => void this.#sample(), SAMPLE_MS);
+		this.#timer = setInterval(() => inBackground(log, 'network sample', this.#sample(), { lessonId: this.#session.lessonId }), SAMPLE_MS);
 		this.#timer.unref();
 	}
 

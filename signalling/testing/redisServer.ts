@@ -9,9 +9,9 @@ export interface RedisServerHandle {
 	stop(): Promise<void>;
 }
 
-/** Starts a real redis-server (Debian package) on a free loopback port for one test file. */
-export async function startRedisServer(): Promise<RedisServerHandle> {
-	const port = await freePort();
+/** Starts a real redis-server (Debian package) on a free loopback port (or this one) for one test file. */
+export async function startRedisServer(port?: number): Promise<RedisServerHandle> {
+	port ??= await freePort();
 	const dir = await mkdtemp(path.join(tmpdir(), 'cb-redis-'));
 	const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
 		stdio: ['ignore', 'pipe', 'pipe']

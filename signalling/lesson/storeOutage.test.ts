@@ -1,0 +1,42 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLesson, startTestApp, TestClient, waitFor, type TestApp, type TestLesson } from '../testing/harness.ts';
+import { startRedisServer, type RedisServerHandle } from '../testing/redisServer.ts';
+
+/**
+ * Work nobody awaits (a leave after the reconnect grace, a room's idle close) fails when Redis goes
+ * away: it is logged, never an unhandled rejection, and the node keeps answering.
+ */
+describe('a Redis outage under background work', () => {
+	let t: TestApp;
+	let lesson: TestLesson;
+	let redis: RedisServerHandle;
+	const escaped: unknown[] = [];
+	const onEscape = (error: unknown) => escaped.push(error);
+	beforeAll(async () => {
+		process.on('unhandledRejection', onEscape);
+		redis = await startRedisServer();
+		t = await startTestApp({ REDIS_URL: redis.url, RECONNECT_GRACE_MS: '1000' });
+		lesson = await createLesson(t, 1);
+	});
+	afterAll(async () => {
+		process.off('unhandledRejection', onEscape);
+		// Back on the same port, so the app's clients reconnect and it can close cleanly.
+		redis = await startRedisServer(Number(new URL(redis.url).port));
+		await t.stop();
+		await redis.stop();
+	});
+
+	it('a leave that cannot reach Redis is logged, and nothing escapes', async () => {
+		const teacher = new TestClient(t.url, lesson.token('teacher'));
+		const room = new TestClient(t.url, lesson.token('classroom', 0));
+		await Promise.all([teacher.joinLesson(), room.joinLesson()]);
+		await redis.stop();
+		room.close();
+		// Past the grace the leave runs (lower the hand, publish, broadcast) against a store that is gone.
+		await new Promise((r) => setTimeout(r, 4000));
+		expect(escaped.map((e) => (e as Error).stack)).toEqual([]);
+		expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
+		teacher.close();
+		await waitFor(() => (teacher.socket.connected ? undefined : true));
+	}, 30_000);
+});
