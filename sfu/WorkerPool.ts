@@ -29,7 +29,12 @@ export interface WorkerPoolEvents {
 	/** A worker died; every router on it is gone. The slot is refilled right after. */
 	workerdied: [index: number, error: Error];
 	workerready: [slot: WorkerSlot];
+	/** No worker is alive and respawning failed RESPAWN_ATTEMPTS times in a row: media cannot come back. */
+	exhausted: [attempts: number, error: Error];
 }
+
+/** Failed respawns in a row, with no worker alive, after which the pool gives up (about 4 s). */
+export const RESPAWN_ATTEMPTS = 5;
 
 /** A worker per core, each with one WebRtcServer; dead workers are replaced. */
 export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
@@ -120,6 +125,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
 			if (this.#closed) return;
 			this.#spawn(slot.index).catch((err: Error) => {
 				log.error({ index: slot.index, attempt, err: err.message }, 'worker respawn failed; retrying');
+				if (attempt + 1 >= RESPAWN_ATTEMPTS && this.#slots.size === 0) this.emit('exhausted', attempt + 1, err);
 				setTimeout(() => retry(attempt + 1), Math.min(5000, 250 * 2 ** attempt));
 			});
 		};

@@ -26,6 +26,7 @@ import { requestTarget } from './http/requestTarget.ts';
 import { StaffAccess } from './http/StaffAccess.ts';
 import { StaffSessionHttp } from './http/StaffSessionHttp.ts';
 import { applySecurityHeaders } from './http/securityHeaders.ts';
+import { InvariantError } from './errors.ts';
 import { moduleLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { SignallingServer } from './SignallingServer.ts';
@@ -80,6 +81,13 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 	const bus = new EventBus();
 	const sfu = new Sfu({ ...config.mediasoup });
 	await sfu.start();
+	// A node that can no longer start any media worker serves no lesson: stop it loudly, so that the
+	// service manager starts a fresh one (server.ts lets an InvariantError end the process).
+	sfu.pool.on('exhausted', (attempts, error) => {
+		setImmediate(() => {
+			throw new InvariantError(`no mediasoup worker could be started in ${attempts} attempts: ${error.message}`);
+		});
+	});
 
 	const decks = await DeckStore.open(config.dataDir);
 	let signallingRef: SignallingServer | null = null;
