@@ -45,7 +45,20 @@ async function createLesson(url: string, adminToken: string) {
 	const classroomIds: string[] = [];
 	for (let i = 0; i < ROOMS; i++) classroomIds.push((await api('POST', '/api/classrooms', { schoolId: school.id, name: `Room ${i + 1}` })).id);
 	const { links } = (await api('POST', '/api/lessons', { title: 'Poll bench', teacherName: 'Bench', classroomIds })) as { lesson: LessonRecord; links: LessonLinks };
-	return { teacher: new URL(links.teacher).searchParams.get('t') ?? '', codes: links.classrooms.map((c) => c.joinCode) };
+	return { teacher: new URL(links.teacher).searchParams.get('t') ?? '', codes: links.classrooms.map((c) => c.joinCode), classroomIds };
+}
+
+const studentName = (index: number) => `Student ${index + 1}`;
+
+/** Every room's class list, as an assistant would have entered it: the students then pick their listed name. */
+async function fillClassLists(teacher: Socket, classroomIds: string[]): Promise<void> {
+	for (const [room, classroomId] of classroomIds.entries()) {
+		const names = Array.from({ length: STUDENTS }, (_, index) => index).filter((index) => index % ROOMS === room).map(studentName);
+		for (let i = 0; i < names.length; i += 100) {
+			const ack = (await teacher.timeout(30_000).emitWithAck('classList.add', { classroomId, names: names.slice(i, i + 100) })) as Ack<unknown>;
+			if (!ack.ok) throw new Error(`classList.add: ${ack.error.message}`);
+		}
+	}
 }
 
 async function connectTeacher(url: string, token: string): Promise<Socket> {
@@ -82,8 +95,9 @@ async function main(): Promise<void> {
 	const loadBefore = loadavg();
 	const server = await startServer();
 	console.log(`server pid ${server.pid} at ${server.url}; ${STUDENTS} students in ${ROOMS} rooms over ${PROCS} processes`);
-	const { teacher: teacherToken, codes } = await createLesson(server.url, server.adminToken);
+	const { teacher: teacherToken, codes, classroomIds } = await createLesson(server.url, server.adminToken);
 	const teacher = await connectTeacher(server.url, teacherToken);
+	await fillClassLists(teacher, classroomIds);
 	await sleep(1000);
 	const rssBeforeMb = processRssMb(server.pid);
 
@@ -93,7 +107,7 @@ async function main(): Promise<void> {
 	const shares: StudentSpec[][] = children.map(() => []);
 	for (let index = 0; index < STUDENTS; index++) {
 		const room = index % ROOMS;
-		shares[index % PROCS]!.push({ index, code: codes[room]!, name: `Student ${index + 1}`, localAddress: `127.0.0.${10 + room}` });
+		shares[index % PROCS]!.push({ index, code: codes[room]!, name: studentName(index), localAddress: `127.0.0.${10 + room}` });
 	}
 	const joinCpuBefore = processCpuMs(server.pid);
 	const joinStarted = nowMs();
