@@ -4,7 +4,8 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BoardClientMessageSchema, MAX_BOARD_MESSAGE_BYTES } from '../protocol/index.ts';
 import { BoardTestClient, RawBoardSocket, rawUpgrade, type RawOutcome } from '../testing/boardClient.ts';
-import { addStudent, createLesson, startTestApp, TestClient, waitFor, type TestApp, type TestLesson } from '../testing/harness.ts';
+import { drawerLesson } from '../testing/drawerLesson.ts';
+import { startTestApp, TestClient, waitFor, type TestApp, type TestLesson } from '../testing/harness.ts';
 import { MAX_JSON_DEPTH } from './BoardMessageReader.ts';
 import { boardSchema, pageIdOf } from './boardSchema.ts';
 
@@ -48,16 +49,7 @@ describe('board WebSocket under generated abuse', () => {
 
 	beforeAll(async () => {
 		t = await startTestApp();
-		lesson = await createLesson(t, 1);
-		teacher = new TestClient(t.url, lesson.token('teacher'));
-		await teacher.joinLesson();
-		student = await addStudent(t, lesson, 0, 'Wang Fang');
-		studentSocket = new TestClient(t.url, student.token);
-		await studentSocket.joinLesson();
-		shown = (await teacher.ok('board.addBlank', {})).id;
-		other = (await teacher.ok('board.addBlank', {})).id;
-		await teacher.ok('surface.show', { view: { kind: 'blank', boardId: shown } });
-		await teacher.ok('board.setDrawer', { participantId: student.id, canDraw: true });
+		({ lesson, teacher, student, studentSocket, shown, other } = await drawerLesson(t, 'Wang Fang'));
 		watcher = new BoardTestClient(t.url, lesson.token('teacher'));
 		await watcher.ready;
 		theirs = watcher.createRect(other, 100, 100);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { createBindingId, createShapeId, InstancePresenceRecordType, type TLInstancePresence, type TLPageId, type TLRecord } from '@tldraw/tlschema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BoardTestClient, RawBoardSocket, rawUpgrade, resetUpgrade } from '../testing/boardClient.ts';
+import { drawerLesson } from '../testing/drawerLesson.ts';
 import { addStudent, createLesson, startTestApp, TestClient, waitFor, type TestApp, type TestLesson } from '../testing/harness.ts';
 import { VIEWER_PAGE_ID, type BoardRoom } from './BoardRoom.ts';
 import { pageIdOf } from './boardSchema.ts';
@@ -188,16 +189,7 @@ describe('a granted drawer writes shapes on the shown page only', () => {
 	beforeAll(async () => {
 		dataDir = await mkdtemp(path.join(tmpdir(), 'cb-board-scope-'));
 		t = await startTestApp({}, dataDir);
-		lesson = await createLesson(t, 1);
-		teacher = new TestClient(t.url, lesson.token('teacher'));
-		await teacher.joinLesson();
-		student = await addStudent(t, lesson, 0, 'Zhang Min');
-		studentSocket = new TestClient(t.url, student.token);
-		await studentSocket.joinLesson();
-		shown = (await teacher.ok('board.addBlank', {})).id;
-		other = (await teacher.ok('board.addBlank', {})).id;
-		await teacher.ok('surface.show', { view: { kind: 'blank', boardId: shown } });
-		await teacher.ok('board.setDrawer', { participantId: student.id, canDraw: true });
+		({ lesson, teacher, student, studentSocket, shown, other } = await drawerLesson(t, 'Zhang Min'));
 	});
 	afterAll(async () => {
 		for (const b of boards) b.close();
