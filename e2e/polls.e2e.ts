@@ -264,6 +264,7 @@ test('an anonymous multiple-choice poll shows counts only, from 3 answers on; a 
 	await expect.poll(histogram).toEqual([0, 0, 0, 0]);
 	await expect(assistant.getByTestId('assistant-withheld')).toBeVisible();
 	await shot(teacher, 'polls-13a-teacher-anonymous-withheld');
+	await shot(assistant, 'polls-13b-assistant-anonymous-withheld');
 	await pick(c, 1);
 	await c.getByTestId('poll-submit').click();
 	await expect(c.getByTestId('poll-received')).toBeVisible();

@@ -427,6 +427,7 @@ export const en = {
 	'polls.byRoom': 'By classroom',
 	'polls.pctCorrect': '{pct}% correct',
 	'polls.roomAnswered': '{answered}/{present} answered',
+	'polls.waitingForThree': 'Anonymous: figures show from 3 answers',
 	'polls.roomWithheld': 'Fewer than 3 answers: hidden to keep the poll anonymous',
 	'polls.someWithheld': 'Answers from rooms with fewer than 3 are not in these figures (anonymous poll).',
 	'polls.tallies': 'Show-of-hands tallies (not in the bars above)',

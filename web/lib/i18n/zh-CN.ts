@@ -405,6 +405,7 @@ export const zhCN: Record<MessageKey, string> = {
 	'polls.byRoom': '各教室',
 	'polls.pctCorrect': '正确率 {pct}%',
 	'polls.roomAnswered': '{answered}/{present} 已答',
+	'polls.waitingForThree': '匿名答题：满 3 人作答后显示数字',
 	'polls.roomWithheld': '不足 3 人作答：为保持匿名暂不显示',
 	'polls.someWithheld': '作答不足 3 人的教室未计入以上数字（匿名答题）。',
 	'polls.tallies': '举手计数（不计入上方柱状图）',
