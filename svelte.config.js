@@ -7,9 +7,9 @@ const config = {
 	kit: {
 		adapter: adapter({ out: 'build' }),
 		// The browser app lives in web/ (see ARCHITECTURE.md); it may import the
-		// wire protocol from signalling/protocol and nothing else of the server.
+		// wire protocol from protocol/ and nothing else of the server.
 		files: { src: 'web', assets: 'web/static' },
-		alias: { $protocol: 'signalling/protocol' },
+		alias: { $protocol: 'protocol' },
 		// Every page's Content-Security-Policy, sent as a header with the hash of SvelteKit's inline
 		// bootstrap script (no 'unsafe-inline' for scripts). It admits what the app uses and no more:
 		// pdfjs (its worker, its wasm image decoders: 'wasm-unsafe-eval'; cmaps and fonts from here),

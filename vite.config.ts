@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
 	plugins: [sveltekit()],
 	test: {
-		include: ['sfu/**/*.test.ts', 'signalling/**/*.test.ts', 'recorder/**/*.test.ts', 'web/**/*.test.ts'],
+		include: ['{protocol,core,sfu,signalling,recorder,analytics,app,web}/**/*.test.ts'],
 		environment: 'node',
 		testTimeout: 30_000,
 		hookTimeout: 60_000,

@@ -17,7 +17,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path, { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AnalyticsService } from '../recorder/analytics/AnalyticsService.ts';
+import { AnalyticsService } from '../analytics/AnalyticsService.ts';
 import { District, ROOMS, STUDENTS_PER_ROOM } from './analytics/district.ts';
 import { percentile, round } from './lib/summary.ts';
 

@@ -21,7 +21,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
-import { PROTOCOL_VERSION, type Ack, type LessonLinks, type LessonRecord, type PollInfo, type PollResultsNotice } from '../signalling/protocol/index.ts';
+import { PROTOCOL_VERSION, type Ack, type LessonLinks, type LessonRecord, type PollInfo, type PollResultsNotice } from '../protocol/index.ts';
 import { processCpuMs, processRssMb, startServer } from './board/server.ts';
 import { nowMs, type FromStudents, type StudentSpec, type ToStudents } from './polls/protocol.ts';
 import { inclusionLatencies, machineBusy, summary, type MachineSample } from './polls/measure.ts';

@@ -1,6 +1,6 @@
-import type { JoinGrant, LessonLinks, LessonRecord } from '../signalling/protocol/index.ts';
-import { JOIN_API } from '../signalling/protocol/index.ts';
-import { TestClient } from '../signalling/testing/harness.ts';
+import type { JoinGrant, LessonLinks, LessonRecord } from '../protocol/index.ts';
+import { JOIN_API } from '../protocol/index.ts';
+import { TestClient } from '../app/testing/harness.ts';
 import { adminApi } from './api.ts';
 import { serverInfo } from './support.ts';
 

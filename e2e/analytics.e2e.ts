@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, test, type Browser, type Locator, type Page } from '@playwright/test';
-import type { EarlyWarnings, LessonDashboard, Trends } from '../signalling/protocol/index.ts';
+import type { EarlyWarnings, LessonDashboard, Trends } from '../protocol/index.ts';
 import { adminApi } from './api.ts';
 import { createRooms, runScriptedLesson, type ScriptedQuiz, type ScriptedRoom } from './analytics-support.ts';
 import { launchChromium, serverInfo, SHOTS } from './support.ts';

@@ -1,4 +1,4 @@
-import type { LessonLinks, LessonRecord } from '../signalling/protocol/index.ts';
+import type { LessonLinks, LessonRecord } from '../protocol/index.ts';
 import { serverInfo } from './support.ts';
 
 /** Admin HTTP API calls for test setup (the admin UI itself is covered by admin.e2e.ts). */

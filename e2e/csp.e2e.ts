@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
-import type { LessonLinks, LessonRecord } from '../signalling/protocol/index.ts';
+import type { LessonLinks, LessonRecord } from '../protocol/index.ts';
 import { adminApi } from './api.ts';
 import { jpxDeck, watchCsp } from './csp-support.ts';
 import { uploadDeck, replay } from './recording-support.ts';

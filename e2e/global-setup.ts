@@ -1,7 +1,7 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { freePort } from '../signalling/testing/ports.ts';
+import { freePort } from '../core/testing/ports.ts';
 
 export const MEDIA_DIR = path.resolve('e2e/.media');
 export const SERVER_INFO = path.resolve('test-results/e2e-server.json');

@@ -1,5 +1,5 @@
 import { expect, type Page } from '@playwright/test';
-import type { DeckInfo } from '../signalling/protocol/index.ts';
+import type { DeckInfo } from '../protocol/index.ts';
 import { serverInfo } from './support.ts';
 
 /** What `window.__classbridge.replay` offers on the replay page (web/lib/recording/replay/test-hooks.ts). */

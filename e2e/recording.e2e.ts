@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import type { LessonLinks, LessonRecord } from '../signalling/protocol/index.ts';
+import type { LessonLinks, LessonRecord } from '../protocol/index.ts';
 import { makeDeck } from '../signalling/testing/pdfFixtures.ts';
 import { adminApi } from './api.ts';
-import type { RecordingReplay } from '../signalling/protocol/index.ts';
+import type { RecordingReplay } from '../protocol/index.ts';
 import { launchChromium, serverInfo, shot } from './support.ts';
 import { board } from './surface-support.ts';
 import { recordingSince, replay, untilMediaTime, uploadDeck } from './recording-support.ts';

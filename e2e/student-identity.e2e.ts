@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
-import type { LessonLinks } from '../signalling/protocol/index.ts';
+import type { LessonLinks } from '../protocol/index.ts';
 import { createTwoRoomLesson } from './api.ts';
 import { launchChromium, serverInfo, shot } from './support.ts';
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import type { LessonLinks, LessonRecord } from '../signalling/protocol/index.ts';
+import type { LessonLinks, LessonRecord } from '../protocol/index.ts';
 import { makeDeck } from '../signalling/testing/pdfFixtures.ts';
 import { adminApi } from './api.ts';
 import { launchChromium, shot } from './support.ts';

@@ -1,6 +1,6 @@
-import type { BoardSnapshot } from '../signalling/protocol/index.ts';
+import type { BoardSnapshot } from '../protocol/index.ts';
 import type { JsonLinesWriter } from './JsonLinesWriter.ts';
-import { moduleLogger } from './logger.ts';
+import { moduleLogger } from '../core/logger.ts';
 import type { BoardSource } from './types.ts';
 
 const log = moduleLogger('recorder:boards');

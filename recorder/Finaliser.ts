@@ -1,8 +1,8 @@
 import { copyFile, mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { RecordingManifest } from '../signalling/protocol/index.ts';
+import type { RecordingManifest } from '../protocol/index.ts';
 import type { LessonRecording } from './LessonRecording.ts';
-import { moduleLogger } from './logger.ts';
+import { moduleLogger } from '../core/logger.ts';
 import { finaliseMedia } from './media/index.ts';
 import { partsDurationMs } from './mediaTime.ts';
 import type { PackageStore } from './PackageStore.ts';

@@ -1,5 +1,5 @@
 import { appendFile } from 'node:fs/promises';
-import { moduleLogger } from './logger.ts';
+import { moduleLogger } from '../core/logger.ts';
 
 const log = moduleLogger('recorder:jsonl');
 

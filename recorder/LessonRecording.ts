@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import type { Producer } from 'mediasoup/types';
-import { SYSTEM_ACTOR, type EventActor, type EventBus } from '../signalling/events/EventBus.ts';
+import { SYSTEM_ACTOR, type EventActor, type EventBus } from '../core/EventBus.ts';
 import {
 	boardOfView,
 	RECORDING_MANIFEST_VERSION,
@@ -12,13 +12,13 @@ import {
 	type RecordingStatus,
 	type RecordingStopReason,
 	type TimelineEntry
-} from '../signalling/protocol/index.ts';
+} from '../protocol/index.ts';
 import { BoardSnapshots } from './BoardSnapshots.ts';
 import { freeBytes } from './diskSpace.ts';
 import { RecordingError } from './errors.ts';
 import { JsonLinesWriter } from './JsonLinesWriter.ts';
 import type { LibraryIndex } from './LibraryIndex.ts';
-import { moduleLogger } from './logger.ts';
+import { moduleLogger } from '../core/logger.ts';
 import { PartRecorder, recoverPart, type PartSummary, type RecordedTrack } from './media/index.ts';
 import { mediaTimeIn, partsDurationMs } from './mediaTime.ts';
 import type { PackageStore } from './PackageStore.ts';

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { PackageStateSchema, type LibraryEntry, type LibraryQuery, type RecordingManifest } from '../signalling/protocol/index.ts';
-import { writeFileAtomic } from '../signalling/writeFileAtomic.ts';
-import { moduleLogger } from './logger.ts';
+import { PackageStateSchema, type LibraryEntry, type LibraryQuery, type RecordingManifest } from '../protocol/index.ts';
+import { writeFileAtomic } from '../core/writeFileAtomic.ts';
+import { moduleLogger } from '../core/logger.ts';
 import type { PackageStore } from './PackageStore.ts';
 
 const log = moduleLogger('recorder:library');

@@ -9,9 +9,9 @@ import {
 	type BoardSnapshot,
 	type RecordingManifest,
 	type TimelineEntry
-} from '../signalling/protocol/index.ts';
-import { writeFileAtomic } from '../signalling/writeFileAtomic.ts';
-import { moduleLogger } from './logger.ts';
+} from '../protocol/index.ts';
+import { writeFileAtomic } from '../core/writeFileAtomic.ts';
+import { moduleLogger } from '../core/logger.ts';
 import { PartSummarySchema, type PartSummary } from './media/index.ts';
 
 const log = moduleLogger('recorder:packages');

@@ -1,6 +1,6 @@
 import { realpath, rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { EventActor, EventBus } from '../signalling/events/EventBus.ts';
+import type { EventActor, EventBus } from '../core/EventBus.ts';
 import {
 	RECORDING_FILE_PATTERN,
 	RECORDING_OFF,
@@ -12,12 +12,12 @@ import {
 	type RecordingStatus,
 	type RecordingStopReason,
 	type TimelineEntry
-} from '../signalling/protocol/index.ts';
+} from '../protocol/index.ts';
 import { RecordingError } from './errors.ts';
 import { Finaliser } from './Finaliser.ts';
 import { LessonRecording, type EngineOptions } from './LessonRecording.ts';
 import { LibraryIndex } from './LibraryIndex.ts';
-import { moduleLogger } from './logger.ts';
+import { moduleLogger } from '../core/logger.ts';
 import { PackageStore } from './PackageStore.ts';
 import type { BoardSource, ChatSource, DeckSource, LessonDirectory, RecordedLesson } from './types.ts';
 

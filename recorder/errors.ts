@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../signalling/protocol/index.ts';
+import type { ErrorCode } from '../protocol/index.ts';
 
 /**
  * A refusal the teacher should read (the handler passes `code` and the message on as the ack's

@@ -1,4 +1,4 @@
-import type { RecordingPart } from '../signalling/protocol/index.ts';
+import type { RecordingPart } from '../protocol/index.ts';
 
 /** Media length of closed parts: each part's wall time, gaps included. */
 export function partsDurationMs(parts: RecordingPart[]): number {

@@ -7,7 +7,7 @@ import type {
 	PollResults,
 	PublishedTrack,
 	SurfaceView
-} from '../signalling/protocol/index.ts';
+} from '../protocol/index.ts';
 
 /**
  * What the recorder needs of a live lesson (signalling's LessonSession has all of it). The recorder

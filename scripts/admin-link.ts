@@ -1,6 +1,6 @@
 // `npm run admin-link`: prints a new admin link and revokes every older one and its sessions.
 import { issueAdminLink } from '../signalling/auth/adminLink.ts';
-import { loadConfig } from '../signalling/config.ts';
+import { loadConfig } from '../app/config.ts';
 
 try {
 	const link = await issueAdminLink(loadConfig());

@@ -6,7 +6,7 @@ source scripts/node-env.sh
 cb_ensure_node
 export PATH="$PWD/node_modules/.bin:$PATH"
 stamp="build/.classbridge-built"
-if [ -f "$stamp" ] && [ -z "$(find web signalling/protocol svelte.config.js vite.config.ts package-lock.json -newer "$stamp" -print -quit)" ]; then
+if [ -f "$stamp" ] && [ -z "$(find web protocol svelte.config.js vite.config.ts package-lock.json -newer "$stamp" -print -quit)" ]; then
   exit 0
 fi
 echo "build-web: building the web app"

@@ -10,6 +10,8 @@ cb_ensure_node
 export PATH="$PWD/node_modules/.bin:$PATH"
 echo "test: type-check"
 tsc --noEmit -p tsconfig.json
+echo "test: import rules (dependency-cruiser, ARCHITECTURE.md)"
+depcruise --config .dependency-cruiser.cjs protocol core sfu signalling recorder analytics app web server.ts
 echo "test: unit and integration (vitest)"
 vitest run
 echo "test: end to end (playwright, /usr/bin/chromium)"

@@ -1,6 +1,6 @@
 import type { Consumer } from 'mediasoup/types';
 import { LayerCeiling } from './LayerCeiling.ts';
-import { moduleLogger } from './logger.ts';
+import { moduleLogger } from '../core/logger.ts';
 
 const log = moduleLogger('sfu:layer-policy');
 

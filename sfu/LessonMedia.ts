@@ -11,7 +11,7 @@ import type {
 	RtpParameters,
 	WebRtcTransport
 } from 'mediasoup/types';
-import { moduleLogger } from './logger.ts';
+import { moduleLogger } from '../core/logger.ts';
 import { clientRtpCapabilities } from './codecs.ts';
 import { SfuError } from './errors.ts';
 import { LayerPolicy } from './LayerPolicy.ts';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RtpParameters } from 'mediasoup/types';
-import { freePort } from '../signalling/testing/ports.ts';
+import { freePort } from '../core/testing/ports.ts';
 import { Sfu, SfuError, WorkerPool } from './index.ts';
 
 const opus = (ssrc: number): RtpParameters => ({

@@ -1,4 +1,4 @@
-import { moduleLogger } from './logger.ts';
+import { moduleLogger } from '../core/logger.ts';
 import { ROUTER_MEDIA_CODECS } from './codecs.ts';
 import { LessonMedia } from './LessonMedia.ts';
 import { WorkerPool, type WorkerPoolOptions } from './WorkerPool.ts';

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import * as mediasoup from 'mediasoup';
 import type { WebRtcServer, Worker, WorkerLogLevel } from 'mediasoup/types';
-import { moduleLogger } from './logger.ts';
+import { moduleLogger } from '../core/logger.ts';
 import { SfuError } from './errors.ts';
 
 const log = moduleLogger('sfu:worker-pool');

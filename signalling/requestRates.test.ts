@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROTOCOL_VERSION } from './protocol/index.ts';
+import { PROTOCOL_VERSION } from '../protocol/index.ts';
 import { RATE_CLASSES } from './requestRates.ts';
-import { addStudent, createLesson, startTestApp, TestClient, waitFor, type TestApp, type TestLesson } from './testing/harness.ts';
+import { addStudent, createLesson, startTestApp, TestClient, waitFor, type TestApp, type TestLesson } from '../app/testing/harness.ts';
 
 /** A flood of requests costs only its sender: refused past its rate, before anyone else hears of it. */
 describe('per-participant request rates', () => {

@@ -1,4 +1,4 @@
-import type { RequestName, Role } from './protocol/index.ts';
+import type { RequestName, Role } from '../protocol/index.ts';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 
 /**

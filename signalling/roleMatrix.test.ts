@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PERMISSIONS, PROTOCOL_VERSION, RoleSchema, type RequestName, type Role } from './protocol/index.ts';
-import { createLesson, startTestApp, TestClient, type TestApp, type TestLesson } from './testing/harness.ts';
+import { PERMISSIONS, PROTOCOL_VERSION, RoleSchema, type RequestName, type Role } from '../protocol/index.ts';
+import { createLesson, startTestApp, TestClient, type TestApp, type TestLesson } from '../app/testing/harness.ts';
 import { opusParameters } from './testing/fakeMedia.ts';
 
 /** A well-formed payload for every request, so that only the role decides `forbidden`. */

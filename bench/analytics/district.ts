@@ -1,6 +1,6 @@
-import type { Classroom, LessonRecord, School, Student } from '../../signalling/protocol/index.ts';
-import type { CatalogSource } from '../../recorder/analytics/DimensionSync.ts';
-import type { IncomingEvent } from '../../recorder/analytics/eventRow.ts';
+import type { Classroom, LessonRecord, School, Student } from '../../protocol/index.ts';
+import type { CatalogSource } from '../../analytics/DimensionSync.ts';
+import type { IncomingEvent } from '../../analytics/eventRow.ts';
 
 /**
  * A synthetic district for the analytics bench: 50 schools (10 urban, 40 rural), 200 classrooms,

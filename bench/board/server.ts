@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort } from '../../signalling/testing/ports.ts';
+import { freePort } from '../../core/testing/ports.ts';
 import { processCpuMs as procCpuMs, processRssMb as procRssMb } from '../fanout/stats.ts';
 
 export interface ServerUnderTest {

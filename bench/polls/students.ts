@@ -4,7 +4,7 @@
  * Run by bench/polls.ts through child_process.fork.
  */
 import { io, type Socket } from 'socket.io-client';
-import { JOIN_API, PROTOCOL_VERSION, type Ack, type JoinGrant } from '../../signalling/protocol/index.ts';
+import { JOIN_API, PROTOCOL_VERSION, type Ack, type JoinGrant } from '../../protocol/index.ts';
 import { postJson } from './http.ts';
 import { nowMs, type FromStudents, type StudentSpec, type ToStudents } from './protocol.ts';
 

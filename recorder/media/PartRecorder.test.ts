@@ -8,7 +8,7 @@ import * as mediasoup from 'mediasoup';
 import type { Router, Worker } from 'mediasoup/types';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTER_MEDIA_CODECS } from '../../sfu/codecs.ts';
-import { FinalMediaSchema } from '../../signalling/protocol/recording.ts';
+import { FinalMediaSchema } from '../../protocol/recording.ts';
 import { PartRecorder, RecorderError, finaliseMedia, recoverPart, type PartSummary, type RecordedTrack, type TrackFault } from './index.ts';
 import { probeMedia } from './probe.ts';
 import { FfmpegSource } from './testing/ffmpegSource.ts';

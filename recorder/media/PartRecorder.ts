@@ -3,7 +3,7 @@ import { access, constants, mkdir, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import type { Producer, Router } from 'mediasoup/types';
 import { RecorderError } from './errors.ts';
-import { moduleLogger } from './logger.ts';
+import { moduleLogger } from '../../core/logger.ts';
 import { writePartFile } from './partFile.ts';
 import { TrackRecorder, assertTrackMatches } from './TrackRecorder.ts';
 import type { PartFile, PartRecorderEvents, PartRecorderOptions, PartSummary, RecordedTrack, RecorderTrackStats } from './types.ts';

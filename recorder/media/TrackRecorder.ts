@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Consumer, ConsumerTraceEventData, PlainTransport, Producer, Router } from 'mediasoup/types';
 import { FfmpegCapture, spawned } from './FfmpegCapture.ts';
 import { RecorderError } from './errors.ts';
-import { moduleLogger } from './logger.ts';
+import { moduleLogger } from '../../core/logger.ts';
 import { ffprobePathFor } from './probe.ts';
 import { runClock } from './runClock.ts';
 import { readRunSegments } from './runSegments.ts';

@@ -1,9 +1,9 @@
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { FinalMedia } from '../../signalling/protocol/recording.ts';
+import type { FinalMedia } from '../../protocol/recording.ts';
 import { RecorderError } from './errors.ts';
 import { runFfmpegJob } from './ffmpegJob.ts';
-import { moduleLogger } from './logger.ts';
+import { moduleLogger } from '../../core/logger.ts';
 import { concatList, placeParts, type PlacedGap, type PlacedTrack } from './placement.ts';
 import { PartSummarySchema, type PartSummary } from './types.ts';
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { moduleLogger } from './logger.ts';
+import { moduleLogger } from '../../core/logger.ts';
 import { readPartFile, writePartFile } from './partFile.ts';
 import { ffprobePathFor } from './probe.ts';
 import { runClock } from './runClock.ts';

@@ -3,7 +3,7 @@
  * server mid-part). Usage: node --import tsx crashingServer.ts <dataDir>. Prints one JSON line once
  * recording runs: { lessonId, teacherToken, publisherPids }.
  */
-import { createLesson, startTestApp, TestClient } from '../../signalling/testing/harness.ts';
+import { createLesson, startTestApp, TestClient } from '../../app/testing/harness.ts';
 import { publishFfmpegTrack } from './ffmpegPublisher.ts';
 
 const dataDir = process.argv[2];

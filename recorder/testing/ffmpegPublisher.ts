@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { PlainTransport, Producer, WebRtcTransport } from 'mediasoup/types';
 import type { LessonSession } from '../../signalling/lesson/LessonSession.ts';
-import type { PublishedTrack } from '../../signalling/protocol/index.ts';
+import type { PublishedTrack } from '../../protocol/index.ts';
 
 let nextSsrc = 31_000_000;
 

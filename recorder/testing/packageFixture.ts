@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { copyFile, mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { RECORDING_MANIFEST_VERSION, type BoardSnapshot, type RecordingManifest, type TimelineEntry } from '../../signalling/protocol/index.ts';
+import { RECORDING_MANIFEST_VERSION, type BoardSnapshot, type RecordingManifest, type TimelineEntry } from '../../protocol/index.ts';
 import { makeDeck } from '../../signalling/testing/pdfFixtures.ts';
 
 const run = promisify(execFile);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic } from '../writeFileAtomic.ts';
+import { writeFileAtomic } from '../../core/writeFileAtomic.ts';
 import { CachedFileRead } from './CachedFileRead.ts';
 
 const GENERATION = /^[0-9a-f]{32}$/;

@@ -1,6 +1,6 @@
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import { z } from 'zod';
-import { IdSchema, RoleSchema, type ConnectRefusal, type Role } from '../protocol/index.ts';
+import { IdSchema, RoleSchema, type ConnectRefusal, type Role } from '../../protocol/index.ts';
 
 const ISSUER = 'classbridge';
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STAFF_SESSION_API } from '../http/StaffSessionHttp.ts';
-import { startTestApp, type TestApp } from '../testing/harness.ts';
+import { startTestApp, type TestApp } from '../../app/testing/harness.ts';
 
 const run = promisify(execFile);
 const tokenOf = (link: string) => new URL(link).searchParams.get('token') ?? '';

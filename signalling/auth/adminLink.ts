@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { Config } from '../config.ts';
+import type { Config } from '../../app/config.ts';
 import { AdminGeneration } from './AdminGeneration.ts';
 import { loadOrCreateSecret } from './secret.ts';
 import { StaffAuth } from './StaffAuth.ts';

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../config.ts';
-import { createLesson, startTestApp, TestClient, type TestApp } from '../testing/harness.ts';
+import { loadConfig } from '../../app/config.ts';
+import { createLesson, startTestApp, TestClient, type TestApp } from '../../app/testing/harness.ts';
 import { turnIceServers } from './turnCredentials.ts';
 
 describe('TURN credentials (coturn use-auth-secret)', () => {

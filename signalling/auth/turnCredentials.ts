@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { IceServer } from '../protocol/index.ts';
+import type { IceServer } from '../../protocol/index.ts';
 
 export interface TurnConfig {
 	urls: string[];

@@ -1,4 +1,4 @@
-import { BoardClientMessageSchema, MAX_BOARD_MESSAGE_BYTES, type BoardClientMessage } from '../protocol/index.ts';
+import { BoardClientMessageSchema, MAX_BOARD_MESSAGE_BYTES, type BoardClientMessage } from '../../protocol/index.ts';
 
 /** Records one push may touch; tldraw's own pushes are far smaller (a paste of many shapes included). */
 export const MAX_PUSH_RECORDS = 5000;

@@ -2,9 +2,9 @@ import { InMemorySyncStorage, TLSocketRoom, type RoomSnapshot } from '@tldraw/sy
 import type { TLRecord } from '@tldraw/tlschema';
 import { getIndexAbove, type IndexKey } from '@tldraw/utils';
 import type { WebSocket } from 'ws';
-import type { EventActor, EventBus } from '../events/EventBus.ts';
-import { moduleLogger } from '../logger.ts';
-import type { BoardCustomMessage } from '../protocol/index.ts';
+import type { EventActor, EventBus } from '../../core/EventBus.ts';
+import { moduleLogger } from '../../core/logger.ts';
+import type { BoardCustomMessage } from '../../protocol/index.ts';
 import type { BoardStorage } from './BoardStorage.ts';
 import { boardIdOfPage, boardSchema, pageIdOf } from './boardSchema.ts';
 import { ChangeBatcher } from './ChangeBatcher.ts';

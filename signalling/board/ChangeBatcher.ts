@@ -1,4 +1,4 @@
-import type { EventActor, EventBus } from '../events/EventBus.ts';
+import type { EventActor, EventBus } from '../../core/EventBus.ts';
 
 interface Window {
 	by: EventActor;

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { moduleLogger } from '../logger.ts';
+import { moduleLogger } from '../../core/logger.ts';
 import type { StoredSurface } from '../store/LessonStore.ts';
 import type { BoardSave, BoardStorage, StoredBoard } from './BoardStorage.ts';
 import type { StoredRecord } from './pages.ts';

@@ -2,10 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClassroomEventOf } from '../protocol/index.ts';
+import type { ClassroomEventOf } from '../../protocol/index.ts';
 import { BoardTestClient } from '../testing/boardClient.ts';
-import { createLesson, startTestApp, TestClient, waitFor, type TestApp, type TestLesson } from '../testing/harness.ts';
-import { startRedisServer, type RedisServerHandle } from '../testing/redisServer.ts';
+import { createLesson, startTestApp, TestClient, waitFor, type TestApp, type TestLesson } from '../../app/testing/harness.ts';
+import { startRedisServer, type RedisServerHandle } from '../../core/testing/redisServer.ts';
 
 /** The whiteboard through the real server: tldraw sync, permissions, persistence and events. */
 describe('board sync', () => {

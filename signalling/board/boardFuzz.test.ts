@@ -2,10 +2,10 @@ import { createShapeId, toRichText, type TLRecord } from '@tldraw/tlschema';
 import fc from 'fast-check';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BoardClientMessageSchema, MAX_BOARD_MESSAGE_BYTES } from '../protocol/index.ts';
+import { BoardClientMessageSchema, MAX_BOARD_MESSAGE_BYTES } from '../../protocol/index.ts';
 import { BoardTestClient, RawBoardSocket, rawUpgrade, type RawOutcome } from '../testing/boardClient.ts';
 import { drawerLesson } from '../testing/drawerLesson.ts';
-import { startTestApp, TestClient, waitFor, type TestApp, type TestLesson } from '../testing/harness.ts';
+import { startTestApp, TestClient, waitFor, type TestApp, type TestLesson } from '../../app/testing/harness.ts';
 import { MAX_JSON_DEPTH } from './BoardMessageReader.ts';
 import { boardSchema, pageIdOf } from './boardSchema.ts';
 

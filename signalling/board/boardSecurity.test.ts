@@ -5,7 +5,7 @@ import { createBindingId, createShapeId, InstancePresenceRecordType, type TLInst
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BoardTestClient, RawBoardSocket, rawUpgrade, resetUpgrade } from '../testing/boardClient.ts';
 import { drawerLesson } from '../testing/drawerLesson.ts';
-import { addStudent, createLesson, startTestApp, TestClient, waitFor, type TestApp, type TestLesson } from '../testing/harness.ts';
+import { addStudent, createLesson, startTestApp, TestClient, waitFor, type TestApp, type TestLesson } from '../../app/testing/harness.ts';
 import { VIEWER_PAGE_ID, type BoardRoom } from './BoardRoom.ts';
 import { pageIdOf } from './boardSchema.ts';
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { requestTarget } from '../http/requestTarget.ts';
-import { BOARD_SOCKET_PATH } from '../protocol/index.ts';
+import { requestTarget } from '../../core/http/requestTarget.ts';
+import { BOARD_SOCKET_PATH } from '../../protocol/index.ts';
 
 /** Where an upgrade request goes: the board, the board but malformed (answered 400), or elsewhere (socket.io). */
 export type UpgradeTarget = { kind: 'board'; url: URL } | { kind: 'malformed' } | { kind: 'elsewhere' };

@@ -12,10 +12,10 @@ import {
 	type LessonRecord,
 	type School,
 	type Student
-} from '../protocol/index.ts';
-import { InvariantError, SignallingError, notFound } from '../errors.ts';
-import { moduleLogger } from '../logger.ts';
-import { writeFileAtomic } from '../writeFileAtomic.ts';
+} from '../../protocol/index.ts';
+import { InvariantError, SignallingError, notFound } from '../../core/errors.ts';
+import { moduleLogger } from '../../core/logger.ts';
+import { writeFileAtomic } from '../../core/writeFileAtomic.ts';
 import { StudentClaims } from './StudentClaims.ts';
 
 const log = moduleLogger('catalog');

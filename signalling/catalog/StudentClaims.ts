@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import type { PendingClaim } from '../protocol/index.ts';
-import { SignallingError, notFound } from '../errors.ts';
-import { moduleLogger } from '../logger.ts';
+import type { PendingClaim } from '../../protocol/index.ts';
+import { SignallingError, notFound } from '../../core/errors.ts';
+import { moduleLogger } from '../../core/logger.ts';
 
 const log = moduleLogger('student-claims');
 

@@ -1,4 +1,4 @@
-import type { TestApp, TestLesson } from '../testing/harness.ts';
+import type { TestApp, TestLesson } from '../../app/testing/harness.ts';
 
 /**
  * Everything a request could change about one lesson, as one comparable text: live switches, hands,

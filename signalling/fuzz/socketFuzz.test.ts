@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PERMISSIONS, Requests, type RequestName } from '../protocol/index.ts';
-import { addStudent, createLesson, startTestApp, TestClient, type TestApp, type TestLesson } from '../testing/harness.ts';
-import { malformedOf, validOf } from '../testing/zodArbitrary.ts';
+import { PERMISSIONS, Requests, type RequestName } from '../../protocol/index.ts';
+import { addStudent, createLesson, startTestApp, TestClient, type TestApp, type TestLesson } from '../../app/testing/harness.ts';
+import { malformedOf, validOf } from '../../core/testing/zodArbitrary.ts';
 import { lessonState } from './lessonState.ts';
 
 const ROLES = ['teacher', 'classroom', 'assistant', 'student', 'observer'] as const;

@@ -1,6 +1,6 @@
-import { forbidden } from '../errors.ts';
+import { forbidden } from '../../core/errors.ts';
 import { CHAT_HISTORY } from '../lesson/LessonSession.ts';
-import type { ChatMessage } from '../protocol/index.ts';
+import type { ChatMessage } from '../../protocol/index.ts';
 import type { Handler } from './context.ts';
 
 export const sendChat: Handler<'chat.send'> = async ({ session, peer }, { text }) => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClassList, JoinInfo } from '../protocol/index.ts';
-import { createLesson, joinByCode, startTestApp, TestClient, type TestApp, type TestLesson } from '../testing/harness.ts';
+import type { ClassList, JoinInfo } from '../../protocol/index.ts';
+import { createLesson, joinByCode, startTestApp, TestClient, type TestApp, type TestLesson } from '../../app/testing/harness.ts';
 
 /** The assistant keeps their room's class list; the teacher may keep any room's. */
 describe('class lists', () => {

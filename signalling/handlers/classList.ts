@@ -1,7 +1,7 @@
-import { forbidden, invalid, notFound } from '../errors.ts';
+import { forbidden, invalid, notFound } from '../../core/errors.ts';
 import type { LessonSession } from '../lesson/LessonSession.ts';
 import type { Peer } from '../lesson/Peer.ts';
-import type { ClassList, Student } from '../protocol/index.ts';
+import type { ClassList, Student } from '../../protocol/index.ts';
 import type { Handler } from './context.ts';
 
 /**

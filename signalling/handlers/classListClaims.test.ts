@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JOIN_CLAIM_API, JOIN_CLAIM_CANCEL_API, type ClaimAnswer, type ClassList, type JoinGrant, type JoinInfo, type JoinPending } from '../protocol/index.ts';
-import { createLesson, joinByCode, startTestApp, TestClient, waitFor, type TestApp, type TestLesson } from '../testing/harness.ts';
+import { JOIN_CLAIM_API, JOIN_CLAIM_CANCEL_API, type ClaimAnswer, type ClassList, type JoinGrant, type JoinInfo, type JoinPending } from '../../protocol/index.ts';
+import { createLesson, joinByCode, startTestApp, TestClient, waitFor, type TestApp, type TestLesson } from '../../app/testing/harness.ts';
 
 /**
  * A listed name a device holds cannot be taken by whoever has the code: another phone asking for it

@@ -1,6 +1,6 @@
-import { notFound } from '../errors.ts';
-import { moduleLogger } from '../logger.ts';
-import type { ClassList } from '../protocol/index.ts';
+import { notFound } from '../../core/errors.ts';
+import { moduleLogger } from '../../core/logger.ts';
+import type { ClassList } from '../../protocol/index.ts';
 import { listOf, roomOf } from './classList.ts';
 import type { HandlerContext, Handler } from './context.ts';
 

@@ -1,6 +1,6 @@
 import type { LessonSession } from '../lesson/LessonSession.ts';
 import type { Peer } from '../lesson/Peer.ts';
-import type { ParsedRequest, RequestName, Responses } from '../protocol/index.ts';
+import type { ParsedRequest, RequestName, Responses } from '../../protocol/index.ts';
 
 export interface HandlerContext {
 	session: LessonSession;

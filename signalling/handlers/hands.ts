@@ -1,4 +1,4 @@
-import { SignallingError, forbidden } from '../errors.ts';
+import { SignallingError, forbidden } from '../../core/errors.ts';
 import type { Handler } from './context.ts';
 
 export const raiseHand: Handler<'hand.raise'> = async ({ session, peer }) => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLesson, startTestApp, TestClient, type TestApp, type TestLesson } from '../testing/harness.ts';
-import { startRedisServer, type RedisServerHandle } from '../testing/redisServer.ts';
+import { createLesson, startTestApp, TestClient, type TestApp, type TestLesson } from '../../app/testing/harness.ts';
+import { startRedisServer, type RedisServerHandle } from '../../core/testing/redisServer.ts';
 
 /** The same behaviour with state in memory and in a real redis-server (plus the socket.io adapter). */
 describe.each(['memory', 'redis'] as const)('hands and chat (%s store)', (storeKind) => {

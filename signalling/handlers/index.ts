@@ -1,4 +1,4 @@
-import type { RequestName } from '../protocol/index.ts';
+import type { RequestName } from '../../protocol/index.ts';
 import { setChatMuted } from './chat.ts';
 import { acceptStudent, addToClassList, getClassList, mergeStudents, removeFromClassList, renameStudent } from './classList.ts';
 import { approveClaim, denyClaim } from './classListClaims.ts';

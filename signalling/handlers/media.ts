@@ -1,7 +1,7 @@
 import type { DtlsParameters, MediaKind, RtpCapabilities, RtpParameters } from 'mediasoup/types';
 import { SfuError } from '../../sfu/index.ts';
-import { SignallingError, forbidden, invalid, notFound } from '../errors.ts';
-import { PUBLISHABLE_SOURCES, type PublishedTrack, type TransportInfo } from '../protocol/index.ts';
+import { SignallingError, forbidden, invalid, notFound } from '../../core/errors.ts';
+import { PUBLISHABLE_SOURCES, type PublishedTrack, type TransportInfo } from '../../protocol/index.ts';
 import type { Handler, HandlerContext } from './context.ts';
 
 /** Transports a peer may hold at once (a send and a recv, plus slack for a rebuild in flight). */

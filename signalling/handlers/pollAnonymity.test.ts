@@ -1,9 +1,9 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ANONYMOUS_ACTOR } from '../protocol/index.ts';
+import { ANONYMOUS_ACTOR } from '../../protocol/index.ts';
 import { MemoryLessonStore } from '../store/MemoryLessonStore.ts';
-import { addStudent, createLesson, startTestApp, TestClient, waitFor, type TestApp, type TestLesson } from '../testing/harness.ts';
-import { startRedisServer, type RedisServerHandle } from '../testing/redisServer.ts';
+import { addStudent, createLesson, startTestApp, TestClient, waitFor, type TestApp, type TestLesson } from '../../app/testing/harness.ts';
+import { startRedisServer, type RedisServerHandle } from '../../core/testing/redisServer.ts';
 
 /**
  * An anonymous poll keeps no trace of who answered: not in the store (memory or Redis, read raw),

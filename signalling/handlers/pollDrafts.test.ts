@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createLesson, startTestApp, TestClient } from '../testing/harness.ts';
+import { createLesson, startTestApp, TestClient } from '../../app/testing/harness.ts';
 
 describe('prepared polls', () => {
 	it('outlive a restart of a server on the memory store; opened and discarded ones do not come back as drafts', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PollResultsNotice } from '../protocol/index.ts';
-import { addStudent, createLesson, startTestApp, TestClient, waitFor, type TestApp, type TestLesson } from '../testing/harness.ts';
+import type { PollResultsNotice } from '../../protocol/index.ts';
+import { addStudent, createLesson, startTestApp, TestClient, waitFor, type TestApp, type TestLesson } from '../../app/testing/harness.ts';
 import { RESULTS_INTERVAL_MS } from './polls/PollFeed.ts';
 
 const STUDENTS = 300;

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DECKS_API, type DeckInfo, type PollAnswer, type PollInfo, type PollResults, type PollSpecInput, type RoomPollView } from '../protocol/index.ts';
+import { DECKS_API, type DeckInfo, type PollAnswer, type PollInfo, type PollResults, type PollSpecInput, type RoomPollView } from '../../protocol/index.ts';
 import { makeDeck } from '../testing/pdfFixtures.ts';
-import { addStudent, createLesson, startTestApp, TestClient, waitFor, type TestApp, type TestLesson } from '../testing/harness.ts';
-import { startRedisServer, type RedisServerHandle } from '../testing/redisServer.ts';
+import { addStudent, createLesson, startTestApp, TestClient, waitFor, type TestApp, type TestLesson } from '../../app/testing/harness.ts';
+import { startRedisServer, type RedisServerHandle } from '../../core/testing/redisServer.ts';
 
 const PER_ROOM = 6;
 

@@ -1,6 +1,6 @@
-import { SignallingError } from '../errors.ts';
+import { SignallingError } from '../../core/errors.ts';
 import type { LessonRecorder } from '../lesson/LessonSession.ts';
-import { ErrorCodeSchema } from '../protocol/index.ts';
+import { ErrorCodeSchema } from '../../protocol/index.ts';
 import type { Handler, HandlerContext } from './context.ts';
 
 function recorderOf({ session }: HandlerContext): LessonRecorder {

@@ -1,4 +1,4 @@
-import { notFound } from '../errors.ts';
+import { notFound } from '../../core/errors.ts';
 import type { Handler } from './context.ts';
 
 export const setStage: Handler<'stage.set'> = async ({ session, peer }, { classroomId }) => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addStudent, createLesson, startTestApp, TestClient, type TestApp, type TestLesson } from '../testing/harness.ts';
+import { addStudent, createLesson, startTestApp, TestClient, type TestApp, type TestLesson } from '../../app/testing/harness.ts';
 
 const settle = () => new Promise((r) => setTimeout(r, 300));
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DECKS_API, deckBoardId, type DeckInfo } from '../protocol/index.ts';
+import { DECKS_API, deckBoardId, type DeckInfo } from '../../protocol/index.ts';
 import { BoardTestClient } from '../testing/boardClient.ts';
-import { createLesson, startTestApp, TestClient, waitFor, type TestApp, type TestLesson } from '../testing/harness.ts';
+import { createLesson, startTestApp, TestClient, waitFor, type TestApp, type TestLesson } from '../../app/testing/harness.ts';
 import { makeDeck } from '../testing/pdfFixtures.ts';
 
 /** Decks through the whole app: upload over HTTP, show a page over socket.io, its board over /board. */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { invalid, notFound, forbidden } from '../errors.ts';
-import { blankBoardId, boardOfView, deckBoardId, type DeckInfo, type SurfaceView } from '../protocol/index.ts';
+import { invalid, notFound, forbidden } from '../../core/errors.ts';
+import { blankBoardId, boardOfView, deckBoardId, type DeckInfo, type SurfaceView } from '../../protocol/index.ts';
 import type { StoredSurface } from '../store/LessonStore.ts';
 import type { Handler } from './context.ts';
 

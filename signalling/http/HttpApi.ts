@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { TokenError, type TokenService } from '../auth/TokenService.ts';
 import type { CatalogStore } from '../catalog/CatalogStore.ts';
-import { SignallingError } from '../errors.ts';
-import { moduleLogger } from '../logger.ts';
+import { SignallingError } from '../../core/errors.ts';
+import { moduleLogger } from '../../core/logger.ts';
 import {
 	CreateClassroomSchema,
 	CreateLessonSchema,
@@ -10,9 +10,9 @@ import {
 	IdSchema,
 	type LessonLinks,
 	type LessonRecord
-} from '../protocol/index.ts';
+} from '../../protocol/index.ts';
 import type { StaffAccess } from './StaffAccess.ts';
-import { decodePathPart, HttpError, parse, readJson, sendJson } from './httpUtil.ts';
+import { decodePathPart, HttpError, parse, readJson, sendJson } from '../../core/http/httpUtil.ts';
 import { StudentJoin } from './StudentJoin.ts';
 
 const log = moduleLogger('http-api');

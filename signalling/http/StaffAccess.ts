@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { StaffAuth } from '../auth/StaffAuth.ts';
 import { TokenError } from '../auth/TokenService.ts';
-import { bearerToken, HttpError } from './httpUtil.ts';
+import { bearerToken, HttpError } from '../../core/http/httpUtil.ts';
 import { changesState, sameOrigin, staffCookie, type RequestOrigin } from './staffCookie.ts';
 
 /**

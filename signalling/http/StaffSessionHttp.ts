@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { TokenError } from '../auth/TokenService.ts';
-import { moduleLogger } from '../logger.ts';
+import { moduleLogger } from '../../core/logger.ts';
 import type { StaffAccess } from './StaffAccess.ts';
-import { HttpError, parse, readJson, sendError, sendJson } from './httpUtil.ts';
+import { HttpError, parse, readJson, sendError, sendJson } from '../../core/http/httpUtil.ts';
 import { changesState, clearSessionCookies, requestIsSecure, sameOrigin, sessionSetCookie, staffCookie, type RequestOrigin } from './staffCookie.ts';
 
 const log = moduleLogger('staff-session');

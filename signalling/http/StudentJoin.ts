@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { TokenError, type TokenService } from '../auth/TokenService.ts';
 import type { CatalogStore } from '../catalog/CatalogStore.ts';
-import { moduleLogger } from '../logger.ts';
+import { moduleLogger } from '../../core/logger.ts';
 import {
 	ClaimPollSchema,
 	ClaimRefSchema,
@@ -17,8 +17,8 @@ import {
 	type JoinPending,
 	type LessonRecord,
 	type Student
-} from '../protocol/index.ts';
-import { HttpError, parse, readJson, clientAddress, decodePathPart } from './httpUtil.ts';
+} from '../../protocol/index.ts';
+import { HttpError, parse, readJson, clientAddress, decodePathPart } from '../../core/http/httpUtil.ts';
 import { JoinLimits } from './joinLimits.ts';
 
 const log = moduleLogger('student-join');

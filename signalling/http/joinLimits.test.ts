@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JoinGrant } from '../protocol/index.ts';
-import { createLesson, startTestApp, TestClient, type TestApp, type TestLesson } from '../testing/harness.ts';
+import type { JoinGrant } from '../../protocol/index.ts';
+import { createLesson, startTestApp, TestClient, type TestApp, type TestLesson } from '../../app/testing/harness.ts';
 import { JOIN_ADDRESS_BURST, JOIN_DEVICE_BURST } from './joinLimits.ts';
 
 /** One school behind one NAT: the address limit must not lock a class out, the device is counted first. */

@@ -1,5 +1,5 @@
-import { RateLimiter } from '../rateLimit.ts';
-import { HttpError } from './httpUtil.ts';
+import { RateLimiter } from '../../core/RateLimiter.ts';
+import { HttpError } from '../../core/http/httpUtil.ts';
 
 /**
  * Requests without a device token, per address: a school behind one NAT has several classes of

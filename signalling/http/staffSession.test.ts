@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ANALYTICS_API, LIBRARY_API } from '../protocol/index.ts';
-import { createLesson, startTestApp, type TestApp } from '../testing/harness.ts';
+import { ANALYTICS_API, LIBRARY_API } from '../../protocol/index.ts';
+import { createLesson, startTestApp, type TestApp } from '../../app/testing/harness.ts';
 import { STAFF_SESSION_API } from './StaffSessionHttp.ts';
 
 const adminTokenOf = (t: TestApp) => new URL(t.app.adminUrl).searchParams.get('token') ?? '';

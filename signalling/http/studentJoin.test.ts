@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IncomingMessage } from 'node:http';
-import { JOIN_API, type JoinInfo } from '../protocol/index.ts';
-import { createLesson, joinByCode, startTestApp, TestClient, type TestApp, type TestLesson } from '../testing/harness.ts';
-import { clientAddress } from './httpUtil.ts';
+import { JOIN_API, type JoinInfo } from '../../protocol/index.ts';
+import { createLesson, joinByCode, startTestApp, TestClient, type TestApp, type TestLesson } from '../../app/testing/harness.ts';
+import { clientAddress } from '../../core/http/httpUtil.ts';
 import { JOIN_ADDRESS_BURST } from './joinLimits.ts';
 
 /** Students join by code on a phone: no account, one stable pseudonymous id per room, kept by a device token. */

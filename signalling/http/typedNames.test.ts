@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_CLASS_LIST, MAX_TYPED_NAMES, TYPED_NAMES_PER_LESSON, type ClassList, type JoinInfo } from '../protocol/index.ts';
-import { createLesson, joinByCode, startTestApp, TestClient, type TestApp, type TestLesson } from '../testing/harness.ts';
+import { MAX_CLASS_LIST, MAX_TYPED_NAMES, TYPED_NAMES_PER_LESSON, type ClassList, type JoinInfo } from '../../protocol/index.ts';
+import { createLesson, joinByCode, startTestApp, TestClient, type TestApp, type TestLesson } from '../../app/testing/harness.ts';
 
 /** Names students type can neither fill a class list nor carry invisible or reordering characters. */
 describe('typed names on the class list', () => {

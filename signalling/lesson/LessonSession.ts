@@ -4,9 +4,9 @@ import type { Consumer } from 'mediasoup/types';
 import type { LessonMedia, Sfu } from '../../sfu/index.ts';
 import type { LessonGrant } from '../auth/TokenService.ts';
 import type { CatalogStore } from '../catalog/CatalogStore.ts';
-import type { EventActor, EventBus } from '../events/EventBus.ts';
-import { inBackground } from '../background.ts';
-import { moduleLogger } from '../logger.ts';
+import type { EventActor, EventBus } from '../../core/EventBus.ts';
+import { inBackground } from '../../core/background.ts';
+import { moduleLogger } from '../../core/logger.ts';
 import type {
 	ActiveSpeaker,
 	ConsumerOffer,
@@ -19,12 +19,12 @@ import type {
 	PublishedTrack,
 	Role,
 	ServerNotifications
-} from '../protocol/index.ts';
-import { publicPoll, RECORDING_OFF, type PollResults, type RecordingStatus, type RecordingStopReason } from '../protocol/index.ts';
-import { SignallingError } from '../errors.ts';
+} from '../../protocol/index.ts';
+import { publicPoll, RECORDING_OFF, type PollResults, type RecordingStatus, type RecordingStopReason } from '../../protocol/index.ts';
+import { SignallingError } from '../../core/errors.ts';
 import { countPoll } from '../handlers/polls/countPoll.ts';
 import type { BoardService } from '../board/BoardService.ts';
-import type { DeckInfo, SurfaceState } from '../protocol/index.ts';
+import type { DeckInfo, SurfaceState } from '../../protocol/index.ts';
 import type { LessonStore, StoredSurface } from '../store/LessonStore.ts';
 import type { PollDraftFiles } from '../store/PollDraftFiles.ts';
 import { readSurface, writeSurface } from './surfaceState.ts';

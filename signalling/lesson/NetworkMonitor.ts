@@ -1,8 +1,8 @@
 import type { LessonMedia } from '../../sfu/index.ts';
-import type { EventBus } from '../events/EventBus.ts';
-import { inBackground } from '../background.ts';
-import { moduleLogger } from '../logger.ts';
-import type { NetworkQuality } from '../protocol/index.ts';
+import type { EventBus } from '../../core/EventBus.ts';
+import { inBackground } from '../../core/background.ts';
+import { moduleLogger } from '../../core/logger.ts';
+import type { NetworkQuality } from '../../protocol/index.ts';
 import type { LessonSession } from './LessonSession.ts';
 import type { Peer } from './Peer.ts';
 

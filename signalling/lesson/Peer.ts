@@ -1,6 +1,6 @@
 import type { Consumer, RtpCapabilities, WebRtcTransport } from 'mediasoup/types';
 import type { Socket } from 'socket.io';
-import type { Participant, PublishedTrack } from '../protocol/index.ts';
+import type { Participant, PublishedTrack } from '../../protocol/index.ts';
 
 /** One connected participant on this node: their socket and their media objects. */
 export class Peer {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LessonSnapshot } from '../protocol/index.ts';
-import { addStudent, createLesson, startTestApp, TestClient, waitFor, type TestApp, type TestLesson } from '../testing/harness.ts';
+import type { LessonSnapshot } from '../../protocol/index.ts';
+import { addStudent, createLesson, startTestApp, TestClient, waitFor, type TestApp, type TestLesson } from '../../app/testing/harness.ts';
 
 /** Each room's screen and assistant see their own room: its join code and its students, no other school's. */
 describe('what each audience of the lesson snapshot sees', () => {

@@ -1,4 +1,4 @@
-import type { ChatMessage, LessonSnapshot, Participant, Role } from '../protocol/index.ts';
+import type { ChatMessage, LessonSnapshot, Participant, Role } from '../../protocol/index.ts';
 
 /** Who sees which cut of the lesson snapshot. */
 export type SnapshotAudience = 'lesson' | 'room' | 'student';

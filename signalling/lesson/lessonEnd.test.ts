@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BOARD_SOCKET_PATH, JOIN_API, PROTOCOL_VERSION } from '../protocol/index.ts';
-import { createLesson, joinByCode, startTestApp, TestClient, waitFor, type TestApp, type TestLesson } from '../testing/harness.ts';
+import { BOARD_SOCKET_PATH, JOIN_API, PROTOCOL_VERSION } from '../../protocol/index.ts';
+import { createLesson, joinByCode, startTestApp, TestClient, waitFor, type TestApp, type TestLesson } from '../../app/testing/harness.ts';
 
 /** Once the teacher ends a lesson, no role and no path brings it back. */
 describe('an ended lesson stays ended', () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLesson, startTestApp, TestClient, waitFor, type TestApp, type TestLesson } from '../testing/harness.ts';
+import { createLesson, startTestApp, TestClient, waitFor, type TestApp, type TestLesson } from '../../app/testing/harness.ts';
 import { setUpMedia } from '../testing/fakeMedia.ts';
 
 describe('recovery', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLesson, startTestApp, TestClient, waitFor, type TestApp, type TestLesson } from '../testing/harness.ts';
-import { startRedisServer, type RedisServerHandle } from '../testing/redisServer.ts';
+import { createLesson, startTestApp, TestClient, waitFor, type TestApp, type TestLesson } from '../../app/testing/harness.ts';
+import { startRedisServer, type RedisServerHandle } from '../../core/testing/redisServer.ts';
 
 /**
  * Work nobody awaits (a leave after the reconnect grace, a room's idle close) fails when Redis goes

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PublishedTrack } from '../protocol/index.ts';
+import type { PublishedTrack } from '../../protocol/index.ts';
 import { wantedTracks } from './subscriptions.ts';
 
 const track = (producerId: string, role: PublishedTrack['role'], classroomId: string | null, source: PublishedTrack['source']): PublishedTrack => ({

@@ -1,4 +1,4 @@
-import type { PublishedTrack, Role } from '../protocol/index.ts';
+import type { PublishedTrack, Role } from '../../protocol/index.ts';
 
 export interface Viewer {
 	participantId: string;

@@ -1,5 +1,5 @@
 import type { BoardStorage } from '../board/BoardStorage.ts';
-import { boardOfView, EMPTY_SURFACE } from '../protocol/index.ts';
+import { boardOfView, EMPTY_SURFACE } from '../../protocol/index.ts';
 import type { LessonStore, StoredSurface } from '../store/LessonStore.ts';
 
 const { decks: _decks, ...EMPTY } = EMPTY_SURFACE;

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { moduleLogger } from '../logger.ts';
-import { IdSchema, type DeckInfo } from '../protocol/index.ts';
+import { moduleLogger } from '../../core/logger.ts';
+import { IdSchema, type DeckInfo } from '../../protocol/index.ts';
 
 const log = moduleLogger('slides');
 

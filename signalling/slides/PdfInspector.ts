@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import { moduleLogger } from '../logger.ts';
-import { MAX_DECK_PAGES, type PageSize } from '../protocol/index.ts';
+import { moduleLogger } from '../../core/logger.ts';
+import { MAX_DECK_PAGES, type PageSize } from '../../protocol/index.ts';
 import { DeckRejectedError } from './errors.ts';
 import type { InspectJob, InspectMessage } from './pdfInspect.worker.ts';
 

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenService, type LessonGrant } from '../auth/TokenService.ts';
-import { DECKS_API, MAX_DECK_PAGES, type DeckInfo, type Role } from '../protocol/index.ts';
+import { DECKS_API, MAX_DECK_PAGES, type DeckInfo, type Role } from '../../protocol/index.ts';
 import { encrypted, garbled, makeDeck, notPdf, oversized, ownerOnlyEncrypted, truncated, withJavaScript, type PdfBytes } from '../testing/pdfFixtures.ts';
-import { freePort } from '../testing/ports.ts';
+import { freePort } from '../../core/testing/ports.ts';
 import { DeckHttp } from './DeckHttp.ts';
 import { DeckStore } from './DeckStore.ts';
 

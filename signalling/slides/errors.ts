@@ -1,4 +1,4 @@
-import type { DeckRejection } from '../protocol/index.ts';
+import type { DeckRejection } from '../../protocol/index.ts';
 
 /** HTTP status of each refusal: the body's fault, not the request's form. */
 const REJECTION_STATUS: Record<DeckRejection, number> = {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedisServer, type RedisServerHandle } from '../testing/redisServer.ts';
+import { startRedisServer, type RedisServerHandle } from '../../core/testing/redisServer.ts';
 import { lessonStoreSuite } from './lessonStore.suite.ts';
 import type { LessonStore } from './LessonStore.ts';
 import { MemoryLessonStore } from './MemoryLessonStore.ts';

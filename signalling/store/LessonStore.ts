@@ -1,4 +1,4 @@
-import type { ChatMessage, HandEntry, Participant, PollAnswer, PollInfo, PublicPollResults, StudentChatMode, SurfaceState, TallyCounts } from '../protocol/index.ts';
+import type { ChatMessage, HandEntry, Participant, PollAnswer, PollInfo, PublicPollResults, StudentChatMode, SurfaceState, TallyCounts } from '../../protocol/index.ts';
 
 /** The surface state kept per lesson; decks come from the deck files, not from here. */
 export type StoredSurface = Omit<SurfaceState, 'decks'>;

@@ -1,4 +1,4 @@
-import type { ChatMessage, HandEntry, Participant, PublicPollResults, StudentChatMode } from '../protocol/index.ts';
+import type { ChatMessage, HandEntry, Participant, PublicPollResults, StudentChatMode } from '../../protocol/index.ts';
 import type { AnswerOutcome, LessonStore, LiveState, OpenOutcome, StoredAnswer, StoredPoll, StoredSurface, StoredTally } from './LessonStore.ts';
 
 interface PollData {

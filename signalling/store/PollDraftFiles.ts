@@ -1,8 +1,8 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { moduleLogger } from '../logger.ts';
-import { writeFileAtomic } from '../writeFileAtomic.ts';
+import { moduleLogger } from '../../core/logger.ts';
+import { writeFileAtomic } from '../../core/writeFileAtomic.ts';
 import type { StoredPoll } from './LessonStore.ts';
 
 const log = moduleLogger('poll-drafts');

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
-import type { ChatMessage, HandEntry, Participant, PublicPollResults, StudentChatMode } from '../protocol/index.ts';
-import { moduleLogger } from '../logger.ts';
+import type { ChatMessage, HandEntry, Participant, PublicPollResults, StudentChatMode } from '../../protocol/index.ts';
+import { moduleLogger } from '../../core/logger.ts';
 import type { AnswerOutcome, LessonStore, LiveState, OpenOutcome, StoredAnswer, StoredPoll, StoredSurface, StoredTally } from './LessonStore.ts';
 import { POLL_SCRIPTS, pollFromHash, pollToHash } from './redisPolls.ts';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { ChatMessage, HandEntry, Participant, PollSpec } from '../protocol/index.ts';
+import type { ChatMessage, HandEntry, Participant, PollSpec } from '../../protocol/index.ts';
 import type { LessonStore, StoredAnswer, StoredPoll } from './LessonStore.ts';
 
 const hand = (participantId: string, raisedAt: number, classroomId = 'cls_a'): HandEntry => ({

@@ -1,4 +1,4 @@
-import type { PollSpec, PublicPollResults } from '../protocol/index.ts';
+import type { PollSpec, PublicPollResults } from '../../protocol/index.ts';
 import type { StoredPoll } from './LessonStore.ts';
 
 /**

@@ -5,7 +5,7 @@ import * as syncCore from '@tldraw/sync-core';
 import { TLSyncClient, type TLPersistentClientSocket, type TLSocketStatusChangeEvent } from '@tldraw/sync-core';
 import { createShapeId, toRichText, type TLRecord } from '@tldraw/tlschema';
 import { boardSchema, pageIdOf } from '../board/boardSchema.ts';
-import { BOARD_SOCKET_PATH } from '../protocol/index.ts';
+import { BOARD_SOCKET_PATH } from '../../protocol/index.ts';
 
 type Listener<T> = (value: T) => void;
 

@@ -1,4 +1,4 @@
-import { addStudent, createLesson, TestClient, type TestApp, type TestLesson } from './harness.ts';
+import { addStudent, createLesson, TestClient, type TestApp, type TestLesson } from '../../app/testing/harness.ts';
 
 /** A lesson whose teacher shows one of two blank boards and let one student draw. */
 export interface DrawerLesson {

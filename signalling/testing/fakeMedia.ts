@@ -1,5 +1,5 @@
-import type { RequestPayload } from '../protocol/index.ts';
-import type { TestClient } from './harness.ts';
+import type { RequestPayload } from '../../protocol/index.ts';
+import type { TestClient } from '../../app/testing/harness.ts';
 
 let nextSsrc = 10_000;
 

@@ -1,6 +1,6 @@
-import { moduleLogger } from '../../logger.ts';
+import { moduleLogger } from '../../../core/logger.ts';
 import type { LessonSession } from '../../lesson/LessonSession.ts';
-import type { PollInfo } from '../../protocol/index.ts';
+import type { PollInfo } from '../../../protocol/index.ts';
 import type { StoredPoll } from '../../store/LessonStore.ts';
 import { countPoll } from './countPoll.ts';
 import { roomView } from './results.ts';

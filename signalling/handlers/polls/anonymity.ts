@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, randomInt } from 'node:crypto';
-import { SignallingError } from '../../errors.ts';
-import { ANONYMOUS_ACTOR } from '../../protocol/index.ts';
-import type { EventActor } from '../../events/EventBus.ts';
+import { SignallingError } from '../../../core/errors.ts';
+import { ANONYMOUS_ACTOR } from '../../../protocol/index.ts';
+import type { EventActor } from '../../../core/EventBus.ts';
 import type { LessonSession } from '../../lesson/LessonSession.ts';
 import type { StoredAnswer, StoredPoll } from '../../store/LessonStore.ts';
 import { anonymousCut } from './anonymousCut.ts';

@@ -1,4 +1,4 @@
-import { POLL_LIMITS } from '../../protocol/index.ts';
+import { POLL_LIMITS } from '../../../protocol/index.ts';
 import type { StoredAnswer } from '../../store/LessonStore.ts';
 
 /** Which of an anonymous poll's answers may be shown, and for which rooms per room. */

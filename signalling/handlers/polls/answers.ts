@@ -1,4 +1,4 @@
-import { SignallingError, forbidden, notFound } from '../../errors.ts';
+import { SignallingError, forbidden, notFound } from '../../../core/errors.ts';
 import type { Handler } from '../context.ts';
 import { voterOf } from './anonymity.ts';
 import { settleTimer } from './lifecycle.ts';

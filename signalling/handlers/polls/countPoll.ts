@@ -1,4 +1,4 @@
-import type { Participant, PollResults } from '../../protocol/index.ts';
+import type { Participant, PollResults } from '../../../protocol/index.ts';
 import type { LessonStore, StoredAnswer, StoredPoll } from '../../store/LessonStore.ts';
 import { pollResults } from './results.ts';
 

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { SignallingError, invalid, notFound } from '../../errors.ts';
-import { SYSTEM_ACTOR, type EventActor } from '../../events/EventBus.ts';
+import { SignallingError, invalid, notFound } from '../../../core/errors.ts';
+import { SYSTEM_ACTOR, type EventActor } from '../../../core/EventBus.ts';
 import type { LessonSession } from '../../lesson/LessonSession.ts';
-import { POLL_LIMITS, type PollSpec } from '../../protocol/index.ts';
+import { POLL_LIMITS, type PollSpec } from '../../../protocol/index.ts';
 import type { StoredPoll } from '../../store/LessonStore.ts';
 import type { Handler } from '../context.ts';
 import { newAnonKey, publishAnonymousAnswers } from './anonymity.ts';

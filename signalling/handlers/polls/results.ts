@@ -8,7 +8,7 @@ import {
 	type RoomPollView,
 	type TallyCounts,
 	type TextSummary
-} from '../../protocol/index.ts';
+} from '../../../protocol/index.ts';
 import type { StoredAnswer, StoredPoll, StoredTally } from '../../store/LessonStore.ts';
 import { anonymousCut } from './anonymousCut.ts';
 import { chosenOptions, isCorrect, textKey } from './scoring.ts';

@@ -1,5 +1,5 @@
-import { invalid } from '../../errors.ts';
-import { optionCount, type PollAnswer, type PollSpec } from '../../protocol/index.ts';
+import { invalid } from '../../../core/errors.ts';
+import { optionCount, type PollAnswer, type PollSpec } from '../../../protocol/index.ts';
 
 /** Case and spacing do not make two short answers different. */
 export function textKey(text: string): string {

@@ -1,4 +1,4 @@
-import { publicPoll, type PollResultsNotice, type PollsState } from '../../protocol/index.ts';
+import { publicPoll, type PollResultsNotice, type PollsState } from '../../../protocol/index.ts';
 import type { Handler } from '../context.ts';
 import { voterOf } from './anonymity.ts';
 import { settleTimer } from './lifecycle.ts';

@@ -1,5 +1,5 @@
-import { SignallingError, forbidden, invalid, notFound } from '../../errors.ts';
-import { canTally, optionCount } from '../../protocol/index.ts';
+import { SignallingError, forbidden, invalid, notFound } from '../../../core/errors.ts';
+import { canTally, optionCount } from '../../../protocol/index.ts';
 import type { Handler } from '../context.ts';
 import { existingPoll } from './lifecycle.ts';
 import { feedOf } from './PollFeed.ts';

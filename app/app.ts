@@ -1,0 +1,262 @@
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { RecordingService } from '../recorder/index.ts';
+import { Sfu } from '../sfu/index.ts';
+import { loadOrCreateSecret } from '../signalling/auth/secret.ts';
+import { StaffAuth } from '../signalling/auth/StaffAuth.ts';
+import { TokenService } from '../signalling/auth/TokenService.ts';
+import { CatalogStore } from '../signalling/catalog/CatalogStore.ts';
+import type { Config } from './config.ts';
+import { BoardService } from '../signalling/board/BoardService.ts';
+import type { BoardStorage } from '../signalling/board/BoardStorage.ts';
+import { FileBoardStorage } from '../signalling/board/FileBoardStorage.ts';
+import { MirroredBoardStorage } from '../signalling/board/MirroredBoardStorage.ts';
+import { RedisBoardStorage } from '../signalling/board/RedisBoardStorage.ts';
+import { EventBus } from '../core/EventBus.ts';
+import { readShownBoard, readSurface } from '../signalling/lesson/surfaceState.ts';
+import { DeckHttp } from '../signalling/slides/DeckHttp.ts';
+import { DeckStore } from '../signalling/slides/DeckStore.ts';
+import { HttpApi } from '../signalling/http/HttpApi.ts';
+import { classListUpdated } from '../signalling/handlers/classList.ts';
+import { AnalyticsHttp } from '../analytics/http/AnalyticsHttp.ts';
+import { DataApiHttp } from '../analytics/http/DataApiHttp.ts';
+import { startAnalytics, type AnalyticsRuntime } from '../analytics/startAnalytics.ts';
+import { LibraryHttp } from '../recorder/http/LibraryHttp.ts';
+import { requestTarget } from '../core/http/requestTarget.ts';
+import { StaffAccess } from '../signalling/http/StaffAccess.ts';
+import { StaffSessionHttp } from '../signalling/http/StaffSessionHttp.ts';
+import { applySecurityHeaders } from './http/securityHeaders.ts';
+import { InvariantError } from '../core/errors.ts';
+import { moduleLogger } from '../core/logger.ts';
+import { createMetrics } from './metrics.ts';
+import { SignallingServer } from '../signalling/SignallingServer.ts';
+import { createLessonStore } from '../signalling/store/createLessonStore.ts';
+import { PollDraftFiles } from '../signalling/store/PollDraftFiles.ts';
+import type { LessonStore } from '../signalling/store/LessonStore.ts';
+
+const log = moduleLogger('app');
+
+/** A route failed past its own error handling: the sender gets a 500 (or a cut-off response); the node goes on. */
+function failRequest(res: ServerResponse, error: unknown, path: string): void {
+	log.error({ err: (error as Error)?.message, stack: (error as Error)?.stack, path }, 'request failed outside its route');
+	if (res.headersSent) {
+		res.destroy();
+		return;
+	}
+	res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+	res.end(JSON.stringify({ error: { code: 'internal', message: 'something went wrong on the server' } }));
+}
+
+/** A request handler to fall through to (the SvelteKit handler in production). */
+export type NextHandler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+
+export interface App {
+	httpServer: HttpServer;
+	url: string;
+	adminUrl: string;
+	sfu: Sfu;
+	store: LessonStore;
+	bus: EventBus;
+	catalog: CatalogStore;
+	tokens: TokenService;
+	signalling: SignallingServer;
+	boards: BoardService;
+	analytics: AnalyticsRuntime;
+	recorder: RecordingService;
+	close(): Promise<void>;
+}
+
+/**
+ * Composes the one server process: HTTP (/healthz, /metrics, /api, then the web app),
+ * socket.io signalling on the same server, and the mediasoup worker pool.
+ */
+export async function createApp(config: Config, web?: NextHandler): Promise<App> {
+	const { secret } = await loadOrCreateSecret(config.dataDir);
+	const tokens = new TokenService(secret);
+	const staffAuth = await StaffAuth.open(config.dataDir, tokens);
+	const requestOrigin = { publicUrl: config.publicUrl, trustProxy: config.trustProxy };
+	const staff = new StaffAccess(staffAuth, requestOrigin);
+	const catalog = await CatalogStore.open(config.dataDir);
+	const store = createLessonStore(config.redisUrl);
+	const bus = new EventBus();
+	const sfu = new Sfu({ ...config.mediasoup });
+	await sfu.start();
+	// A node that can no longer start any media worker serves no lesson: stop it loudly, so that the
+	// service manager starts a fresh one (server.ts lets an InvariantError end the process).
+	sfu.pool.on('exhausted', (attempts, error) => {
+		setImmediate(() => {
+			throw new InvariantError(`no mediasoup worker could be started in ${attempts} attempts: ${error.message}`);
+		});
+	});
+
+	const decks = await DeckStore.open(config.dataDir);
+	let signallingRef: SignallingServer | null = null;
+	const deckHttp = new DeckHttp({
+		decks,
+		tokens,
+		maxBytes: config.slides.maxBytes,
+		parseTimeoutMs: config.slides.parseTimeoutMs,
+		onUploaded: (lessonId, deck, grant) => {
+			bus.publish(lessonId, 'deck.uploaded', { actor: grant.participantId, role: grant.role, classroomId: grant.classroomId }, {
+				deckId: deck.id,
+				fileName: deck.fileName,
+				pageCount: deck.pageCount,
+				bytes: deck.bytes,
+				scriptsIgnored: deck.scriptsIgnored
+			});
+			signallingRef?.sessions.get(lessonId)?.changed();
+		}
+	});
+	const api = new HttpApi({ catalog, tokens, staff, publicUrl: config.publicUrl, trustProxy: config.trustProxy });
+	const analytics = await startAnalytics(config.analytics, {
+		dataDir: config.dataDir,
+		bus,
+		redisUrl: config.redisUrl,
+		catalog,
+		secret,
+		homePage: config.publicUrl ?? `http://localhost:${config.port}`,
+		signApiToken: (id) => tokens.signApi(id)
+	});
+	const analyticsHttp = new AnalyticsHttp({ staff, analytics: () => analytics.current() });
+	const dataApiHttp = new DataApiHttp({ tokens, analytics: () => analytics.current() });
+	let boardsRef: BoardService | null = null;
+	const recorder = await RecordingService.open({
+		dataDir: config.dataDir,
+		bus,
+		boards: {
+			async pageRecords(lessonId, boardId) {
+				if (!boardsRef) return [];
+				return (await boardsRef.room(lessonId)).pageRecords(boardId) as unknown as Record<string, unknown>[];
+			}
+		},
+		decks,
+		chat: store,
+		directory: catalog,
+		engine: { minFreeBytes: config.recording.minFreeBytes, segmentSeconds: config.recording.segmentSeconds },
+		resumeWindowMs: config.reconnectGraceMs
+	});
+	const libraryHttp = new LibraryHttp({ library: recorder, tokens, staff, tldrawLicenseKey: config.tldrawLicenseKey });
+	let metricsText: () => Promise<string> = async () => '';
+	const staffSessionHttp = new StaffSessionHttp({ access: staff, origin: requestOrigin });
+	const routes = [deckHttp, analyticsHttp, dataApiHttp, libraryHttp, staffSessionHttp, api];
+	const notFound = (res: ServerResponse) => {
+		res.writeHead(404, { 'content-type': 'text/plain' });
+		res.end('not found');
+	};
+	const httpServer = createServer((req, res) => {
+		const target = requestTarget(req);
+		applySecurityHeaders(res, target?.pathname);
+		if (!target) {
+			log.info({ method: req.method, target: String(req.url).slice(0, 200) }, 'malformed request target refused');
+			res.writeHead(400, { 'content-type': 'text/plain', connection: 'close' });
+			res.end('malformed request target');
+			return;
+		}
+		if (target.pathname === '/healthz') {
+			const workers = sfu.pool.slots.length;
+			const healthy = workers > 0;
+			res.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' });
+			res.end(JSON.stringify({ ok: healthy, workers, store: store.kind }));
+			return;
+		}
+		if (target.pathname === '/metrics') {
+			metricsText().then(
+				(text) => {
+					res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+					res.end(text);
+				},
+				() => {
+					res.writeHead(500);
+					res.end();
+				}
+			);
+			return;
+		}
+		(async () => {
+			for (const route of routes) if (await route.handle(req, res)) return;
+			if (web) web(req, res, () => notFound(res));
+			else notFound(res);
+		})().catch((error: unknown) => failRequest(res, error, target.pathname));
+	});
+
+	const boardStorage: BoardStorage = config.redisUrl
+		? new MirroredBoardStorage([new FileBoardStorage(config.dataDir), new RedisBoardStorage(config.redisUrl)])
+		: new FileBoardStorage(config.dataDir);
+	const boards = new BoardService(httpServer, {
+		storage: boardStorage,
+		bus,
+		tokens,
+		catalog,
+		async canDraw(grant) {
+			if (grant.role === 'teacher') return true;
+			if (grant.role === 'observer' || grant.role === 'staff') return false;
+			return (await readSurface(store, boardStorage, grant.lessonId)).drawers.includes(grant.participantId);
+		},
+		async shownBoard(lessonId) {
+			return readShownBoard(store, boardStorage, lessonId);
+		}
+	});
+	boardsRef = boards;
+	const signalling = new SignallingServer(httpServer, {
+		sfu,
+		store,
+		bus,
+		catalog,
+		tokens,
+		reconnectGraceMs: config.reconnectGraceMs,
+		redisUrl: config.redisUrl,
+		turn: config.turn,
+		boards,
+		pollDrafts: new PollDraftFiles(config.dataDir),
+		decks,
+		tldrawLicenseKey: config.tldrawLicenseKey,
+		recorder,
+		requestRateScale: config.requestRateScale
+	});
+	signallingRef = signalling;
+	// A phone joined or a claim changed over HTTP: the room's panels get the class list again.
+	catalog.onRoomChanged((lessonId, classroomId) => {
+		const session = signalling.sessions.get(lessonId);
+		if (session?.classroom(classroomId)) classListUpdated(session, classroomId);
+	});
+	const registry = createMetrics(sfu, signalling, bus, boards, { analytics, recordings: recorder });
+	metricsText = () => registry.metrics();
+
+	await new Promise<void>((resolve, reject) => {
+		httpServer.once('error', reject);
+		httpServer.listen(config.port, config.host, () => resolve());
+	});
+	const { port } = httpServer.address() as AddressInfo;
+	const url = config.publicUrl ?? `http://localhost:${port}`;
+	// Valid until its TTL or the next `npm run admin-link`, whichever comes first.
+	const adminToken = await staffAuth.adminToken(Date.now() + config.adminTokenTtlDays * 86_400_000);
+	log.info({ url, store: store.kind, workers: sfu.pool.slots.length }, 'classbridge listening');
+
+	return {
+		httpServer,
+		url,
+		adminUrl: `${url}/admin?token=${adminToken}`,
+		sfu,
+		store,
+		bus,
+		catalog,
+		tokens,
+		signalling,
+		boards,
+		analytics,
+		recorder,
+		async close() {
+			// Parts close cleanly while their routers still exist.
+			await recorder.close();
+			await signalling.close();
+			catalog.claims.close();
+			await boards.close();
+			// After signalling: the last leave events are in the final batch.
+			await analytics.close();
+			sfu.close();
+			await store.close();
+			await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+			httpServer.closeAllConnections();
+		}
+	};
+}

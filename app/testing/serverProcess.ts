@@ -1,0 +1,78 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { freePort } from '../../core/testing/ports.ts';
+
+/** The real `server.ts` as its own process, as a service manager runs it (with the web build when there is one). */
+export interface ServerProcess {
+	url: string;
+	adminToken: string;
+	dataDir: string;
+	child: ChildProcess;
+	/** Everything the process wrote, stdout and stderr. */
+	output(): string;
+	/** True while the process has not exited. */
+	alive(): boolean;
+	stop(): Promise<void>;
+}
+
+export async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
+	const dataDir = await mkdtemp(path.join(tmpdir(), 'cb-proc-'));
+	const port = await freePort();
+	const child = spawn(path.resolve('node_modules/.bin/tsx'), ['server.ts'], {
+		env: {
+			...process.env,
+			VITEST: '',
+			PORT: String(port),
+			HOST: '127.0.0.1',
+			RTC_PORT: String(await freePort()),
+			RTC_LISTEN_IP: '127.0.0.1',
+			MEDIASOUP_WORKERS: '1',
+			DATA_DIR: dataDir,
+			LOG_LEVEL: 'info',
+			ANALYTICS_FILE: ':memory:',
+			...env
+		},
+		stdio: ['ignore', 'pipe', 'pipe']
+	});
+	let output = '';
+	let exited = false;
+	child.on('exit', () => (exited = true));
+	child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+	child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+	const adminUrl = await new Promise<string>((resolve, reject) => {
+		const started = Date.now();
+		const poll = setInterval(() => {
+			const match = /(http:\/\/\S+\/admin\?token=\S+)/.exec(output);
+			if (match?.[1]) {
+				clearInterval(poll);
+				resolve(match[1]);
+			} else if (exited || Date.now() - started > 60_000) {
+				clearInterval(poll);
+				reject(new Error(`server process did not start:\n${output.slice(-4000)}`));
+			}
+		}, 50);
+	});
+	return {
+		url: `http://127.0.0.1:${port}`,
+		adminToken: new URL(adminUrl).searchParams.get('token') ?? '',
+		dataDir,
+		child,
+		output: () => output,
+		alive: () => !exited,
+		async stop() {
+			if (!exited) {
+				child.kill('SIGTERM');
+				await new Promise<void>((resolve) => {
+					child.once('exit', () => resolve());
+					setTimeout(() => {
+						child.kill('SIGKILL');
+						resolve();
+					}, 6000);
+				});
+			}
+			await rm(dataDir, { recursive: true, force: true });
+		}
+	};
+}

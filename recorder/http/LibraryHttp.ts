@@ -1,0 +1,184 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TokenService } from '../../signalling/auth/TokenService.ts';
+import { moduleLogger } from '../../core/logger.ts';
+import {
+	IdSchema,
+	LIBRARY_API,
+	LibraryQuerySchema,
+	MEDIA_TOKEN_TTL_MS,
+	RECORDINGS_API,
+	type BoardSnapshot,
+	type LibraryEntry,
+	type LibraryQuery,
+	type RecordingManifest,
+	type RecordingReplay,
+	type TimelineEntry
+} from '../../protocol/index.ts';
+import { bearerToken, HttpError, parse, sendError, sendJson, type CodedFailure } from '../../core/http/httpUtil.ts';
+import { serveFile } from '../../core/http/serveFile.ts';
+import type { StaffAccess } from '../../signalling/http/StaffAccess.ts';
+
+const log = moduleLogger('library-http');
+
+/** The lesson packages as the library routes read them (recorder/RecordingService implements it). */
+export interface RecordingLibrary {
+	list(query: LibraryQuery, only?: string): LibraryEntry[];
+	manifest(lessonId: string): Promise<RecordingManifest | null>;
+	timeline(lessonId: string): Promise<TimelineEntry[]>;
+	boards(lessonId: string): Promise<BoardSnapshot[]>;
+	/** Absolute path of a package file (files/<relative>), or null when the name is not one of its files. */
+	filePath(lessonId: string, relative: string): Promise<string | null>;
+	/** False when there was no such package; refusals (still recording) carry an ErrorCode `code`. */
+	remove(lessonId: string): Promise<boolean>;
+}
+
+export interface LibraryHttpDeps {
+	library: RecordingLibrary;
+	tokens: TokenService;
+	/** Staff: the session cookie or an admin token. */
+	staff: StaffAccess;
+	/** Passed to the replay, which mounts tldraw as the live page does. */
+	tldrawLicenseKey?: string | null;
+}
+
+/** Who is asking: staff see every package; a teacher token sees its own lesson's only. */
+type Viewer = { kind: 'staff' } | { kind: 'teacher'; lessonId: string };
+
+const RECORDING_ROUTE = new RegExp(`^${RECORDINGS_API}/([^/]+)(?:/(timeline|boards|download|files/(.+)))?$`);
+const CONTENT_TYPES: Record<string, string> = { webm: 'video/webm', pdf: 'application/pdf' };
+const MEDIA_CACHE = 'private, max-age=3600';
+const STATUS: Record<string, number> = { conflict: 409, unavailable: 503, not_found: 404, forbidden: 403, invalid: 400 };
+
+/**
+ * The lesson library and replay (LIBRARY_API, RECORDINGS_API; the contract is in recorder/CONTRACT.md):
+ * listing, the manifest with a short-lived media token, timeline and board snapshots, the media and
+ * slide files with byte ranges, a download, and deletion by staff. Paths are matched as sent, and a
+ * file name must match the package's own file pattern before the disk is looked at.
+ */
+export class LibraryHttp {
+	readonly #deps: LibraryHttpDeps;
+
+	constructor(deps: LibraryHttpDeps) {
+		this.#deps = deps;
+	}
+
+	/** Returns false when the path is not ours. */
+	async handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+		const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
+		if (rawPath !== LIBRARY_API && rawPath !== RECORDINGS_API && !rawPath.startsWith(`${RECORDINGS_API}/`)) return false;
+		const url = new URL(req.url ?? '/', 'http://localhost');
+		try {
+			await this.#route(req, res, rawPath, url);
+		} catch (error) {
+			this.#fail(res, rawPath, error);
+		}
+		return true;
+	}
+
+	async #route(req: IncomingMessage, res: ServerResponse, rawPath: string, url: URL): Promise<void> {
+		const method = req.method ?? 'GET';
+		const reading = method === 'GET' || method === 'HEAD';
+		if (rawPath === LIBRARY_API) {
+			if (!reading) throw new HttpError(405, 'invalid', `${method} is not allowed here`);
+			const viewer = await this.#viewer(req);
+			const query = parse(LibraryQuerySchema, Object.fromEntries(url.searchParams));
+			const entries = this.#deps.library.list(query, viewer.kind === 'teacher' ? viewer.lessonId : undefined);
+			return sendJson(res, 200, { entries });
+		}
+		const match = RECORDING_ROUTE.exec(rawPath);
+		if (!match) throw new HttpError(404, 'not_found', `no route ${method} ${rawPath}`);
+		const lessonId = parse(IdSchema, match[1]);
+		const [, , sub, file] = match;
+		if (sub === undefined && method === 'DELETE') return this.#delete(req, res, lessonId);
+		if (!reading) throw new HttpError(405, 'invalid', `${method} is not allowed here`);
+		if (sub === 'download' || file !== undefined) return this.#file(req, res, url, lessonId, file ?? null);
+		await this.#allowed(await this.#viewer(req), lessonId);
+		const manifest = await this.#manifest(lessonId);
+		if (sub === undefined) {
+			const expiresAt = Date.now() + MEDIA_TOKEN_TTL_MS;
+			const replay: RecordingReplay = {
+				manifest,
+				mediaToken: await this.#deps.tokens.signMedia({ lessonId, expiresAt }),
+				mediaTokenExpiresAt: expiresAt,
+				tldrawLicenseKey: this.#deps.tldrawLicenseKey ?? null
+			};
+			return sendJson(res, 200, replay);
+		}
+		ready(manifest);
+		if (sub === 'timeline') return sendJson(res, 200, { entries: await this.#deps.library.timeline(lessonId) });
+		return sendJson(res, 200, { snapshots: await this.#deps.library.boards(lessonId) });
+	}
+
+	/** files/<path> and download: the media token (`?m=`) of this lesson, and a ready package. */
+	async #file(req: IncomingMessage, res: ServerResponse, url: URL, lessonId: string, file: string | null): Promise<void> {
+		await this.#deps.tokens.verifyMedia(url.searchParams.get('m'), lessonId);
+		const manifest = await this.#manifest(lessonId);
+		ready(manifest);
+		const relative = file ?? (manifest.media?.program ? `media/${manifest.media.program.file}` : null);
+		if (relative === null) throw new HttpError(404, 'not_found', 'this recording has no media');
+		const full = await this.#deps.library.filePath(lessonId, relative);
+		if (!full) throw new HttpError(404, 'not_found', 'no such file in this recording');
+		const extension = relative.slice(relative.lastIndexOf('.') + 1);
+		const headers: Record<string, string> =
+			file === null ? { 'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(downloadName(manifest.title))}` } : {};
+		const served = await serveFile(req, res, full, { contentType: CONTENT_TYPES[extension] ?? 'application/octet-stream', cacheControl: MEDIA_CACHE, headers });
+		if (!served) throw new HttpError(404, 'not_found', 'no such file in this recording');
+	}
+
+	async #delete(req: IncomingMessage, res: ServerResponse, lessonId: string): Promise<void> {
+		const viewer = await this.#viewer(req);
+		if (viewer.kind !== 'staff') throw new HttpError(403, 'forbidden', 'only staff can delete a recording');
+		if (!(await this.#deps.library.remove(lessonId))) throw new HttpError(404, 'not_found', `no recording of lesson ${lessonId}`);
+		res.writeHead(204, { 'cache-control': 'no-store' });
+		res.end();
+	}
+
+	/** A Bearer token (staff's admin token, or a teacher's lesson token), else the staff session cookie. */
+	async #viewer(req: IncomingMessage): Promise<Viewer> {
+		const bearer = bearerToken(req);
+		if (bearer === undefined) {
+			await this.#deps.staff.requireSession(req);
+			return { kind: 'staff' };
+		}
+		const grant = await this.#deps.tokens.verify(bearer);
+		if (grant.kind === 'admin') {
+			await this.#deps.staff.auth.verifyAdminToken(bearer);
+			return { kind: 'staff' };
+		}
+		if (grant.kind === 'lesson' && grant.role === 'teacher') return { kind: 'teacher', lessonId: grant.lessonId };
+		throw new HttpError(403, 'forbidden', 'only staff and the lesson’s teacher may see recordings');
+	}
+
+	async #allowed(viewer: Viewer, lessonId: string): Promise<void> {
+		if (viewer.kind === 'teacher' && viewer.lessonId !== lessonId) throw new HttpError(403, 'forbidden', 'this token is for another lesson');
+	}
+
+	async #manifest(lessonId: string): Promise<RecordingManifest> {
+		const manifest = await this.#deps.library.manifest(lessonId);
+		if (!manifest) throw new HttpError(404, 'not_found', `no recording of lesson ${lessonId}`);
+		return manifest;
+	}
+
+	#fail(res: ServerResponse, rawPath: string, error: unknown): void {
+		// The recorder's refusals carry an ErrorCode (`conflict` while finalising, …).
+		const classify = (e: unknown): CodedFailure | null => {
+			const { code, message } = e as { code?: unknown; message?: string };
+			const status = typeof code === 'string' ? STATUS[code] : undefined;
+			return status && typeof code === 'string' ? { status, code, message: message ?? '' } : null;
+		};
+		sendError(res, error, { log, path: rawPath, classify });
+	}
+}
+
+/** 409 until finalised: `not_ready` while recording or finalising, `failed` when finalising failed. */
+function ready(manifest: RecordingManifest): void {
+	if (manifest.state === 'ready') return;
+	if (manifest.state === 'failed') throw new HttpError(409, 'failed', 'this recording could not be finalised');
+	throw new HttpError(409, 'not_ready', `this recording is ${manifest.state === 'recording' ? 'still being recorded' : 'being finalised'}`);
+}
+
+/** The lesson title as a file name: no path separators or control characters. */
+function downloadName(title: string): string {
+	const clean = title.replace(/[\u0000-\u001f\u007f/\\:*?"<>|]+/g, ' ').trim().slice(0, 100);
+	return `${clean || 'lesson'}.webm`;
+}

@@ -1,1 +1,0 @@
-export { moduleLogger } from '../../sfu/logger.ts';
