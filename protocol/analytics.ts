@@ -468,8 +468,3 @@ export interface RoomLessonSummary {
 	degradedShare: number | null;
 	score: number | null;
 }
-
-// Requests from H5 (analytics pages):
-// 1. ScoreFormula: the caps for hands and messages as numbers (e.g. `full: { hands: 2, messages: 2 }`),
-//    so the pages can say the formula in Chinese too without reading them out of the English
-//    `terms[].description` (today the page parses "÷ N" from it as a fallback).

@@ -21,7 +21,7 @@ export interface FinaliserDeps {
 
 /**
  * Turns recorded parts into a ready package, one lesson at a time: copies the lesson's decks, joins
- * and remuxes the media (H1's finaliseMedia) with progress in the manifest, checks the final files,
+ * and remuxes the media (media/finaliseMedia.ts) with progress in the manifest, checks the final files,
  * and only then removes the raw segments — and only once the lesson is over (ended, or its links
  * expired), because a lesson that may resume is finalised again with its new part.
  */

@@ -60,7 +60,7 @@ export function isRecordedTrack(track: PublishedTrack): boolean {
 }
 
 /**
- * One lesson's package while this process runs: starts and stops parts (H1's PartRecorder does the
+ * One lesson's package while this process runs: starts and stops parts (media/PartRecorder.ts does the
  * media), follows producers as they come and go, writes the timeline and board snapshots, and owns
  * every write of the manifest (the finaliser changes it through `update`).
  */

@@ -12,7 +12,7 @@ import {
 import { ApiError } from '../api/admin-api.ts';
 
 /**
- * The lesson library and recorded packages over HTTP (recorder/CONTRACT.md). Authorised by the staff
+ * The lesson library and recorded packages over HTTP (recorder/README.md). Authorised by the staff
  * session cookie (staff: every lesson), or with a teacher's lesson token (that lesson only).
  */
 export class LibraryApi {
