@@ -19,7 +19,7 @@ import { SignallingClient } from '../signalling/client.ts';
 import { RequestError, errorCodeOf } from '../signalling/request-error.ts';
 import { t, type MessageKey } from '../i18n/index.svelte.ts';
 import { fetchSession, type SessionInfo } from './session-info.ts';
-import { RoomState } from './room-state.svelte.ts';
+import { LessonState } from './lesson-state.svelte.ts';
 import { Toasts } from './toasts.svelte.ts';
 import { SurfaceRuntime } from '../surface/runtime.svelte.ts';
 import { PollsModel } from '../polls/polls-model.svelte.ts';
@@ -61,7 +61,7 @@ export class LiveSession {
 	/** From the join answer; null on localhost development. */
 	tldrawLicenseKey = $state<string | null>(null);
 
-	readonly room = new RoomState();
+	readonly lesson = new LessonState();
 	readonly toasts = new Toasts();
 	/** The mounted slide page and board, for export and the test hooks. */
 	readonly surface = new SurfaceRuntime();
@@ -268,7 +268,7 @@ export class LiveSession {
 		this.#mediaUp = false;
 		this.#transportStates = {};
 		this.#engine.teardown();
-		this.room.beginJoin();
+		this.lesson.beginJoin();
 		for (let attempt = 0; ; attempt++) {
 			if (seq !== this.#joinSeq || !this.#client?.connected || this.stopped) return;
 			try {
@@ -277,8 +277,8 @@ export class LiveSession {
 				this.selfId = result.self.id;
 				this.role = result.self.role;
 				this.classroomId = result.self.classroomId;
-				this.room.applySnapshot(result.lesson);
-				this.room.resetChat(result.chat);
+				this.lesson.applySnapshot(result.lesson);
+				this.lesson.resetChat(result.chat);
 				this.#caps = result.routerRtpCapabilities;
 				this.#iceServers = result.iceServers ?? [];
 				this.tldrawLicenseKey = result.tldrawLicenseKey ?? null;
@@ -356,8 +356,8 @@ export class LiveSession {
 
 	#subscribe(client: SignallingClient): void {
 		const offs = [
-			client.on('lesson.snapshot', (s) => this.room.applySnapshot(s)),
-			client.on('chat.message', (m) => this.room.addChat(m)),
+			client.on('lesson.snapshot', (s) => this.lesson.applySnapshot(s)),
+			client.on('chat.message', (m) => this.lesson.addChat(m)),
 			client.on('media.consumer', (offer) => void this.#engine.handleOffer(offer)),
 			client.on('media.consumerClosed', ({ consumerId }) => this.#engine.handleConsumerClosed(consumerId)),
 			client.on('media.consumerPaused', ({ consumerId, paused }) => this.#engine.handleConsumerPaused(consumerId, paused)),
@@ -366,8 +366,8 @@ export class LiveSession {
 			),
 			// The SFU worker died: the server wants the same socket to join again for fresh media.
 			client.on('media.reset', () => void this.#join()),
-			client.on('network.quality', (list) => this.room.setNetwork(list)),
-			client.on('speaker.active', (s) => this.room.setSpeaker(s)),
+			client.on('network.quality', (list) => this.lesson.setNetwork(list)),
+			client.on('speaker.active', (s) => this.lesson.setSpeaker(s)),
 			client.on('session.replaced', () => this.#stop({ kind: 'replaced' })),
 			client.on('lesson.ended', ({ at }) => this.#stop({ kind: 'ended', at })),
 			client.on('polls.results', (r) => (this.polls.results = r)),

@@ -65,7 +65,7 @@ export function installTestHooks(session: LiveSession): () => void {
 			role: session.role,
 			selfId: session.selfId,
 			connection: session.connection,
-			snapshotVersion: session.room.snapshot?.version ?? null,
+			snapshotVersion: session.lesson.snapshot?.version ?? null,
 			consumers: session.remote.map((m) => ({
 				consumerId: m.consumerId,
 				producerId: m.producerId,
@@ -95,10 +95,10 @@ export function installTestHooks(session: LiveSession): () => void {
 			shapes: () => session.surface.board?.shapes() ?? [],
 			createRect: (x, y, w, h) => session.surface.board?.createRect(x, y, w, h) ?? '',
 			canDraw: () =>
-				mayDraw(session.role, session.selfId, surfaceOf(session.room.snapshot)) && !!session.surface.board?.writable()
+				mayDraw(session.role, session.selfId, surfaceOf(session.lesson.snapshot)) && !!session.surface.board?.writable()
 		},
 		polls: {
-			current: () => session.room.snapshot?.poll ?? null,
+			current: () => session.lesson.snapshot?.poll ?? null,
 			results: () => session.polls.results,
 			list: () => session.polls.list
 		},

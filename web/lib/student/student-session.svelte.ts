@@ -3,7 +3,7 @@ import { BackoffReconnectPolicy } from '../media/reconnect-policy.ts';
 import { SignallingClient } from '../signalling/client.ts';
 import { RequestError, errorCodeOf } from '../signalling/request-error.ts';
 import { t, type MessageKey } from '../i18n/index.svelte.ts';
-import { RoomState } from '../live/room-state.svelte.ts';
+import { LessonState } from '../live/lesson-state.svelte.ts';
 import { Toasts } from '../live/toasts.svelte.ts';
 import { PollsModel } from '../polls/polls-model.svelte.ts';
 
@@ -20,7 +20,7 @@ export class StudentSession {
 	connection = $state<StudentConnection>('connecting');
 	stopped = $state<{ code: ConnectRefusal | null; message: string } | null>(null);
 
-	readonly room = new RoomState();
+	readonly lesson = new LessonState();
 	readonly polls = new PollsModel();
 	readonly toasts = new Toasts();
 
@@ -43,8 +43,8 @@ export class StudentSession {
 		});
 		this.#client = client;
 		this.#offs = [
-			client.on('lesson.snapshot', (s) => this.room.applySnapshot(s)),
-			client.on('chat.message', (m) => this.room.addChat(m)),
+			client.on('lesson.snapshot', (s) => this.lesson.applySnapshot(s)),
+			client.on('chat.message', (m) => this.lesson.addChat(m)),
 			client.on('session.replaced', () => this.#stop(null, 'replaced')),
 			client.on('lesson.ended', () => this.#stop('lesson_ended', 'ended'))
 		];
@@ -73,13 +73,13 @@ export class StudentSession {
 	}
 
 	async #join(): Promise<void> {
-		this.room.beginJoin();
+		this.lesson.beginJoin();
 		try {
 			const result = await this.request('lesson.join', { protocol: PROTOCOL_VERSION });
 			this.selfId = result.self.id;
 			this.classroomId = result.self.classroomId;
-			this.room.applySnapshot(result.lesson);
-			this.room.resetChat(result.chat);
+			this.lesson.applySnapshot(result.lesson);
+			this.lesson.resetChat(result.chat);
 			this.polls.applyState(await this.request('poll.state', {}));
 			this.joined = true;
 		} catch (err) {

@@ -10,18 +10,18 @@ export function showView(session: LiveSession, view: SurfaceView): Promise<unkno
 }
 
 export function showDeck(session: LiveSession, deck: DeckInfo): Promise<unknown> {
-	const surface = surfaceOf(session.room.snapshot);
+	const surface = surfaceOf(session.lesson.snapshot);
 	return showView(session, { kind: 'deck', deckId: deck.id, page: resumePage(surface, deck) });
 }
 
 export function turnPage(session: LiveSession, page: number): Promise<unknown> | null {
-	const surface = surfaceOf(session.room.snapshot);
+	const surface = surfaceOf(session.lesson.snapshot);
 	const next = turnTo(surface.view, surface.decks, page);
 	return next ? showView(session, next) : null;
 }
 
 export function turnBy(session: LiveSession, delta: number): Promise<unknown> | null {
-	const view = surfaceOf(session.room.snapshot).view;
+	const view = surfaceOf(session.lesson.snapshot).view;
 	return view.kind === 'deck' ? turnPage(session, view.page + delta) : null;
 }
 
@@ -31,7 +31,7 @@ export async function addBlankBoard(session: LiveSession): Promise<void> {
 }
 
 export async function clearBoard(session: LiveSession): Promise<void> {
-	const boardId = boardOfView(surfaceOf(session.room.snapshot).view);
+	const boardId = boardOfView(surfaceOf(session.lesson.snapshot).view);
 	if (!boardId || !window.confirm(t('surface.clearConfirm'))) return;
 	const result = await session.act('board.clear', { boardId });
 	if (result) session.toasts.show(t('surface.cleared', { count: result.removed }), 'info');
@@ -55,7 +55,7 @@ const PAGE_EXPORT_SCALE = 2;
 
 /** The page as everyone sees it, drawing included, downloaded as a PNG. */
 export async function exportPng(session: LiveSession): Promise<void> {
-	const surface = surfaceOf(session.room.snapshot);
+	const surface = surfaceOf(session.lesson.snapshot);
 	const view = surface.view;
 	const frame = frameOfView(view, surface.decks);
 	const { board, slides } = session.surface;

@@ -11,7 +11,7 @@ import type {
 const MAX_CHAT = 500;
 
 /** What the server tells us about the lesson: snapshot, chat, network, active speaker. */
-export class RoomState {
+export class LessonState {
 	snapshot = $state.raw<LessonSnapshot | null>(null);
 	chat = $state.raw<ChatMessage[]>([]);
 	network = $state.raw<Record<string, NetworkQuality>>({});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EMPTY_SURFACE, RECORDING_OFF, type ChatMessage, type LessonSnapshot } from '$protocol';
-import { RoomState } from './room-state.svelte.ts';
+import { LessonState } from './lesson-state.svelte.ts';
 
 const snapshot = (version: number, patch: Partial<LessonSnapshot> = {}): LessonSnapshot => ({
 	lessonId: 'les_1',
@@ -32,27 +32,27 @@ const message = (id: string, at: number): ChatMessage => ({
 	at
 });
 
-describe('RoomState', () => {
+describe('LessonState', () => {
 	it('keeps the newest snapshot and drops stale ones', () => {
-		const room = new RoomState();
-		room.applySnapshot(snapshot(3));
-		room.applySnapshot(snapshot(5));
-		room.applySnapshot(snapshot(4));
-		expect(room.snapshot?.version).toBe(5);
+		const lesson = new LessonState();
+		lesson.applySnapshot(snapshot(3));
+		lesson.applySnapshot(snapshot(5));
+		lesson.applySnapshot(snapshot(4));
+		expect(lesson.snapshot?.version).toBe(5);
 	});
 
 	it('takes the first snapshot of a rejoin even if older (server restarted)', () => {
-		const room = new RoomState();
-		room.applySnapshot(snapshot(40));
-		room.beginJoin();
-		room.applySnapshot(snapshot(2));
-		expect(room.snapshot?.version).toBe(2);
-		room.applySnapshot(snapshot(1));
-		expect(room.snapshot?.version).toBe(2);
+		const lesson = new LessonState();
+		lesson.applySnapshot(snapshot(40));
+		lesson.beginJoin();
+		lesson.applySnapshot(snapshot(2));
+		expect(lesson.snapshot?.version).toBe(2);
+		lesson.applySnapshot(snapshot(1));
+		expect(lesson.snapshot?.version).toBe(2);
 	});
 
 	it('orders hands by raise time', () => {
-		const room = new RoomState();
+		const lesson = new LessonState();
 		const hand = (participantId: string, raisedAt: number) => ({
 			participantId,
 			classroomId: 'c1',
@@ -60,16 +60,16 @@ describe('RoomState', () => {
 			displayName: participantId,
 			raisedAt
 		});
-		room.applySnapshot(snapshot(1, { hands: [hand('b', 20), hand('a', 10)] }));
-		expect(room.hands.map((h) => h.participantId)).toEqual(['a', 'b']);
-		expect(room.handsIn('c1')).toHaveLength(2);
+		lesson.applySnapshot(snapshot(1, { hands: [hand('b', 20), hand('a', 10)] }));
+		expect(lesson.hands.map((h) => h.participantId)).toEqual(['a', 'b']);
+		expect(lesson.handsIn('c1')).toHaveLength(2);
 	});
 
 	it('merges chat history with live messages without duplicates', () => {
-		const room = new RoomState();
-		room.addChat(message('m3', 30));
-		room.resetChat([message('m1', 10), message('m3', 30), message('m2', 20)]);
-		room.addChat(message('m2', 20));
-		expect(room.chat.map((m) => m.id)).toEqual(['m1', 'm2', 'm3']);
+		const lesson = new LessonState();
+		lesson.addChat(message('m3', 30));
+		lesson.resetChat([message('m1', 10), message('m3', 30), message('m2', 20)]);
+		lesson.addChat(message('m2', 20));
+		expect(lesson.chat.map((m) => m.id)).toEqual(['m1', 'm2', 'm3']);
 	});
 });
