@@ -10,6 +10,7 @@ cb_ensure_node
 export PATH="$PWD/node_modules/.bin:$PATH"
 echo "test: type-check"
 tsc --noEmit -p tsconfig.json
+svelte-check --tsconfig ./tsconfig.json --threshold error --output human
 echo "test: import rules (dependency-cruiser, ARCHITECTURE.md)"
 depcruise --config .dependency-cruiser.cjs protocol core sfu signalling recorder analytics app web server.ts
 echo "test: unit and integration (vitest)"
