@@ -22,13 +22,13 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
 const INTERNAL = new AppError('internal', 'something went wrong on the server');
 
 /**
- * Anything a request threw, as the AppError its sender is told about: an AppError as it is, anything
- * else as `internal`. Server faults (anything not an AppError, and AppErrors coded `internal`) are logged.
+ * Anything a request threw, as the AppError its sender is told about: an AppError as it is; a server
+ * fault (anything else, or an AppError coded `internal`) is logged and told as `internal` alone.
  */
 export function answerableError(error: unknown, log: Logger, context: Record<string, unknown>): AppError {
 	if (error instanceof AppError && error.code !== 'internal') return error;
 	log.error({ ...context, err: (error as Error)?.message, stack: (error as Error)?.stack }, 'request failed');
-	return error instanceof AppError ? error : INTERNAL;
+	return INTERNAL;
 }
 
 /** A socket ack's error: `{ code, message }`. */
