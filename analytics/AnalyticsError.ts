@@ -1,9 +1,12 @@
-/** A refusal with a reason the HTTP layer maps to a status (invalid 400, not_found 404, forbidden 403, unauthorized 401). */
-export class AnalyticsError extends Error {
-	readonly reason: 'invalid' | 'not_found' | 'forbidden' | 'unauthorized' | 'unavailable';
-	constructor(reason: AnalyticsError['reason'], message: string) {
-		super(message);
+import { AppError } from '../core/errors.ts';
+
+export type AnalyticsErrorReason = 'invalid' | 'not_found' | 'forbidden' | 'unauthorized' | 'unavailable';
+
+/** A refusal of the analytics store or its queries; `reason` is also its wire code. */
+export class AnalyticsError extends AppError {
+	declare readonly reason: AnalyticsErrorReason;
+	constructor(reason: AnalyticsErrorReason, message: string) {
+		super(reason, message, reason);
 		this.name = 'AnalyticsError';
-		this.reason = reason;
 	}
 }

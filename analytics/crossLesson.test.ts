@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CatalogStore } from '../signalling/catalog/CatalogStore.ts';
+import { MemoryCatalog } from './testing/MemoryCatalog.ts';
 import { EventBus } from '../core/EventBus.ts';
 import type { EarlyWarnings } from '../protocol/index.ts';
 import { AnalyticsService } from './AnalyticsService.ts';
@@ -16,7 +16,7 @@ const MIN = 60_000;
  */
 describe('analytics across lessons', () => {
 	let dir: string;
-	let catalog: CatalogStore;
+	let catalog: MemoryCatalog;
 	let analytics: AnalyticsService;
 	const bus = new EventBus();
 	let roomA: string;
@@ -41,15 +41,15 @@ describe('analytics across lessons', () => {
 
 	beforeAll(async () => {
 		dir = await mkdtemp(path.join(tmpdir(), 'cb-analytics-x-'));
-		catalog = await CatalogStore.open(dir);
-		const urban = await catalog.addSchool('Central', 'urban');
-		const rural = await catalog.addSchool('Hillside', 'rural');
-		roomA = (await catalog.addClassroom(urban.id, 'A')).id;
-		roomB = (await catalog.addClassroom(rural.id, 'B')).id;
-		const [a1, a2] = await catalog.addStudents(roomA, ['Ann', 'Abe'], true);
-		const [b1] = await catalog.addStudents(roomB, ['Bo'], true);
-		const [b2typed] = await catalog.addStudents(roomB, ['Bee (typed)'], false);
-		const [b2] = await catalog.addStudents(roomB, ['Bee'], true);
+		catalog = new MemoryCatalog();
+		const urban = catalog.addSchool('Central', 'urban');
+		const rural = catalog.addSchool('Hillside', 'rural');
+		roomA = (catalog.addClassroom(urban.id, 'A')).id;
+		roomB = (catalog.addClassroom(rural.id, 'B')).id;
+		const [a1, a2] = catalog.addStudents(roomA, ['Ann', 'Abe'], true);
+		const [b1] = catalog.addStudents(roomB, ['Bo'], true);
+		const [b2typed] = catalog.addStudents(roomB, ['Bee (typed)'], false);
+		const [b2] = catalog.addStudents(roomB, ['Bee'], true);
 		Object.assign(ids, { a1: a1!.id, a2: a2!.id, b1: b1!.id, b2: b2typed!.id, b2listed: b2!.id });
 		analytics = await AnalyticsService.open({
 			file: ':memory:',
@@ -70,7 +70,7 @@ describe('analytics across lessons', () => {
 		playLesson('les_3', start + 2 * DAY, { a1: true, b1: false, b2: false });
 		playLesson('les_4', start + 3 * DAY, { a1: true, b1: false, b2: false });
 		// b2 was a typed name; the assistant merges it into the listed "Bee" before the summaries run.
-		await catalog.mergeStudent(ids.b2!, ids.b2listed!);
+		catalog.mergeStudent(ids.b2!, ids.b2listed!);
 		expect(await analytics.settle(true)).toBe(4);
 	});
 	afterAll(async () => {

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CatalogStore } from '../signalling/catalog/CatalogStore.ts';
+import { MemoryCatalog } from './testing/MemoryCatalog.ts';
 import { EventBus } from '../core/EventBus.ts';
 import { AnalyticsService } from './AnalyticsService.ts';
 import { AnalyticsStore } from './AnalyticsStore.ts';
@@ -16,7 +16,7 @@ afterAll(async () => {
 	await rm(dir, { recursive: true, force: true });
 });
 
-async function open(catalog: CatalogStore, file: string) {
+async function open(catalog: MemoryCatalog, file: string) {
 	return AnalyticsService.open({
 		file,
 		exportDir: path.join(dir, 'exports'),
@@ -52,7 +52,7 @@ describe('analytics store', () => {
 	});
 
 	it('appends bus events in batches, strips names, keeps event types it does not know, and survives a reopen', async () => {
-		const catalog = await CatalogStore.open(path.join(dir, 'cat1'));
+		const catalog = new MemoryCatalog();
 		const file = path.join(dir, 'append.duckdb');
 		const analytics = await open(catalog, file);
 		const bus = new EventBus();

@@ -24,6 +24,8 @@ import { startAnalytics, type AnalyticsRuntime } from '../analytics/startAnalyti
 import { LibraryHttp } from '../recorder/http/LibraryHttp.ts';
 import { requestTarget } from '../core/http/requestTarget.ts';
 import { StaffAccess } from '../signalling/http/StaffAccess.ts';
+import { RecordingViewerAccess } from '../signalling/http/RecordingViewerAccess.ts';
+import { unauthorizedOnRefusal } from '../signalling/auth/tokenRefusal.ts';
 import { StaffSessionHttp } from '../signalling/http/StaffSessionHttp.ts';
 import { applySecurityHeaders } from './http/securityHeaders.ts';
 import { InvariantError } from '../core/errors.ts';
@@ -117,8 +119,8 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		homePage: config.publicUrl ?? `http://localhost:${config.port}`,
 		signApiToken: (id) => tokens.signApi(id)
 	});
-	const analyticsHttp = new AnalyticsHttp({ staff, analytics: () => analytics.current() });
-	const dataApiHttp = new DataApiHttp({ tokens, analytics: () => analytics.current() });
+	const analyticsHttp = new AnalyticsHttp({ staff: { require: (req) => unauthorizedOnRefusal(staff.require(req)) }, analytics: () => analytics.current() });
+	const dataApiHttp = new DataApiHttp({ tokens: { verifyApi: (token) => unauthorizedOnRefusal(tokens.verifyApi(token)) }, analytics: () => analytics.current() });
 	let boardsRef: BoardService | null = null;
 	const recorder = await RecordingService.open({
 		dataDir: config.dataDir,
@@ -135,7 +137,7 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		engine: { minFreeBytes: config.recording.minFreeBytes, segmentSeconds: config.recording.segmentSeconds },
 		resumeWindowMs: config.reconnectGraceMs
 	});
-	const libraryHttp = new LibraryHttp({ library: recorder, tokens, staff, tldrawLicenseKey: config.tldrawLicenseKey });
+	const libraryHttp = new LibraryHttp({ library: recorder, access: new RecordingViewerAccess(staff, tokens), tldrawLicenseKey: config.tldrawLicenseKey });
 	let metricsText: () => Promise<string> = async () => '';
 	const staffSessionHttp = new StaffSessionHttp({ access: staff, origin: requestOrigin });
 	const routes = [deckHttp, analyticsHttp, dataApiHttp, libraryHttp, staffSessionHttp, api];

@@ -1,21 +1,27 @@
 import type { ErrorCode, WireError } from '../protocol/index.ts';
 
-/** An error that reaches the sender as `{ ok: false, error: { code, message } }`. */
-export class SignallingError extends Error {
+/**
+ * Every error the server means to answer with: a socket ack `{ ok: false, error: { code, message } }`,
+ * an HTTP answer with the status of `code` (core/httpAnswer.ts). `reason` is a finer cause within
+ * the code (`token_missing`, `too_many_pages`) that HTTP bodies show in place of the code.
+ */
+export class AppError extends Error {
 	readonly code: ErrorCode;
-	constructor(code: ErrorCode, message: string) {
+	readonly reason: string | undefined;
+	constructor(code: ErrorCode, message: string, reason?: string) {
 		super(message);
-		this.name = 'SignallingError';
+		this.name = 'AppError';
 		this.code = code;
+		this.reason = reason;
 	}
 	toWire(): WireError {
 		return { code: this.code, message: this.message };
 	}
 }
 
-export const invalid = (message: string) => new SignallingError('invalid', message);
-export const forbidden = (message: string) => new SignallingError('forbidden', message);
-export const notFound = (message: string) => new SignallingError('not_found', message);
+export const invalid = (message: string) => new AppError('invalid', message);
+export const forbidden = (message: string) => new AppError('forbidden', message);
+export const notFound = (message: string) => new AppError('not_found', message);
 
 /**
  * Something the code relies on no longer holds (not a bad request): the process stops loudly and

@@ -7,7 +7,8 @@ import type { Sfu } from '../sfu/index.ts';
 import { TokenError, type LessonGrant, type TokenService } from './auth/TokenService.ts';
 import type { CatalogStore } from './catalog/CatalogStore.ts';
 import { turnIceServers, type TurnConfig } from './auth/turnCredentials.ts';
-import { SignallingError, forbidden, invalid } from '../core/errors.ts';
+import { AppError, forbidden, invalid } from '../core/errors.ts';
+import { wireError } from '../core/errorAnswers.ts';
 import type { BoardService } from './board/BoardService.ts';
 import type { PollDraftFiles } from './store/PollDraftFiles.ts';
 import type { EventBus } from '../core/EventBus.ts';
@@ -125,8 +126,8 @@ export class SignallingServer {
 		let session = this.#sessions.get(lessonId);
 		if (!session) {
 			const record = this.#deps.catalog.lesson(lessonId);
-			if (!record) throw new SignallingError('not_found', 'this lesson does not exist');
-			if (record.status === 'ended') throw new SignallingError('conflict', 'this lesson has ended');
+			if (!record) throw new AppError('not_found', 'this lesson does not exist');
+			if (record.status === 'ended') throw new AppError('conflict', 'this lesson has ended');
 			const turn = this.#deps.turn ?? null;
 			session = new LessonSession(record, {
 				io: this.io,
@@ -211,7 +212,7 @@ export class SignallingServer {
 			}
 			// Observers share one link: the link, not each connection, is who is counted.
 			const limited = await this.#rates.take(name, role, `${data.grant.lessonId}:${data.grant.participantId}`);
-			if (limited) throw new SignallingError('rate_limited', limited);
+			if (limited) throw new AppError('rate_limited', limited);
 			const session = this.#session(data.grant.lessonId);
 			if (name === 'lesson.join') {
 				const joinPayload = parsed.data as { displayName?: string };
@@ -221,7 +222,7 @@ export class SignallingServer {
 			}
 			const peer = session.peers.get(data.participantId);
 			if (!data.joined || !peer || peer.socket.id !== socket.id) {
-				throw new SignallingError('conflict', 'join the lesson first (lesson.join)');
+				throw new AppError('conflict', 'join the lesson first (lesson.join)');
 			}
 			const handler = HANDLERS[name] as (ctx: unknown, p: unknown) => Promise<unknown>;
 			return { ok: true, data: await handler({ session, peer }, parsed.data) };
@@ -232,7 +233,5 @@ export class SignallingServer {
 }
 
 function toWireError(error: unknown, request: RequestName): WireError {
-	if (error instanceof SignallingError) return error.toWire();
-	log.error({ request, err: (error as Error).message, stack: (error as Error).stack }, 'request failed');
-	return { code: 'internal', message: 'something went wrong on the server' };
+	return wireError(error, log, { request });
 }

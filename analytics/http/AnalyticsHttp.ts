@@ -13,14 +13,15 @@ import {
 	WarningsQuerySchema
 } from '../../protocol/index.ts';
 import { queryObject, sendAnalyticsError } from './analyticsErrors.ts';
-import { decodePathPart, HttpError, parse, readJson, sendJson } from '../../core/http/httpUtil.ts';
-import type { StaffAccess } from '../../signalling/http/StaffAccess.ts';
+import { AppError } from '../../core/errors.ts';
+import { decodePathPart, parse, readJson, sendJson } from '../../core/http/httpUtil.ts';
+import type { StaffGate } from './StaffGate.ts';
 
 const log = moduleLogger('analytics-http');
 
 export interface AnalyticsHttpDeps {
 	/** Staff only: the session cookie or an admin token. */
-	staff: StaffAccess;
+	staff: StaffGate;
 	/** The store, or null on a node that does not hold it (scale-out: one node writes the file). */
 	analytics: () => AnalyticsService | null;
 }
@@ -39,7 +40,7 @@ export class AnalyticsHttp {
 		try {
 			await this.#deps.staff.require(req);
 			const analytics = this.#deps.analytics();
-			if (!analytics) throw new HttpError(503, 'unavailable', 'analytics is served by the node that holds the store; try again shortly');
+			if (!analytics) throw new AppError('unavailable', 'analytics is served by the node that holds the store; try again shortly');
 			await this.#route(req, res, url, analytics);
 		} catch (error) {
 			sendAnalyticsError(res, error, url.pathname);
@@ -74,7 +75,7 @@ export class AnalyticsHttp {
 			const input = parse(PurgeSchema, await readJson(req));
 			return sendJson(res, 200, await analytics.purge(input.olderThanDays));
 		}
-		throw new HttpError(404, 'not_found', `no route ${method} ${url.pathname}`);
+		throw new AppError('not_found', `no route ${method} ${url.pathname}`);
 	}
 
 	async #export(res: ServerResponse, analytics: AnalyticsService, query: Parameters<AnalyticsService['exporter']['export']>[0]): Promise<void> {

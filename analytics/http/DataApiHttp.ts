@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AnalyticsService } from '../AnalyticsService.ts';
 import type { Page } from '../DataQueries.ts';
-import type { TokenService } from '../../signalling/auth/TokenService.ts';
+import type { ApiTokenVerifier } from './ApiTokenVerifier.ts';
 import {
 	DATA_API,
 	DataEventsQuerySchema,
@@ -11,10 +11,11 @@ import {
 	type DataPage
 } from '../../protocol/index.ts';
 import { queryObject, sendAnalyticsError } from './analyticsErrors.ts';
-import { bearerToken, HttpError, parse, sendJson } from '../../core/http/httpUtil.ts';
+import { AppError } from '../../core/errors.ts';
+import { bearerToken, parse, sendJson } from '../../core/http/httpUtil.ts';
 
 export interface DataApiHttpDeps {
-	tokens: TokenService;
+	tokens: ApiTokenVerifier;
 	analytics: () => AnalyticsService | null;
 }
 
@@ -34,10 +35,10 @@ export class DataApiHttp {
 		if (url.pathname !== DATA_API && !url.pathname.startsWith(`${DATA_API}/`)) return false;
 		try {
 			const analytics = this.#deps.analytics();
-			if (!analytics) throw new HttpError(503, 'unavailable', 'the data API is served by the node that holds the store; try again shortly');
+			if (!analytics) throw new AppError('unavailable', 'the data API is served by the node that holds the store; try again shortly');
 			const grant = await this.#deps.tokens.verifyApi(bearerToken(req));
-			if (!(await analytics.tokens.accept(grant.tokenId))) throw new HttpError(401, 'unauthorized', 'this API token has been revoked');
-			if (req.method !== 'GET') throw new HttpError(405, 'invalid', 'the data API is read-only');
+			if (!(await analytics.tokens.accept(grant.tokenId))) throw new AppError('unauthorized', 'this API token has been revoked');
+			if (req.method !== 'GET') throw new AppError('not_allowed', 'the data API is read-only');
 			sendJson(res, 200, await this.#route(url, analytics));
 		} catch (error) {
 			sendAnalyticsError(res, error, url.pathname);
@@ -59,6 +60,6 @@ export class DataApiHttp {
 		if (route === '/classrooms') return withNext(await analytics.data.classrooms(parse(DataPageQuerySchema, query)));
 		if (route === '/events') return withNext(await analytics.data.events(parse(DataEventsQuerySchema, query)));
 		if (route === '/summaries') return withNext(await analytics.data.summaries(parse(DataSummariesQuerySchema, query)));
-		throw new HttpError(404, 'not_found', `no route GET ${url.pathname}`);
+		throw new AppError('not_found', `no route GET ${url.pathname}`);
 	}
 }

@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { TokenService } from '../../signalling/auth/TokenService.ts';
 import { moduleLogger } from '../../core/logger.ts';
 import {
 	IdSchema,
@@ -14,9 +13,10 @@ import {
 	type RecordingReplay,
 	type TimelineEntry
 } from '../../protocol/index.ts';
-import { bearerToken, HttpError, parse, sendError, sendJson, type CodedFailure } from '../../core/http/httpUtil.ts';
+import { AppError } from '../../core/errors.ts';
+import { parse, sendError, sendJson } from '../../core/http/httpUtil.ts';
 import { serveFile } from '../../core/http/serveFile.ts';
-import type { StaffAccess } from '../../signalling/http/StaffAccess.ts';
+import type { LibraryAccess, LibraryViewer } from './LibraryAccess.ts';
 
 const log = moduleLogger('library-http');
 
@@ -28,26 +28,21 @@ export interface RecordingLibrary {
 	boards(lessonId: string): Promise<BoardSnapshot[]>;
 	/** Absolute path of a package file (files/<relative>), or null when the name is not one of its files. */
 	filePath(lessonId: string, relative: string): Promise<string | null>;
-	/** False when there was no such package; refusals (still recording) carry an ErrorCode `code`. */
+	/** False when there was no such package; a refusal (still recording) is an AppError. */
 	remove(lessonId: string): Promise<boolean>;
 }
 
 export interface LibraryHttpDeps {
 	library: RecordingLibrary;
-	tokens: TokenService;
-	/** Staff: the session cookie or an admin token. */
-	staff: StaffAccess;
+	/** Staff and teachers' credentials, and the replay's media tokens. */
+	access: LibraryAccess;
 	/** Passed to the replay, which mounts tldraw as the live page does. */
 	tldrawLicenseKey?: string | null;
 }
 
-/** Who is asking: staff see every package; a teacher token sees its own lesson's only. */
-type Viewer = { kind: 'staff' } | { kind: 'teacher'; lessonId: string };
-
 const RECORDING_ROUTE = new RegExp(`^${RECORDINGS_API}/([^/]+)(?:/(timeline|boards|download|files/(.+)))?$`);
 const CONTENT_TYPES: Record<string, string> = { webm: 'video/webm', pdf: 'application/pdf' };
 const MEDIA_CACHE = 'private, max-age=3600';
-const STATUS: Record<string, number> = { conflict: 409, unavailable: 503, not_found: 404, forbidden: 403, invalid: 400 };
 
 /**
  * The lesson library and replay (LIBRARY_API, RECORDINGS_API; the contract is in recorder/CONTRACT.md):
@@ -79,26 +74,26 @@ export class LibraryHttp {
 		const method = req.method ?? 'GET';
 		const reading = method === 'GET' || method === 'HEAD';
 		if (rawPath === LIBRARY_API) {
-			if (!reading) throw new HttpError(405, 'invalid', `${method} is not allowed here`);
-			const viewer = await this.#viewer(req);
+			if (!reading) throw new AppError('not_allowed', `${method} is not allowed here`);
+			const viewer = await this.#deps.access.viewer(req);
 			const query = parse(LibraryQuerySchema, Object.fromEntries(url.searchParams));
 			const entries = this.#deps.library.list(query, viewer.kind === 'teacher' ? viewer.lessonId : undefined);
 			return sendJson(res, 200, { entries });
 		}
 		const match = RECORDING_ROUTE.exec(rawPath);
-		if (!match) throw new HttpError(404, 'not_found', `no route ${method} ${rawPath}`);
+		if (!match) throw new AppError('not_found', `no route ${method} ${rawPath}`);
 		const lessonId = parse(IdSchema, match[1]);
 		const [, , sub, file] = match;
 		if (sub === undefined && method === 'DELETE') return this.#delete(req, res, lessonId);
-		if (!reading) throw new HttpError(405, 'invalid', `${method} is not allowed here`);
+		if (!reading) throw new AppError('not_allowed', `${method} is not allowed here`);
 		if (sub === 'download' || file !== undefined) return this.#file(req, res, url, lessonId, file ?? null);
-		await this.#allowed(await this.#viewer(req), lessonId);
+		await this.#allowed(await this.#deps.access.viewer(req), lessonId);
 		const manifest = await this.#manifest(lessonId);
 		if (sub === undefined) {
 			const expiresAt = Date.now() + MEDIA_TOKEN_TTL_MS;
 			const replay: RecordingReplay = {
 				manifest,
-				mediaToken: await this.#deps.tokens.signMedia({ lessonId, expiresAt }),
+				mediaToken: await this.#deps.access.signMedia(lessonId, expiresAt),
 				mediaTokenExpiresAt: expiresAt,
 				tldrawLicenseKey: this.#deps.tldrawLicenseKey ?? null
 			};
@@ -111,70 +106,48 @@ export class LibraryHttp {
 
 	/** files/<path> and download: the media token (`?m=`) of this lesson, and a ready package. */
 	async #file(req: IncomingMessage, res: ServerResponse, url: URL, lessonId: string, file: string | null): Promise<void> {
-		await this.#deps.tokens.verifyMedia(url.searchParams.get('m'), lessonId);
+		await this.#deps.access.verifyMedia(url.searchParams.get('m'), lessonId);
 		const manifest = await this.#manifest(lessonId);
 		ready(manifest);
 		const relative = file ?? (manifest.media?.program ? `media/${manifest.media.program.file}` : null);
-		if (relative === null) throw new HttpError(404, 'not_found', 'this recording has no media');
+		if (relative === null) throw new AppError('not_found', 'this recording has no media');
 		const full = await this.#deps.library.filePath(lessonId, relative);
-		if (!full) throw new HttpError(404, 'not_found', 'no such file in this recording');
+		if (!full) throw new AppError('not_found', 'no such file in this recording');
 		const extension = relative.slice(relative.lastIndexOf('.') + 1);
 		const headers: Record<string, string> =
 			file === null ? { 'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(downloadName(manifest.title))}` } : {};
 		const served = await serveFile(req, res, full, { contentType: CONTENT_TYPES[extension] ?? 'application/octet-stream', cacheControl: MEDIA_CACHE, headers });
-		if (!served) throw new HttpError(404, 'not_found', 'no such file in this recording');
+		if (!served) throw new AppError('not_found', 'no such file in this recording');
 	}
 
 	async #delete(req: IncomingMessage, res: ServerResponse, lessonId: string): Promise<void> {
-		const viewer = await this.#viewer(req);
-		if (viewer.kind !== 'staff') throw new HttpError(403, 'forbidden', 'only staff can delete a recording');
-		if (!(await this.#deps.library.remove(lessonId))) throw new HttpError(404, 'not_found', `no recording of lesson ${lessonId}`);
+		const viewer = await this.#deps.access.viewer(req);
+		if (viewer.kind !== 'staff') throw new AppError('forbidden', 'only staff can delete a recording');
+		if (!(await this.#deps.library.remove(lessonId))) throw new AppError('not_found', `no recording of lesson ${lessonId}`);
 		res.writeHead(204, { 'cache-control': 'no-store' });
 		res.end();
 	}
 
-	/** A Bearer token (staff's admin token, or a teacher's lesson token), else the staff session cookie. */
-	async #viewer(req: IncomingMessage): Promise<Viewer> {
-		const bearer = bearerToken(req);
-		if (bearer === undefined) {
-			await this.#deps.staff.requireSession(req);
-			return { kind: 'staff' };
-		}
-		const grant = await this.#deps.tokens.verify(bearer);
-		if (grant.kind === 'admin') {
-			await this.#deps.staff.auth.verifyAdminToken(bearer);
-			return { kind: 'staff' };
-		}
-		if (grant.kind === 'lesson' && grant.role === 'teacher') return { kind: 'teacher', lessonId: grant.lessonId };
-		throw new HttpError(403, 'forbidden', 'only staff and the lesson’s teacher may see recordings');
-	}
-
-	async #allowed(viewer: Viewer, lessonId: string): Promise<void> {
-		if (viewer.kind === 'teacher' && viewer.lessonId !== lessonId) throw new HttpError(403, 'forbidden', 'this token is for another lesson');
+	async #allowed(viewer: LibraryViewer, lessonId: string): Promise<void> {
+		if (viewer.kind === 'teacher' && viewer.lessonId !== lessonId) throw new AppError('forbidden', 'this token is for another lesson');
 	}
 
 	async #manifest(lessonId: string): Promise<RecordingManifest> {
 		const manifest = await this.#deps.library.manifest(lessonId);
-		if (!manifest) throw new HttpError(404, 'not_found', `no recording of lesson ${lessonId}`);
+		if (!manifest) throw new AppError('not_found', `no recording of lesson ${lessonId}`);
 		return manifest;
 	}
 
 	#fail(res: ServerResponse, rawPath: string, error: unknown): void {
-		// The recorder's refusals carry an ErrorCode (`conflict` while finalising, …).
-		const classify = (e: unknown): CodedFailure | null => {
-			const { code, message } = e as { code?: unknown; message?: string };
-			const status = typeof code === 'string' ? STATUS[code] : undefined;
-			return status && typeof code === 'string' ? { status, code, message: message ?? '' } : null;
-		};
-		sendError(res, error, { log, path: rawPath, classify });
+		sendError(res, error, { log, path: rawPath });
 	}
 }
 
 /** 409 until finalised: `not_ready` while recording or finalising, `failed` when finalising failed. */
 function ready(manifest: RecordingManifest): void {
 	if (manifest.state === 'ready') return;
-	if (manifest.state === 'failed') throw new HttpError(409, 'failed', 'this recording could not be finalised');
-	throw new HttpError(409, 'not_ready', `this recording is ${manifest.state === 'recording' ? 'still being recorded' : 'being finalised'}`);
+	if (manifest.state === 'failed') throw new AppError('conflict', 'this recording could not be finalised', 'failed');
+	throw new AppError('conflict', `this recording is ${manifest.state === 'recording' ? 'still being recorded' : 'being finalised'}`, 'not_ready');
 }
 
 /** The lesson title as a file name: no path separators or control characters. */

@@ -1,6 +1,7 @@
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import { z } from 'zod';
 import { IdSchema, RoleSchema, type ConnectRefusal, type Role } from '../../protocol/index.ts';
+import { AppError } from '../../core/errors.ts';
 
 const ISSUER = 'classbridge';
 
@@ -70,12 +71,11 @@ export interface MediaGrant {
 }
 
 /** Why a token was refused, shown to the user by the UI. */
-export class TokenError extends Error {
-	readonly reason: ConnectRefusal;
+export class TokenError extends AppError {
+	declare readonly reason: ConnectRefusal;
 	constructor(reason: ConnectRefusal, message: string) {
-		super(message);
+		super('unauthorized', message, reason);
 		this.name = 'TokenError';
-		this.reason = reason;
 	}
 }
 

@@ -13,7 +13,7 @@ import {
 	type School,
 	type Student
 } from '../../protocol/index.ts';
-import { InvariantError, SignallingError, notFound } from '../../core/errors.ts';
+import { InvariantError, AppError, notFound } from '../../core/errors.ts';
 import { moduleLogger } from '../../core/logger.ts';
 import { writeFileAtomic } from '../../core/writeFileAtomic.ts';
 import { StudentClaims } from './StudentClaims.ts';
@@ -125,7 +125,7 @@ export class CatalogStore {
 
 	async addSchool(name: string, locale: 'urban' | 'rural'): Promise<School> {
 		if (this.#data.schools.some((s) => s.name.toLowerCase() === name.toLowerCase())) {
-			throw new SignallingError('conflict', `a school named "${name}" exists already`);
+			throw new AppError('conflict', `a school named "${name}" exists already`);
 		}
 		const school: School = { id: shortId('sch'), name, locale, createdAt: Date.now() };
 		this.#data.schools.push(school);
@@ -136,7 +136,7 @@ export class CatalogStore {
 	async addClassroom(schoolId: string, name: string): Promise<Classroom> {
 		if (!this.school(schoolId)) throw notFound(`no school ${schoolId}`);
 		if (this.#data.classrooms.some((c) => c.schoolId === schoolId && c.name.toLowerCase() === name.toLowerCase())) {
-			throw new SignallingError('conflict', `this school has a classroom named "${name}" already`);
+			throw new AppError('conflict', `this school has a classroom named "${name}" already`);
 		}
 		const classroom: Classroom = { id: shortId('cls'), schoolId, name, createdAt: Date.now() };
 		this.#data.classrooms.push(classroom);
@@ -232,10 +232,10 @@ export class CatalogStore {
 			added.push(newStudent(classroomId, name, listed, null));
 		}
 		if (listed && this.#count(classroomId, true) + added.length > MAX_CLASS_LIST) {
-			throw new SignallingError('conflict', `a class list holds at most ${MAX_CLASS_LIST} names`);
+			throw new AppError('conflict', `a class list holds at most ${MAX_CLASS_LIST} names`);
 		}
 		if (!listed && this.#count(classroomId, false) + added.length > MAX_TYPED_NAMES) {
-			throw new SignallingError('conflict', `a room holds at most ${MAX_TYPED_NAMES} typed names; accept, merge or remove some first`);
+			throw new AppError('conflict', `a room holds at most ${MAX_TYPED_NAMES} typed names; accept, merge or remove some first`);
 		}
 		if (added.length === 0) return [];
 		this.#data.students.push(...added);
@@ -262,7 +262,7 @@ export class CatalogStore {
 		const name = cleanName(rawName);
 		const student = this.#activeStudent(id);
 		const clash = student.listed ? this.listedByName(student.classroomId, name) : undefined;
-		if (clash && clash.id !== id) throw new SignallingError('conflict', `"${clash.name}" is on the class list already; merge instead`);
+		if (clash && clash.id !== id) throw new AppError('conflict', `"${clash.name}" is on the class list already; merge instead`);
 		student.name = name;
 		await this.#save();
 		return structuredClone(student);
@@ -273,9 +273,9 @@ export class CatalogStore {
 		const student = this.#activeStudent(id);
 		if (student.listed) return structuredClone(student);
 		const clash = this.listedByName(student.classroomId, student.name);
-		if (clash) throw new SignallingError('conflict', `"${clash.name}" is on the class list already; merge instead`);
+		if (clash) throw new AppError('conflict', `"${clash.name}" is on the class list already; merge instead`);
 		if (this.#count(student.classroomId, true) >= MAX_CLASS_LIST) {
-			throw new SignallingError('conflict', `a class list holds at most ${MAX_CLASS_LIST} names`);
+			throw new AppError('conflict', `a class list holds at most ${MAX_CLASS_LIST} names`);
 		}
 		student.listed = true;
 		await this.#save();
@@ -286,10 +286,10 @@ export class CatalogStore {
 	async mergeStudent(fromId: string, intoId: string): Promise<Student> {
 		const from = this.#activeStudent(fromId);
 		const into = this.#activeStudent(intoId);
-		if (from.id === into.id) throw new SignallingError('invalid', 'a name cannot be merged into itself');
-		if (from.classroomId !== into.classroomId) throw new SignallingError('invalid', 'both names must be on the same class list');
-		if (from.listed) throw new SignallingError('conflict', `"${from.name}" is a listed name; only typed names can be merged`);
-		if (!into.listed) throw new SignallingError('conflict', `"${into.name}" is not on the class list; accept it first`);
+		if (from.id === into.id) throw new AppError('invalid', 'a name cannot be merged into itself');
+		if (from.classroomId !== into.classroomId) throw new AppError('invalid', 'both names must be on the same class list');
+		if (from.listed) throw new AppError('conflict', `"${from.name}" is a listed name; only typed names can be merged`);
+		if (!into.listed) throw new AppError('conflict', `"${into.name}" is not on the class list; accept it first`);
 		from.mergedInto = into.id;
 		await this.#save();
 		return structuredClone(into);
@@ -303,7 +303,7 @@ export class CatalogStore {
 	async removeTypedStudents(ids: string[]): Promise<Student[]> {
 		const students = [...new Set(ids)].map((id) => this.#activeStudent(id));
 		const listed = students.find((s) => s.listed);
-		if (listed) throw new SignallingError('conflict', `"${listed.name}" is a listed name; only typed names can be removed`);
+		if (listed) throw new AppError('conflict', `"${listed.name}" is a listed name; only typed names can be removed`);
 		const now = Date.now();
 		for (const student of students) student.removedAt = now;
 		if (students.length) await this.#save();
@@ -394,7 +394,7 @@ export class CatalogStore {
 		if (!lesson) throw notFound(`no lesson ${id}`);
 		if (lesson.status === status) return;
 		// An ended lesson stays ended: no path (a late join, a link, a code) makes it live again.
-		if (lesson.status === 'ended') throw new SignallingError('conflict', 'this lesson has ended');
+		if (lesson.status === 'ended') throw new AppError('conflict', 'this lesson has ended');
 		lesson.status = status;
 		await this.#save();
 	}
@@ -426,6 +426,6 @@ function newStudent(classroomId: string, name: string, listed: boolean, typedInL
 /** Every name entering a class list is normalised here too, whoever calls. */
 function cleanName(raw: string): string {
 	const parsed = StudentNameSchema.safeParse(raw);
-	if (!parsed.success) throw new SignallingError('invalid', `"${raw.slice(0, 60)}": ${parsed.error.issues[0]?.message ?? 'not a name'}`);
+	if (!parsed.success) throw new AppError('invalid', `"${raw.slice(0, 60)}": ${parsed.error.issues[0]?.message ?? 'not a name'}`);
 	return parsed.data;
 }

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { PendingClaim } from '../../protocol/index.ts';
-import { SignallingError, notFound } from '../../core/errors.ts';
+import { AppError, notFound } from '../../core/errors.ts';
 import { moduleLogger } from '../../core/logger.ts';
 
 const log = moduleLogger('student-claims');
@@ -116,7 +116,7 @@ export class StudentClaims {
 	decide(id: string, decision: 'approved' | 'denied'): ClaimRecord {
 		const entry = this.#entries.get(id);
 		if (!entry) throw notFound(`no request to join ${id}; it may have expired`);
-		if (entry.record.status !== 'pending') throw new SignallingError('conflict', `this request to join was ${entry.record.status} already`);
+		if (entry.record.status !== 'pending') throw new AppError('conflict', `this request to join was ${entry.record.status} already`);
 		this.#settle(id, decision);
 		return { ...entry.record };
 	}

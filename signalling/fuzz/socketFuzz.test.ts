@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PERMISSIONS, Requests, type RequestName } from '../../protocol/index.ts';
 import { addStudent, createLesson, startTestApp, TestClient, type TestApp, type TestLesson } from '../../app/testing/harness.ts';
 import { malformedOf, validOf } from '../../core/testing/zodArbitrary.ts';
-import { lessonState } from './lessonState.ts';
+import { lessonState } from '../testing/lessonState.ts';
 
 const ROLES = ['teacher', 'classroom', 'assistant', 'student', 'observer'] as const;
 type FuzzRole = (typeof ROLES)[number];

@@ -1,4 +1,4 @@
-import { SignallingError, forbidden } from '../../core/errors.ts';
+import { AppError, forbidden } from '../../core/errors.ts';
 import type { Handler } from './context.ts';
 
 export const raiseHand: Handler<'hand.raise'> = async ({ session, peer }) => {
@@ -24,7 +24,7 @@ export const lowerHand: Handler<'hand.lower'> = async ({ session, peer }, { part
 	if (target !== peer.id) {
 		const hands = await session.store.hands(session.lessonId);
 		const hand = hands.find((h) => h.participantId === target);
-		if (!hand) throw new SignallingError('not_found', 'that hand is not raised');
+		if (!hand) throw new AppError('not_found', 'that hand is not raised');
 		if (role === 'teacher') by = 'teacher';
 		else if (role === 'assistant' && hand.classroomId === peer.participant.classroomId) by = 'assistant';
 		else throw forbidden("you may lower only your own hand or, as an assistant, your room's");

@@ -1,6 +1,6 @@
 import type { DtlsParameters, MediaKind, RtpCapabilities, RtpParameters } from 'mediasoup/types';
 import { SfuError } from '../../sfu/index.ts';
-import { SignallingError, forbidden, invalid, notFound } from '../../core/errors.ts';
+import { AppError as SignallingError, forbidden, invalid, notFound } from '../../core/errors.ts';
 import { PUBLISHABLE_SOURCES, type PublishedTrack, type TransportInfo } from '../../protocol/index.ts';
 import type { Handler, HandlerContext } from './context.ts';
 

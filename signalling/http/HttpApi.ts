@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { TokenError, type TokenService } from '../auth/TokenService.ts';
+import type { TokenService } from '../auth/TokenService.ts';
 import type { CatalogStore } from '../catalog/CatalogStore.ts';
-import { SignallingError } from '../../core/errors.ts';
+import { AppError } from '../../core/errors.ts';
 import { moduleLogger } from '../../core/logger.ts';
 import {
 	CreateClassroomSchema,
@@ -12,7 +12,7 @@ import {
 	type LessonRecord
 } from '../../protocol/index.ts';
 import type { StaffAccess } from './StaffAccess.ts';
-import { decodePathPart, HttpError, parse, readJson, sendJson } from '../../core/http/httpUtil.ts';
+import { decodePathPart, parse, readJson, sendError, sendJson } from '../../core/http/httpUtil.ts';
 import { StudentJoin } from './StudentJoin.ts';
 
 const log = moduleLogger('http-api');
@@ -27,8 +27,6 @@ export interface HttpApiDeps {
 	/** Reverse proxies in front of the server, for client addresses (rate limits). */
 	trustProxy?: number;
 }
-
-const STATUS: Record<string, number> = { invalid: 400, forbidden: 403, not_found: 404, conflict: 409, unauthorized: 401 };
 
 /** /api/*: the admin's catalog and lessons, token introspection for the live page, and students joining by code. */
 export class HttpApi {
@@ -48,13 +46,7 @@ export class HttpApi {
 			const body = await this.#route(req, url);
 			sendJson(res, body.status ?? 200, body.json);
 		} catch (error) {
-			if (error instanceof HttpError) sendJson(res, error.status, { error: { code: error.code, message: error.message } });
-			else if (error instanceof SignallingError) sendJson(res, STATUS[error.code] ?? 500, { error: error.toWire() });
-			else if (error instanceof TokenError) sendJson(res, 401, { error: { code: error.reason, message: error.message } });
-			else {
-				log.error({ err: (error as Error).message, path: url.pathname }, 'api error');
-				sendJson(res, 500, { error: { code: 'internal', message: 'something went wrong on the server' } });
-			}
+			sendError(res, error, { log, path: url.pathname });
 		}
 		return true;
 	}
@@ -95,10 +87,10 @@ export class HttpApi {
 		if (lessonMatch && method === 'GET') {
 			const id = parse(IdSchema, decodePathPart(lessonMatch[1]));
 			const lesson = catalog.lesson(id);
-			if (!lesson) throw new HttpError(404, 'not_found', `no lesson ${id}`);
+			if (!lesson) throw new AppError('not_found', `no lesson ${id}`);
 			return { json: { lesson, links: await this.#links(lesson, this.#origin(req)) } };
 		}
-		throw new HttpError(404, 'not_found', `no route ${method} ${path}`);
+		throw new AppError('not_found', `no route ${method} ${path}`);
 	}
 
 	#origin(req: IncomingMessage): string {

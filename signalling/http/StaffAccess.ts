@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { StaffAuth } from '../auth/StaffAuth.ts';
 import { TokenError } from '../auth/TokenService.ts';
-import { bearerToken, HttpError } from '../../core/http/httpUtil.ts';
+import { AppError } from '../../core/errors.ts';
+import { bearerToken } from '../../core/http/httpUtil.ts';
 import { changesState, sameOrigin, staffCookie, type RequestOrigin } from './staffCookie.ts';
 
 /**
@@ -22,7 +23,7 @@ export class StaffAccess {
 		return this.#auth;
 	}
 
-	/** Resolves for staff; a missing or refused credential is a TokenError (401), a cross-site change an HttpError (403). */
+	/** Resolves for staff; a missing or refused credential is a TokenError (401), a cross-site change a forbidden AppError (403). */
 	async require(req: IncomingMessage): Promise<void> {
 		const bearer = bearerToken(req);
 		if (bearer !== undefined) {
@@ -38,7 +39,7 @@ export class StaffAccess {
 		if (cookie === undefined) throw new TokenError('token_missing', 'staff sign-in required: open the admin link');
 		await this.#auth.verifySession(cookie);
 		if (changesState(req.method) && !sameOrigin(req, this.#origin)) {
-			throw new HttpError(403, 'forbidden', 'a signed-in change must come from a page of this site');
+			throw new AppError('forbidden', 'a signed-in change must come from a page of this site');
 		}
 	}
 }

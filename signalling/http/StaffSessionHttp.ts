@@ -1,9 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { TokenError } from '../auth/TokenService.ts';
+import { unauthorizedOnRefusal } from '../auth/tokenRefusal.ts';
 import { moduleLogger } from '../../core/logger.ts';
 import type { StaffAccess } from './StaffAccess.ts';
-import { HttpError, parse, readJson, sendError, sendJson } from '../../core/http/httpUtil.ts';
+import { AppError } from '../../core/errors.ts';
+import { parse, readJson, sendError, sendJson } from '../../core/http/httpUtil.ts';
 import { changesState, clearSessionCookies, requestIsSecure, sameOrigin, sessionSetCookie, staffCookie, type RequestOrigin } from './staffCookie.ts';
 
 const log = moduleLogger('staff-session');
@@ -46,7 +48,7 @@ export class StaffSessionHttp {
 		const cookie = staffCookie(req);
 		// Signing in needs no cookie, but a browser's sign-in must still come from this site.
 		if (changesState(req.method) && (req.headers.origin !== undefined || cookie !== undefined) && !sameOrigin(req, origin)) {
-			throw new HttpError(403, 'forbidden', 'sign-in and sign-out must come from a page of this site');
+			throw new AppError('forbidden', 'sign-in and sign-out must come from a page of this site');
 		}
 		if (req.method === 'GET' || req.method === 'HEAD') {
 			const session = cookie === undefined ? null : await access.auth.verifySession(cookie).catch(() => null);
@@ -55,7 +57,7 @@ export class StaffSessionHttp {
 		}
 		if (req.method === 'POST') {
 			const { token } = parse(SignInSchema, await readJson(req));
-			const session = await access.auth.openSession(token);
+			const session = await unauthorizedOnRefusal(access.auth.openSession(token));
 			res.setHeader('set-cookie', sessionSetCookie(session.value, session.expiresAt - Date.now(), secure));
 			log.info({ expiresAt: session.expiresAt }, 'staff signed in');
 			return sendJson(res, 200, { signedIn: true, expiresAt: session.expiresAt });
@@ -66,7 +68,7 @@ export class StaffSessionHttp {
 			res.setHeader('set-cookie', clearSessionCookies(secure));
 			return sendJson(res, 200, { signedIn: false });
 		}
-		throw new HttpError(405, 'invalid', `${req.method} is not allowed here`);
+		throw new AppError('not_allowed', `${req.method} is not allowed here`);
 	}
 }
 

@@ -18,7 +18,8 @@ import {
 	type LessonRecord,
 	type Student
 } from '../../protocol/index.ts';
-import { HttpError, parse, readJson, clientAddress, decodePathPart } from '../../core/http/httpUtil.ts';
+import { AppError } from '../../core/errors.ts';
+import { parse, readJson, clientAddress, decodePathPart } from '../../core/http/httpUtil.ts';
 import { JoinLimits } from './joinLimits.ts';
 
 const log = moduleLogger('student-join');
@@ -68,7 +69,7 @@ export class StudentJoin {
 	#lesson(rawCode: string): { lesson: LessonRecord; classroomId: string } {
 		const code = parse(JoinCodeSchema, rawCode);
 		const found = this.#deps.catalog.lookupJoinCode(code);
-		if (!found) throw new HttpError(404, 'not_found', `no lesson has the join code ${code}; check the code on your classroom screen`);
+		if (!found) throw new AppError('not_found', `no lesson has the join code ${code}; check the code on your classroom screen`);
 		assertOpen(found.lesson);
 		return found;
 	}
@@ -100,7 +101,7 @@ export class StudentJoin {
 
 		if (input.pick) {
 			const picked = catalog.studentByPick(lesson.id, classroomId, input.pick);
-			if (!picked) throw new HttpError(404, 'not_found', 'that name is not on this class list; pick it again or type your name');
+			if (!picked) throw new AppError('not_found', 'that name is not on this class list; pick it again or type your name');
 			return this.#claimOrGrant(lesson, classroomId, picked, remembered);
 		}
 		if (input.name) {
@@ -112,17 +113,17 @@ export class StudentJoin {
 			if (remembered && !remembered.listed) return this.#grant(lesson, classroomId, await catalog.renameStudent(remembered.id, name));
 			const typed = await catalog.addTypedStudent(classroomId, name, lesson.id);
 			if (!typed) {
-				throw new HttpError(
-					409,
-					'typed_names_full',
-					'this room cannot take more typed names in this lesson; ask your assistant to add your name to the class list, then pick it'
+				throw new AppError(
+					'conflict',
+					'this room cannot take more typed names in this lesson; ask your assistant to add your name to the class list, then pick it',
+					'typed_names_full'
 				);
 			}
 			catalog.roomChanged(lesson.id, classroomId);
 			return this.#grant(lesson, classroomId, typed);
 		}
 		if (remembered) return this.#grant(lesson, classroomId, remembered);
-		throw new HttpError(400, 'invalid', 'type your name or pick it from the list');
+		throw new AppError('invalid', 'type your name or pick it from the list');
 	}
 
 	/** A listed name: this device's own or nobody's yet joins at once; another device's waits for approval. */
@@ -131,7 +132,7 @@ export class StudentJoin {
 		if (remembered?.id === student.id || catalog.takeIfFree(student.id)) return this.#grant(lesson, classroomId, student);
 		const opened = catalog.claims.open({ lessonId: lesson.id, classroomId, studentId: student.id, name: student.name });
 		if (!opened) {
-			throw new HttpError(429, 'too_many_claims', 'too many phones are waiting for approval in this room; ask your assistant');
+			throw new AppError('rate_limited', 'too many phones are waiting for approval in this room; ask your assistant', 'too_many_claims');
 		}
 		const pending: JoinPending = {
 			pending: {
@@ -168,7 +169,7 @@ export class StudentJoin {
 		const claim = claims.find(input.claimId, input.secret);
 		if (!claim) {
 			this.#limits.byAddress(this.#address(req));
-			throw new HttpError(404, 'not_found', 'this request to join is not known any more; join again');
+			throw new AppError('not_found', 'this request to join is not known any more; join again');
 		}
 		this.#limits.byClaim(claim.id);
 		if (claim.status === 'pending' && input.waitMs > 0) {
@@ -201,7 +202,7 @@ export class StudentJoin {
 		const input = parse(ClaimRefSchema, await readJson(req));
 		if (!this.#deps.catalog.claims.cancel(input.claimId, input.secret)) {
 			this.#limits.byAddress(this.#address(req));
-			throw new HttpError(404, 'not_found', 'this request to join is not known any more');
+			throw new AppError('not_found', 'this request to join is not known any more');
 		}
 		this.#limits.byClaim(input.claimId);
 		return { json: { status: 'cancelled' } satisfies ClaimAnswer };
@@ -221,8 +222,8 @@ export class StudentJoin {
 }
 
 function assertOpen(lesson: LessonRecord): void {
-	if (lesson.status === 'ended') throw new HttpError(410, 'lesson_ended', 'this lesson has ended');
-	if (lesson.linksExpireAt <= Date.now()) throw new HttpError(410, 'lesson_ended', 'the links of this lesson have expired');
+	if (lesson.status === 'ended') throw new AppError('gone', 'this lesson has ended', 'lesson_ended');
+	if (lesson.linksExpireAt <= Date.now()) throw new AppError('gone', 'the links of this lesson have expired', 'lesson_ended');
 }
 
 function resolvedFor(student: Student | undefined, classroomId: string): Student | undefined {

@@ -1,5 +1,5 @@
 import { RateLimiter } from '../../core/RateLimiter.ts';
-import { HttpError } from '../../core/http/httpUtil.ts';
+import { AppError } from '../../core/errors.ts';
 
 /**
  * Requests without a device token, per address: a school behind one NAT has several classes of
@@ -24,19 +24,19 @@ export class JoinLimits {
 
 	byAddress(address: string): void {
 		if (!this.#address.take(address)) {
-			throw new HttpError(429, 'rate_limited', 'too many join attempts from this network; wait a minute and try again');
+			throw new AppError('rate_limited', 'too many join attempts from this network; wait a minute and try again');
 		}
 	}
 
 	byDevice(studentId: string): void {
 		if (!this.#device.take(studentId)) {
-			throw new HttpError(429, 'rate_limited', 'too many join attempts from this phone; wait a minute and try again');
+			throw new AppError('rate_limited', 'too many join attempts from this phone; wait a minute and try again');
 		}
 	}
 
 	byClaim(claimId: string): void {
 		if (!this.#claim.take(claimId)) {
-			throw new HttpError(429, 'rate_limited', 'asking too often; wait a moment and try again');
+			throw new AppError('rate_limited', 'asking too often; wait a moment and try again');
 		}
 	}
 }

@@ -21,7 +21,7 @@ import type {
 	ServerNotifications
 } from '../../protocol/index.ts';
 import { publicPoll, RECORDING_OFF, type PollResults, type RecordingStatus, type RecordingStopReason } from '../../protocol/index.ts';
-import { SignallingError } from '../../core/errors.ts';
+import { AppError } from '../../core/errors.ts';
 import { countPoll } from '../handlers/polls/countPoll.ts';
 import type { BoardService } from '../board/BoardService.ts';
 import type { DeckInfo, SurfaceState } from '../../protocol/index.ts';
@@ -213,7 +213,7 @@ export class LessonSession {
 	}
 
 	async join(socket: Socket, grant: LessonGrant, displayName: string | undefined): Promise<JoinResult> {
-		if (this.#ended || this.#deps.catalog.lesson(this.lessonId)?.status === 'ended') throw new SignallingError('conflict', 'this lesson has ended');
+		if (this.#ended || this.#deps.catalog.lesson(this.lessonId)?.status === 'ended') throw new AppError('conflict', 'this lesson has ended');
 		await (this.#draftsRestored ??= this.#restoreDrafts());
 		const participantId = socket.data.participantId as string;
 		const existing = this.peers.get(participantId);

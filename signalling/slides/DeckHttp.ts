@@ -1,13 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { TokenError, type LessonGrant, type TokenService } from '../auth/TokenService.ts';
+import type { LessonGrant, TokenService } from '../auth/TokenService.ts';
+import { unauthorizedOnRefusal } from '../auth/tokenRefusal.ts';
 import { serveFile } from '../../core/http/serveFile.ts';
-import { bearerToken, sendJson } from '../../core/http/httpUtil.ts';
+import { AppError } from '../../core/errors.ts';
+import { bearerToken, sendError, sendJson } from '../../core/http/httpUtil.ts';
 import { moduleLogger } from '../../core/logger.ts';
 import { DECKS_API, type DeckInfo } from '../../protocol/index.ts';
 import { DeckStore } from './DeckStore.ts';
-import { DeckHttpError, DeckRejectedError } from './errors.ts';
+import { DeckRejectedError } from './errors.ts';
 import { cleanFileName, deckTitle } from './names.ts';
 import { PdfInspector } from './PdfInspector.ts';
 import { checkPdfEnvelope, discardRest, receiveUpload, tooLarge } from './upload.ts';
@@ -86,24 +88,24 @@ export class DeckHttp {
 				cacheControl: DECK_CACHE,
 				headers: { 'content-disposition': `inline; filename*=UTF-8''${encodeURIComponent(deck.fileName)}` }
 			});
-			if (!served) throw new DeckHttpError(404, 'not_found', 'this deck has no file');
+			if (!served) throw new AppError('not_found', 'this deck has no file');
 			return;
 		}
 		const thumb = THUMB_ROUTE.exec(rawPath);
 		if (thumb && reading) {
 			const { grant, deck } = await this.#deck(req, url, thumb[1] ?? '');
 			const page = Number(thumb[2]);
-			if (page > deck.pageCount) throw new DeckHttpError(404, 'not_found', `this deck has ${deck.pageCount} pages`);
+			if (page > deck.pageCount) throw new AppError('not_found', `this deck has ${deck.pageCount} pages`);
 			const served = await serveFile(req, res, this.#deps.decks.thumbPath(grant.lessonId, deck.id, page), { contentType: 'image/png', cacheControl: DECK_CACHE });
-			if (!served) throw new DeckHttpError(404, 'not_found', `no thumbnail for page ${page}`);
+			if (!served) throw new AppError('not_found', `no thumbnail for page ${page}`);
 			return;
 		}
-		throw new DeckHttpError(404, 'not_found', `no route ${method} ${rawPath}`);
+		throw new AppError('not_found', `no route ${method} ${rawPath}`);
 	}
 
 	async #upload(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
 		const grant = await this.#grant(req, url);
-		if (grant.role !== 'teacher') throw new DeckHttpError(403, 'forbidden', 'only the teacher can upload slides');
+		if (grant.role !== 'teacher') throw new AppError('forbidden', 'only the teacher can upload slides');
 		const { decks, maxBytes } = this.#deps;
 		if (Number(req.headers['content-length']) > maxBytes) throw tooLarge(maxBytes);
 		const fileName = cleanFileName(url.searchParams.get('name'));
@@ -142,44 +144,30 @@ export class DeckHttp {
 
 	async #pdfjsFile(req: IncomingMessage, res: ServerResponse, rawPath: string): Promise<void> {
 		const match = PDFJS_ROUTE.exec(rawPath);
-		if (!match || PDFJS_NEVER.test(match[2] ?? '') || (req.method !== 'GET' && req.method !== 'HEAD')) throw new DeckHttpError(404, 'not_found', 'no such pdfjs file');
+		if (!match || PDFJS_NEVER.test(match[2] ?? '') || (req.method !== 'GET' && req.method !== 'HEAD')) throw new AppError('not_found', 'no such pdfjs file');
 		const [, folder = '', name = ''] = match;
 		const served = await serveFile(req, res, path.join(PDFJS_ROOT, folder, name), {
 			contentType: PDFJS_TYPES[path.extname(name)] ?? 'application/octet-stream',
 			cacheControl: PDFJS_CACHE
 		});
-		if (!served) throw new DeckHttpError(404, 'not_found', 'no such pdfjs file');
+		if (!served) throw new AppError('not_found', 'no such pdfjs file');
 	}
 
 	async #grant(req: IncomingMessage, url: URL): Promise<LessonGrant> {
-		return this.#deps.tokens.verifyLesson(bearerToken(req) ?? url.searchParams.get('t'));
+		return unauthorizedOnRefusal(this.#deps.tokens.verifyLesson(bearerToken(req) ?? url.searchParams.get('t')));
 	}
 
 	/** A deck of the token's own lesson; any other lesson's deck does not exist for this token. */
 	async #deck(req: IncomingMessage, url: URL, deckId: string): Promise<{ grant: LessonGrant; deck: DeckInfo }> {
 		const grant = await this.#grant(req, url);
 		const deck = await this.#deps.decks.get(grant.lessonId, deckId);
-		if (!deck) throw new DeckHttpError(404, 'not_found', 'no such deck in this lesson');
+		if (!deck) throw new AppError('not_found', 'no such deck in this lesson');
 		return { grant, deck };
 	}
 
 	#fail(req: IncomingMessage, res: ServerResponse, rawPath: string, error: unknown): void {
-		if (res.headersSent) {
-			log.warn({ err: (error as Error).message, path: rawPath }, 'slide response broken off');
-			res.destroy();
-			return;
-		}
-		if (error instanceof DeckRejectedError) sendError(res, error.status, error.reason, error.message);
-		else if (error instanceof DeckHttpError) sendError(res, error.status, error.code, error.message);
-		else if (error instanceof TokenError) sendError(res, 401, 'unauthorized', error.message);
-		else {
-			log.error({ err: (error as Error).message, path: rawPath }, 'slides error');
-			sendError(res, 500, 'internal', 'something went wrong on the server');
-		}
-		discardRest(req);
+		const broken = res.headersSent;
+		sendError(res, error, { log, path: rawPath });
+		if (!broken) discardRest(req);
 	}
-}
-
-function sendError(res: ServerResponse, status: number, code: string, message: string): void {
-	sendJson(res, status, { error: { code, message } });
 }

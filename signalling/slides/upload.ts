@@ -1,7 +1,8 @@
 import { createWriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
-import { DeckHttpError, DeckRejectedError } from './errors.ts';
+import { AppError } from '../../core/errors.ts';
+import { DeckRejectedError } from './errors.ts';
 
 const PDF_MAGIC = Buffer.from('%PDF-');
 const EOF_MARKER = '%%EOF';
@@ -53,9 +54,9 @@ export function receiveUpload(req: IncomingMessage, filePath: string, maxBytes: 
 			out.once('close', () => resolve(bytes));
 		};
 		const onClose = () => {
-			if (!req.complete) fail(new DeckHttpError(400, 'invalid', 'the upload was interrupted; try again'));
+			if (!req.complete) fail(new AppError('invalid', 'the upload was interrupted; try again'));
 		};
-		const onError = (error: Error) => fail(new DeckHttpError(400, 'invalid', `the upload failed: ${error.message}`));
+		const onError = (error: Error) => fail(new AppError('invalid', `the upload failed: ${error.message}`));
 		out.once('error', (error) => fail(error));
 		req.on('data', onData);
 		req.once('end', onEnd);

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, randomInt } from 'node:crypto';
-import { SignallingError } from '../../../core/errors.ts';
+import { AppError } from '../../../core/errors.ts';
 import { ANONYMOUS_ACTOR } from '../../../protocol/index.ts';
 import type { EventActor } from '../../../core/EventBus.ts';
 import type { LessonSession } from '../../lesson/LessonSession.ts';
@@ -19,7 +19,7 @@ export function newAnonKey(): string {
  */
 export function voterOf(poll: StoredPoll, participantId: string): string {
 	if (!poll.spec.anonymous) return participantId;
-	if (!poll.anonKey) throw new SignallingError('conflict', 'this poll is closed; your answer was not counted');
+	if (!poll.anonKey) throw new AppError('conflict', 'this poll is closed; your answer was not counted');
 	return createHmac('sha256', Buffer.from(poll.anonKey, 'hex')).update(participantId).digest('hex').slice(0, 32);
 }
 

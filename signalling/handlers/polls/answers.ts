@@ -1,11 +1,11 @@
-import { SignallingError, forbidden, notFound } from '../../../core/errors.ts';
+import { AppError, forbidden, notFound } from '../../../core/errors.ts';
 import type { Handler } from '../context.ts';
 import { voterOf } from './anonymity.ts';
 import { settleTimer } from './lifecycle.ts';
 import { feedOf } from './PollFeed.ts';
 import { answerEventData, normalizeAnswer } from './scoring.ts';
 
-const conflict = (message: string) => new SignallingError('conflict', message);
+const conflict = (message: string) => new AppError('conflict', message);
 const CLOSED = 'this poll is closed; your answer was not counted';
 
 export const answerPoll: Handler<'poll.answer'> = async ({ session, peer }, { pollId, answer }) => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { SignallingError, invalid, notFound } from '../../../core/errors.ts';
+import { AppError, invalid, notFound } from '../../../core/errors.ts';
 import { SYSTEM_ACTOR, type EventActor } from '../../../core/EventBus.ts';
 import type { LessonSession } from '../../lesson/LessonSession.ts';
 import { POLL_LIMITS, type PollSpec } from '../../../protocol/index.ts';
@@ -11,7 +11,7 @@ import { feedOf, pollInfo } from './PollFeed.ts';
 import { countPoll } from './countPoll.ts';
 import { publicResults } from './results.ts';
 
-const conflict = (message: string) => new SignallingError('conflict', message);
+const conflict = (message: string) => new AppError('conflict', message);
 
 export async function existingPoll(session: LessonSession, pollId: string): Promise<StoredPoll> {
 	const poll = await session.store.poll(session.lessonId, pollId);

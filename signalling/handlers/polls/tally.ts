@@ -1,4 +1,4 @@
-import { SignallingError, forbidden, invalid, notFound } from '../../../core/errors.ts';
+import { AppError, forbidden, invalid, notFound } from '../../../core/errors.ts';
 import { canTally, optionCount } from '../../../protocol/index.ts';
 import type { Handler } from '../context.ts';
 import { existingPoll } from './lifecycle.ts';
@@ -14,7 +14,7 @@ export const tallyPoll: Handler<'poll.tally'> = async ({ session, peer }, { poll
 	if (role === 'assistant' && target !== own) throw forbidden('an assistant may enter a tally only for their own room');
 	if (!session.classroom(target)) throw notFound(`classroom ${target} is not in this lesson`);
 	const poll = await existingPoll(session, pollId);
-	if (poll.status === 'draft') throw new SignallingError('conflict', 'this poll has not been opened');
+	if (poll.status === 'draft') throw new AppError('conflict', 'this poll has not been opened');
 	if (!canTally(poll.spec.kind)) throw invalid('a show of hands can be tallied only for polls with options');
 	const n = optionCount(poll.spec);
 	if (counts.length !== n) throw invalid(`the poll has ${n} options; the tally gave ${counts.length} counts`);
@@ -27,7 +27,7 @@ export const tallyPoll: Handler<'poll.tally'> = async ({ session, peer }, { poll
 		by: role === 'teacher' ? ('teacher' as const) : ('assistant' as const),
 		at: Date.now()
 	};
-	if (!(await session.store.setTally(session.lessonId, pollId, tally))) throw new SignallingError('conflict', 'the results are revealed; the tally can no longer change');
+	if (!(await session.store.setTally(session.lessonId, pollId, tally))) throw new AppError('conflict', 'the results are revealed; the tally can no longer change');
 	session.bus.publish(session.lessonId, 'poll.tallied', { ...session.actorOf(peer), classroomId: target }, { pollId, counts, total: tally.total });
 	feedOf(session).resultsChanged(pollId);
 	return null;

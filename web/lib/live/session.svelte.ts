@@ -14,7 +14,7 @@ import {
 } from '$protocol';
 import { MediaEngine, StaleEpoch, type LocalPublication, type RemoteMedia } from '../media/engine.ts';
 import { captureCamera, captureMic, captureScreen, listDevices, type DeviceLists } from '../media/local-media.ts';
-import { BackoffReconnectPolicy, type ReconnectPolicy } from '../media/reconnect-policy.ts';
+import { BackoffReconnectPolicy, type ReconnectPolicy } from '../net/reconnect-policy.ts';
 import { SignallingClient } from '../signalling/client.ts';
 import { RequestError, errorCodeOf } from '../signalling/request-error.ts';
 import { t, type MessageKey } from '../i18n/index.svelte.ts';

@@ -5,7 +5,7 @@ import type { RequestFn } from '../signalling/client.ts';
 import { inboundStat, type InboundStat } from './consumer-stats.ts';
 import { IceRestarter } from './ice-restarter.ts';
 import { producerPreset } from './publish-presets.ts';
-import type { ReconnectPolicy } from './reconnect-policy.ts';
+import type { ReconnectPolicy } from '../net/reconnect-policy.ts';
 
 /** A remote track as the UI and the test hooks see it. */
 export interface RemoteMedia {

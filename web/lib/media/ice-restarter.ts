@@ -1,6 +1,6 @@
 import type { types } from 'mediasoup-client';
 import type { RequestFn } from '../signalling/client.ts';
-import type { ReconnectPolicy } from './reconnect-policy.ts';
+import type { ReconnectPolicy } from '../net/reconnect-policy.ts';
 
 const DISCONNECT_GRACE_MS = 2000;
 const MAX_ICE_RESTARTS = 5;

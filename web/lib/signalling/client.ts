@@ -9,7 +9,7 @@ import type {
 	ServerNotifications
 } from '$protocol';
 import { ConnectRefusalSchema } from '$protocol';
-import type { ReconnectPolicy } from '../media/reconnect-policy.ts';
+import type { ReconnectPolicy } from '../net/reconnect-policy.ts';
 import { RequestError } from './request-error.ts';
 
 export type RequestFn = <N extends RequestName>(name: N, payload: RequestPayload<N>) => Promise<Responses[N]>;

@@ -1,5 +1,5 @@
 import { PROTOCOL_VERSION, type ConnectRefusal, type RequestName, type RequestPayload, type Responses } from '$protocol';
-import { BackoffReconnectPolicy } from '../media/reconnect-policy.ts';
+import { BackoffReconnectPolicy } from '../net/reconnect-policy.ts';
 import { SignallingClient } from '../signalling/client.ts';
 import { RequestError, errorCodeOf } from '../signalling/request-error.ts';
 import { t, type MessageKey } from '../i18n/index.svelte.ts';
