@@ -128,7 +128,7 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		boards: {
 			async pageRecords(lessonId, boardId) {
 				if (!boardsRef) return [];
-				return (await boardsRef.room(lessonId)).pageRecords(boardId) as unknown as Record<string, unknown>[];
+				return (await boardsRef.lessonBoard(lessonId)).pageRecords(boardId) as unknown as Record<string, unknown>[];
 			}
 		},
 		decks,

@@ -60,7 +60,7 @@ export function createMetrics(
 		help: 'Open whiteboard rooms on this node',
 		registers: [registry],
 		collect() {
-			this.set(boards.openRooms);
+			this.set(boards.openBoards);
 		}
 	});
 	new Gauge({

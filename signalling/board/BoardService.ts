@@ -9,7 +9,7 @@ import { inBackground } from '../../core/background.ts';
 import { moduleLogger } from '../../core/logger.ts';
 import { MAX_BOARD_MESSAGE_BYTES } from '../../protocol/index.ts';
 import type { BoardStorage } from './BoardStorage.ts';
-import { BoardRoom, type BoardAccess } from './BoardRoom.ts';
+import { LessonBoard, type BoardAccess } from './LessonBoard.ts';
 import { boardUpgradeTarget } from './upgradeTarget.ts';
 
 const log = moduleLogger('board-service');
@@ -23,7 +23,7 @@ const UNCLAIMED_UPGRADE_MS = 1000;
 /** A client's own name for its board session (useSync's sessionId). */
 const CLIENT_ID = /^[A-Za-z0-9_-]{8,64}$/;
 
-/** A room nobody has used for this long is saved and closed. */
+/** A lesson board nobody has used for this long is saved and closed. */
 const IDLE_CLOSE_MS = 60_000;
 
 export interface BoardServiceDeps {
@@ -33,18 +33,18 @@ export interface BoardServiceDeps {
 	catalog: CatalogStore;
 	/** Whether this participant may draw now (the teacher always; others when granted). */
 	canDraw(grant: LessonGrant): Promise<boolean>;
-	/** The board the lesson shows now (null: none), read when a room opens. */
+	/** The board the lesson shows now (null: none), read when a board opens. */
 	shownBoard(lessonId: string): Promise<string | null>;
 }
 
 /**
- * The lessons' board rooms and their WebSocket endpoint (`/board?t=<lesson token>`) on the app's
+ * The lessons' boards and their WebSocket endpoint (`/board?t=<lesson token>`) on the app's
  * HTTP server. Authenticates the upgrade with the lesson token before any board data flows.
  */
 export class BoardService {
 	readonly #deps: BoardServiceDeps;
 	readonly #wss: WebSocketServer;
-	readonly #rooms = new Map<string, Promise<BoardRoom>>();
+	readonly #boards = new Map<string, Promise<LessonBoard>>();
 	readonly #idleTimers = new Map<string, NodeJS.Timeout>();
 
 	constructor(httpServer: HttpServer, deps: BoardServiceDeps) {
@@ -82,36 +82,36 @@ export class BoardService {
 		return this.#deps.storage;
 	}
 
-	/** The lesson's board room, opened (and restored from storage) on first use. */
-	room(lessonId: string): Promise<BoardRoom> {
-		let room = this.#rooms.get(lessonId);
-		if (!room) {
-			room = BoardRoom.open(lessonId, this.#deps.storage, this.#deps.bus, () => this.#deps.shownBoard(lessonId));
-			this.#rooms.set(lessonId, room);
-			room.catch(() => this.#rooms.delete(lessonId));
+	/** The lesson's board, opened (and restored from storage) on first use. */
+	lessonBoard(lessonId: string): Promise<LessonBoard> {
+		let board = this.#boards.get(lessonId);
+		if (!board) {
+			board = LessonBoard.open(lessonId, this.#deps.storage, this.#deps.bus, () => this.#deps.shownBoard(lessonId));
+			this.#boards.set(lessonId, board);
+			board.catch(() => this.#boards.delete(lessonId));
 		}
 		this.#touch(lessonId);
-		return room;
+		return board;
 	}
 
 	/**
-	 * Tells the lesson's room, when it is open or opening, which board is shown now: granted drawers
-	 * may draw on that page only. A room opened later reads it from the stored surface.
+	 * Tells the lesson's board, when it is open or opening, which board is shown now: granted drawers
+	 * may draw on that page only. A board opened later reads it from the stored surface.
 	 */
 	async showBoard(lessonId: string, boardId: string | null): Promise<void> {
-		const room = await this.#rooms.get(lessonId)?.catch(() => null); // a room that failed to open reads it when it opens again
-		room?.showBoard(boardId);
+		const board = await this.#boards.get(lessonId)?.catch(() => null); // a board that failed to open reads it when it opens again
+		board?.showBoard(boardId);
 	}
 
-	/** Open rooms (metrics, tests). */
-	get openRooms(): number {
-		return this.#rooms.size;
+	/** Open boards (metrics, tests). */
+	get openBoards(): number {
+		return this.#boards.size;
 	}
 
-	/** Connected board sessions over all open rooms. */
+	/** Connected board sessions over all open boards. */
 	async sessionCount(): Promise<number> {
-		const rooms = await Promise.allSettled([...this.#rooms.values()]);
-		return rooms.reduce((sum, r) => sum + (r.status === 'fulfilled' ? r.value.sessionCount : 0), 0);
+		const boards = await Promise.allSettled([...this.#boards.values()]);
+		return boards.reduce((sum, r) => sum + (r.status === 'fulfilled' ? r.value.sessionCount : 0), 0);
 	}
 
 	async #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): Promise<void> {
@@ -129,19 +129,19 @@ export class BoardService {
 			refuse(socket, error instanceof TokenError ? 401 : 500, reason);
 			return;
 		}
-		// The client names its session (useSync's sessionId); the room binds it to the token's participant.
+		// The client names its session (useSync's sessionId); the board binds it to the token's participant.
 		const requested = url.searchParams.get('sessionId') ?? '';
 		const clientId = CLIENT_ID.test(requested) ? requested : randomBytes(12).toString('hex');
 		const participantId = grant.role === 'observer' ? `${grant.participantId}-${randomBytes(4).toString('hex')}` : grant.participantId;
 		const access: BoardAccess = { participantId, actor: participantId, role: grant.role, classroomId: grant.classroomId, canDraw };
-		const room = await this.room(grant.lessonId);
+		const board = await this.lessonBoard(grant.lessonId);
 		if (!socket.writable) {
 			socket.destroy();
 			return;
 		}
 		this.#wss.handleUpgrade(req, socket, head, (ws) => {
 			try {
-				room.connect(ws, clientId, access);
+				board.connect(ws, clientId, access);
 				ws.on('close', () => this.#touch(grant.lessonId));
 			} catch (error) {
 				log.error({ lessonId: grant.lessonId, err: (error as Error).message }, 'board session failed to start');
@@ -150,35 +150,35 @@ export class BoardService {
 		});
 	}
 
-	/** Closes a room once it has had no sessions for IDLE_CLOSE_MS. */
+	/** Closes a board once it has had no sessions for IDLE_CLOSE_MS. */
 	#touch(lessonId: string): void {
 		clearTimeout(this.#idleTimers.get(lessonId));
 		this.#idleTimers.set(
 			lessonId,
-			setTimeout(() => inBackground(log, 'closing an idle board room', this.#closeIfIdle(lessonId), { lessonId }), IDLE_CLOSE_MS).unref()
+			setTimeout(() => inBackground(log, 'closing an idle board board', this.#closeIfIdle(lessonId), { lessonId }), IDLE_CLOSE_MS).unref()
 		);
 	}
 
 	async #closeIfIdle(lessonId: string): Promise<void> {
-		const pending = this.#rooms.get(lessonId);
+		const pending = this.#boards.get(lessonId);
 		if (!pending) return;
-		const room = await pending;
-		if (room.sessionCount > 0) {
+		const board = await pending;
+		if (board.sessionCount > 0) {
 			this.#touch(lessonId);
 			return;
 		}
-		this.#rooms.delete(lessonId);
+		this.#boards.delete(lessonId);
 		this.#idleTimers.delete(lessonId);
-		await room.close();
-		log.info({ lessonId }, 'idle board room saved and closed');
+		await board.close();
+		log.info({ lessonId }, 'idle board board saved and closed');
 	}
 
 	async close(): Promise<void> {
 		for (const timer of this.#idleTimers.values()) clearTimeout(timer);
 		this.#idleTimers.clear();
-		const rooms = await Promise.allSettled([...this.#rooms.values()]);
-		this.#rooms.clear();
-		for (const result of rooms) if (result.status === 'fulfilled') await result.value.close();
+		const boards = await Promise.allSettled([...this.#boards.values()]);
+		this.#boards.clear();
+		for (const result of boards) if (result.status === 'fulfilled') await result.value.close();
 		this.#wss.close();
 		await this.#deps.storage.close();
 	}

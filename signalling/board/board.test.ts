@@ -67,7 +67,7 @@ describe('board sync', () => {
 		await waitFor(() => !roomBoard.shapesOn(boardId).some((s) => s.id === refused), 5000, 'the classroom rolling back');
 		await new Promise((r) => setTimeout(r, 300));
 		expect(teacherBoard.shapesOn(boardId).map((s) => s.id)).toEqual([rect]);
-		expect((await t.app.boards.room(lesson.lesson.id)).shapesOn(boardId).map((s) => s.id)).toEqual([rect]);
+		expect((await t.app.boards.lessonBoard(lesson.lesson.id)).shapesOn(boardId).map((s) => s.id)).toEqual([rect]);
 	});
 
 	it('batches edits into one board.changed event per actor and second', async () => {
@@ -112,12 +112,12 @@ describe('board sync', () => {
 	});
 
 	it('refuses malformed board messages and unauthenticated sockets, changing nothing', async () => {
-		const before = (await t.app.boards.room(lesson.lesson.id)).shapesOn(boardId).length;
+		const before = (await t.app.boards.lessonBoard(lesson.lesson.id)).shapesOn(boardId).length;
 		const teacherBoard = board(lesson.token('teacher'));
 		await teacherBoard.ready;
 		teacherBoard.socket.sendRaw('{"type":"push","clientClock":"x"}');
 		await waitFor(() => teacherBoard.custom.some((m) => (m as { type: string }).type === 'cb.invalid'), 5000, 'cb.invalid');
-		expect((await t.app.boards.room(lesson.lesson.id)).shapesOn(boardId)).toHaveLength(before);
+		expect((await t.app.boards.lessonBoard(lesson.lesson.id)).shapesOn(boardId)).toHaveLength(before);
 
 		const status = await new Promise<number>((resolve) => {
 			const ws = new WebSocket(`${t.url.replace('http', 'ws')}/board?t=not-a-token`);
@@ -150,7 +150,7 @@ describe('board sync', () => {
 		const teacherBoard = board(lesson.token('teacher'));
 		await teacherBoard.ready;
 		const onSecond = teacherBoard.createRect(second.id, 10, 10);
-		await waitFor(async () => (await t.app.boards.room(lesson.lesson.id)).shapesOn(second.id).length === 1, 5000, 'the server copy');
+		await waitFor(async () => (await t.app.boards.lessonBoard(lesson.lesson.id)).shapesOn(second.id).length === 1, 5000, 'the server copy');
 		for (const b of boards.splice(0)) b.close();
 		teacher.close();
 		room.close();
@@ -196,7 +196,7 @@ describe('board storage in Redis', () => {
 		const drawer = new BoardTestClient(t.url, lesson.token('teacher'));
 		await drawer.ready;
 		const shape = drawer.createRect(id, 1, 2);
-		await waitFor(async () => (await t.app.boards.room(lesson.lesson.id)).shapesOn(id).length === 1, 5000, 'the server copy');
+		await waitFor(async () => (await t.app.boards.lessonBoard(lesson.lesson.id)).shapesOn(id).length === 1, 5000, 'the server copy');
 		drawer.close();
 		teacher.close();
 		await t.stop();

@@ -35,7 +35,7 @@ describe('board WebSocket under generated abuse', () => {
 	let mine: string;
 	let cases = 0;
 
-	const room = () => t.app.boards.room(lesson.lesson.id);
+	const room = () => t.app.boards.lessonBoard(lesson.lesson.id);
 	const snapshot = async () => sorted((await room()).allRecords());
 
 	/** The server still answers, a new board session still syncs, and the board is as it was. */

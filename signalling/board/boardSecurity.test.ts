@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BoardTestClient, RawBoardSocket, rawUpgrade, resetUpgrade } from '../testing/boardClient.ts';
 import { drawerLesson } from '../testing/drawerLesson.ts';
 import { addStudent, createLesson, startTestApp, TestClient, waitFor, type TestApp, type TestLesson } from '../../app/testing/harness.ts';
-import { VIEWER_PAGE_ID, type BoardRoom } from './BoardRoom.ts';
+import { VIEWER_PAGE_ID, type LessonBoard } from './LessonBoard.ts';
 import { pageIdOf } from './boardSchema.ts';
 
 /** Abuse of the board endpoint through the real server: upgrade targets, session ids, drawer scope. */
@@ -50,7 +50,7 @@ describe('board upgrade targets', () => {
 			teacher.close();
 			await waitFor(() => teacherBoard.hasPage(id), 5000, 'the new page');
 			const rect = teacherBoard.createRect(id, 10, 10);
-			await waitFor(async () => (await t.app.boards.room(lesson.lesson.id)).shapesOn(id).some((s) => s.id === rect), 5000, 'the server copy');
+			await waitFor(async () => (await t.app.boards.lessonBoard(lesson.lesson.id)).shapesOn(id).some((s) => s.id === rect), 5000, 'the server copy');
 		} finally {
 			teacherBoard.close();
 		}
@@ -99,7 +99,7 @@ describe('board sessions belong to their participant', () => {
 
 		// The teacher's session was never replaced nor closed: still the first connection, and writable.
 		const mine = teacherBoard.createRect(boardId, 300, 300);
-		const room = await t.app.boards.room(lesson.lesson.id);
+		const room = await t.app.boards.lessonBoard(lesson.lesson.id);
 		await waitFor(() => room.shapesOn(boardId).some((s) => s.id === mine), 5000, "the teacher's shape on the server");
 		await waitFor(() => observerBoard.record(mine), 5000, "the teacher's shape at the observer");
 		expect(teacherBoard.connects).toBe(1);
@@ -169,7 +169,7 @@ describe('a granted drawer writes shapes on the shown page only', () => {
 		boards.push(client);
 		return client;
 	};
-	const room = (): Promise<BoardRoom> => t.app.boards.room(lesson.lesson.id);
+	const room = (): Promise<LessonBoard> => t.app.boards.lessonBoard(lesson.lesson.id);
 
 	/** The student's refused write: the server copy stays as it was, and the client is set back to it. */
 	const refused = async (drawer: BoardTestClient, write: () => void, ids: string[]) => {

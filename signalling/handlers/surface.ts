@@ -11,7 +11,7 @@ export const showSurface: Handler<'surface.show'> = async ({ session, peer }, { 
 	const [surface, decks] = await Promise.all([session.storedSurface(), session.decks()]);
 	const boardName = await checkView(view, surface, decks);
 	const boardId = boardOfView(view);
-	if (boardId && boardName) await (await session.boards.room(session.lessonId)).ensureBoards([{ id: boardId, name: boardName }]);
+	if (boardId && boardName) await (await session.boards.lessonBoard(session.lessonId)).ensureBoards([{ id: boardId, name: boardName }]);
 	if (sameView(surface.view, view)) return null;
 	surface.view = view;
 	if (view.kind === 'deck') surface.deckPages[view.deckId] = view.page;
@@ -31,7 +31,7 @@ export const addBlankBoard: Handler<'board.addBlank'> = async ({ session }) => {
 	const surface = await session.storedSurface();
 	const number = Math.max(0, ...surface.blankBoards.map((b) => b.number)) + 1;
 	const board = { id: blankBoardId(randomBytes(5).toString('hex')), number, createdAt: Date.now() };
-	await (await session.boards.room(session.lessonId)).ensureBoards([{ id: board.id, name: `Board ${number}` }]);
+	await (await session.boards.lessonBoard(session.lessonId)).ensureBoards([{ id: board.id, name: `Board ${number}` }]);
 	surface.blankBoards.push(board);
 	await session.saveSurface(surface);
 	session.changed();
@@ -47,7 +47,7 @@ export const setDrawer: Handler<'board.setDrawer'> = async ({ session, peer }, {
 	if (has === canDraw) return null;
 	surface.drawers = canDraw ? [...surface.drawers, participantId] : surface.drawers.filter((id) => id !== participantId);
 	await session.saveSurface(surface);
-	(await session.boards.room(session.lessonId)).setAccess(participantId, canDraw);
+	(await session.boards.lessonBoard(session.lessonId)).setAccess(participantId, canDraw);
 	session.bus.publish(session.lessonId, canDraw ? 'board.granted' : 'board.revoked', session.actorOf(peer), { participantId });
 	session.changed();
 	return null;
@@ -56,7 +56,7 @@ export const setDrawer: Handler<'board.setDrawer'> = async ({ session, peer }, {
 export const clearBoard: Handler<'board.clear'> = async ({ session, peer }, { boardId }) => {
 	const [surface, decks] = await Promise.all([session.storedSurface(), session.decks()]);
 	if (!isKnownBoard(boardId, surface, decks)) throw notFound(`board ${boardId} is not in this lesson`);
-	const removed = await (await session.boards.room(session.lessonId)).clearBoard(boardId);
+	const removed = await (await session.boards.lessonBoard(session.lessonId)).clearBoard(boardId);
 	session.bus.publish(session.lessonId, 'board.cleared', session.actorOf(peer), { boardId, removed });
 	return { removed };
 };

@@ -253,7 +253,7 @@ function showRecords(store: TLStore, boardId: string | null, records: readonly R
 
 /**
  * A page no board uses: viewers' presence points there, so nothing of theirs ever shows. The server
- * moves any read-only session's presence there too (VIEWER_PAGE_ID in signalling/board/BoardRoom.ts).
+ * moves any read-only session's presence there too (VIEWER_PAGE_ID in signalling/board/LessonBoard.ts).
  */
 const VIEWER_PAGE = 'page:cb-viewers' as TLPageId;
 

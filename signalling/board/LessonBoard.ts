@@ -14,7 +14,7 @@ import { ShownPageGuard } from './ShownPageGuard.ts';
 
 const log = moduleLogger('board');
 
-/** How long after the last edit a room is written to storage, and the longest a write waits. */
+/** How long after the last edit a lesson board is written to storage, and the longest a write waits. */
 const SAVE_DEBOUNCE_MS = 250;
 const SAVE_MAX_WAIT_MS = 2000;
 
@@ -47,7 +47,7 @@ function offBoardPresence(text: string): string {
 }
 
 /**
- * The room's key for a client's board session: bound to the participant of the token, so a client
+ * The sync room's key for a client's board session: bound to the participant of the token, so a client
  * naming someone else's session id gets a session of its own, never theirs. Client ids have no `@`.
  */
 export function sessionKey(participantId: string, clientId: string): string {
@@ -56,13 +56,13 @@ export function sessionKey(participantId: string, clientId: string): string {
 
 /**
  * One lesson's board: a tldraw TLSocketRoom (server-authoritative: read-only sessions' writes are
- * dropped by the room; granted drawers' writes off the shown page are refused by the guard's
+ * dropped by the sync room; granted drawers' writes off the shown page are refused by the guard's
  * per-record authorizers), fed only with messages that passed the envelope check, saved page by
  * page to storage, with edits reported as batched `board.changed` events.
  */
-export class BoardRoom {
+export class LessonBoard {
 	readonly lessonId: string;
-	readonly #room: TLSocketRoom<TLRecord, BoardAccess>;
+	readonly #sync: TLSocketRoom<TLRecord, BoardAccess>;
 	readonly #storage: InMemorySyncStorage<TLRecord>;
 	readonly #persist: BoardStorage;
 	readonly #batcher: ChangeBatcher;
@@ -81,16 +81,16 @@ export class BoardRoom {
 		this.#batcher = new ChangeBatcher(lessonId, bus);
 		this.#storage = new InMemorySyncStorage<TLRecord>({ snapshot, onChange: () => this.#scheduleSave() });
 		this.#guard = new ShownPageGuard((id) => this.#readNow(id), shownBoard);
-		this.#room = new TLSocketRoom<TLRecord, BoardAccess>({
+		this.#sync = new TLSocketRoom<TLRecord, BoardAccess>({
 			schema: boardSchema,
 			storage: this.#storage,
 			authorizeRecord: this.#guard.authorizers,
-			log: { warn: (...args) => log.warn({ lessonId, detail: String(args[0]) }, 'room warning'), error: (...args) => log.error({ lessonId, detail: String(args[0]) }, 'room error') },
+			log: { warn: (...args) => log.warn({ lessonId, detail: String(args[0]) }, 'sync room warning'), error: (...args) => log.error({ lessonId, detail: String(args[0]) }, 'sync room error') },
 			onSessionRemoved: (_room, { sessionId }) => this.#sessions.delete(sessionId)
 		});
 	}
 
-	static async open(lessonId: string, persist: BoardStorage, bus: EventBus, shownBoard: () => Promise<string | null>): Promise<BoardRoom> {
+	static async open(lessonId: string, persist: BoardStorage, bus: EventBus, shownBoard: () => Promise<string | null>): Promise<LessonBoard> {
 		const [stored, shown] = await Promise.all([persist.load(lessonId), shownBoard()]);
 		let snapshot: RoomSnapshot | undefined;
 		if (stored) {
@@ -103,10 +103,10 @@ export class BoardRoom {
 				documents: records as unknown as RoomSnapshot['documents']
 			};
 		}
-		const room = new BoardRoom(lessonId, persist, bus, snapshot, shown);
-		if (stored) for (const [boardId, records] of stored.pages) room.#written.set(boardId, JSON.stringify(records));
-		log.info({ lessonId, restored: !!stored, pages: stored?.pages.size ?? 0 }, 'board room open');
-		return room;
+		const board = new LessonBoard(lessonId, persist, bus, snapshot, shown);
+		if (stored) for (const [boardId, records] of stored.pages) board.#written.set(boardId, JSON.stringify(records));
+		log.info({ lessonId, restored: !!stored, pages: stored?.pages.size ?? 0 }, 'lesson board open');
+		return board;
 	}
 
 	get sessionCount(): number {
@@ -129,8 +129,8 @@ export class BoardRoom {
 		const previous = this.#sessions.get(sessionId);
 		this.#sessions.set(sessionId, { access, socket, reader });
 		previous?.socket.close(1000, 'replaced by a newer connection');
-		// A minimal socket without addEventListener: the room must only see messages we checked.
-		this.#room.handleSocketConnect({
+		// A minimal socket without addEventListener: the sync room must only see messages we checked.
+		this.#sync.handleSocketConnect({
 			sessionId,
 			isReadonly: !access.canDraw,
 			meta: access,
@@ -147,10 +147,10 @@ export class BoardRoom {
 			if (current()) this.#onMessage(sessionId, data as Buffer, isBinary);
 		});
 		socket.on('close', () => {
-			if (current()) this.#room.handleSocketClose(sessionId);
+			if (current()) this.#sync.handleSocketClose(sessionId);
 		});
 		socket.on('error', () => {
-			if (current()) this.#room.handleSocketError(sessionId);
+			if (current()) this.#sync.handleSocketError(sessionId);
 		});
 	}
 
@@ -162,24 +162,24 @@ export class BoardRoom {
 		if (read.kind === 'invalid') {
 			log.warn({ lessonId: this.lessonId, participantId: session.access.participantId, reason: read.reason }, 'board message refused');
 			this.#send(sessionId, { type: 'cb.invalid', message: read.reason });
-			this.#room.closeSession(sessionId, 'INVALID_RECORD');
+			this.#sync.closeSession(sessionId, 'INVALID_RECORD');
 			return;
 		}
 		const text = read.message.type === 'push' && read.message.presence && !session.access.canDraw ? offBoardPresence(read.text) : read.text;
 		const diff = read.message.type === 'push' ? read.message.diff : undefined;
 		if (!diff || Object.keys(diff).length === 0) {
-			this.#room.handleSocketMessage(sessionId, text);
+			this.#sync.handleSocketMessage(sessionId, text);
 			return;
 		}
 		if (!session.access.canDraw) {
 			log.info({ lessonId: this.lessonId, participantId: session.access.participantId, records: Object.keys(diff).length }, 'read-only board write refused');
 			this.#send(sessionId, { type: 'cb.refused', reason: 'read_only' });
-			this.#room.handleSocketMessage(sessionId, text); // the room drops the writes and corrects the client
+			this.#sync.handleSocketMessage(sessionId, text); // the sync room drops the writes and corrects the client
 			return;
 		}
 		const changes = this.#changesIn(diff);
-		const apply = () => this.#room.handleSocketMessage(sessionId, read.text);
-		// The room authorizes a push synchronously, so the guard sees exactly this push's writes.
+		const apply = () => this.#sync.handleSocketMessage(sessionId, read.text);
+		// The sync room authorizes a push synchronously, so the guard sees exactly this push's writes.
 		let refused = new Set<string>();
 		if (session.access.role === 'teacher') apply();
 		else refused = this.#guard.push(Object.keys(diff), apply);
@@ -190,7 +190,7 @@ export class BoardRoom {
 		for (const change of changes) if (!refused.has(change.id)) this.#batcher.record(session.access, change.boardId, change.id, change.change);
 	}
 
-	/** The shape changes a push asks for, by board, as the room is before it (for board.changed events). */
+	/** The shape changes a push asks for, by board, as the sync room is before it (for board.changed events). */
 	#changesIn(diff: NonNullable<Extract<BoardMessage, { type: 'push' }>['diff']>): { id: string; boardId: string; change: 'added' | 'updated' | 'removed' }[] {
 		const changes: { id: string; boardId: string; change: 'added' | 'updated' | 'removed' }[] = [];
 		for (const [id, op] of Object.entries(diff)) {
@@ -203,7 +203,7 @@ export class BoardRoom {
 		return changes;
 	}
 
-	/** A record as the room holds it now; inside a push, with that push's earlier writes. Read only. */
+	/** A record as the sync room holds it now; inside a push, with that push's earlier writes. Read only. */
 	#readNow(id: string): TLRecord | undefined {
 		return this.#storage.transaction((txn) => txn.get(id)).result;
 	}
@@ -217,7 +217,7 @@ export class BoardRoom {
 
 	#send(sessionId: string, message: BoardCustomMessage | { type: 'cb.invalid'; message: string }): void {
 		try {
-			this.#room.sendCustomMessage(sessionId, message);
+			this.#sync.sendCustomMessage(sessionId, message);
 		} catch {
 			// the session may already be gone
 		}
@@ -234,7 +234,7 @@ export class BoardRoom {
 		return this.#guard.shownBoard;
 	}
 
-	/** Every document record the room holds now (tests, checks). */
+	/** Every document record the sync room holds now (tests, checks). */
 	allRecords(): TLRecord[] {
 		return (this.#storage.getSnapshot().documents as unknown as StoredRecord[]).map((r) => r.state as unknown as TLRecord);
 	}
@@ -244,15 +244,15 @@ export class BoardRoom {
 		for (const [sessionId, session] of this.#sessions) {
 			if (session.access.participantId !== participantId || session.access.canDraw === canDraw) continue;
 			this.#send(sessionId, { type: 'cb.access', canDraw });
-			this.#room.closeSession(sessionId);
+			this.#sync.closeSession(sessionId);
 		}
 	}
 
 	/** Makes sure each board has its tldraw page, so every client can switch to it at once. */
 	async ensureBoards(boards: { id: string; name: string }[]): Promise<void> {
-		const missing = boards.filter((b) => !this.#room.getRecord(pageIdOf(b.id)));
+		const missing = boards.filter((b) => !this.#sync.getRecord(pageIdOf(b.id)));
 		if (missing.length === 0) return;
-		await this.#room.updateStore((store) => {
+		await this.#sync.updateStore((store) => {
 			let top: IndexKey | null = null;
 			for (const record of store.getAll()) {
 				if (record.typeName === 'page' && (top === null || record.index > top)) top = record.index;
@@ -268,7 +268,7 @@ export class BoardRoom {
 	/** Removes every shape (and binding) on one board; returns how many shapes went. */
 	async clearBoard(boardId: string): Promise<number> {
 		let removed = 0;
-		await this.#room.updateStore((store) => {
+		await this.#sync.updateStore((store) => {
 			const all = store.getAll();
 			const parts = splitByPage(all.map((state) => ({ state: state as unknown as StoredRecord['state'], lastChangedClock: 0 })));
 			for (const { state } of parts.pages.get(boardId) ?? []) {
@@ -356,7 +356,7 @@ export class BoardRoom {
 		this.#batcher.flushAll();
 		await this.flush();
 		this.#closed = true;
-		this.#room.close();
+		this.#sync.close();
 		for (const { socket } of this.#sessions.values()) socket.close(1001, 'board closed');
 		this.#sessions.clear();
 	}
