@@ -32,7 +32,7 @@ export interface ServerNotifications {
 	'session.replaced': Record<string, never>;
 	/**
 	 * Live poll results, at most every 100 ms per lesson (the last change always follows):
-	 * view 'full' to the teacher and observers, view 'room' to each room's assistants.
+	 * view 'full' to the teacher and observers, view 'classroom' to each classroom's assistants.
 	 */
 	'polls.results': PollResultsNotice;
 	/** Teacher: every poll of the lesson after any of them changed (prepared, opened, closed, revealed). */

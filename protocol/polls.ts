@@ -9,7 +9,7 @@ import { MAX_DECK_PAGES } from './surface.ts';
  *   teacher, observer   live results (`polls.results`, view 'full'): histogram, per-classroom
  *                       breakdown, text answers, answered/present
  *   assistant           their room's counts and, unless the poll is anonymous, who has not answered
- *                       (`polls.results`, view 'room')
+ *                       (`polls.results`, view 'classroom')
  *   classroom, student  the question while open (snapshot `poll`); results and the correct answer
  *                       only after the teacher reveals them; a student gets their own answer back
  * Anonymous polls are stored without who answered: answers sit under a keyed hash of the
@@ -169,7 +169,7 @@ export interface TextSummary {
 	otherAnswers: number;
 }
 
-export interface RoomPollResults {
+export interface ClassroomPollResults {
 	classroomId: string;
 	/** Students online in the room now. */
 	present: number;
@@ -197,18 +197,18 @@ export interface PollResults {
 	tally: TallyCounts | null;
 	numeric: NumericSummary | null;
 	texts: TextSummary | null;
-	classrooms: RoomPollResults[];
+	classrooms: ClassroomPollResults[];
 	/** Anonymous polls: some answers (of rooms with too few) are not in the figures above. */
 	withheld: boolean;
 }
 
 /** An assistant's view of their own room. */
-export interface RoomPollView {
+export interface ClassroomPollView {
 	pollId: string;
 	kind: PollKind;
 	status: PollStatus;
 	anonymous: boolean;
-	room: RoomPollResults;
+	classroom: ClassroomPollResults;
 	/** Present students who have not answered yet; null for anonymous polls (counts only). */
 	notAnswered: { participantId: string; displayName: string }[] | null;
 }
@@ -243,7 +243,7 @@ export interface PublicPoll {
 	results: PublicPollResults | null;
 }
 
-export type PollResultsNotice = { view: 'full'; results: PollResults } | { view: 'room'; results: RoomPollView };
+export type PollResultsNotice = { view: 'full'; results: PollResults } | { view: 'classroom'; results: ClassroomPollView };
 
 /** `poll.state`: what the caller's role may know about polls, for (re)joining clients. */
 export interface PollsState {

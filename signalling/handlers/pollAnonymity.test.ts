@@ -93,11 +93,11 @@ describe.each(['memory', 'redis'] as const)('anonymous polls (%s store)', (store
 		// Two answers per room: no room's own figures, but the pool of four counts in the totals.
 		expect(full.withheld).toBe(false);
 		for (const r of full.classrooms) expect(r).toMatchObject({ withheld: true, answered: 0, counts: [0, 0, 0], correct: null });
-		const roomView = await waitFor(() => {
-			const last = assistant.all('polls.results').filter((n) => n.view === 'room' && n.results.pollId === poll.id).at(-1);
-			return last?.view === 'room' && last.results.room.withheld ? last.results : undefined;
+		const classroomView = await waitFor(() => {
+			const last = assistant.all('polls.results').filter((n) => n.view === 'classroom' && n.results.pollId === poll.id).at(-1);
+			return last?.view === 'classroom' && last.results.classroom.withheld ? last.results : undefined;
 		});
-		expect(roomView).toMatchObject({ anonymous: true, notAnswered: null, room: { present: 3, answered: 0, counts: [0, 0, 0], withheld: true } });
+		expect(classroomView).toMatchObject({ anonymous: true, notAnswered: null, classroom: { present: 3, answered: 0, counts: [0, 0, 0], withheld: true } });
 		// No answer is an event while the poll is open: their times would tell who answered when.
 		expect(t.events.filter((e) => (e.data as { pollId?: string }).pollId === poll.id && e.type !== 'poll.opened')).toEqual([]);
 

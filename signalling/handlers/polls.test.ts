@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DECKS_API, type DeckInfo, type PollAnswer, type PollInfo, type PollResults, type PollSpecInput, type RoomPollView } from '../../protocol/index.ts';
+import { DECKS_API, type DeckInfo, type PollAnswer, type PollInfo, type PollResults, type PollSpecInput, type ClassroomPollView } from '../../protocol/index.ts';
 import { makeDeck } from '../testing/pdfFixtures.ts';
 import { addStudent, createLesson, startTestApp, TestClient, waitFor, type TestApp, type TestLesson } from '../../app/testing/harness.ts';
 import { startRedisServer, type RedisServerHandle } from '../../core/testing/redisServer.ts';
@@ -55,10 +55,10 @@ describe.each(['memory', 'redis'] as const)('polls (%s store)', (storeKind) => {
 			const last = all.at(-1);
 			return last && last.view === 'full' && done(last.results) ? last.results : undefined;
 		}, 8000, `results of ${pollId}`);
-	const roomResults = (client: TestClient, pollId: string, done: (r: RoomPollView) => boolean) =>
+	const classroomResults = (client: TestClient, pollId: string, done: (r: ClassroomPollView) => boolean) =>
 		waitFor(() => {
-			const last = client.all('polls.results').filter((n) => n.view === 'room' && n.results.pollId === pollId).at(-1);
-			return last && last.view === 'room' && done(last.results) ? last.results : undefined;
+			const last = client.all('polls.results').filter((n) => n.view === 'classroom' && n.results.pollId === pollId).at(-1);
+			return last && last.view === 'classroom' && done(last.results) ? last.results : undefined;
 		}, 8000, `room results of ${pollId}`);
 	const eventsOf = (pollId: string, type?: string) =>
 		t.events.filter((e) => (e.data as { pollId?: string }).pollId === pollId && (type === undefined || e.type === type));
@@ -102,8 +102,8 @@ describe.each(['memory', 'redis'] as const)('polls (%s store)', (storeKind) => {
 		await fullResults(poll.id, (r) => r.answered === 12 && r.tally?.total === 8, observer);
 
 		// The assistant sees their room only: counts, its tally, and that everyone present answered.
-		const mine = await roomResults(assistants[0]!, poll.id, (r) => r.room.answered === 6 && r.room.tally !== null);
-		expect(mine).toMatchObject({ anonymous: false, notAnswered: [], room: { classroomId: c1, counts: [3, 2, 1], correct: 3 } });
+		const mine = await classroomResults(assistants[0]!, poll.id, (r) => r.classroom.answered === 6 && r.classroom.tally !== null);
+		expect(mine).toMatchObject({ anonymous: false, notAnswered: [], classroom: { classroomId: c1, counts: [3, 2, 1], correct: 3 } });
 		expect(JSON.stringify(assistants[0]!.all('polls.results'))).not.toContain(c2!);
 
 		// Screens and phones: the question only, no counts, no right answer, no results notifications.
@@ -194,7 +194,7 @@ describe.each(['memory', 'redis'] as const)('polls (%s store)', (storeKind) => {
 			],
 			otherAnswers: 0
 		});
-		const room = await roomResults(assistants[1]!, text.id, (r) => r.room.answered === 2);
+		const room = await classroomResults(assistants[1]!, text.id, (r) => r.classroom.answered === 2);
 		expect(JSON.stringify(room)).not.toContain('Shanghai');
 		await teacher.ok('poll.close', { pollId: text.id });
 		await teacher.ok('poll.reveal', { pollId: text.id });
@@ -324,7 +324,7 @@ describe.each(['memory', 'redis'] as const)('polls (%s store)', (storeKind) => {
 		const poll = await open({ kind: 'single', question: 'Ready?', options: ['yes', 'no'] });
 		await answer(student(0, 0), poll.id, { kind: 'single', option: 0 });
 		await answer(student(0, 1), poll.id, { kind: 'single', option: 1 });
-		const view = await roomResults(assistants[0]!, poll.id, (r) => r.room.answered === 2);
+		const view = await classroomResults(assistants[0]!, poll.id, (r) => r.classroom.answered === 2);
 		expect(view.notAnswered?.map((s) => s.participantId).sort()).toEqual(ids[0]!.slice(2).sort());
 		expect(view.notAnswered?.[0]?.displayName).toMatch(/^Student 1-/);
 
@@ -338,7 +338,7 @@ describe.each(['memory', 'redis'] as const)('polls (%s store)', (storeKind) => {
 		expect(tState.current?.id).toBe(poll.id);
 		expect(tState.results).toMatchObject({ view: 'full', results: { answered: 2 } });
 		expect(tState.polls?.map((p) => p.id)).toContain(poll.id);
-		expect(aState.results).toMatchObject({ view: 'room', results: { room: { answered: 2 } } });
+		expect(aState.results).toMatchObject({ view: 'classroom', results: { classroom: { answered: 2 } } });
 		expect(aState.polls).toBeNull();
 		expect(rState).toMatchObject({ current: { id: poll.id, results: null }, mine: null, polls: null, results: null });
 		expect(sState).toMatchObject({ current: { id: poll.id }, mine: { kind: 'single', option: 1 }, polls: null, results: null });

@@ -374,7 +374,7 @@ export class LessonSession {
 			this.notifyRooms([this.roleRoom('teacher'), this.roleRoom('observer')], 'lesson.snapshot', snapshot);
 			for (const classroom of this.classrooms) {
 				const rooms = [this.roleRoom('classroom', classroom.id), this.roleRoom('assistant', classroom.id)];
-				this.notifyRooms(rooms, 'lesson.snapshot', snapshotFor(snapshot, 'room', classroom.id));
+				this.notifyRooms(rooms, 'lesson.snapshot', snapshotFor(snapshot, 'classroom', classroom.id));
 				// Students get a slimmer snapshot, and only when something they see may have changed.
 				if (toStudents) this.notifyRooms([this.roleRoom('student', classroom.id)], 'lesson.snapshot', snapshotFor(snapshot, 'student', classroom.id));
 			}

@@ -1,19 +1,19 @@
 import type { ChatMessage, LessonSnapshot, Participant, Role } from '../../protocol/index.ts';
 
 /** Who sees which cut of the lesson snapshot. */
-export type SnapshotAudience = 'lesson' | 'room' | 'student';
+export type SnapshotAudience = 'lesson' | 'classroom' | 'student';
 
 /** Teacher and observers see the whole lesson; a room's screen and assistant their room; a phone less. */
 export function audienceOf(role: Role): SnapshotAudience {
 	if (role === 'student') return 'student';
-	if (role === 'classroom' || role === 'assistant') return 'room';
+	if (role === 'classroom' || role === 'assistant') return 'classroom';
 	return 'lesson';
 }
 
 /** The snapshot as one audience of one classroom may see it. */
 export function snapshotFor(snapshot: LessonSnapshot, audience: SnapshotAudience, classroomId: string | null): LessonSnapshot {
 	if (audience === 'lesson') return snapshot;
-	return audience === 'room' ? roomSnapshot(snapshot, classroomId) : studentSnapshot(snapshot, classroomId);
+	return audience === 'classroom' ? classroomSnapshot(snapshot, classroomId) : studentSnapshot(snapshot, classroomId);
 }
 
 /**
@@ -21,7 +21,7 @@ export function snapshotFor(snapshot: LessonSnapshot, audience: SnapshotAudience
  * students (names and hands); other rooms' devices and assistants stay, so the lesson's rooms are
  * known, but no school sees another school's children.
  */
-export function roomSnapshot(snapshot: LessonSnapshot, classroomId: string | null): LessonSnapshot {
+export function classroomSnapshot(snapshot: LessonSnapshot, classroomId: string | null): LessonSnapshot {
 	const ours = (p: { role: Role; classroomId: string | null }) => p.role !== 'student' || (classroomId !== null && p.classroomId === classroomId);
 	return {
 		...snapshot,

@@ -3,7 +3,7 @@ import type { LessonSession } from '../../lesson/LessonSession.ts';
 import type { PollInfo } from '../../../protocol/index.ts';
 import type { StoredPoll } from '../../store/LessonStore.ts';
 import { countPoll } from './countPoll.ts';
-import { roomView } from './results.ts';
+import { classroomView } from './results.ts';
 
 const log = moduleLogger('polls');
 
@@ -108,8 +108,8 @@ export class PollFeed {
 		const { results, answers, people } = await countPoll(session, poll);
 		session.notifyRooms([session.roleRoom('teacher'), session.roleRoom('observer')], 'polls.results', { view: 'full', results });
 		for (const { id: classroomId } of session.classrooms) {
-			const view = roomView(poll, results, answers, people, classroomId);
-			session.notifyRooms([session.roleRoom('assistant', classroomId)], 'polls.results', { view: 'room', results: view });
+			const view = classroomView(poll, results, answers, people, classroomId);
+			session.notifyRooms([session.roleRoom('assistant', classroomId)], 'polls.results', { view: 'classroom', results: view });
 		}
 	}
 }

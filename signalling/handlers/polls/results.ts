@@ -4,8 +4,8 @@ import {
 	type Participant,
 	type PollResults,
 	type PublicPollResults,
-	type RoomPollResults,
-	type RoomPollView,
+	type ClassroomPollResults,
+	type ClassroomPollView,
 	type TallyCounts,
 	type TextSummary
 } from '../../../protocol/index.ts';
@@ -25,8 +25,8 @@ export function pollResults(poll: StoredPoll, answers: StoredAnswer[], tallies: 
 	const n = optionCount(spec);
 	const quiz = spec.correct !== null;
 	const cut = spec.anonymous ? anonymousCut(answers) : null;
-	const rooms = new Map<string, RoomPollResults>();
-	const room = (classroomId: string): RoomPollResults => {
+	const rooms = new Map<string, ClassroomPollResults>();
+	const room = (classroomId: string): ClassroomPollResults => {
 		let entry = rooms.get(classroomId);
 		if (!entry) {
 			entry = { classroomId, present: 0, answered: 0, counts: new Array<number>(n).fill(0), correct: quiz ? 0 : null, tally: null, withheld: false };
@@ -72,9 +72,9 @@ export function pollResults(poll: StoredPoll, answers: StoredAnswer[], tallies: 
 	};
 }
 
-/** An assistant's room; who has not answered only for polls that know who answered. */
-export function roomView(poll: StoredPoll, results: PollResults, answers: StoredAnswer[], people: Participant[], classroomId: string): RoomPollView {
-	const room = results.classrooms.find((r) => r.classroomId === classroomId) ?? {
+/** An assistant's classroom; who has not answered only for polls that know who answered. */
+export function classroomView(poll: StoredPoll, results: PollResults, answers: StoredAnswer[], people: Participant[], classroomId: string): ClassroomPollView {
+	const classroom = results.classrooms.find((r) => r.classroomId === classroomId) ?? {
 		classroomId,
 		present: 0,
 		answered: 0,
@@ -83,7 +83,7 @@ export function roomView(poll: StoredPoll, results: PollResults, answers: Stored
 		tally: null,
 		withheld: false
 	};
-	let notAnswered: RoomPollView['notAnswered'] = null;
+	let notAnswered: ClassroomPollView['notAnswered'] = null;
 	if (!poll.spec.anonymous) {
 		const voters = new Set(answers.map((a) => a.voter));
 		notAnswered = people
@@ -91,7 +91,7 @@ export function roomView(poll: StoredPoll, results: PollResults, answers: Stored
 			.map((p) => ({ participantId: p.id, displayName: p.displayName }))
 			.sort((a, b) => a.displayName.localeCompare(b.displayName));
 	}
-	return { pollId: poll.id, kind: poll.spec.kind, status: poll.status, anonymous: poll.spec.anonymous, room, notAnswered };
+	return { pollId: poll.id, kind: poll.spec.kind, status: poll.status, anonymous: poll.spec.anonymous, classroom, notAnswered };
 }
 
 /** What every screen shows after reveal: totals only, no rooms, no text answers. */

@@ -4,7 +4,7 @@ import { voterOf } from './anonymity.ts';
 import { settleTimer } from './lifecycle.ts';
 import { pollInfo } from './PollFeed.ts';
 import { countPoll } from './countPoll.ts';
-import { roomView } from './results.ts';
+import { classroomView } from './results.ts';
 
 /** What the caller's role may know about polls now: for clients that (re)join mid-poll. */
 export const pollState: Handler<'poll.state'> = async ({ session, peer }) => {
@@ -25,7 +25,7 @@ export const pollState: Handler<'poll.state'> = async ({ session, peer }) => {
 	if (role !== 'teacher' && role !== 'observer' && role !== 'assistant') return state;
 	const { results, answers, people } = await countPoll(session, current);
 	let notice: PollResultsNotice = { view: 'full', results };
-	if (role === 'assistant') notice = { view: 'room', results: roomView(current, results, answers, people, classroomId ?? '') };
+	if (role === 'assistant') notice = { view: 'classroom', results: classroomView(current, results, answers, people, classroomId ?? '') };
 	state.results = notice;
 	return state;
 };

@@ -6,7 +6,7 @@ export class PollsModel {
 	mine = $state.raw<{ pollId: string; answer: PollAnswer } | null>(null);
 	/** Teacher: every poll of the lesson. */
 	list = $state.raw<PollInfo[]>([]);
-	/** Teacher/observer ('full') or assistant ('room'). */
+	/** Teacher/observer ('full') or assistant ('classroom'). */
 	results = $state.raw<PollResultsNotice | null>(null);
 	classLists = $state.raw<Record<string, ClassList>>({});
 
