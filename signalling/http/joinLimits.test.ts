@@ -45,7 +45,11 @@ describe('join rate limits', () => {
 		// Someone on the same network floods the join routes without a device token.
 		const spent = await drain(school);
 		expect(spent).toBeGreaterThan(JOIN_ADDRESS_BURST - 45 - 5);
-		expect(await post(school, { code: lesson.joinCode(0), name: 'Flooder' })).toMatchObject({ status: 429, body: { error: { code: 'rate_limited' } } });
+		// The bucket refills 3 a second, so on a busy machine one of these may pass; the flood does not.
+		const flood = await Promise.all(Array.from({ length: 10 }, (_, i) => post(school, { code: lesson.joinCode(0), name: `Flooder ${i}` })));
+		const refused = flood.filter((r) => r.status === 429);
+		expect(refused.length).toBeGreaterThanOrEqual(7);
+		expect(refused[0]).toMatchObject({ status: 429, body: { error: { code: 'rate_limited' } } });
 
 		const again = await Promise.all(first.map((r) => post(school, { code: lesson.joinCode(0), deviceToken: r.body.deviceToken })));
 		expect(again.map((r) => r.status)).toEqual(names.map(() => 201));
