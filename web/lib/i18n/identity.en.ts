@@ -2,7 +2,7 @@
 export const identityEn = {
 	// The phone, waiting for approval
 	'claim.title': 'Ask your assistant to confirm it is you',
-	'claim.body': 'Another phone has already joined as {name}. Your assistant in {lesson} sees your request now and confirms it.',
+	'claim.body': 'Another phone has already joined as {name}. Your assistant in {room} sees your request now and confirms it.',
 	'claim.waiting': 'Waiting for your assistant…',
 	'claim.expiresIn': 'This request ends in {time}.',
 	'claim.cancel': 'Cancel',
@@ -17,7 +17,7 @@ export const identityEn = {
 	'claims.count': '{count} waiting',
 	'claims.card': 'A phone wants to join as {name}',
 	'claims.hint': 'Another phone joined as this name before. Approve only if this is really that student, e.g. on a new phone.',
-	'claims.room': 'Room: {lesson}',
+	'claims.room': 'Room: {room}',
 	'claims.askedAt': 'Asked at {time}',
 	'claims.approve': 'Approve',
 	'claims.deny': 'Deny',

@@ -3,7 +3,7 @@ import type { identityEn } from './identity.en.ts';
 /** 简体中文 for claims on held names and removing typed names; spread into zh-CN.ts. */
 export const identityZhCN: Record<keyof typeof identityEn, string> = {
 	'claim.title': '请让助教老师确认是你',
-	'claim.body': '已经有另一部手机用“{name}”加入了。{lesson}的助教老师现在能看到你的请求，请让老师确认。',
+	'claim.body': '已经有另一部手机用“{name}”加入了。{room}的助教老师现在能看到你的请求，请让老师确认。',
 	'claim.waiting': '正在等待助教老师确认…',
 	'claim.expiresIn': '请求将在 {time} 后失效。',
 	'claim.cancel': '取消',
@@ -17,7 +17,7 @@ export const identityZhCN: Record<keyof typeof identityEn, string> = {
 	'claims.count': '{count} 个等待',
 	'claims.card': '有手机想以“{name}”的身份加入',
 	'claims.hint': '之前已有另一部手机用这个名字加入。只有确定是这位学生本人（比如换了手机）时才同意。',
-	'claims.room': '教室：{lesson}',
+	'claims.room': '教室：{room}',
 	'claims.askedAt': '{time} 提出',
 	'claims.approve': '同意',
 	'claims.deny': '拒绝',

@@ -140,5 +140,5 @@ export const recordingEn = {
 	'replay.teacherVideo': 'Teacher video',
 	'replay.someone': 'Someone',
 	'replay.hand': '{name} raised a hand',
-	'replay.handIn': '{name} ({lesson}) raised a hand'
+	'replay.handIn': '{name} ({room}) raised a hand'
 } as const;

@@ -137,5 +137,5 @@ export const recordingZhCN: Record<keyof typeof recordingEn, string> = {
 	'replay.teacherVideo': '老师视频',
 	'replay.someone': '有人',
 	'replay.hand': '{name} 举手',
-	'replay.handIn': '{name}（{lesson}）举手'
+	'replay.handIn': '{name}（{room}）举手'
 };
