@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryCatalog } from './testing/MemoryCatalog.ts';
 import { EventBus } from '../core/EventBus.ts';
-import type { EarlyWarnings } from '../protocol/index.ts';
+import type { EarlyWarnings, PollResults } from '../protocol/index.ts';
 import { AnalyticsService } from './AnalyticsService.ts';
 
 const DAY = 86_400_000;
@@ -27,16 +27,17 @@ describe('analytics across lessons', () => {
 	/** One lesson: everyone joins, one named quiz, `answers` maps a student key to right/wrong (absent = silent). */
 	function playLesson(lessonId: string, at: number, answers: Record<string, boolean>) {
 		const s = (key: string) => ({ actor: ids[key]!, role: 'student' as const, classroomId: key.startsWith('a') ? roomA : roomB });
-		bus.publish(lessonId, 'participant.joined', { actor: 'teacher-x', role: 'teacher', classroomId: null }, { displayName: 'T', rejoin: false }, at);
-		for (const key of ['a1', 'a2', 'b1', 'b2']) bus.publish(lessonId, 'participant.joined', s(key), { displayName: key, rejoin: false }, at + 1000);
+		bus.publish(lessonId, 'participant.joined', { actor: 'teacher-x', role: 'teacher', classroomId: null }, { displayName: 'T', rejoin: false, joinedAt: at }, at);
+		for (const key of ['a1', 'a2', 'b1', 'b2']) bus.publish(lessonId, 'participant.joined', s(key), { displayName: key, rejoin: false, joinedAt: at + 1000 }, at + 1000);
 		const pollId = `poll_${lessonId}`;
 		bus.publish(lessonId, 'poll.opened', { actor: 'teacher-x', role: 'teacher', classroomId: null }, {
-			pollId, kind: 'single', question: 'q', options: ['x', 'y'], anonymous: false, quiz: true, allowChange: true, timerSeconds: null, prepared: false, slide: null
+			pollId, kind: 'single', question: 'q', options: ['x', 'y'], anonymous: false, quiz: true, allowChange: true, timerSeconds: null, prepared: false, slide: null,
+			openedAt: at + 2 * MIN, closesAt: null
 		}, at + 2 * MIN);
 		for (const [key, right] of Object.entries(answers)) {
 			bus.publish(lessonId, 'poll.answered', s(key), { pollId, anonymous: false, options: [right ? 1 : 0], value: null, textLength: null, correct: right }, at + 3 * MIN);
 		}
-		bus.publish(lessonId, 'poll.closed', { actor: 'teacher-x', role: 'teacher', classroomId: null }, { pollId, by: 'teacher', answered: Object.keys(answers).length }, at + 40 * MIN);
+		bus.publish(lessonId, 'poll.closed', { actor: 'teacher-x', role: 'teacher', classroomId: null }, { pollId, by: 'teacher', answered: Object.keys(answers).length, results: closedResults(pollId, Object.keys(answers).length) }, at + 40 * MIN);
 	}
 
 	beforeAll(async () => {
@@ -139,3 +140,8 @@ describe('analytics across lessons', () => {
 		expect((await analytics.audit.list()).some((r) => r.action === 'purge')).toBe(true);
 	});
 });
+
+/** Results as a closed poll's event carries them (analytics ignores them and counts the answers). */
+function closedResults(pollId: string, answered: number): PollResults {
+	return { pollId, kind: 'single', status: 'closed', revealed: false, present: answered, answered, counts: [0, 0], correct: null, tally: null, numeric: null, texts: null, classrooms: [], withheld: false };
+}

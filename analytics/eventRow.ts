@@ -29,13 +29,13 @@ export interface EventRow extends Omit<IncomingEvent, 'data'> {
 	data: string;
 }
 
-/** Keys that carry a person's name: kept out of the store (names come from the class list when staff ask). */
-const PERSONAL_KEYS = new Set(['displayName']);
+/** Keys kept out of the store: names and free text (names come from the class list when staff ask), and poll results (counted from the answers). */
+const KEPT_OUT_KEYS = new Set(['displayName', 'text', 'results']);
 
 export function toEventRow(event: IncomingEvent): EventRow {
 	const data = (event.data && typeof event.data === 'object' ? event.data : {}) as Record<string, unknown>;
 	const kept: Record<string, unknown> = {};
-	for (const [key, value] of Object.entries(data)) if (!PERSONAL_KEYS.has(key)) kept[key] = value;
+	for (const [key, value] of Object.entries(data)) if (!KEPT_OUT_KEYS.has(key)) kept[key] = value;
 	return {
 		id: event.id,
 		lessonId: event.lessonId,

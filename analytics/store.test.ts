@@ -59,7 +59,7 @@ describe('analytics store', () => {
 		bus.on('event', (e) => analytics.ingest(e));
 		const t0 = Date.UTC(2026, 2, 2, 8, 0, 0);
 		const who = { actor: 'stu_1', role: 'student' as const, classroomId: 'cls_a' };
-		bus.publish('les_1', 'participant.joined', who, { displayName: 'Li Wei', rejoin: false }, t0);
+		bus.publish('les_1', 'participant.joined', who, { displayName: 'Li Wei', rejoin: false, joinedAt: t0 }, t0);
 		bus.publish('les_1', 'hand.raised', who, { participantId: 'stu_1' }, t0 + 1000);
 		// A type this build has no schema for (added by another part later) goes in as it is.
 		analytics.ingest({ v: 1, id: 'x-1', lessonId: 'les_1', at: t0 + 2000, type: 'recording.started', actor: 'system', role: 'system', classroomId: null, data: { segment: 3 } });
@@ -77,7 +77,7 @@ describe('analytics store', () => {
 		const reopened = await open(catalog, file);
 		bus.removeAllListeners();
 		bus.on('event', (e) => reopened.ingest(e));
-		bus.publish('les_1', 'chat.sent', who, { messageId: 'm1', length: 5 }, t0 + 3000);
+		bus.publish('les_1', 'chat.sent', who, { messageId: 'm1', length: 5, text: 'hello', displayName: 'Ming' }, t0 + 3000);
 		await reopened.writer.flush();
 		const seqs = await reopened.store.all<{ seq: number }>('SELECT seq FROM events ORDER BY seq');
 		expect(seqs.map((r) => r.seq)).toEqual([1, 2, 3, 4]);

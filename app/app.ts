@@ -132,7 +132,6 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 			}
 		},
 		decks,
-		chat: store,
 		directory: catalog,
 		engine: { minFreeBytes: config.recording.minFreeBytes, segmentSeconds: config.recording.segmentSeconds },
 		resumeWindowMs: config.reconnectGraceMs

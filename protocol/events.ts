@@ -1,13 +1,23 @@
 import { z } from 'zod';
 import { IdSchema, RoleSchema } from './common.ts';
+import type { PollResults } from './polls.ts';
 
 /**
- * ClassroomEvent: one record per interaction, the single stream behind live state, the replay
- * timeline and analytics (ARCHITECTURE.md, "event-sourced"). Versioned; `data` is typed per `type`.
+ * ClassroomEvent: one record per state change, the single stream behind live state, the replay
+ * timeline and analytics. Versioned; `data` is typed per `type` and carries what a reader needs to
+ * rebuild the change without asking the live store (chat text, poll results at close).
  */
 export const CLASSROOM_EVENT_VERSION = 1;
 
 const SourceSchema = z.enum(['mic', 'camera', 'screen']);
+
+/** A poll's full results (the teacher's view), built by the server; checked for shape only. */
+const PollResultsDataSchema = z.custom<PollResults>(
+	(value) => typeof value === 'object' && value !== null && typeof (value as { pollId?: unknown }).pollId === 'string',
+	'poll results'
+);
+
+const ClassListChangeSchema = z.enum(['added', 'renamed', 'accepted', 'merged', 'removed']);
 
 /** A poll answer as analytics sees it: options chosen (true/false: [0] true, [1] false), a number, or a text's length. */
 const PollAnswerDataSchema = z.object({
@@ -21,7 +31,10 @@ const PollAnswerDataSchema = z.object({
 });
 
 export const EventDataSchemas = {
-	'participant.joined': z.object({ displayName: z.string(), rejoin: z.boolean() }),
+	/** `joinedAt`: the first join of this identity in the lesson (a rejoin keeps it). */
+	'participant.joined': z.object({ displayName: z.string(), rejoin: z.boolean(), joinedAt: z.number() }),
+	/** The connection dropped: the participant shows offline and keeps its place for the reconnect grace. */
+	'participant.away': z.object({}),
 	'participant.left': z.object({ reason: z.enum(['disconnect', 'timeout', 'replaced']) }),
 	'media.published': z.object({ producerId: z.string(), source: SourceSchema, kind: z.enum(['audio', 'video']) }),
 	'media.unpublished': z.object({ producerId: z.string(), source: SourceSchema }),
@@ -30,7 +43,8 @@ export const EventDataSchemas = {
 	'stage.changed': z.object({ classroomId: IdSchema.nullable(), previous: IdSchema.nullable() }),
 	'hand.raised': z.object({ participantId: z.string() }),
 	'hand.lowered': z.object({ participantId: z.string(), by: z.enum(['self', 'teacher', 'assistant', 'leave']) }),
-	'chat.sent': z.object({ messageId: z.string(), length: z.number().int() }),
+	/** `text` and `displayName` are for the replay; analytics keeps neither (analytics/eventRow.ts). */
+	'chat.sent': z.object({ messageId: z.string(), length: z.number().int(), text: z.string(), displayName: z.string() }),
 	'chat.muted': z.object({ muted: z.boolean() }),
 	'audioOnly.changed': z.object({ audioOnly: z.boolean() }),
 	'speaking.segment': z.object({ participantId: z.string(), startedAt: z.number(), durationMs: z.number() }),
@@ -56,6 +70,8 @@ export const EventDataSchemas = {
 		removed: z.number().int(),
 		windowMs: z.number().int()
 	}),
+	/** The teacher added a blank board to the lesson. */
+	'board.added': z.object({ boardId: z.string(), number: z.number().int() }),
 	'board.granted': z.object({ participantId: z.string() }),
 	'board.revoked': z.object({ participantId: z.string() }),
 	'board.cleared': z.object({ boardId: z.string(), removed: z.number().int() }),
@@ -67,8 +83,8 @@ export const EventDataSchemas = {
 		recvBitrate: z.number()
 	}),
 	'studentChat.changed': z.object({ mode: z.enum(['off', 'questions', 'chat']) }),
-	/** A student's question to the teacher (text stays out of events, as for chat). */
-	'question.asked': z.object({ messageId: z.string(), length: z.number().int() }),
+	/** A student's question to the teacher; text and name as for chat. */
+	'question.asked': z.object({ messageId: z.string(), length: z.number().int(), text: z.string(), displayName: z.string() }),
 	'poll.opened': z.object({
 		pollId: z.string(),
 		kind: z.enum(['single', 'multiple', 'truefalse', 'numeric', 'text']),
@@ -79,8 +95,14 @@ export const EventDataSchemas = {
 		allowChange: z.boolean(),
 		timerSeconds: z.number().int().nullable(),
 		prepared: z.boolean(),
-		slide: z.object({ deckId: z.string(), page: z.number().int() }).nullable()
+		slide: z.object({ deckId: z.string(), page: z.number().int() }).nullable(),
+		openedAt: z.number(),
+		closesAt: z.number().nullable()
 	}),
+	/** The teacher prepared (or edited) a poll to open later. */
+	'poll.prepared': z.object({ pollId: z.string(), kind: z.enum(['single', 'multiple', 'truefalse', 'numeric', 'text']), question: z.string(), edited: z.boolean() }),
+	/** A prepared poll that was never opened was thrown away. */
+	'poll.discarded': z.object({ pollId: z.string() }),
 	/**
 	 * A student answered. For anonymous polls the actor is 'anonymous' (no participant id anywhere),
 	 * role 'student', and classroomId stays so rooms can be compared.
@@ -91,14 +113,23 @@ export const EventDataSchemas = {
 	/**
 	 * `answered`: answers counted (anonymous polls: those shown, see POLL_LIMITS.anonymousMinAnswers).
 	 * `withheldRooms`: anonymous polls only, rooms with too few answers to show as their own.
+	 * `results`: the full results at close (for the replay; analytics counts the answer events).
 	 */
-	'poll.closed': z.object({ pollId: z.string(), by: z.enum(['teacher', 'timer']), answered: z.number().int(), withheldRooms: z.array(z.string()).optional() }),
-	'poll.revealed': z.object({ pollId: z.string(), answered: z.number().int(), correct: z.number().int().nullable() }),
+	'poll.closed': z.object({
+		pollId: z.string(),
+		by: z.enum(['teacher', 'timer']),
+		answered: z.number().int(),
+		withheldRooms: z.array(z.string()).optional(),
+		results: PollResultsDataSchema
+	}),
+	'poll.revealed': z.object({ pollId: z.string(), answered: z.number().int(), correct: z.number().int().nullable(), results: PollResultsDataSchema }),
 	'poll.dismissed': z.object({ pollId: z.string() }),
 	/** A room's show of hands (classroomId: the room counted), counted apart from device answers. */
 	'poll.tallied': z.object({ pollId: z.string(), counts: z.array(z.number().int()), total: z.number().int() }),
 	/** A typed class-list entry was merged into a listed one; earlier events keep `fromId`. */
 	'student.merged': z.object({ fromId: z.string(), intoId: z.string() }),
+	/** A room's class list changed (classroomId: the room); names stay in the catalog. */
+	'classList.changed': z.object({ change: ClassListChangeSchema, studentIds: z.array(z.string()) }),
 	/** A part of the lesson's recording began (parts count from 0). */
 	'recording.started': z.object({ part: z.number().int().min(0) }),
 	'recording.stopped': z.object({

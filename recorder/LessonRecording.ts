@@ -22,12 +22,9 @@ import { moduleLogger } from '../core/logger.ts';
 import { PartRecorder, recoverPart, type PartSummary, type RecordedTrack } from './media/index.ts';
 import { mediaTimeIn, partsDurationMs } from './mediaTime.ts';
 import type { PackageStore } from './PackageStore.ts';
-import type { BoardSource, ChatSource, LessonDirectory, RecordedLesson } from './types.ts';
+import type { BoardSource, LessonDirectory, RecordedLesson } from './types.ts';
 
 const log = moduleLogger('recorder:lesson');
-
-/** How far back a chat message is looked for when its event arrives (it was stored just before). */
-const CHAT_LOOKBACK = 50;
 
 export interface EngineOptions {
 	segmentSeconds?: number;
@@ -40,7 +37,6 @@ export interface LessonRecordingDeps {
 	library: LibraryIndex;
 	bus: EventBus;
 	boards: BoardSource;
-	chat: ChatSource;
 	directory: LessonDirectory;
 	engine: EngineOptions;
 }
@@ -180,11 +176,20 @@ export class LessonRecording {
 				break;
 			case 'chat.sent':
 			case 'question.asked':
-				void this.#chat(event.data.messageId, event.type === 'question.asked' ? 'question' : 'chat', mediaMs);
+				this.#append({
+					kind: 'chat',
+					mediaMs,
+					messageId: event.data.messageId,
+					from: event.data.displayName,
+					role: event.role === 'system' ? 'teacher' : event.role,
+					classroomId: event.classroomId,
+					channel: event.type === 'question.asked' ? 'question' : 'chat',
+					text: event.data.text
+				});
 				break;
 			case 'poll.closed':
 			case 'poll.revealed':
-				void this.#pollResults(part.lesson, event.data.pollId, mediaMs);
+				this.#append({ kind: 'pollResults', mediaMs, pollId: event.data.pollId, results: event.data.results });
 				break;
 			case 'board.changed':
 				// The batch's event comes when its window closes: the drawing began windowMs before.
@@ -349,35 +354,6 @@ export class LessonRecording {
 	async #unfollow(part: LivePart, producerId: string): Promise<void> {
 		if (this.#part !== part || !part.producers.delete(producerId)) return;
 		await part.recorder.removeTrack(producerId).catch((error: Error) => log.warn({ lessonId: this.lessonId, producerId, err: error.message }, 'removeTrack failed'));
-	}
-
-	async #chat(messageId: string, channel: 'chat' | 'question', mediaMs: number): Promise<void> {
-		try {
-			const recent = await this.#deps.chat.chat(this.lessonId, CHAT_LOOKBACK);
-			const message = recent.find((m) => m.id === messageId);
-			if (!message) return;
-			this.#append({
-				kind: 'chat',
-				mediaMs,
-				messageId,
-				from: message.displayName,
-				role: message.role,
-				classroomId: message.classroomId,
-				channel,
-				text: message.text
-			});
-		} catch (error) {
-			log.warn({ lessonId: this.lessonId, err: (error as Error).message }, 'chat text not recorded');
-		}
-	}
-
-	async #pollResults(lesson: RecordedLesson, pollId: string, mediaMs: number): Promise<void> {
-		try {
-			const results = await lesson.pollResults(pollId);
-			if (results) this.#append({ kind: 'pollResults', mediaMs, pollId, results });
-		} catch (error) {
-			log.warn({ lessonId: this.lessonId, pollId, err: (error as Error).message }, 'poll results not recorded');
-		}
 	}
 
 	#append(entry: TimelineEntry): void {

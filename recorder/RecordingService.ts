@@ -19,7 +19,7 @@ import { LessonRecording, type EngineOptions } from './LessonRecording.ts';
 import { LibraryIndex } from './LibraryIndex.ts';
 import { moduleLogger } from '../core/logger.ts';
 import { PackageStore } from './PackageStore.ts';
-import type { BoardSource, ChatSource, DeckSource, LessonDirectory, RecordedLesson } from './types.ts';
+import type { BoardSource, DeckSource, LessonDirectory, RecordedLesson } from './types.ts';
 
 const log = moduleLogger('recorder');
 
@@ -28,7 +28,6 @@ export interface RecordingServiceDeps {
 	bus: EventBus;
 	boards: BoardSource;
 	decks: DeckSource;
-	chat: ChatSource;
 	directory: LessonDirectory;
 	engine: EngineOptions;
 	/**
@@ -237,7 +236,6 @@ export class RecordingService {
 				library: this.library,
 				bus: this.#deps.bus,
 				boards: this.#deps.boards,
-				chat: this.#deps.chat,
 				directory: this.#deps.directory,
 				engine: this.#deps.engine
 			});

@@ -2,4 +2,4 @@ export { RecordingService, type RecordingServiceDeps } from './RecordingService.
 export { RecordingError } from './errors.ts';
 export { LibraryIndex, libraryEntry } from './LibraryIndex.ts';
 export { PackageStore } from './PackageStore.ts';
-export type { RecordedLesson, BoardSource, DeckSource, ChatSource, LessonDirectory } from './types.ts';
+export type { RecordedLesson, BoardSource, DeckSource, LessonDirectory } from './types.ts';

@@ -1,10 +1,8 @@
 import type { Producer, Router } from 'mediasoup/types';
 import type {
-	ChatMessage,
 	DeckInfo,
 	LessonClassroom,
 	LessonRecord,
-	PollResults,
 	PublishedTrack,
 	SurfaceView
 } from '../protocol/index.ts';
@@ -21,7 +19,6 @@ export interface RecordedLesson {
 	media(): Promise<{ readonly router: Router; readonly producers: ReadonlyMap<string, Producer>; readonly closed: boolean }>;
 	tracks(): PublishedTrack[];
 	storedSurface(): Promise<{ view: SurfaceView }>;
-	pollResults(pollId: string): Promise<PollResults | null>;
 	/** A snapshot with the new recording status goes out. */
 	changed(): void;
 }
@@ -34,11 +31,6 @@ export interface BoardSource {
 export interface DeckSource {
 	list(lessonId: string): Promise<DeckInfo[]>;
 	filePath(lessonId: string, deckId: string): string;
-}
-
-export interface ChatSource {
-	/** The newest `limit` messages, oldest first. */
-	chat(lessonId: string, limit: number): Promise<ChatMessage[]>;
 }
 
 /** The catalog as the recorder reads it: a lesson's title, teacher, rooms and whether it ended. */

@@ -1,4 +1,5 @@
 import { forbidden } from '../../core/errors.ts';
+import { pending } from '../lesson/commit.ts';
 import { CHAT_HISTORY } from '../lesson/LessonSession.ts';
 import type { ChatMessage } from '../../protocol/index.ts';
 import type { Handler } from './context.ts';
@@ -18,16 +19,21 @@ export const sendChat: Handler<'chat.send'> = async ({ session, peer }, { text }
 		text,
 		at: Date.now()
 	};
-	await session.store.appendChat(session.lessonId, message, CHAT_HISTORY);
-	session.bus.publish(session.lessonId, 'chat.sent', session.actorOf(peer), { messageId: message.id, length: text.length });
-	session.notify('all', 'chat.message', message);
-	return message;
+	return session.commit(peer, {
+		apply: async () => {
+			await session.store.appendChat(session.lessonId, message, CHAT_HISTORY);
+			return message;
+		},
+		events: () => [pending('chat.sent', { messageId: message.id, length: text.length, text, displayName: message.displayName })],
+		broadcast: 'none',
+		notify: () => session.notify('all', 'chat.message', message)
+	});
 };
 
 export const setChatMuted: Handler<'chat.setMuted'> = async ({ session, peer }, { muted }) => {
-	if (await session.store.setChatMuted(session.lessonId, muted)) {
-		session.bus.publish(session.lessonId, 'chat.muted', session.actorOf(peer), { muted });
-		session.changed();
-	}
+	await session.commit(peer, {
+		apply: () => session.store.setChatMuted(session.lessonId, muted),
+		events: (changed) => (changed ? [pending('chat.muted', { muted })] : [])
+	});
 	return null;
 };

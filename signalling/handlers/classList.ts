@@ -1,14 +1,17 @@
 import { forbidden, invalid, notFound } from '../../core/errors.ts';
 import type { LessonSession } from '../lesson/LessonSession.ts';
 import type { Peer } from '../lesson/Peer.ts';
-import type { ClassList, Student } from '../../protocol/index.ts';
+import { pending, type PendingEvent } from '../lesson/commit.ts';
+import type { ClassList, ClassroomEventOf, Student } from '../../protocol/index.ts';
+
+type ClassListChange = ClassroomEventOf<'classList.changed'>['data']['change'];
 import type { Handler } from './context.ts';
 
 /**
  * The class list of a room in this lesson, for the teacher (any room of the lesson) and assistants
  * (their own room only). Names live in the catalog, so they carry over to every lesson of the room.
  */
-export function roomOf(session: LessonSession, peer: Peer, classroomId: string | undefined): string {
+export function classroomOf(session: LessonSession, peer: Peer, classroomId: string | undefined): string {
 	const { role } = peer.participant;
 	const own = peer.participant.classroomId;
 	const target = classroomId ?? (role === 'assistant' ? own : null);
@@ -22,7 +25,7 @@ export function roomOf(session: LessonSession, peer: Peer, classroomId: string |
 function studentOf(session: LessonSession, peer: Peer, studentId: string): Student {
 	const student = session.catalog.student(studentId);
 	if (!student || student.mergedInto || student.removedAt) throw notFound(`no student ${studentId} on a class list`);
-	roomOf(session, peer, student.classroomId);
+	classroomOf(session, peer, student.classroomId);
 	return student;
 }
 
@@ -39,17 +42,28 @@ export function classListUpdated(session: LessonSession, classroomId: string): C
 	return list;
 }
 
-export const getClassList: Handler<'classList.get'> = async ({ session, peer }, { classroomId }) => listOf(session, roomOf(session, peer, classroomId));
+export const getClassList: Handler<'classList.get'> = async ({ session, peer }, { classroomId }) => listOf(session, classroomOf(session, peer, classroomId));
+
+/** Commits a class-list change of one room: its event (classroomId: the room), then the room's panels. */
+function commitListChange(session: LessonSession, peer: Peer, classroomId: string, change: ClassListChange, apply: () => Promise<string[]>, also: PendingEvent[] = []): Promise<ClassList> {
+	return session.commit(peer, {
+		apply: async () => ({ studentIds: await apply() }),
+		events: ({ studentIds }) => [...also, pending('classList.changed', { change, studentIds }, { by: { ...session.actorOf(peer), classroomId } })],
+		broadcast: 'none'
+	}).then(() => classListUpdated(session, classroomId));
+}
 
 export const addToClassList: Handler<'classList.add'> = async ({ session, peer }, { classroomId, names }) => {
-	const room = roomOf(session, peer, classroomId);
-	await session.catalog.addStudents(room, names, true);
-	return classListUpdated(session, room);
+	const target = classroomOf(session, peer, classroomId);
+	return commitListChange(session, peer, target, 'added', async () => (await session.catalog.addStudents(target, names, true)).map((s) => s.id));
 };
 
 export const renameStudent: Handler<'classList.rename'> = async ({ session, peer }, { studentId, name }) => {
 	const student = studentOf(session, peer, studentId);
-	await session.catalog.renameStudent(student.id, name);
+	const list = await commitListChange(session, peer, student.classroomId, 'renamed', async () => {
+		await session.catalog.renameStudent(student.id, name);
+		return [student.id];
+	});
 	// A student in this lesson shows the new name at once.
 	const present = (await session.store.participants(session.lessonId)).find((p) => p.id === student.id);
 	if (present) {
@@ -58,13 +72,15 @@ export const renameStudent: Handler<'classList.rename'> = async ({ session, peer
 		if (peerNow) peerNow.participant.displayName = name;
 		session.changed();
 	}
-	return classListUpdated(session, student.classroomId);
+	return list;
 };
 
 export const acceptStudent: Handler<'classList.accept'> = async ({ session, peer }, { studentId }) => {
 	const student = studentOf(session, peer, studentId);
-	await session.catalog.acceptStudent(student.id);
-	return classListUpdated(session, student.classroomId);
+	return commitListChange(session, peer, student.classroomId, 'accepted', async () => {
+		await session.catalog.acceptStudent(student.id);
+		return [student.id];
+	});
 };
 
 /**
@@ -75,9 +91,18 @@ export const acceptStudent: Handler<'classList.accept'> = async ({ session, peer
 export const mergeStudents: Handler<'classList.merge'> = async ({ session, peer }, { fromId, intoId }) => {
 	const from = studentOf(session, peer, fromId);
 	studentOf(session, peer, intoId);
-	await session.catalog.mergeStudent(fromId, intoId);
-	session.bus.publish(session.lessonId, 'student.merged', { ...session.actorOf(peer), classroomId: from.classroomId }, { fromId, intoId });
-	return classListUpdated(session, from.classroomId);
+	const merged = pending('student.merged', { fromId, intoId }, { by: { ...session.actorOf(peer), classroomId: from.classroomId } });
+	return commitListChange(
+		session,
+		peer,
+		from.classroomId,
+		'merged',
+		async () => {
+			await session.catalog.mergeStudent(fromId, intoId);
+			return [fromId, intoId];
+		},
+		[merged]
+	);
 };
 
 /** Takes typed names off the list; a device token naming one of them no longer joins as it. */
@@ -85,6 +110,5 @@ export const removeFromClassList: Handler<'classList.remove'> = async ({ session
 	const students = studentIds.map((id) => studentOf(session, peer, id));
 	const rooms = new Set(students.map((s) => s.classroomId));
 	if (rooms.size > 1) throw invalid('remove names of one class list at a time');
-	await session.catalog.removeTypedStudents(studentIds);
-	return classListUpdated(session, students[0]!.classroomId);
+	return commitListChange(session, peer, students[0]!.classroomId, 'removed', async () => (await session.catalog.removeTypedStudents(studentIds)).map((s) => s.id));
 };

@@ -1,7 +1,7 @@
 import { notFound } from '../../core/errors.ts';
 import { moduleLogger } from '../../core/logger.ts';
 import type { ClassList } from '../../protocol/index.ts';
-import { listOf, roomOf } from './classList.ts';
+import { listOf, classroomOf } from './classList.ts';
 import type { HandlerContext, Handler } from './context.ts';
 
 const log = moduleLogger('class-list-claims');
@@ -14,10 +14,10 @@ const log = moduleLogger('class-list-claims');
 async function answer({ session, peer }: HandlerContext, claimId: string, decision: 'approved' | 'denied'): Promise<ClassList> {
 	const claim = session.catalog.claims.get(claimId);
 	if (!claim || claim.lessonId !== session.lessonId) throw notFound(`no request to join ${claimId} in this lesson; it may have expired`);
-	const room = roomOf(session, peer, claim.classroomId);
+	const classroomId = classroomOf(session, peer, claim.classroomId);
 	session.catalog.claims.decide(claim.id, decision);
-	log.info({ lessonId: session.lessonId, classroomId: room, claimId, decision, by: peer.participant.role }, 'claim answered');
-	return listOf(session, room);
+	log.info({ lessonId: session.lessonId, classroomId, claimId, decision, by: peer.participant.role }, 'claim answered');
+	return listOf(session, classroomId);
 }
 
 export const approveClaim: Handler<'classList.approveClaim'> = (ctx, { claimId }) => answer(ctx, claimId, 'approved');

@@ -1,19 +1,20 @@
 import { AppError, forbidden } from '../../core/errors.ts';
+import { pending } from '../lesson/commit.ts';
 import type { Handler } from './context.ts';
 
 export const raiseHand: Handler<'hand.raise'> = async ({ session, peer }) => {
 	const { participant } = peer;
-	const added = await session.store.raiseHand(session.lessonId, {
-		participantId: participant.id,
-		classroomId: participant.classroomId,
-		role: participant.role,
-		displayName: participant.displayName,
-		raisedAt: Date.now()
+	await session.commit(peer, {
+		apply: () =>
+			session.store.raiseHand(session.lessonId, {
+				participantId: participant.id,
+				classroomId: participant.classroomId,
+				role: participant.role,
+				displayName: participant.displayName,
+				raisedAt: Date.now()
+			}),
+		events: (added) => (added ? [pending('hand.raised', { participantId: participant.id })] : [])
 	});
-	if (added) {
-		session.bus.publish(session.lessonId, 'hand.raised', session.actorOf(peer), { participantId: participant.id });
-		session.changed();
-	}
 	return null;
 };
 
@@ -29,10 +30,9 @@ export const lowerHand: Handler<'hand.lower'> = async ({ session, peer }, { part
 		else if (role === 'assistant' && hand.classroomId === peer.participant.classroomId) by = 'assistant';
 		else throw forbidden("you may lower only your own hand or, as an assistant, your room's");
 	}
-	const lowered = await session.store.lowerHand(session.lessonId, target);
-	if (lowered) {
-		session.bus.publish(session.lessonId, 'hand.lowered', session.actorOf(peer), { participantId: target, by });
-		session.changed();
-	}
+	await session.commit(peer, {
+		apply: () => session.store.lowerHand(session.lessonId, target),
+		events: (lowered) => (lowered ? [pending('hand.lowered', { participantId: target, by })] : [])
+	});
 	return null;
 };

@@ -1,14 +1,15 @@
 import { forbidden } from '../../core/errors.ts';
+import { pending } from '../lesson/commit.ts';
 import { CHAT_HISTORY } from '../lesson/LessonSession.ts';
 import type { ChatMessage } from '../../protocol/index.ts';
 import { sendChat } from './chat.ts';
 import type { Handler } from './context.ts';
 
 export const setStudentChat: Handler<'lesson.setStudentChat'> = async ({ session, peer }, { mode }) => {
-	if (await session.store.setStudentChat(session.lessonId, mode)) {
-		session.bus.publish(session.lessonId, 'studentChat.changed', session.actorOf(peer), { mode });
-		session.changed();
-	}
+	await session.commit(peer, {
+		apply: () => session.store.setStudentChat(session.lessonId, mode),
+		events: (changed) => (changed ? [pending('studentChat.changed', { mode })] : [])
+	});
 	return null;
 };
 
@@ -35,9 +36,16 @@ export const sendChatOrQuestion: Handler<'chat.send'> = async (ctx, payload) => 
 		at: Date.now(),
 		question: true
 	};
-	await session.store.appendChat(session.lessonId, message, CHAT_HISTORY);
-	session.bus.publish(session.lessonId, 'question.asked', session.actorOf(peer), { messageId: message.id, length: message.text.length });
-	session.notifyRooms([session.roleRoom('teacher'), session.roleRoom('assistant', participant.classroomId)], 'chat.message', message);
-	session.notify(peer, 'chat.message', message);
-	return message;
+	return session.commit(peer, {
+		apply: async () => {
+			await session.store.appendChat(session.lessonId, message, CHAT_HISTORY);
+			return message;
+		},
+		events: () => [pending('question.asked', { messageId: message.id, length: message.text.length, text: message.text, displayName: message.displayName })],
+		broadcast: 'none',
+		notify: () => {
+			session.notifyRooms([session.roleRoom('teacher'), session.roleRoom('assistant', participant.classroomId)], 'chat.message', message);
+			session.notify(peer, 'chat.message', message);
+		}
+	});
 };

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { invalid, notFound, forbidden } from '../../core/errors.ts';
 import { blankBoardId, boardOfView, deckBoardId, type DeckInfo, type SurfaceView } from '../../protocol/index.ts';
 import type { StoredSurface } from '../store/LessonStore.ts';
+import { pending } from '../lesson/commit.ts';
 import type { Handler } from './context.ts';
 
 /** Roles the teacher may let draw. */
@@ -13,29 +14,38 @@ export const showSurface: Handler<'surface.show'> = async ({ session, peer }, { 
 	const boardId = boardOfView(view);
 	if (boardId && boardName) await (await session.boards.lessonBoard(session.lessonId)).ensureBoards([{ id: boardId, name: boardName }]);
 	if (sameView(surface.view, view)) return null;
-	surface.view = view;
-	if (view.kind === 'deck') surface.deckPages[view.deckId] = view.page;
-	await session.saveSurface(surface);
-	await session.boards.showBoard(session.lessonId, boardId);
-	session.bus.publish(session.lessonId, 'slide.shown', session.actorOf(peer), {
-		kind: view.kind,
-		deckId: view.kind === 'deck' ? view.deckId : null,
-		page: view.kind === 'deck' ? view.page : null,
-		boardId
+	await session.commit(peer, {
+		apply: async () => {
+			surface.view = view;
+			if (view.kind === 'deck') surface.deckPages[view.deckId] = view.page;
+			await session.saveSurface(surface);
+			await session.boards.showBoard(session.lessonId, boardId);
+		},
+		events: () => [
+			pending('slide.shown', {
+				kind: view.kind,
+				deckId: view.kind === 'deck' ? view.deckId : null,
+				page: view.kind === 'deck' ? view.page : null,
+				boardId
+			})
+		]
 	});
-	session.changed();
 	return null;
 };
 
-export const addBlankBoard: Handler<'board.addBlank'> = async ({ session }) => {
+export const addBlankBoard: Handler<'board.addBlank'> = async ({ session, peer }) => {
 	const surface = await session.storedSurface();
 	const number = Math.max(0, ...surface.blankBoards.map((b) => b.number)) + 1;
 	const board = { id: blankBoardId(randomBytes(5).toString('hex')), number, createdAt: Date.now() };
 	await (await session.boards.lessonBoard(session.lessonId)).ensureBoards([{ id: board.id, name: `Board ${number}` }]);
-	surface.blankBoards.push(board);
-	await session.saveSurface(surface);
-	session.changed();
-	return board;
+	return session.commit(peer, {
+		apply: async () => {
+			surface.blankBoards.push(board);
+			await session.saveSurface(surface);
+			return board;
+		},
+		events: () => [pending('board.added', { boardId: board.id, number })]
+	});
 };
 
 export const setDrawer: Handler<'board.setDrawer'> = async ({ session, peer }, { participantId, canDraw }) => {
@@ -45,19 +55,25 @@ export const setDrawer: Handler<'board.setDrawer'> = async ({ session, peer }, {
 	const surface = await session.storedSurface();
 	const has = surface.drawers.includes(participantId);
 	if (has === canDraw) return null;
-	surface.drawers = canDraw ? [...surface.drawers, participantId] : surface.drawers.filter((id) => id !== participantId);
-	await session.saveSurface(surface);
-	(await session.boards.lessonBoard(session.lessonId)).setAccess(participantId, canDraw);
-	session.bus.publish(session.lessonId, canDraw ? 'board.granted' : 'board.revoked', session.actorOf(peer), { participantId });
-	session.changed();
+	await session.commit(peer, {
+		apply: async () => {
+			surface.drawers = canDraw ? [...surface.drawers, participantId] : surface.drawers.filter((id) => id !== participantId);
+			await session.saveSurface(surface);
+			(await session.boards.lessonBoard(session.lessonId)).setAccess(participantId, canDraw);
+		},
+		events: () => [pending(canDraw ? 'board.granted' : 'board.revoked', { participantId })]
+	});
 	return null;
 };
 
 export const clearBoard: Handler<'board.clear'> = async ({ session, peer }, { boardId }) => {
 	const [surface, decks] = await Promise.all([session.storedSurface(), session.decks()]);
 	if (!isKnownBoard(boardId, surface, decks)) throw notFound(`board ${boardId} is not in this lesson`);
-	const removed = await (await session.boards.lessonBoard(session.lessonId)).clearBoard(boardId);
-	session.bus.publish(session.lessonId, 'board.cleared', session.actorOf(peer), { boardId, removed });
+	const removed = await session.commit(peer, {
+		apply: async () => (await session.boards.lessonBoard(session.lessonId)).clearBoard(boardId),
+		events: (removed) => [pending('board.cleared', { boardId, removed })],
+		broadcast: 'none'
+	});
 	return { removed };
 };
 

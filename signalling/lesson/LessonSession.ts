@@ -20,15 +20,15 @@ import type {
 	Role,
 	ServerNotifications
 } from '../../protocol/index.ts';
-import { publicPoll, RECORDING_OFF, type PollResults, type RecordingStatus, type RecordingStopReason } from '../../protocol/index.ts';
+import { publicPoll, RECORDING_OFF, type RecordingStatus, type RecordingStopReason } from '../../protocol/index.ts';
 import { AppError } from '../../core/errors.ts';
-import { countPoll } from '../handlers/polls/countPoll.ts';
 import type { BoardService } from '../board/BoardService.ts';
 import type { DeckInfo, SurfaceState } from '../../protocol/index.ts';
 import type { LessonStore, StoredSurface } from '../store/LessonStore.ts';
 import type { PollDraftFiles } from '../store/PollDraftFiles.ts';
 import { readSurface, writeSurface } from './surfaceState.ts';
 import { audienceOf, chatVisibleTo, snapshotFor } from './audience.ts';
+import { commit, pending, type Change } from './commit.ts';
 import { NetworkMonitor } from './NetworkMonitor.ts';
 import { Peer } from './Peer.ts';
 import { lessonSocketsRoom } from './socketRooms.ts';
@@ -185,6 +185,11 @@ export class LessonSession {
 		return this.peers.size === 0 && this.#leaveTimers.size === 0;
 	}
 
+	/** Makes a state change through the one commit path (commit.ts), as `by` (a peer or a system actor). */
+	commit<R>(by: Peer | EventActor, change: Change<R>): Promise<R> {
+		return commit(this, 'actor' in by ? by : this.actorOf(by), change);
+	}
+
 	actorOf(peer: Peer): EventActor {
 		return { actor: peer.id, role: peer.participant.role, classroomId: peer.participant.classroomId };
 	}
@@ -250,7 +255,7 @@ export class LessonSession {
 		if (this.#deps.catalog.lesson(this.lessonId)?.status === 'scheduled') {
 			await this.#deps.catalog.setLessonStatus(this.lessonId, 'live').catch((error: Error) => log.warn({ lessonId: this.lessonId, err: error.message }, 'lesson not marked live'));
 		}
-		this.bus.publish(this.lessonId, 'participant.joined', this.actorOf(peer), { displayName: participant.displayName, rejoin });
+		this.bus.publish(this.lessonId, 'participant.joined', this.actorOf(peer), { displayName: participant.displayName, rejoin, joinedAt: participant.joinedAt });
 		const media = await this.media();
 		this.#network.ensureRunning();
 		const [lesson, chat] = await Promise.all([this.snapshot(), this.store.chat(this.lessonId, CHAT_HISTORY)]);
@@ -282,8 +287,11 @@ export class LessonSession {
 			return;
 		}
 		const offline = { ...peer.participant, online: false };
-		await this.store.putParticipant(this.lessonId, offline);
-		this.changed(offline.role === 'student' ? 'roster' : 'all');
+		await this.commit(peer, {
+			apply: () => this.store.putParticipant(this.lessonId, offline),
+			events: () => [pending('participant.away', {})],
+			broadcast: offline.role === 'student' ? 'roster' : 'all'
+		});
 		this.#leaveTimers.set(
 			participantId,
 			setTimeout(() => inBackground(log, 'leaving after the grace', this.#left(offline, 'timeout'), { lessonId: this.lessonId, participantId }), this.#deps.reconnectGraceMs)
@@ -342,13 +350,6 @@ export class LessonSession {
 			this.#leaveTimers.clear();
 			this.#deps.onIdle?.(this);
 		});
-	}
-
-	/** A poll's full results as the teacher saw them (the recording keeps them at close and reveal). */
-	async pollResults(pollId: string): Promise<PollResults | null> {
-		const poll = await this.store.poll(this.lessonId, pollId);
-		if (!poll || poll.status === 'draft') return null;
-		return (await countPoll(this, poll)).results;
 	}
 
 	/**

@@ -2,7 +2,7 @@ import { createHmac, randomBytes, randomInt } from 'node:crypto';
 import { AppError } from '../../../core/errors.ts';
 import { ANONYMOUS_ACTOR } from '../../../protocol/index.ts';
 import type { EventActor } from '../../../core/EventBus.ts';
-import type { LessonSession } from '../../lesson/LessonSession.ts';
+import { pending, type PendingEvent } from '../../lesson/commit.ts';
 import type { StoredAnswer, StoredPoll } from '../../store/LessonStore.ts';
 import { anonymousCut } from './anonymousCut.ts';
 import { answerEventData } from './scoring.ts';
@@ -28,15 +28,15 @@ export function voterOf(poll: StoredPoll, participantId: string): string {
  * when it was given), in no particular order, by actor `anonymous`, and with a room only where that
  * room has enough answers to show (anonymousCut). Answers of too small a pool are not published.
  */
-export function publishAnonymousAnswers(session: LessonSession, poll: StoredPoll, answers: StoredAnswer[], closedAt: number): void {
+export function anonymousAnswerEvents(poll: StoredPoll, answers: StoredAnswer[], closedAt: number): PendingEvent[] {
 	const cut = anonymousCut(answers);
 	const shuffled = [...cut.shown];
 	for (let i = shuffled.length - 1; i > 0; i--) {
 		const j = randomInt(i + 1);
 		[shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
 	}
-	for (const { classroomId, answer } of shuffled) {
-		const actor: EventActor = { actor: ANONYMOUS_ACTOR, role: 'student', classroomId: cut.attributed(classroomId) ? classroomId : null };
-		session.bus.publish(session.lessonId, 'poll.answered', actor, answerEventData(poll.id, poll.spec, answer), closedAt);
-	}
+	return shuffled.map(({ classroomId, answer }) => {
+		const by: EventActor = { actor: ANONYMOUS_ACTOR, role: 'student', classroomId: cut.attributed(classroomId) ? classroomId : null };
+		return pending('poll.answered', answerEventData(poll.id, poll.spec, answer), { by, at: closedAt });
+	});
 }

@@ -1,4 +1,5 @@
 import { AppError, forbidden, notFound } from '../../../core/errors.ts';
+import { pending } from '../../lesson/commit.ts';
 import type { Handler } from '../context.ts';
 import { voterOf } from './anonymity.ts';
 import { settleTimer } from './lifecycle.ts';
@@ -21,7 +22,16 @@ export const answerPoll: Handler<'poll.answer'> = async ({ session, peer }, { po
 	const normalized = normalizeAnswer(poll.spec, answer);
 	const classroomId = peer.participant.classroomId;
 	if (!classroomId) throw forbidden('only students of a classroom answer polls');
-	const outcome = await session.store.answerPoll(session.lessonId, pollId, { voter: voterOf(poll, peer.id), classroomId, answer: normalized }, now);
+	// An anonymous poll's answers become events only at close, all with the close time (lifecycle.ts).
+	const outcome = await session.commit(peer, {
+		apply: () => session.store.answerPoll(session.lessonId, pollId, { voter: voterOf(poll, peer.id), classroomId, answer: normalized }, now),
+		events: (outcome) =>
+			(outcome === 'new' || outcome === 'changed') && !poll.spec.anonymous
+				? [pending(outcome === 'new' ? 'poll.answered' : 'poll.changed', answerEventData(pollId, poll.spec, normalized))]
+				: [],
+		broadcast: 'none',
+		notify: () => feed.resultsChanged(pollId)
+	});
 	switch (outcome) {
 		case 'closed':
 			feed.forget(pollId);
@@ -34,11 +44,7 @@ export const answerPoll: Handler<'poll.answer'> = async ({ session, peer }, { po
 			return { pollId, answer: normalized, outcome };
 		case 'new':
 		case 'changed':
-			// An anonymous poll's answers become events only at close, all with the close time (lifecycle.ts).
-			if (!poll.spec.anonymous) {
-				session.bus.publish(session.lessonId, outcome === 'new' ? 'poll.answered' : 'poll.changed', session.actorOf(peer), answerEventData(pollId, poll.spec, normalized));
-			}
-			feed.resultsChanged(pollId);
+			if (poll.spec.anonymous) feed.resultsChanged(pollId);
 			return { pollId, answer: normalized, outcome };
 	}
 };

@@ -5,7 +5,8 @@ import type { LessonSession } from '../../lesson/LessonSession.ts';
 import { POLL_LIMITS, type PollSpec } from '../../../protocol/index.ts';
 import type { StoredPoll } from '../../store/LessonStore.ts';
 import type { Handler } from '../context.ts';
-import { newAnonKey, publishAnonymousAnswers } from './anonymity.ts';
+import { pending } from '../../lesson/commit.ts';
+import { anonymousAnswerEvents, newAnonKey } from './anonymity.ts';
 import { anonymousCut } from './anonymousCut.ts';
 import { feedOf, pollInfo } from './PollFeed.ts';
 import { countPoll } from './countPoll.ts';
@@ -59,17 +60,30 @@ export async function closePoll(session: LessonSession, pollId: string, by: 'tea
 	const feed = feedOf(session);
 	feed.forget(pollId);
 	const closedAt = Date.now();
-	if (!(await session.store.closePoll(session.lessonId, pollId, { closedAt, by }))) return false;
-	const answers = await session.store.pollAnswers(session.lessonId, pollId);
-	const poll = await session.store.poll(session.lessonId, pollId);
-	const cut = poll?.spec.anonymous ? anonymousCut(answers) : null;
-	if (poll && cut) publishAnonymousAnswers(session, poll, answers, closedAt);
-	const withheld = cut ? { withheldRooms: [...new Set(answers.map((a) => a.classroomId))].filter((id) => !cut.attributed(id)) } : {};
-	session.bus.publish(session.lessonId, 'poll.closed', actor, { pollId, by, answered: (cut?.shown ?? answers).length, ...withheld }, closedAt);
-	feed.resultsChanged(pollId);
-	session.changed();
-	await feed.pushList();
-	return true;
+	const closed = await session.commit(actor, {
+		apply: async () => {
+			if (!(await session.store.closePoll(session.lessonId, pollId, { closedAt, by }))) return null;
+			const poll = await session.store.poll(session.lessonId, pollId);
+			if (!poll) return null;
+			const { results, answers } = await countPoll(session, poll);
+			return { poll, results, answers };
+		},
+		events: (closed) => {
+			if (!closed) return [];
+			const { poll, results, answers } = closed;
+			const cut = poll.spec.anonymous ? anonymousCut(answers) : null;
+			const withheld = cut ? { withheldRooms: [...new Set(answers.map((a) => a.classroomId))].filter((id) => !cut.attributed(id)) } : {};
+			return [
+				...(cut ? anonymousAnswerEvents(poll, answers, closedAt) : []),
+				pending('poll.closed', { pollId, by, answered: (cut?.shown ?? answers).length, ...withheld, results }, { at: closedAt })
+			];
+		},
+		notify: async () => {
+			feed.resultsChanged(pollId);
+			await feed.pushList();
+		}
+	});
+	return closed !== null;
 }
 
 /** A poll whose timer ran out while no node's timer was there to close it (e.g. after a restart). */
@@ -83,27 +97,35 @@ export async function settleTimer(session: LessonSession, poll: StoredPoll | nul
 	return session.store.poll(session.lessonId, poll.id);
 }
 
-export const preparePoll: Handler<'poll.prepare'> = async ({ session }, { pollId, spec }) => {
-	let poll: StoredPoll;
-	if (pollId) {
-		const existing = await existingPoll(session, pollId);
-		if (existing.status !== 'draft') throw conflict('this poll was opened already; prepare a new one');
-		await checkSlide(session, spec);
-		poll = { ...existing, spec };
-		if (!(await session.store.saveDraft(session.lessonId, poll))) throw conflict('this poll was opened already; prepare a new one');
-	} else {
-		poll = await newDraft(session, spec, true);
-	}
-	await feedOf(session).pushList();
+export const preparePoll: Handler<'poll.prepare'> = async ({ session, peer }, { pollId, spec }) => {
+	const poll = await session.commit(peer, {
+		apply: async () => {
+			if (!pollId) return newDraft(session, spec, true);
+			const existing = await existingPoll(session, pollId);
+			if (existing.status !== 'draft') throw conflict('this poll was opened already; prepare a new one');
+			await checkSlide(session, spec);
+			const edited = { ...existing, spec };
+			if (!(await session.store.saveDraft(session.lessonId, edited))) throw conflict('this poll was opened already; prepare a new one');
+			return edited;
+		},
+		events: (poll) => [pending('poll.prepared', { pollId: poll.id, kind: poll.spec.kind, question: poll.spec.question, edited: !!pollId })],
+		broadcast: 'none',
+		notify: () => feedOf(session).pushList()
+	});
 	return pollInfo(poll);
 };
 
-export const discardPoll: Handler<'poll.discard'> = async ({ session }, { pollId }) => {
-	if (!(await session.store.deleteDraft(session.lessonId, pollId))) {
-		await existingPoll(session, pollId);
-		throw conflict('only a prepared poll that was never opened can be discarded');
-	}
-	await feedOf(session).pushList();
+export const discardPoll: Handler<'poll.discard'> = async ({ session, peer }, { pollId }) => {
+	await session.commit(peer, {
+		apply: async () => {
+			if (await session.store.deleteDraft(session.lessonId, pollId)) return;
+			await existingPoll(session, pollId);
+			throw conflict('only a prepared poll that was never opened can be discarded');
+		},
+		events: () => [pending('poll.discarded', { pollId })],
+		broadcast: 'none',
+		notify: () => feedOf(session).pushList()
+	});
 	return null;
 };
 
@@ -123,24 +145,31 @@ export const openPoll: Handler<'poll.open'> = async ({ session, peer }, payload)
 		if (outcome === 'not_draft') throw conflict('this poll was opened already; prepare a new one');
 		throw notFound(`no poll ${draft.id} in this lesson`);
 	}
-	const poll = await existingPoll(session, draft.id);
-	session.bus.publish(session.lessonId, 'poll.opened', session.actorOf(peer), {
-		pollId: poll.id,
-		kind: spec.kind,
-		question: spec.question,
-		options: spec.kind === 'single' || spec.kind === 'multiple' ? spec.options : [],
-		anonymous: spec.anonymous,
-		quiz: spec.correct !== null,
-		allowChange: spec.allowChange,
-		timerSeconds: spec.timerSeconds,
-		prepared: poll.prepared,
-		slide: spec.slide
-	});
 	const feed = feedOf(session);
-	feed.armTimer(poll, () => closePoll(session, poll.id, 'timer', SYSTEM_ACTOR));
-	feed.resultsChanged(poll.id);
-	session.changed();
-	await feed.pushList();
+	const poll = await session.commit(peer, {
+		apply: () => existingPoll(session, draft.id),
+		events: (poll) => [
+			pending('poll.opened', {
+				pollId: poll.id,
+				kind: spec.kind,
+				question: spec.question,
+				options: spec.kind === 'single' || spec.kind === 'multiple' ? spec.options : [],
+				anonymous: spec.anonymous,
+				quiz: spec.correct !== null,
+				allowChange: spec.allowChange,
+				timerSeconds: spec.timerSeconds,
+				prepared: poll.prepared,
+				slide: spec.slide,
+				openedAt,
+				closesAt
+			})
+		],
+		notify: async (poll) => {
+			feed.armTimer(poll, () => closePoll(session, poll.id, 'timer', SYSTEM_ACTOR));
+			feed.resultsChanged(poll.id);
+			await feed.pushList();
+		}
+	});
 	return pollInfo(poll);
 };
 
@@ -157,23 +186,25 @@ export const revealPoll: Handler<'poll.reveal'> = async ({ session, peer }, { po
 	if (poll.revealedAt !== null) return pollInfo(poll);
 	const { store, lessonId } = session;
 	const { results } = await countPoll(session, poll);
-	if (await store.revealPoll(lessonId, pollId, Date.now(), publicResults(results))) {
-		session.bus.publish(lessonId, 'poll.revealed', session.actorOf(peer), { pollId, answered: results.answered, correct: results.correct });
-		const feed = feedOf(session);
-		feed.resultsChanged(pollId);
-		session.changed();
-		await feed.pushList();
-	}
+	const feed = feedOf(session);
+	await session.commit(peer, {
+		apply: () => store.revealPoll(lessonId, pollId, Date.now(), publicResults(results)),
+		events: (revealed) => (revealed ? [pending('poll.revealed', { pollId, answered: results.answered, correct: results.correct, results: { ...results, revealed: true } })] : []),
+		notify: async () => {
+			feed.resultsChanged(pollId);
+			await feed.pushList();
+		}
+	});
 	return pollInfo(await existingPoll(session, pollId));
 };
 
 export const dismissPoll: Handler<'poll.dismiss'> = async ({ session, peer }, { pollId }) => {
 	const poll = await existingPoll(session, pollId);
 	if (poll.status === 'open') throw conflict('close the poll before taking it off the screens');
-	if (await session.store.dismissPoll(session.lessonId, pollId)) {
-		session.bus.publish(session.lessonId, 'poll.dismissed', session.actorOf(peer), { pollId });
-		session.changed();
-	}
+	await session.commit(peer, {
+		apply: () => session.store.dismissPoll(session.lessonId, pollId),
+		events: (dismissed) => (dismissed ? [pending('poll.dismissed', { pollId })] : [])
+	});
 	return null;
 };
 

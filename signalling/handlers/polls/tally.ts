@@ -1,5 +1,6 @@
 import { AppError, forbidden, invalid, notFound } from '../../../core/errors.ts';
 import { canTally, optionCount } from '../../../protocol/index.ts';
+import { pending } from '../../lesson/commit.ts';
 import type { Handler } from '../context.ts';
 import { existingPoll } from './lifecycle.ts';
 import { feedOf } from './PollFeed.ts';
@@ -27,8 +28,13 @@ export const tallyPoll: Handler<'poll.tally'> = async ({ session, peer }, { poll
 		by: role === 'teacher' ? ('teacher' as const) : ('assistant' as const),
 		at: Date.now()
 	};
-	if (!(await session.store.setTally(session.lessonId, pollId, tally))) throw new AppError('conflict', 'the results are revealed; the tally can no longer change');
-	session.bus.publish(session.lessonId, 'poll.tallied', { ...session.actorOf(peer), classroomId: target }, { pollId, counts, total: tally.total });
-	feedOf(session).resultsChanged(pollId);
+	await session.commit(peer, {
+		apply: async () => {
+			if (!(await session.store.setTally(session.lessonId, pollId, tally))) throw new AppError('conflict', 'the results are revealed; the tally can no longer change');
+		},
+		events: () => [pending('poll.tallied', { pollId, counts, total: tally.total }, { by: { ...session.actorOf(peer), classroomId: target } })],
+		broadcast: 'none',
+		notify: () => feedOf(session).resultsChanged(pollId)
+	});
 	return null;
 };

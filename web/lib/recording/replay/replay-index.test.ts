@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BoardSnapshot, ClassroomEvent, TimelineEntry } from '$protocol';
+import type { BoardSnapshot, ClassroomEvent, PollResults, TimelineEntry } from '$protocol';
 import { ReplayIndex, lastAtOrBefore } from './replay-index.ts';
 
 let seq = 0;
@@ -12,7 +12,7 @@ const shown = (mediaMs: number, page: number) => event(mediaMs, 'slide.shown', {
 
 const entries: TimelineEntry[] = [
 	{ kind: 'surface', mediaMs: 0, view: { kind: 'deck', deckId: 'deck1', page: 1 } },
-	event(500, 'participant.joined', { displayName: '小明', rejoin: false }, 'p_ming'),
+	event(500, 'participant.joined', { displayName: '小明', rejoin: false, joinedAt: 500 }, 'p_ming'),
 	shown(8000, 2),
 	event(9000, 'hand.raised', { participantId: 'p_ming' }, 'p_ming'),
 	{ kind: 'chat', mediaMs: 9500, messageId: 'm1', from: '小明', role: 'student', classroomId: 'room1', channel: 'question', text: '为什么？' },
@@ -26,10 +26,12 @@ const entries: TimelineEntry[] = [
 		allowChange: false,
 		timerSeconds: null,
 		prepared: false,
-		slide: null
+		slide: null,
+		openedAt: 11_000,
+		closesAt: null
 	}),
 	{ kind: 'pollResults', mediaMs: 15_000, pollId: 'poll1', results: { counts: [3, 1] } },
-	event(15_000, 'poll.closed', { pollId: 'poll1', by: 'teacher', answered: 4 }),
+	event(15_000, 'poll.closed', { pollId: 'poll1', by: 'teacher', answered: 4, results: { counts: [3, 1] } as unknown as PollResults }),
 	event(20_000, 'slide.shown', { kind: 'none', deckId: null, page: null, boardId: null }),
 	event(22_000, 'slide.shown', { kind: 'blank', deckId: null, page: null, boardId: 'b_x' })
 ];
