@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Consumer, ConsumerTraceEventData, PlainTransport, Producer, Router } from 'mediasoup/types';
+import type { Consumer, ConsumerTraceEventData, PlainTransport, Producer, Router } from '../../sfu/types.ts';
 import { FfmpegCapture, spawned } from './FfmpegCapture.ts';
 import { RecorderError } from './errors.ts';
 import { moduleLogger } from '../../core/logger.ts';

@@ -1,4 +1,4 @@
-import type { DtlsParameters, MediaKind, RtpCapabilities, RtpParameters } from 'mediasoup/types';
+import type { DtlsParameters, MediaKind, RtpCapabilities, RtpParameters } from '../../sfu/types.ts';
 import { SfuError } from '../../sfu/index.ts';
 import { SignallingError, forbidden, invalid, notFound } from '../../core/errors.ts';
 import { PUBLISHABLE_SOURCES, type PublishedTrack, type TransportInfo } from '../../protocol/index.ts';

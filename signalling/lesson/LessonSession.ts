@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Server, Socket } from 'socket.io';
-import type { Consumer } from 'mediasoup/types';
+import type { Consumer } from '../../sfu/types.ts';
 import type { LessonMedia, Sfu } from '../../sfu/index.ts';
 import type { LessonGrant } from '../auth/TokenService.ts';
 import type { CatalogStore } from '../catalog/CatalogStore.ts';

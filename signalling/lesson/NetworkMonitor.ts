@@ -2,8 +2,7 @@ import type { LessonMedia } from '../../sfu/index.ts';
 import type { EventBus } from '../../core/EventBus.ts';
 import { inBackground } from '../../core/background.ts';
 import { moduleLogger } from '../../core/logger.ts';
-import type { NetworkQuality } from '../../protocol/index.ts';
-import type { LessonSession } from './LessonSession.ts';
+import type { NetworkQuality, ServerNotifications } from '../../protocol/index.ts';
 import type { Peer } from './Peer.ts';
 
 const log = moduleLogger('network-monitor');
@@ -20,18 +19,26 @@ interface StreamStats {
 	roundTripTime?: number;
 }
 
+/** What the monitor reads of a live lesson (LessonSession has it). */
+export interface MonitoredLesson {
+	readonly lessonId: string;
+	readonly peers: ReadonlyMap<string, Peer>;
+	media(): Promise<LessonMedia>;
+	notify(target: 'all', name: 'network.quality', payload: ServerNotifications['network.quality']): void;
+}
+
 /**
  * Samples each classroom's link from mediasoup stats every 2 s: bitrate both ways (transport
  * stats), loss (RTCP fraction lost, uplink and downlink), RTT and the stream scores. Sent to the
  * lesson as `network.quality`; every 10 s also a ClassroomEvent for analytics.
  */
 export class NetworkMonitor {
-	readonly #session: LessonSession;
+	readonly #session: MonitoredLesson;
 	readonly #bus: EventBus;
 	#timer: NodeJS.Timeout | null = null;
 	#ticks = 0;
 
-	constructor(session: LessonSession, bus: EventBus) {
+	constructor(session: MonitoredLesson, bus: EventBus) {
 		this.#session = session;
 		this.#bus = bus;
 	}

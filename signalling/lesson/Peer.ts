@@ -1,4 +1,4 @@
-import type { Consumer, RtpCapabilities, WebRtcTransport } from 'mediasoup/types';
+import type { Consumer, RtpCapabilities, WebRtcTransport } from '../../sfu/types.ts';
 import type { Socket } from 'socket.io';
 import type { Participant, PublishedTrack } from '../../protocol/index.ts';
 
