@@ -6,12 +6,12 @@ import { promisify } from 'node:util';
 import type { EventActor, EventBus } from '../../core/EventBus.ts';
 import type { Participant, PublishedTrack } from '../../protocol/index.ts';
 import type { LessonMedia } from '../../sfu/index.ts';
-import type { PlainTransport, Producer, WebRtcTransport } from '../../sfu/types.ts';
+import type { PlainTransport, Producer } from '../../sfu/types.ts';
 
 /** A joined participant as the publisher reaches it (signalling's Peer has it). */
 interface PublishingPeer {
 	readonly participant: Participant;
-	readonly transports: Map<string, { transport: WebRtcTransport; direction: 'send' | 'recv' }>;
+	readonly transports: Map<string, { direction: 'send' | 'recv' }>;
 	readonly tracks: Map<string, PublishedTrack>;
 }
 
@@ -87,7 +87,8 @@ export async function publishFfmpegTrack(session: PublishingLesson, participantI
 		comedia: true
 	});
 	// The peer closes it with its other transports when it leaves.
-	peer.transports.set(transport.id, { transport: transport as unknown as WebRtcTransport, direction: 'send' });
+	media.adoptTransport(transport);
+	peer.transports.set(transport.id, { direction: 'send' });
 	const ssrc = nextSsrc++;
 	const audio = source === 'mic';
 	const payloadType = audio ? 100 : 101;
@@ -101,8 +102,7 @@ export async function publishFfmpegTrack(session: PublishingLesson, participantI
 		},
 		appData: { participantId, source }
 	});
-	media.producers.set(producer.id, producer);
-	producer.observer.once('close', () => media.producers.delete(producer.id));
+	media.adoptProducer(producer);
 	const track: PublishedTrack = {
 		producerId: producer.id,
 		participantId,

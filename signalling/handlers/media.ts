@@ -1,5 +1,4 @@
-import type { DtlsParameters, MediaKind, RtpCapabilities, RtpParameters } from '../../sfu/types.ts';
-import { SfuError } from '../../sfu/index.ts';
+import { SfuError, type DtlsParameters, type MediaKind, type RtpCapabilities, type RtpParameters } from '../../sfu/index.ts';
 import { SignallingError, forbidden, invalid, notFound } from '../../core/errors.ts';
 import { PUBLISHABLE_SOURCES, type PublishedTrack, type TransportInfo } from '../../protocol/index.ts';
 import type { Handler, HandlerContext } from './context.ts';
@@ -23,14 +22,13 @@ export const createTransport: Handler<'media.createTransport'> = async ({ sessio
 	if (direction === 'send' && PUBLISHABLE_SOURCES[peer.participant.role].length === 0) {
 		throw forbidden(`a ${peer.participant.role} does not publish media`);
 	}
-	for (const [id, entry] of peer.transports) {
-		if (entry.transport.closed) peer.transports.delete(id);
+	const media = await session.media();
+	for (const id of [...peer.transports.keys()]) {
+		if (!media.hasTransport(id)) peer.transports.delete(id);
 	}
 	if (peer.transports.size >= MAX_TRANSPORTS) throw new SignallingError('conflict', 'too many transports; close one first');
-	const media = await session.media();
 	const transport = await media.createWebRtcTransport({ participantId: peer.id, direction }).catch(sfuToWire);
-	peer.transports.set(transport.id, { transport, direction });
-	transport.observer.once('close', () => peer.transports.delete(transport.id));
+	peer.transports.set(transport.id, { direction });
 	const info: TransportInfo = {
 		id: transport.id,
 		iceParameters: transport.iceParameters as unknown as TransportInfo['iceParameters'],
@@ -86,10 +84,8 @@ export const produce: Handler<'media.produce'> = async (ctx, { transportId, kind
 		kind: producer.kind,
 		paused: producer.paused
 	};
+	// The media policy forgets the track when the producer closes with its transport.
 	peer.tracks.set(producer.id, track);
-	producer.observer.once('close', () => {
-		if (peer.tracks.delete(producer.id)) session.changed();
-	});
 	session.bus.publish(session.lessonId, 'media.published', session.actorOf(peer), { producerId: producer.id, source, kind: producer.kind });
 	session.changed();
 	return { producerId: producer.id };
@@ -105,7 +101,7 @@ export const closeProducer: Handler<'media.closeProducer'> = async (ctx, { produ
 	const track = ownTrack(ctx, producerId);
 	const media = await ctx.session.media();
 	ctx.peer.tracks.delete(producerId);
-	media.producers.get(producerId)?.close();
+	media.closeProducer(producerId);
 	ctx.session.bus.publish(ctx.session.lessonId, 'media.unpublished', ctx.session.actorOf(ctx.peer), { producerId, source: track.source });
 	ctx.session.changed();
 	return null;
@@ -114,9 +110,7 @@ export const closeProducer: Handler<'media.closeProducer'> = async (ctx, { produ
 export const pauseProducer: Handler<'media.pauseProducer'> = async (ctx, { producerId, paused }) => {
 	const track = ownTrack(ctx, producerId);
 	const media = await ctx.session.media();
-	const producer = media.producer(producerId);
-	if (paused) await producer.pause();
-	else await producer.resume();
+	await media.pauseProducer(producerId, paused);
 	if (track.paused !== paused) {
 		track.paused = paused;
 		ctx.session.bus.publish(ctx.session.lessonId, 'media.paused', ctx.session.actorOf(ctx.peer), { producerId, source: track.source, paused });
@@ -132,9 +126,9 @@ function ownConsumer({ peer }: HandlerContext, consumerId: string) {
 }
 
 export const resumeConsumer: Handler<'media.resumeConsumer'> = async (ctx, { consumerId }) => {
-	const consumer = ownConsumer(ctx, consumerId);
-	await consumer.resume();
-	if (consumer.kind === 'video') await consumer.requestKeyFrame().catch(() => undefined);
+	ownConsumer(ctx, consumerId);
+	const media = await ctx.session.media();
+	await media.resumeConsumer(consumerId).catch(sfuToWire);
 	return null;
 };
 
@@ -142,7 +136,7 @@ export const setPreferredLayers: Handler<'media.setPreferredLayers'> = async (ct
 	const consumer = ownConsumer(ctx, consumerId);
 	if (consumer.type !== 'simulcast') throw invalid('only simulcast video has layers');
 	const media = await ctx.session.media();
-	consumer.appData.targetLayer = spatialLayer;
+	consumer.targetLayer = spatialLayer;
 	await media.setTargetLayer(consumerId, spatialLayer, temporalLayer).catch(sfuToWire);
 	return null;
 };

@@ -470,7 +470,7 @@ export class LessonSession {
 		this.#network.stop();
 		for (const timer of this.#leaveTimers.values()) clearTimeout(timer);
 		this.#leaveTimers.clear();
-		for (const peer of this.peers.values()) peer.closeMedia();
+		for (const peer of this.peers.values()) this.#mediaPolicy.closePeerMedia(peer);
 		this.peers.clear();
 	}
 }
