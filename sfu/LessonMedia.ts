@@ -17,6 +17,7 @@ import { moduleLogger } from '../core/logger.ts';
 import { clientRtpCapabilities } from './codecs.ts';
 import { SfuError } from './errors.ts';
 import { LayerPolicy } from './LayerPolicy.ts';
+import { MediaTap, type TapTarget } from './MediaTap.ts';
 import type { WorkerSlot } from './WorkerPool.ts';
 import type { ConsumerLayers, ConsumerParameters, ConsumerStats, ProducedTrack, StreamStats, TransportParameters } from './mediaTypes.ts';
 
@@ -189,6 +190,12 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 		const producer = this.producer(producerId);
 		if (paused) await producer.pause();
 		else await producer.resume();
+	}
+
+	/** The producer's RTP as a plain feed to `target` (for the recorder), paused until resumed. */
+	tap(producerId: string, target: TapTarget): Promise<MediaTap> {
+		this.#assertOpen();
+		return MediaTap.open(this.router, this.producer(producerId), target);
 	}
 
 	closeProducer(producerId: string): void {
