@@ -17,6 +17,7 @@ import { moduleLogger } from '../core/logger.ts';
 import { clientRtpCapabilities } from './codecs.ts';
 import { SfuError } from './errors.ts';
 import { LayerPolicy } from './LayerPolicy.ts';
+import { LessonRouter } from './LessonRouter.ts';
 import { MediaTap, type TapTarget } from './MediaTap.ts';
 import type { WorkerSlot } from './WorkerPool.ts';
 import type { ConsumerLayers, ConsumerParameters, ConsumerStats, ProducedTrack, StreamStats, TransportParameters } from './mediaTypes.ts';
@@ -46,12 +47,14 @@ export interface ConsumeOptions {
 }
 
 /**
- * One lesson's media on one router: WebRTC transports, producers, consumers and an
- * AudioLevelObserver over every audio producer. Knows nothing of roles or sockets.
+ * One lesson's media: WebRTC transports, producers, consumers and an AudioLevelObserver over every
+ * audio producer, all reached by id (callers get plain parameters and typed events carrying ids).
+ * Where transports and producers live is LessonRouter's business. Knows nothing of roles or sockets.
  */
 export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 	readonly lessonId: string;
 	readonly router: Router;
+	readonly #routing: LessonRouter;
 	readonly #slot: WorkerSlot;
 	readonly #audioLevel: AudioLevelObserver;
 	readonly transports = new Map<string, WebRtcTransport>();
@@ -67,6 +70,7 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 		this.lessonId = lessonId;
 		this.#slot = slot;
 		this.router = router;
+		this.#routing = new LessonRouter(router, slot.webRtcServer);
 		this.#audioLevel = audioLevel;
 		router.on('workerclose', () => this.#onClosed('worker_died'));
 		audioLevel.on('volumes', (volumes) => {
@@ -99,8 +103,9 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 
 	async createWebRtcTransport(appData: Record<string, unknown>): Promise<TransportParameters> {
 		this.#assertOpen();
-		const transport = await this.router.createWebRtcTransport({
-			webRtcServer: this.#slot.webRtcServer,
+		const { router, webRtcServer } = this.#routing.placeTransport();
+		const transport = await router.createWebRtcTransport({
+			webRtcServer,
 			enableUdp: true,
 			enableTcp: true,
 			preferUdp: true,
@@ -231,6 +236,7 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 		if (!this.canConsume(producerId, rtpCapabilities)) {
 			throw new SfuError('invalid', `capabilities cannot consume producer ${producerId}`);
 		}
+		await this.#routing.reach(producerId, this.router);
 		let consumer: Consumer;
 		try {
 			consumer = await transport.consume({
@@ -310,7 +316,7 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 
 	close(): void {
 		if (this.#closed) return;
-		this.router.close();
+		this.#routing.close();
 		this.#onClosed('closed');
 	}
 

@@ -6,3 +6,4 @@ export { ROUTER_MEDIA_CODECS, clientRtpCapabilities } from './codecs.ts';
 export type { ConsumerLayers, ConsumerParameters, ConsumerStats, ProducedTrack, StreamStats, TransportParameters } from './mediaTypes.ts';
 export type { DtlsParameters, MediaKind, RtpCapabilities, RtpParameters } from './types.ts';
 export { MediaTap, type MediaTapEvents, type TapTarget } from './MediaTap.ts';
+export { LessonRouter } from './LessonRouter.ts';
