@@ -84,4 +84,18 @@ describe('LessonMedia by id against a real worker', () => {
 		await expect(media.produce(send.id, 'audio', opus(3), false, {})).rejects.toMatchObject({ reason: 'invalid' });
 		media.closeProducer(producer.id);
 	});
+
+	it('taps a producer as a plain RTP feed to a local port, and refuses unknown producers', async () => {
+		await expect(media.tap('nope', { ip: '127.0.0.1', port: 40_000 })).rejects.toMatchObject({ reason: 'not_found' });
+		const send = await media.createWebRtcTransport({});
+		const producer = await media.produce(send.id, 'audio', opus(4321), false, {});
+		const tap = await media.tap(producer.id, { ip: '127.0.0.1', port: 40_000 });
+		expect(tap.producerId).toBe(producer.id);
+		expect(tap.kind).toBe('audio');
+		expect(tap.rtpParameters.codecs[0]?.mimeType).toBe('audio/opus');
+		const gone = new Promise<void>((resolve) => tap.once('gone', resolve));
+		media.closeProducer(producer.id);
+		await gone;
+		tap.close();
+	});
 });

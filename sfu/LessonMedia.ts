@@ -198,7 +198,7 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 	}
 
 	/** The producer's RTP as a plain feed to `target` (for the recorder), paused until resumed. */
-	tap(producerId: string, target: TapTarget): Promise<MediaTap> {
+	async tap(producerId: string, target: TapTarget): Promise<MediaTap> {
 		this.#assertOpen();
 		return MediaTap.open(this.router, this.producer(producerId), target);
 	}
