@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import type { Producer } from 'mediasoup/types';
+import type { Producer } from '../sfu/types.ts';
 import { SYSTEM_ACTOR, type EventActor, type EventBus } from '../core/EventBus.ts';
 import {
 	boardOfView,

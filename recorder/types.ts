@@ -1,4 +1,4 @@
-import type { Producer, Router } from 'mediasoup/types';
+import type { Producer, Router } from '../sfu/types.ts';
 import type {
 	DeckInfo,
 	LessonClassroom,

@@ -3,7 +3,9 @@ import type {
 	AudioLevelObserver,
 	Consumer,
 	DtlsParameters,
+	IceParameters,
 	MediaKind,
+	PlainTransport,
 	Producer,
 	Router,
 	RouterRtpCodecCapability,
@@ -15,7 +17,10 @@ import { moduleLogger } from '../core/logger.ts';
 import { clientRtpCapabilities } from './codecs.ts';
 import { SfuError } from './errors.ts';
 import { LayerPolicy } from './LayerPolicy.ts';
+import { LessonRouter } from './LessonRouter.ts';
+import { MediaTap, type TapTarget } from './MediaTap.ts';
 import type { WorkerSlot } from './WorkerPool.ts';
+import type { ConsumerLayers, ConsumerParameters, ConsumerStats, ProducedTrack, StreamStats, TransportParameters } from './mediaTypes.ts';
 
 const log = moduleLogger('sfu:lesson-media');
 
@@ -24,6 +29,16 @@ export interface LessonMediaEvents {
 	closed: [reason: 'worker_died' | 'closed'];
 	/** Loudest audio producer, or null on silence. Sampled by the AudioLevelObserver. */
 	volumes: [loudest: { producerId: string; volume: number } | null];
+	/** A consumer went with its producer ('producer_closed') or its transport ('transport_closed'). */
+	consumerClosed: [consumerId: string, producerId: string, reason: 'producer_closed' | 'transport_closed'];
+	/** A consumer's producer paused or resumed. */
+	consumerProducerPaused: [consumerId: string, paused: boolean];
+	/** The layers a simulcast consumer sends now (null: none). */
+	consumerLayers: [consumerId: string, layers: ConsumerLayers | null];
+	/** A producer closed (by its owner, or with its transport). */
+	producerClosed: [producerId: string];
+	/** A transport closed. */
+	transportClosed: [transportId: string];
 }
 
 export interface ConsumeOptions {
@@ -32,15 +47,19 @@ export interface ConsumeOptions {
 }
 
 /**
- * One lesson's media on one router: WebRTC transports, producers, consumers and an
- * AudioLevelObserver over every audio producer. Knows nothing of roles or sockets.
+ * One lesson's media: WebRTC transports, producers, consumers and an AudioLevelObserver over every
+ * audio producer, all reached by id (callers get plain parameters and typed events carrying ids).
+ * Where transports and producers live is LessonRouter's business. Knows nothing of roles or sockets.
  */
 export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 	readonly lessonId: string;
 	readonly router: Router;
+	readonly #routing: LessonRouter;
 	readonly #slot: WorkerSlot;
 	readonly #audioLevel: AudioLevelObserver;
 	readonly transports = new Map<string, WebRtcTransport>();
+	/** Transports made on the router outside this class (a test publisher's), closed with their owner. */
+	readonly #adoptedTransports = new Map<string, PlainTransport>();
 	readonly producers = new Map<string, Producer>();
 	readonly consumers = new Map<string, Consumer>();
 	readonly #layerPolicies = new Map<string, LayerPolicy>();
@@ -51,6 +70,7 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 		this.lessonId = lessonId;
 		this.#slot = slot;
 		this.router = router;
+		this.#routing = new LessonRouter(router, slot.webRtcServer);
 		this.#audioLevel = audioLevel;
 		router.on('workerclose', () => this.#onClosed('worker_died'));
 		audioLevel.on('volumes', (volumes) => {
@@ -81,10 +101,11 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 		return clientRtpCapabilities(this.router.rtpCapabilities);
 	}
 
-	async createWebRtcTransport(appData: Record<string, unknown>): Promise<WebRtcTransport> {
+	async createWebRtcTransport(appData: Record<string, unknown>): Promise<TransportParameters> {
 		this.#assertOpen();
-		const transport = await this.router.createWebRtcTransport({
-			webRtcServer: this.#slot.webRtcServer,
+		const { router, webRtcServer } = this.#routing.placeTransport();
+		const transport = await router.createWebRtcTransport({
+			webRtcServer,
 			enableUdp: true,
 			enableTcp: true,
 			preferUdp: true,
@@ -92,8 +113,38 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 			appData
 		});
 		this.transports.set(transport.id, transport);
-		transport.observer.once('close', () => this.transports.delete(transport.id));
-		return transport;
+		transport.observer.once('close', () => {
+			this.transports.delete(transport.id);
+			if (!this.#closed) this.emit('transportClosed', transport.id);
+		});
+		return { id: transport.id, iceParameters: transport.iceParameters, iceCandidates: transport.iceCandidates, dtlsParameters: transport.dtlsParameters };
+	}
+
+	hasTransport(transportId: string): boolean {
+		const transport = this.transports.get(transportId);
+		return !!transport && !transport.closed;
+	}
+
+	closeTransport(transportId: string): void {
+		this.transports.get(transportId)?.close();
+		this.#adoptedTransports.get(transportId)?.close();
+	}
+
+	/** Counts a transport made on this router (a test publisher's) as the lesson's, so closeTransport reaches it. */
+	adoptTransport(transport: PlainTransport): void {
+		this.#adoptedTransports.set(transport.id, transport);
+		transport.observer.once('close', () => {
+			this.#adoptedTransports.delete(transport.id);
+			if (!this.#closed) this.emit('transportClosed', transport.id);
+		});
+	}
+
+	/** The transport's bitrates both ways (zero when it is gone). */
+	async transportBitrates(transportId: string): Promise<{ sendBitrate: number; recvBitrate: number } | null> {
+		const transport = this.transports.get(transportId);
+		if (!transport || transport.closed) return null;
+		const [stats] = await transport.getStats().catch(() => []);
+		return stats ? { sendBitrate: stats.sendBitrate ?? 0, recvBitrate: stats.recvBitrate ?? 0 } : null;
 	}
 
 	transport(transportId: string): WebRtcTransport {
@@ -106,7 +157,7 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 		await this.transport(transportId).connect({ dtlsParameters });
 	}
 
-	async restartIce(transportId: string) {
+	async restartIce(transportId: string): Promise<IceParameters> {
 		return this.transport(transportId).restartIce();
 	}
 
@@ -116,7 +167,7 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 		rtpParameters: RtpParameters,
 		paused: boolean,
 		appData: Record<string, unknown>
-	): Promise<Producer> {
+	): Promise<ProducedTrack> {
 		const transport = this.transport(transportId);
 		let producer: Producer;
 		try {
@@ -124,12 +175,43 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 		} catch (error) {
 			throw new SfuError('invalid', `cannot produce: ${(error as Error).message}`);
 		}
-		this.producers.set(producer.id, producer);
-		producer.observer.once('close', () => this.producers.delete(producer.id));
+		this.adoptProducer(producer);
 		if (kind === 'audio') {
 			await this.#audioLevel.addProducer({ producerId: producer.id }).catch(() => undefined);
 		}
-		return producer;
+		return { id: producer.id, kind: producer.kind, paused: producer.paused };
+	}
+
+	/** Counts a producer made on this router (a test publisher's) as one of the lesson's. */
+	adoptProducer(producer: Producer): void {
+		this.producers.set(producer.id, producer);
+		producer.observer.once('close', () => {
+			this.producers.delete(producer.id);
+			if (!this.#closed) this.emit('producerClosed', producer.id);
+		});
+	}
+
+	async pauseProducer(producerId: string, paused: boolean): Promise<void> {
+		const producer = this.producer(producerId);
+		if (paused) await producer.pause();
+		else await producer.resume();
+	}
+
+	/** The producer's RTP as a plain feed to `target` (for the recorder), paused until resumed. */
+	async tap(producerId: string, target: TapTarget): Promise<MediaTap> {
+		this.#assertOpen();
+		return MediaTap.open(this.router, this.producer(producerId), target);
+	}
+
+	closeProducer(producerId: string): void {
+		this.producers.get(producerId)?.close();
+	}
+
+	/** The producer's streams (a simulcast producer has one per layer); null when it is gone or paused. */
+	async producerStats(producerId: string): Promise<StreamStats[] | null> {
+		const producer = this.producers.get(producerId);
+		if (!producer || producer.closed || producer.paused) return null;
+		return (await producer.getStats().catch(() => [])) as StreamStats[];
 	}
 
 	producer(producerId: string): Producer {
@@ -149,18 +231,24 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 		rtpCapabilities: RtpCapabilities,
 		options: ConsumeOptions,
 		appData: Record<string, unknown>
-	): Promise<Consumer> {
+	): Promise<ConsumerParameters> {
 		const transport = this.transport(transportId);
 		if (!this.canConsume(producerId, rtpCapabilities)) {
 			throw new SfuError('invalid', `capabilities cannot consume producer ${producerId}`);
 		}
-		const consumer = await transport.consume({
-			producerId,
-			rtpCapabilities,
-			paused: true,
-			preferredLayers: options.targetSpatialLayer === undefined ? undefined : { spatialLayer: options.targetSpatialLayer },
-			appData
-		});
+		await this.#routing.reach(producerId, this.router);
+		let consumer: Consumer;
+		try {
+			consumer = await transport.consume({
+				producerId,
+				rtpCapabilities,
+				paused: true,
+				preferredLayers: options.targetSpatialLayer === undefined ? undefined : { spatialLayer: options.targetSpatialLayer },
+				appData
+			});
+		} catch (error) {
+			throw new SfuError('invalid', `cannot consume: ${(error as Error).message}`);
+		}
 		this.consumers.set(consumer.id, consumer);
 		if (consumer.type === 'simulcast') {
 			this.#layerPolicies.set(consumer.id, new LayerPolicy(consumer, options.targetSpatialLayer ?? 2));
@@ -170,7 +258,44 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 			this.#layerPolicies.get(consumer.id)?.dispose();
 			this.#layerPolicies.delete(consumer.id);
 		});
-		return consumer;
+		consumer.on('producerclose', () => this.emit('consumerClosed', consumer.id, producerId, 'producer_closed'));
+		consumer.on('transportclose', () => this.emit('consumerClosed', consumer.id, producerId, 'transport_closed'));
+		consumer.on('producerpause', () => this.emit('consumerProducerPaused', consumer.id, true));
+		consumer.on('producerresume', () => this.emit('consumerProducerPaused', consumer.id, false));
+		consumer.on('layerschange', (layers) => this.emit('consumerLayers', consumer.id, layers ?? null));
+		return {
+			id: consumer.id,
+			producerId,
+			kind: consumer.kind,
+			rtpParameters: consumer.rtpParameters,
+			type: consumer.type,
+			producerPaused: consumer.producerPaused
+		};
+	}
+
+	hasConsumer(consumerId: string): boolean {
+		const consumer = this.consumers.get(consumerId);
+		return !!consumer && !consumer.closed;
+	}
+
+	/** Starts a consumer the viewer is ready for; video asks its sender for a key frame. */
+	async resumeConsumer(consumerId: string): Promise<void> {
+		const consumer = this.consumer(consumerId);
+		await consumer.resume();
+		if (consumer.kind === 'video') await consumer.requestKeyFrame().catch(() => undefined);
+	}
+
+	closeConsumer(consumerId: string): void {
+		this.consumers.get(consumerId)?.close();
+	}
+
+	/** The consumer's outgoing figures; null when it is gone. */
+	async consumerStats(consumerId: string): Promise<ConsumerStats | null> {
+		const consumer = this.consumers.get(consumerId);
+		if (!consumer || consumer.closed) return null;
+		const paused = consumer.paused || consumer.producerPaused;
+		const streams = paused ? [] : ((await consumer.getStats().catch(() => [])) as StreamStats[]);
+		return { streams, score: consumer.score.score, paused: consumer.paused, producerPaused: consumer.producerPaused };
 	}
 
 	consumer(consumerId: string): Consumer {
@@ -191,7 +316,7 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 
 	close(): void {
 		if (this.#closed) return;
-		this.router.close();
+		this.#routing.close();
 		this.#onClosed('closed');
 	}
 
@@ -202,6 +327,7 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 		for (const policy of this.#layerPolicies.values()) policy.dispose();
 		this.#layerPolicies.clear();
 		this.transports.clear();
+		this.#adoptedTransports.clear();
 		this.producers.clear();
 		this.consumers.clear();
 		log.info({ lessonId: this.lessonId, reason }, 'lesson router closed');

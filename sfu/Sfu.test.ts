@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RtpParameters } from 'mediasoup/types';
+import type { RtpParameters } from './types.ts';
 import { freePort } from '../core/testing/ports.ts';
 import { Sfu, SfuError, WorkerPool } from './index.ts';
 
@@ -58,7 +58,7 @@ describe('Sfu against a real mediasoup worker', () => {
 		const producer = await media.produce(send.id, 'audio', opus(77), false, {});
 		await expect(media.consume(recv.id, producer.id, { codecs: [] }, {}, {})).rejects.toMatchObject({ reason: 'invalid' });
 		const consumer = await media.consume(recv.id, producer.id, media.router.rtpCapabilities, {}, {});
-		expect(consumer.paused).toBe(true);
+		expect(media.consumers.get(consumer.id)?.paused).toBe(true);
 		await expect(media.setTargetLayer(consumer.id, 1)).rejects.toMatchObject({ reason: 'invalid' });
 	});
 

@@ -4,8 +4,8 @@ import { chmod, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import * as mediasoup from 'mediasoup';
-import type { Router, Worker } from 'mediasoup/types';
+import type { Router, Worker } from '../../sfu/types.ts';
+import { createTestRouter } from '../../sfu/testing/testRouter.ts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTER_MEDIA_CODECS } from '../../sfu/codecs.ts';
 import { FinalMediaSchema } from '../../protocol/recording.ts';
@@ -26,8 +26,7 @@ describe('PartRecorder and finaliseMedia against a real worker and ffmpeg', () =
 	const recorders: PartRecorder[] = [];
 
 	beforeAll(async () => {
-		worker = await mediasoup.createWorker({ logLevel: 'none' });
-		router = await worker.createRouter({ mediaCodecs: ROUTER_MEDIA_CODECS });
+		({ worker, router } = await createTestRouter());
 		root = await mkdtemp(path.join(tmpdir(), 'cb-rec-'));
 	});
 	afterEach(async () => {

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { access, constants, mkdir, statfs } from 'node:fs/promises';
 import path from 'node:path';
-import type { Producer, Router } from 'mediasoup/types';
+import type { Producer, Router } from '../../sfu/types.ts';
 import { RecorderError } from './errors.ts';
 import { moduleLogger } from '../../core/logger.ts';
 import { writePartFile } from './partFile.ts';

@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Consumer, ConsumerTraceEventData, PlainTransport, Producer, Router } from 'mediasoup/types';
+import { MediaTap } from '../../sfu/index.ts';
+import type { Producer, Router } from '../../sfu/types.ts';
 import { FfmpegCapture, spawned } from './FfmpegCapture.ts';
 import { RecorderError } from './errors.ts';
 import { moduleLogger } from '../../core/logger.ts';
@@ -48,8 +49,7 @@ function monotonicToEpochOffset(): number {
  */
 export class TrackRecorder extends EventEmitter<TrackRecorderEvents> {
 	readonly summary: TrackSummary;
-	readonly #consumer: Consumer;
-	readonly #transport: PlainTransport;
+	readonly #tap: MediaTap;
 	readonly #options: TrackRecorderOptions;
 	readonly #folder: string;
 	readonly #port: number;
@@ -65,47 +65,30 @@ export class TrackRecorder extends EventEmitter<TrackRecorderEvents> {
 	/** A run is being set up: if its ffmpeg dies now, #startRun fails (and its caller decides). */
 	#starting = false;
 
-	private constructor(track: RecordedTrack, consumer: Consumer, transport: PlainTransport, port: number, folder: string, options: TrackRecorderOptions) {
+	private constructor(track: RecordedTrack, tap: MediaTap, port: number, folder: string, options: TrackRecorderOptions) {
 		super();
-		this.#consumer = consumer;
-		this.#transport = transport;
+		this.#tap = tap;
 		this.#port = port;
 		this.#folder = folder;
 		this.#options = options;
-		const clockRate = consumer.rtpParameters.codecs[0]?.clockRate ?? (track.kind === 'audio' ? 48000 : 90000);
+		const clockRate = tap.rtpParameters.codecs[0]?.clockRate ?? (track.kind === 'audio' ? 48000 : 90000);
 		this.summary = { ...track, clockRate, runs: [] };
-		consumer.on('trace', (trace) => this.#onTrace(trace));
-		consumer.on('producerclose', () => this.emit('gone'));
-		consumer.on('transportclose', () => this.emit('gone'));
+		tap.on('packetSent', (rtpTimestamp, sentAtMonotonicMs) => this.#onPacketSent(rtpTimestamp, sentAtMonotonicMs));
+		tap.on('gone', () => this.emit('gone'));
 	}
 
 	static async create(router: Router, producer: Producer, track: RecordedTrack, options: TrackRecorderOptions): Promise<TrackRecorder> {
-		const transport = await router.createPlainTransport({
-			listenInfo: { protocol: 'udp', ip: options.ip },
-			rtcpMux: false,
-			comedia: false,
-			appData: { recorder: true, producerId: producer.id }
-		});
+		const port = await freeRtpPortPair(options.ip);
+		const tap = await MediaTap.open(router, producer, { ip: options.ip, port });
 		try {
-			const port = await freeRtpPortPair(options.ip);
-			await transport.connect({ ip: options.ip, port, rtcpPort: port + 1 });
-			const layers = producer.rtpParameters.encodings?.length ?? 1;
-			const consumer = await transport.consume({
-				producerId: producer.id,
-				rtpCapabilities: router.rtpCapabilities,
-				paused: true,
-				// Simulcast: the top layer. A PlainTransport has no bandwidth estimate, so it stays there.
-				preferredLayers: layers > 1 ? { spatialLayer: layers - 1, temporalLayer: 2 } : undefined,
-				appData: { recorder: true }
-			});
 			const folder = `tr-${producer.id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 			await mkdir(path.join(options.partDir, folder), { recursive: true });
-			await writeFile(path.join(options.partDir, folder, 'track.sdp'), consumerSdp(track.kind, consumer.rtpParameters, options.ip, port));
-			const recorder = new TrackRecorder(track, consumer, transport, port, folder, options);
+			await writeFile(path.join(options.partDir, folder, 'track.sdp'), consumerSdp(track.kind, tap.rtpParameters, options.ip, port));
+			const recorder = new TrackRecorder(track, tap, port, folder, options);
 			await recorder.#startRun();
 			return recorder;
 		} catch (error) {
-			transport.close();
+			tap.close();
 			throw error;
 		}
 	}
@@ -136,7 +119,7 @@ export class TrackRecorder extends EventEmitter<TrackRecorderEvents> {
 			// A removed producer sends nothing more, and ffmpeg only sees SIGINT between packets: do not
 			// wait long for a clean close; every flushed cluster is on disk already.
 			await this.#capture?.stop(reason === 'removed' ? 1000 : undefined);
-			this.#transport.close();
+			this.#tap.close();
 			const probe = ffprobePathFor(this.#options.ffmpegPath);
 			for (const r of this.summary.runs) r.segments = await readRunSegments(path.join(this.#options.partDir, r.folder), probe);
 		}
@@ -188,26 +171,23 @@ export class TrackRecorder extends EventEmitter<TrackRecorderEvents> {
 		await waitUntilBound(this.#options.ip, this.#port, 5000, () => capture.alive);
 		// Trace before resuming: the first packet sent after the resume is ffmpeg's timestamp 0.
 		this.#tracing = 'first';
-		await this.#consumer.enableTraceEvent(['rtp']);
-		await this.#consumer.resume();
-		if (this.summary.kind === 'video') await this.#consumer.requestKeyFrame();
+		await this.#tap.traceSentPackets(true);
+		await this.#tap.resume();
+		if (this.summary.kind === 'video') await this.#tap.requestKeyFrame();
 	}
 
-	#onTrace(trace: ConsumerTraceEventData): void {
-		if (trace.type !== 'rtp' || trace.direction !== 'out' || !this.#tracing) return;
-		const info = trace.info as { isRtx?: boolean; rtpPacket?: { timestamp?: number } } | undefined;
-		const rtpTimestamp = info?.rtpPacket?.timestamp;
-		if (info?.isRtx || typeof rtpTimestamp !== 'number') return;
+	#onPacketSent(rtpTimestamp: number, sentAtMonotonicMs: number): void {
+		if (!this.#tracing) return;
 		const run = this.#run;
 		if (!run) return;
 		// The worker stamps the trace with its monotonic clock when it sent the packet; that is
 		// closer to the truth than when the notification reached us.
 		const now = Date.now();
-		const sent = trace.timestamp + monotonicToEpochOffset();
+		const sent = sentAtMonotonicMs + monotonicToEpochOffset();
 		const at = Math.abs(sent - now) < 1000 ? Math.min(sent, now) : now;
 		const purpose = this.#tracing;
 		this.#tracing = null;
-		void this.#consumer.enableTraceEvent([]).catch(() => undefined);
+		void this.#tap.traceSentPackets(false).catch(() => undefined);
 		run.anchors.push({ at, rtpTimestamp });
 		if (purpose === 'first') {
 			run.firstPacketAt = at;
@@ -222,13 +202,13 @@ export class TrackRecorder extends EventEmitter<TrackRecorderEvents> {
 		if (this.summary.kind === 'video') {
 			// ffmpeg cuts a segment only on a key frame, and asks for none itself.
 			this.#keyFrameTimer = setInterval(() => {
-				void this.#consumer.requestKeyFrame().catch(() => undefined);
+				void this.#tap.requestKeyFrame().catch(() => undefined);
 			}, this.#options.segmentSeconds * 1000);
 		}
 		this.#anchorTimer = setInterval(() => {
 			if (this.#tracing || this.#stopping) return;
 			this.#tracing = 'anchor';
-			void this.#consumer.enableTraceEvent(['rtp']).catch(() => undefined);
+			void this.#tap.traceSentPackets(true).catch(() => undefined);
 		}, ANCHOR_INTERVAL_MS);
 		const fault = this.#pendingFault;
 		if (fault) {
@@ -272,7 +252,7 @@ export class TrackRecorder extends EventEmitter<TrackRecorderEvents> {
 	}
 
 	async #restart(): Promise<void> {
-		await this.#consumer.pause().catch(() => undefined);
+		await this.#tap.pause().catch(() => undefined);
 		while (!this.#stopping) {
 			try {
 				await this.#startRun();
@@ -294,7 +274,7 @@ export class TrackRecorder extends EventEmitter<TrackRecorderEvents> {
 		log.error({ producerId: this.producerId, message }, 'track recording failed');
 		this.#stopping = true;
 		this.#clearTimers();
-		this.#transport.close();
+		this.#tap.close();
 		this.emit('failed', { producerId: this.producerId, message });
 	}
 

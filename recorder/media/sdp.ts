@@ -1,4 +1,4 @@
-import type { RtpParameters } from 'mediasoup/types';
+import type { RtpParameters } from '../../sfu/types.ts';
 import { RecorderError } from './errors.ts';
 
 /**

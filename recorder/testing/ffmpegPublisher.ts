@@ -3,9 +3,27 @@ import { mkdir, rename, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { PlainTransport, Producer, WebRtcTransport } from 'mediasoup/types';
-import type { LessonSession } from '../../signalling/lesson/LessonSession.ts';
-import type { PublishedTrack } from '../../protocol/index.ts';
+import type { EventActor, EventBus } from '../../core/EventBus.ts';
+import type { Participant, PublishedTrack } from '../../protocol/index.ts';
+import type { LessonMedia } from '../../sfu/index.ts';
+import type { PlainTransport, Producer } from '../../sfu/types.ts';
+
+/** A joined participant as the publisher reaches it (signalling's Peer has it). */
+interface PublishingPeer {
+	readonly participant: Participant;
+	readonly transports: Map<string, { direction: 'send' | 'recv' }>;
+	readonly tracks: Map<string, PublishedTrack>;
+}
+
+/** The live lesson as the publisher reaches it (signalling's LessonSession has it). */
+export interface PublishingLesson {
+	readonly lessonId: string;
+	readonly bus: EventBus;
+	readonly peers: ReadonlyMap<string, PublishingPeer>;
+	media(): Promise<LessonMedia>;
+	actorOf(peer: PublishingPeer): EventActor;
+	changed(): void;
+}
 
 let nextSsrc = 31_000_000;
 
@@ -57,7 +75,7 @@ export interface FfmpegTrack {
  * lesson's producer, a `media.published` event), but the RTP comes from ffmpeg over a PlainTransport
  * on the lesson's own router: real media through the real server, without a browser.
  */
-export async function publishFfmpegTrack(session: LessonSession, participantId: string, source: 'mic' | 'camera' | 'screen'): Promise<FfmpegTrack> {
+export async function publishFfmpegTrack(session: PublishingLesson, participantId: string, source: 'mic' | 'camera' | 'screen'): Promise<FfmpegTrack> {
 	const peer = session.peers.get(participantId);
 	if (!peer) throw new Error(`no peer ${participantId} in the lesson`);
 	const input = await sourceFile(source === 'mic' ? (peer.participant.role === 'teacher' ? 'mic' : 'roomMic') : source);
@@ -69,7 +87,8 @@ export async function publishFfmpegTrack(session: LessonSession, participantId: 
 		comedia: true
 	});
 	// The peer closes it with its other transports when it leaves.
-	peer.transports.set(transport.id, { transport: transport as unknown as WebRtcTransport, direction: 'send' });
+	media.adoptTransport(transport);
+	peer.transports.set(transport.id, { direction: 'send' });
 	const ssrc = nextSsrc++;
 	const audio = source === 'mic';
 	const payloadType = audio ? 100 : 101;
@@ -83,8 +102,7 @@ export async function publishFfmpegTrack(session: LessonSession, participantId: 
 		},
 		appData: { participantId, source }
 	});
-	media.producers.set(producer.id, producer);
-	producer.observer.once('close', () => media.producers.delete(producer.id));
+	media.adoptProducer(producer);
 	const track: PublishedTrack = {
 		producerId: producer.id,
 		participantId,

@@ -1,19 +1,10 @@
-import type { DtlsParameters, MediaKind, RtpCapabilities, RtpParameters } from 'mediasoup/types';
-import { SfuError } from '../../sfu/index.ts';
-import { AppError as SignallingError, forbidden, invalid, notFound } from '../../core/errors.ts';
+import { SfuError, type DtlsParameters, type MediaKind, type RtpCapabilities, type RtpParameters } from '../../sfu/index.ts';
+import { AppError, forbidden, invalid, notFound } from '../../core/errors.ts';
 import { PUBLISHABLE_SOURCES, type PublishedTrack, type TransportInfo } from '../../protocol/index.ts';
 import type { Handler, HandlerContext } from './context.ts';
 
 /** Transports a peer may hold at once (a send and a recv, plus slack for a rebuild in flight). */
 const MAX_TRANSPORTS = 4;
-
-function sfuToWire(error: unknown): never {
-	if (error instanceof SfuError) {
-		const code = error.reason === 'not_found' ? 'not_found' : error.reason === 'invalid' ? 'invalid' : 'unavailable';
-		throw new SignallingError(code, error.message);
-	}
-	throw error;
-}
 
 function ownTransport({ peer }: HandlerContext, transportId: string, direction?: 'send' | 'recv'): void {
 	if (!peer.ownsTransport(transportId, direction)) throw notFound(`no ${direction ?? ''} transport ${transportId} of yours`.replace('  ', ' '));
@@ -23,14 +14,13 @@ export const createTransport: Handler<'media.createTransport'> = async ({ sessio
 	if (direction === 'send' && PUBLISHABLE_SOURCES[peer.participant.role].length === 0) {
 		throw forbidden(`a ${peer.participant.role} does not publish media`);
 	}
-	for (const [id, entry] of peer.transports) {
-		if (entry.transport.closed) peer.transports.delete(id);
-	}
-	if (peer.transports.size >= MAX_TRANSPORTS) throw new SignallingError('conflict', 'too many transports; close one first');
 	const media = await session.media();
-	const transport = await media.createWebRtcTransport({ participantId: peer.id, direction }).catch(sfuToWire);
-	peer.transports.set(transport.id, { transport, direction });
-	transport.observer.once('close', () => peer.transports.delete(transport.id));
+	for (const id of [...peer.transports.keys()]) {
+		if (!media.hasTransport(id)) peer.transports.delete(id);
+	}
+	if (peer.transports.size >= MAX_TRANSPORTS) throw new AppError('conflict', 'too many transports; close one first');
+	const transport = await media.createWebRtcTransport({ participantId: peer.id, direction });
+	peer.transports.set(transport.id, { direction });
 	const info: TransportInfo = {
 		id: transport.id,
 		iceParameters: transport.iceParameters as unknown as TransportInfo['iceParameters'],
@@ -44,7 +34,7 @@ export const connectTransport: Handler<'media.connectTransport'> = async (ctx, {
 	ownTransport(ctx, transportId);
 	const media = await ctx.session.media();
 	await media.connectTransport(transportId, dtlsParameters as DtlsParameters).catch((error: Error) => {
-		if (error instanceof SfuError) sfuToWire(error);
+		if (error instanceof SfuError) throw error;
 		throw invalid(`cannot connect transport: ${error.message}`);
 	});
 	return null;
@@ -53,7 +43,7 @@ export const connectTransport: Handler<'media.connectTransport'> = async (ctx, {
 export const restartIce: Handler<'media.restartIce'> = async (ctx, { transportId }) => {
 	ownTransport(ctx, transportId);
 	const media = await ctx.session.media();
-	const iceParameters = await media.restartIce(transportId).catch(sfuToWire);
+	const iceParameters = await media.restartIce(transportId);
 	return { iceParameters: iceParameters as unknown as Record<string, unknown> };
 };
 
@@ -71,12 +61,10 @@ export const produce: Handler<'media.produce'> = async (ctx, { transportId, kind
 	}
 	if ((source === 'mic') !== (kind === 'audio')) throw invalid(`source ${source} must be ${source === 'mic' ? 'audio' : 'video'}`);
 	for (const track of peer.tracks.values()) {
-		if (track.source === source) throw new SignallingError('conflict', `you already publish ${source}; close it first`);
+		if (track.source === source) throw new AppError('conflict', `you already publish ${source}; close it first`);
 	}
 	const media = await session.media();
-	const producer = await media
-		.produce(transportId, kind as MediaKind, rtpParameters as unknown as RtpParameters, paused, { participantId: peer.id, source })
-		.catch(sfuToWire);
+	const producer = await media.produce(transportId, kind as MediaKind, rtpParameters as unknown as RtpParameters, paused, { participantId: peer.id, source });
 	const track: PublishedTrack = {
 		producerId: producer.id,
 		participantId: peer.id,
@@ -86,10 +74,8 @@ export const produce: Handler<'media.produce'> = async (ctx, { transportId, kind
 		kind: producer.kind,
 		paused: producer.paused
 	};
+	// The media policy forgets the track when the producer closes with its transport.
 	peer.tracks.set(producer.id, track);
-	producer.observer.once('close', () => {
-		if (peer.tracks.delete(producer.id)) session.changed();
-	});
 	session.bus.publish(session.lessonId, 'media.published', session.actorOf(peer), { producerId: producer.id, source, kind: producer.kind });
 	session.changed();
 	return { producerId: producer.id };
@@ -105,7 +91,7 @@ export const closeProducer: Handler<'media.closeProducer'> = async (ctx, { produ
 	const track = ownTrack(ctx, producerId);
 	const media = await ctx.session.media();
 	ctx.peer.tracks.delete(producerId);
-	media.producers.get(producerId)?.close();
+	media.closeProducer(producerId);
 	ctx.session.bus.publish(ctx.session.lessonId, 'media.unpublished', ctx.session.actorOf(ctx.peer), { producerId, source: track.source });
 	ctx.session.changed();
 	return null;
@@ -114,9 +100,7 @@ export const closeProducer: Handler<'media.closeProducer'> = async (ctx, { produ
 export const pauseProducer: Handler<'media.pauseProducer'> = async (ctx, { producerId, paused }) => {
 	const track = ownTrack(ctx, producerId);
 	const media = await ctx.session.media();
-	const producer = media.producer(producerId);
-	if (paused) await producer.pause();
-	else await producer.resume();
+	await media.pauseProducer(producerId, paused);
 	if (track.paused !== paused) {
 		track.paused = paused;
 		ctx.session.bus.publish(ctx.session.lessonId, 'media.paused', ctx.session.actorOf(ctx.peer), { producerId, source: track.source, paused });
@@ -132,9 +116,9 @@ function ownConsumer({ peer }: HandlerContext, consumerId: string) {
 }
 
 export const resumeConsumer: Handler<'media.resumeConsumer'> = async (ctx, { consumerId }) => {
-	const consumer = ownConsumer(ctx, consumerId);
-	await consumer.resume();
-	if (consumer.kind === 'video') await consumer.requestKeyFrame().catch(() => undefined);
+	ownConsumer(ctx, consumerId);
+	const media = await ctx.session.media();
+	await media.resumeConsumer(consumerId);
 	return null;
 };
 
@@ -142,8 +126,8 @@ export const setPreferredLayers: Handler<'media.setPreferredLayers'> = async (ct
 	const consumer = ownConsumer(ctx, consumerId);
 	if (consumer.type !== 'simulcast') throw invalid('only simulcast video has layers');
 	const media = await ctx.session.media();
-	consumer.appData.targetLayer = spatialLayer;
-	await media.setTargetLayer(consumerId, spatialLayer, temporalLayer).catch(sfuToWire);
+	consumer.targetLayer = spatialLayer;
+	await media.setTargetLayer(consumerId, spatialLayer, temporalLayer);
 	return null;
 };
 

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { Server, Socket } from 'socket.io';
-import type { Consumer } from 'mediasoup/types';
 import type { LessonMedia, Sfu } from '../../sfu/index.ts';
 import type { LessonGrant } from '../auth/TokenService.ts';
 import type { CatalogStore } from '../catalog/CatalogStore.ts';
@@ -9,7 +8,6 @@ import { inBackground } from '../../core/background.ts';
 import { moduleLogger } from '../../core/logger.ts';
 import type {
 	ActiveSpeaker,
-	ConsumerOffer,
 	IceServer,
 	JoinResult,
 	LessonClassroom,
@@ -29,10 +27,10 @@ import type { PollDraftFiles } from '../store/PollDraftFiles.ts';
 import { readSurface, writeSurface } from './surfaceState.ts';
 import { audienceOf, chatVisibleTo, snapshotFor } from './audience.ts';
 import { commit, pending, type Change } from './commit.ts';
+import { MediaPolicy } from './MediaPolicy.ts';
 import { NetworkMonitor } from './NetworkMonitor.ts';
 import { Peer } from './Peer.ts';
 import { lessonSocketsRoom } from './socketRooms.ts';
-import { wantedTracks } from './subscriptions.ts';
 
 const log = moduleLogger('lesson');
 
@@ -90,7 +88,7 @@ export class LessonSession {
 	readonly peers = new Map<string, Peer>();
 	readonly #leaveTimers = new Map<string, NodeJS.Timeout>();
 	readonly #network: NetworkMonitor;
-	#media: LessonMedia | null = null;
+	readonly #mediaPolicy: MediaPolicy;
 	#snapshotQueued = false;
 	#draftsRestored: Promise<void> | null = null;
 	/** Whether a pending change may matter to students (their snapshot leaves the other students out). */
@@ -115,6 +113,7 @@ export class LessonSession {
 			};
 		});
 		this.#network = new NetworkMonitor(this, deps.bus);
+		this.#mediaPolicy = new MediaPolicy(this, deps.sfu, (loudest) => this.#onVolumes(loudest));
 	}
 
 	get store(): LessonStore {
@@ -199,17 +198,8 @@ export class LessonSession {
 	}
 
 	/** The lesson's router, created (again, after a worker death) when needed. */
-	async media(): Promise<LessonMedia> {
-		if (this.#media && !this.#media.closed) return this.#media;
-		const media = await this.#deps.sfu.lessonMedia(this.lessonId);
-		if (media !== this.#media) {
-			this.#media = media;
-			media.on('volumes', (loudest) => this.#onVolumes(loudest));
-			media.once('closed', (reason) => {
-				if (reason === 'worker_died') inBackground(log, 'recovering from a worker death', this.#onMediaLost(), { lessonId: this.lessonId });
-			});
-		}
-		return media;
+	media(): Promise<LessonMedia> {
+		return this.#mediaPolicy.media();
 	}
 
 	notify<N extends keyof ServerNotifications>(target: Peer | 'all', name: N, payload: ServerNotifications[N]): void {
@@ -425,99 +415,11 @@ export class LessonSession {
 
 	/** Brings a peer's consumers in line with the media policy. Serialised per peer. */
 	reconcile(peer: Peer): void {
-		peer.reconciling = peer.reconciling.then(() => this.#reconcile(peer)).catch((error: Error) => {
-			log.warn({ lessonId: this.lessonId, participantId: peer.id, err: error.message }, 'reconcile failed');
-		});
-	}
-
-	async #reconcile(peer: Peer): Promise<void> {
-		const transport = peer.recvTransport;
-		if (!peer.rtpCapabilities || !transport || this.peers.get(peer.id) !== peer) return;
-		const media = await this.media();
-		const live = await this.store.liveState(this.lessonId);
-		const tracks = this.tracks();
-		const wanted = wantedTracks({ participantId: peer.id, role: peer.participant.role, classroomId: peer.participant.classroomId }, tracks, live);
-		for (const [producerId, consumer] of peer.consumers) {
-			if (!wanted.has(producerId) || consumer.closed) {
-				peer.consumers.delete(producerId);
-				if (!consumer.closed) consumer.close();
-				this.notify(peer, 'media.consumerClosed', { consumerId: consumer.id });
-			}
-		}
-		for (const [producerId, layer] of wanted) {
-			const existing = peer.consumers.get(producerId);
-			if (existing) {
-				// Only a change of policy (stage, audio-only) moves the layer: a layer the viewer chose
-				// (media.setPreferredLayers) stays until the policy itself changes.
-				if (layer !== undefined && existing.type === 'simulcast' && existing.appData.policyLayer !== layer) {
-					existing.appData.policyLayer = layer;
-					existing.appData.targetLayer = layer;
-					await media.setTargetLayer(existing.id, layer);
-				}
-				continue;
-			}
-			const track = tracks.find((t) => t.producerId === producerId);
-			if (!track || !media.canConsume(producerId, peer.rtpCapabilities)) continue;
-			const consumer = await media.consume(transport.id, producerId, peer.rtpCapabilities, { targetSpatialLayer: layer }, {
-				participantId: peer.id,
-				targetLayer: layer,
-				policyLayer: layer
-			});
-			peer.consumers.set(producerId, consumer);
-			this.#wireConsumer(peer, consumer);
-			const offer: ConsumerOffer = {
-				consumerId: consumer.id,
-				producerId,
-				participantId: track.participantId,
-				classroomId: track.classroomId,
-				source: track.source,
-				kind: consumer.kind,
-				rtpParameters: consumer.rtpParameters as unknown as ConsumerOffer['rtpParameters'],
-				type: consumer.type,
-				producerPaused: consumer.producerPaused
-			};
-			this.notify(peer, 'media.consumer', offer);
-		}
-	}
-
-	#wireConsumer(peer: Peer, consumer: Consumer): void {
-		const forget = () => {
-			if (peer.consumers.get(consumer.producerId) === consumer) peer.consumers.delete(consumer.producerId);
-		};
-		consumer.on('producerclose', () => {
-			forget();
-			this.notify(peer, 'media.consumerClosed', { consumerId: consumer.id });
-		});
-		consumer.on('transportclose', forget);
-		consumer.on('producerpause', () => this.notify(peer, 'media.consumerPaused', { consumerId: consumer.id, paused: true }));
-		consumer.on('producerresume', () => this.notify(peer, 'media.consumerPaused', { consumerId: consumer.id, paused: false }));
-		consumer.on('layerschange', (layers) =>
-			this.notify(peer, 'media.consumerLayers', {
-				consumerId: consumer.id,
-				spatialLayer: layers?.spatialLayer ?? null,
-				temporalLayer: layers?.temporalLayer ?? null
-			})
-		);
+		this.#mediaPolicy.reconcile(peer);
 	}
 
 	#dropPeerMedia(peer: Peer): void {
-		const hadTracks = peer.tracks.size > 0;
-		for (const track of peer.tracks.values()) {
-			this.bus.publish(this.lessonId, 'media.unpublished', this.actorOf(peer), { producerId: track.producerId, source: track.source });
-		}
-		peer.closeMedia();
-		if (hadTracks) this.changed();
-	}
-
-	async #onMediaLost(): Promise<void> {
-		log.warn({ lessonId: this.lessonId, peers: this.peers.size }, 'media lost with its worker; asking clients to rejoin media');
-		this.bus.publish(this.lessonId, 'media.reset', { actor: 'system', role: 'system', classroomId: null }, { reason: 'worker_died' });
-		for (const peer of this.peers.values()) peer.closeMedia();
-		this.#media = null;
-		// A fresh router on a live worker, ready before the clients come back.
-		await this.media().catch((error: Error) => log.error({ err: error.message }, 'no router after worker death'));
-		this.notify('all', 'media.reset', { reason: 'worker_died' });
-		this.changed();
+		this.#mediaPolicy.dropPeerMedia(peer);
 	}
 
 	#onVolumes(loudest: { producerId: string; volume: number } | null): void {
@@ -569,7 +471,7 @@ export class LessonSession {
 		this.#network.stop();
 		for (const timer of this.#leaveTimers.values()) clearTimeout(timer);
 		this.#leaveTimers.clear();
-		for (const peer of this.peers.values()) peer.closeMedia();
+		for (const peer of this.peers.values()) this.#mediaPolicy.closePeerMedia(peer);
 		this.peers.clear();
 	}
 }

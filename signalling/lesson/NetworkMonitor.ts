@@ -1,9 +1,8 @@
-import type { LessonMedia } from '../../sfu/index.ts';
+import type { LessonMedia, StreamStats } from '../../sfu/index.ts';
 import type { EventBus } from '../../core/EventBus.ts';
 import { inBackground } from '../../core/background.ts';
 import { moduleLogger } from '../../core/logger.ts';
-import type { NetworkQuality } from '../../protocol/index.ts';
-import type { LessonSession } from './LessonSession.ts';
+import type { NetworkQuality, ServerNotifications } from '../../protocol/index.ts';
 import type { Peer } from './Peer.ts';
 
 const log = moduleLogger('network-monitor');
@@ -12,12 +11,12 @@ const SAMPLE_MS = 2_000;
 /** Network-quality ClassroomEvents are sampled, not sent every tick. */
 const EVENT_EVERY_SAMPLES = 5;
 
-interface StreamStats {
-	type: string;
-	bitrate?: number;
-	fractionLost?: number;
-	score?: number;
-	roundTripTime?: number;
+/** What the monitor reads of a live lesson (LessonSession has it). */
+export interface MonitoredLesson {
+	readonly lessonId: string;
+	readonly peers: ReadonlyMap<string, Peer>;
+	media(): Promise<LessonMedia>;
+	notify(target: 'all', name: 'network.quality', payload: ServerNotifications['network.quality']): void;
 }
 
 /**
@@ -26,12 +25,12 @@ interface StreamStats {
  * lesson as `network.quality`; every 10 s also a ClassroomEvent for analytics.
  */
 export class NetworkMonitor {
-	readonly #session: LessonSession;
+	readonly #session: MonitoredLesson;
 	readonly #bus: EventBus;
 	#timer: NodeJS.Timeout | null = null;
 	#ticks = 0;
 
-	constructor(session: LessonSession, bus: EventBus) {
+	constructor(session: MonitoredLesson, bus: EventBus) {
 		this.#session = session;
 		this.#bus = bus;
 	}
@@ -90,17 +89,15 @@ export class NetworkMonitor {
 			if (typeof s === 'number') score = score === null ? s : Math.min(score, s);
 		};
 		for (const peer of peers) {
-			for (const { transport } of peer.transports.values()) {
-				if (transport.closed) continue;
-				const [stats] = await transport.getStats().catch(() => []);
-				if (!stats) continue;
-				sendBitrate += stats.sendBitrate ?? 0;
-				recvBitrate += stats.recvBitrate ?? 0;
+			for (const transportId of peer.transports.keys()) {
+				const bitrates = await media.transportBitrates(transportId);
+				if (!bitrates) continue;
+				sendBitrate += bitrates.sendBitrate;
+				recvBitrate += bitrates.recvBitrate;
 			}
 			for (const track of peer.tracks.values()) {
-				const producer = media.producers.get(track.producerId);
-				if (!producer || producer.paused) continue;
-				const stats = (await producer.getStats().catch(() => [])) as StreamStats[];
+				const stats = await media.producerStats(track.producerId);
+				if (!stats) continue;
 				// A simulcast producer has a stream per layer. An idle layer keeps a stale loss figure and
 				// scores 0 while the link is fine, so loss comes from the layer carrying the most bits and
 				// the producer counts with its best score.
@@ -116,15 +113,15 @@ export class NetworkMonitor {
 				seeScore(best);
 			}
 			for (const consumer of peer.consumers.values()) {
+				const stats = await media.consumerStats(consumer.id);
 				// Paused media sends nothing, and its score says nothing about the link.
-				if (consumer.closed || consumer.paused || consumer.producerPaused) continue;
-				const stats = (await consumer.getStats().catch(() => [])) as StreamStats[];
-				for (const s of stats.filter((x) => x.type === 'outbound-rtp')) {
+				if (!stats || stats.paused || stats.producerPaused) continue;
+				for (const s of stats.streams.filter((x) => x.type === 'outbound-rtp')) {
 					streams++;
 					loss = Math.max(loss, (s.fractionLost ?? 0) / 256);
 					if (typeof s.roundTripTime === 'number' && s.roundTripTime > 0) rtt = Math.max(rtt ?? 0, s.roundTripTime);
 				}
-				seeScore(consumer.score.score);
+				seeScore(stats.score);
 			}
 		}
 		if (streams === 0 && sendBitrate === 0 && recvBitrate === 0) return null;

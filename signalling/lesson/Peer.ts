@@ -1,15 +1,27 @@
-import type { Consumer, RtpCapabilities, WebRtcTransport } from 'mediasoup/types';
 import type { Socket } from 'socket.io';
 import type { Participant, PublishedTrack } from '../../protocol/index.ts';
+import type { ConsumerParameters, RtpCapabilities } from '../../sfu/index.ts';
 
-/** One connected participant on this node: their socket and their media objects. */
+/** A consumer this peer receives, by id, with the layer the media policy chose for it. */
+export interface PeerConsumer {
+	readonly id: string;
+	readonly producerId: string;
+	readonly type: ConsumerParameters['type'];
+	/** The layer the lesson state asks for (stage, audio-only). */
+	policyLayer: number | undefined;
+	/** The layer asked for last, by the policy or by the viewer. */
+	targetLayer: number | undefined;
+}
+
+/** One connected participant on this node: their socket and the ids of their media. */
 export class Peer {
 	readonly participant: Participant;
 	socket: Socket;
-	readonly transports = new Map<string, { transport: WebRtcTransport; direction: 'send' | 'recv' }>();
+	/** transportId → which way it carries media. */
+	readonly transports = new Map<string, { direction: 'send' | 'recv' }>();
 	readonly tracks = new Map<string, PublishedTrack>();
 	/** producerId → consumer this peer receives it through. */
-	readonly consumers = new Map<string, Consumer>();
+	readonly consumers = new Map<string, PeerConsumer>();
 	rtpCapabilities: RtpCapabilities | null = null;
 	/** Serialises consumer reconciliation so one producer never gets two consumers. */
 	reconciling: Promise<void> = Promise.resolve();
@@ -23,11 +35,10 @@ export class Peer {
 		return this.participant.id;
 	}
 
-	get recvTransport(): WebRtcTransport | undefined {
-		let latest: WebRtcTransport | undefined;
-		for (const { transport, direction } of this.transports.values()) {
-			if (direction === 'recv' && !transport.closed) latest = transport;
-		}
+	/** The newest receiving transport (closed ones leave the map as they close). */
+	get recvTransportId(): string | undefined {
+		let latest: string | undefined;
+		for (const [id, { direction }] of this.transports) if (direction === 'recv') latest = id;
 		return latest;
 	}
 
@@ -36,14 +47,13 @@ export class Peer {
 		return !!entry && (!direction || entry.direction === direction);
 	}
 
-	consumerById(consumerId: string): Consumer | undefined {
+	consumerById(consumerId: string): PeerConsumer | undefined {
 		for (const consumer of this.consumers.values()) if (consumer.id === consumerId) return consumer;
 		return undefined;
 	}
 
-	/** Drops every media object (the router may already be gone). */
-	closeMedia(): void {
-		for (const { transport } of this.transports.values()) transport.close();
+	/** Forgets every media id (the media itself is closed by whoever holds the lesson's media). */
+	forgetMedia(): void {
 		this.transports.clear();
 		this.tracks.clear();
 		this.consumers.clear();

@@ -1,15 +1,13 @@
 // A server that records and then dies without stopping (the test SIGKILLs this process): a real
 // worker, an ffmpeg-fed camera and mic, a PartRecorder writing into argv[2]. Prints one JSON line
 // { sourcePid, startedAt } once recording.
-import * as mediasoup from 'mediasoup';
-import { ROUTER_MEDIA_CODECS } from '../../../sfu/codecs.ts';
+import { createTestRouter } from '../../../sfu/testing/testRouter.ts';
 import { PartRecorder } from '../PartRecorder.ts';
 import { FfmpegSource } from './ffmpegSource.ts';
 
 const dir = process.argv[2];
 if (!dir) throw new Error('usage: abandonedRecorder <part dir>');
-const worker = await mediasoup.createWorker({ logLevel: 'none' });
-const router = await worker.createRouter({ mediaCodecs: ROUTER_MEDIA_CODECS });
+const { router } = await createTestRouter();
 const source = await FfmpegSource.start(router, { streams: [{ kind: 'video', width: 320, height: 240, fps: 15 }, { kind: 'audio', frequency: 330 }] });
 const recorder = await PartRecorder.start(router, { dir, index: 0, segmentSeconds: 2 });
 for (const producer of source.producers) {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { PlainTransport, Producer, Router } from 'mediasoup/types';
+import type { PlainTransport, Producer, Router } from '../../../sfu/types.ts';
 
 export type SourceStream =
 	| { kind: 'video'; width: number; height: number; fps: number; bitrate?: string }

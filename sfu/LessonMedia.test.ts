@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { freePort } from '../core/testing/ports.ts';
+import { Sfu, SfuError, type LessonMedia, type RtpParameters } from './index.ts';
+
+const opus = (ssrc: number): RtpParameters => ({
+	codecs: [{ mimeType: 'audio/opus', payloadType: 111, clockRate: 48000, channels: 2 }],
+	encodings: [{ ssrc }],
+	rtcp: { cname: 'x' }
+});
+
+describe('LessonMedia by id against a real worker', () => {
+	let sfu: Sfu;
+	let media: LessonMedia;
+	beforeAll(async () => {
+		sfu = new Sfu({ numWorkers: 1, rtcPort: await freePort(), listenIp: '127.0.0.1', announcedAddress: '127.0.0.1', logLevel: 'none' });
+		await sfu.start();
+		media = await sfu.lessonMedia('les_ids');
+	});
+	afterAll(() => sfu.close());
+
+	it('creates transports as plain parameters and closes them by id', async () => {
+		const closed: string[] = [];
+		media.on('transportClosed', (id) => closed.push(id));
+		const t = await media.createWebRtcTransport({});
+		expect(t.iceCandidates.length).toBeGreaterThan(0);
+		expect(t.dtlsParameters.fingerprints.length).toBeGreaterThan(0);
+		expect(media.hasTransport(t.id)).toBe(true);
+		expect(await media.transportBitrates(t.id)).toEqual({ sendBitrate: 0, recvBitrate: 0 });
+		media.closeTransport(t.id);
+		expect(media.hasTransport(t.id)).toBe(false);
+		expect(closed).toContain(t.id);
+		expect(await media.transportBitrates(t.id)).toBeNull();
+	});
+
+	it('produces, consumes, pauses and resumes by id, with consumer events carrying ids', async () => {
+		const send = await media.createWebRtcTransport({});
+		const recv = await media.createWebRtcTransport({});
+		const producer = await media.produce(send.id, 'audio', opus(1234), false, {});
+		expect(producer).toEqual({ id: expect.any(String), kind: 'audio', paused: false });
+		const offer = await media.consume(recv.id, producer.id, media.router.rtpCapabilities, {}, {});
+		expect(offer).toMatchObject({ producerId: producer.id, kind: 'audio', type: 'simple', producerPaused: false });
+		expect(offer.rtpParameters.codecs[0]?.mimeType).toBe('audio/opus');
+		expect(media.hasConsumer(offer.id)).toBe(true);
+
+		const pauses: [string, boolean][] = [];
+		media.on('consumerProducerPaused', (id, paused) => pauses.push([id, paused]));
+		await media.pauseProducer(producer.id, true);
+		await vi.waitFor(() => expect(pauses).toEqual([[offer.id, true]]));
+		await media.pauseProducer(producer.id, false);
+		await vi.waitFor(() => expect(pauses).toEqual([[offer.id, true], [offer.id, false]]));
+
+		await media.resumeConsumer(offer.id);
+		expect(await media.consumerStats(offer.id)).toMatchObject({ paused: false, producerPaused: false, score: expect.any(Number) });
+		expect(await media.producerStats(producer.id)).toEqual(expect.any(Array));
+
+		const closed: unknown[][] = [];
+		media.on('consumerClosed', (...args) => closed.push(args));
+		const producersClosed: string[] = [];
+		media.on('producerClosed', (id) => producersClosed.push(id));
+		media.closeProducer(producer.id);
+		await vi.waitFor(() => expect(closed).toEqual([[offer.id, producer.id, 'producer_closed']]));
+		expect(producersClosed).toEqual([producer.id]);
+		expect(media.hasConsumer(offer.id)).toBe(false);
+		expect(await media.consumerStats(offer.id)).toBeNull();
+	});
+
+	it('rejects unknown ids with an SfuError not_found', async () => {
+		await expect(media.connectTransport('nope', { fingerprints: [], role: 'client' })).rejects.toMatchObject({ reason: 'not_found' });
+		await expect(media.restartIce('nope')).rejects.toBeInstanceOf(SfuError);
+		await expect(media.produce('nope', 'audio', opus(1), false, {})).rejects.toMatchObject({ reason: 'not_found' });
+		await expect(media.pauseProducer('nope', true)).rejects.toMatchObject({ reason: 'not_found' });
+		await expect(media.resumeConsumer('nope')).rejects.toMatchObject({ reason: 'not_found' });
+		const recv = await media.createWebRtcTransport({});
+		await expect(media.consume(recv.id, 'nope', media.router.rtpCapabilities, {}, {})).rejects.toBeInstanceOf(SfuError);
+	});
+
+	it('rejects bad rtpParameters with an SfuError invalid', async () => {
+		const send = await media.createWebRtcTransport({});
+		const noEncodings = { codecs: opus(1).codecs, encodings: [] } as RtpParameters;
+		await expect(media.produce(send.id, 'audio', noEncodings, false, {})).rejects.toMatchObject({ reason: 'invalid' });
+		const unknownCodec: RtpParameters = { codecs: [{ mimeType: 'audio/G722', payloadType: 9, clockRate: 8000 }], encodings: [{ ssrc: 2 }] };
+		await expect(media.produce(send.id, 'audio', unknownCodec, false, {})).rejects.toMatchObject({ reason: 'invalid' });
+		const producer = await media.produce(send.id, 'audio', opus(3), false, {});
+		await expect(media.produce(send.id, 'audio', opus(3), false, {})).rejects.toMatchObject({ reason: 'invalid' });
+		media.closeProducer(producer.id);
+	});
+
+	it('taps a producer as a plain RTP feed to a local port, and refuses unknown producers', async () => {
+		await expect(media.tap('nope', { ip: '127.0.0.1', port: 40_000 })).rejects.toMatchObject({ reason: 'not_found' });
+		const send = await media.createWebRtcTransport({});
+		const producer = await media.produce(send.id, 'audio', opus(4321), false, {});
+		const tap = await media.tap(producer.id, { ip: '127.0.0.1', port: 40_000 });
+		expect(tap.producerId).toBe(producer.id);
+		expect(tap.kind).toBe('audio');
+		expect(tap.rtpParameters.codecs[0]?.mimeType).toBe('audio/opus');
+		const gone = new Promise<void>((resolve) => tap.once('gone', resolve));
+		media.closeProducer(producer.id);
+		await gone;
+		tap.close();
+	});
+});
