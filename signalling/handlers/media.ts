@@ -1,6 +1,7 @@
 import { SfuError, type DtlsParameters, type MediaKind, type RtpCapabilities, type RtpParameters } from '../../sfu/index.ts';
 import { AppError, forbidden, invalid, notFound } from '../../core/errors.ts';
 import { PUBLISHABLE_SOURCES, type PublishedTrack, type TransportInfo } from '../../protocol/index.ts';
+import { pending } from '../lesson/commit.ts';
 import type { Handler, HandlerContext } from './context.ts';
 
 /** Transports a peer may hold at once (a send and a recv, plus slack for a rebuild in flight). */
@@ -64,21 +65,25 @@ export const produce: Handler<'media.produce'> = async (ctx, { transportId, kind
 		if (track.source === source) throw new AppError('conflict', `you already publish ${source}; close it first`);
 	}
 	const media = await session.media();
-	const producer = await media.produce(transportId, kind as MediaKind, rtpParameters as unknown as RtpParameters, paused, { participantId: peer.id, source });
-	const track: PublishedTrack = {
-		producerId: producer.id,
-		participantId: peer.id,
-		classroomId: peer.participant.classroomId,
-		role: peer.participant.role,
-		source,
-		kind: producer.kind,
-		paused: producer.paused
-	};
-	// The media policy forgets the track when the producer closes with its transport.
-	peer.tracks.set(producer.id, track);
-	session.bus.publish(session.lessonId, 'media.published', session.actorOf(peer), { producerId: producer.id, source, kind: producer.kind });
-	session.changed();
-	return { producerId: producer.id };
+	const track = await session.commit(peer, {
+		apply: async () => {
+			const producer = await media.produce(transportId, kind as MediaKind, rtpParameters as unknown as RtpParameters, paused, { participantId: peer.id, source });
+			const track: PublishedTrack = {
+				producerId: producer.id,
+				participantId: peer.id,
+				classroomId: peer.participant.classroomId,
+				role: peer.participant.role,
+				source,
+				kind: producer.kind,
+				paused: producer.paused
+			};
+			// The media policy forgets the track when the producer closes with its transport.
+			peer.tracks.set(producer.id, track);
+			return track;
+		},
+		events: (track) => [pending('media.published', { producerId: track.producerId, source, kind: track.kind })]
+	});
+	return { producerId: track.producerId };
 };
 
 function ownTrack({ peer }: HandlerContext, producerId: string): PublishedTrack {
@@ -90,22 +95,28 @@ function ownTrack({ peer }: HandlerContext, producerId: string): PublishedTrack 
 export const closeProducer: Handler<'media.closeProducer'> = async (ctx, { producerId }) => {
 	const track = ownTrack(ctx, producerId);
 	const media = await ctx.session.media();
-	ctx.peer.tracks.delete(producerId);
-	media.closeProducer(producerId);
-	ctx.session.bus.publish(ctx.session.lessonId, 'media.unpublished', ctx.session.actorOf(ctx.peer), { producerId, source: track.source });
-	ctx.session.changed();
+	await ctx.session.commit(ctx.peer, {
+		apply: async () => {
+			ctx.peer.tracks.delete(producerId);
+			media.closeProducer(producerId);
+		},
+		events: () => [pending('media.unpublished', { producerId, source: track.source })]
+	});
 	return null;
 };
 
 export const pauseProducer: Handler<'media.pauseProducer'> = async (ctx, { producerId, paused }) => {
 	const track = ownTrack(ctx, producerId);
 	const media = await ctx.session.media();
-	await media.pauseProducer(producerId, paused);
-	if (track.paused !== paused) {
-		track.paused = paused;
-		ctx.session.bus.publish(ctx.session.lessonId, 'media.paused', ctx.session.actorOf(ctx.peer), { producerId, source: track.source, paused });
-		ctx.session.changed();
-	}
+	await ctx.session.commit(ctx.peer, {
+		apply: async () => {
+			await media.pauseProducer(producerId, paused);
+			const changed = track.paused !== paused;
+			track.paused = paused;
+			return changed;
+		},
+		events: (changed) => (changed ? [pending('media.paused', { producerId, source: track.source, paused })] : [])
+	});
 	return null;
 };
 
@@ -136,9 +147,9 @@ export const setAudioOnly: Handler<'media.setAudioOnly'> = async ({ session, pee
 	if (peer.participant.role !== 'teacher' && peer.participant.classroomId !== classroomId) {
 		throw forbidden('you may switch only your own classroom to audio-only');
 	}
-	if (await session.store.setAudioOnly(session.lessonId, classroomId, audioOnly)) {
-		session.bus.publish(session.lessonId, 'audioOnly.changed', { ...session.actorOf(peer), classroomId }, { audioOnly });
-		session.changed();
-	}
+	await session.commit(peer, {
+		apply: () => session.store.setAudioOnly(session.lessonId, classroomId, audioOnly),
+		events: (changed) => (changed ? [pending('audioOnly.changed', { audioOnly }, { by: { ...session.actorOf(peer), classroomId } })] : [])
+	});
 	return null;
 };

@@ -129,7 +129,7 @@ describe.each(['memory', 'redis'] as const)('polls (%s store)', (storeKind) => {
 			[c1, { pollId: poll.id, counts: [2, 0, 1], total: 3 }],
 			[c2, { pollId: poll.id, counts: [4, 1, 0], total: 5 }]
 		]);
-		expect(eventsOf(poll.id, 'poll.closed')[0]?.data).toEqual({ pollId: poll.id, by: 'teacher', answered: 12 });
+		expect(eventsOf(poll.id, 'poll.closed')[0]?.data).toEqual({ pollId: poll.id, by: 'teacher', answered: 12, results: expect.objectContaining({ pollId: poll.id, status: 'closed', answered: 12 }) });
 		expect(eventsOf(poll.id, 'poll.revealed')[0]?.data).toEqual({ pollId: poll.id, answered: 12, correct: 6 });
 	});
 
