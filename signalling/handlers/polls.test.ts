@@ -130,7 +130,7 @@ describe.each(['memory', 'redis'] as const)('polls (%s store)', (storeKind) => {
 			[c2, { pollId: poll.id, counts: [4, 1, 0], total: 5 }]
 		]);
 		expect(eventsOf(poll.id, 'poll.closed')[0]?.data).toEqual({ pollId: poll.id, by: 'teacher', answered: 12, results: expect.objectContaining({ pollId: poll.id, status: 'closed', answered: 12 }) });
-		expect(eventsOf(poll.id, 'poll.revealed')[0]?.data).toEqual({ pollId: poll.id, answered: 12, correct: 6 });
+		expect(eventsOf(poll.id, 'poll.revealed')[0]?.data).toEqual({ pollId: poll.id, answered: 12, correct: 6, results: expect.objectContaining({ pollId: poll.id, revealed: true, answered: 12, correct: 6 }) });
 	});
 
 	it('multiple choice scores whole sets; true/false counts [true, false]', async () => {
