@@ -22,7 +22,7 @@ import type {
 } from '../../protocol/index.ts';
 import { publicPoll, RECORDING_OFF, type PollResults, type RecordingStatus, type RecordingStopReason } from '../../protocol/index.ts';
 import { AppError } from '../../core/errors.ts';
-import { countPoll } from '../handlers/polls/countPoll.ts';
+import { countPoll } from './polls/countPoll.ts';
 import type { BoardService } from '../board/BoardService.ts';
 import type { DeckInfo, SurfaceState } from '../../protocol/index.ts';
 import type { LessonStore, StoredSurface } from '../store/LessonStore.ts';

@@ -2,8 +2,8 @@ import { moduleLogger } from '../../../core/logger.ts';
 import type { LessonSession } from '../../lesson/LessonSession.ts';
 import type { PollInfo } from '../../../protocol/index.ts';
 import type { StoredPoll } from '../../store/LessonStore.ts';
-import { countPoll } from './countPoll.ts';
-import { classroomView } from './results.ts';
+import { countPoll } from '../../lesson/polls/countPoll.ts';
+import { classroomView } from '../../lesson/polls/results.ts';
 
 const log = moduleLogger('polls');
 

@@ -6,10 +6,10 @@ import { POLL_LIMITS, type PollSpec } from '../../../protocol/index.ts';
 import type { StoredPoll } from '../../store/LessonStore.ts';
 import type { Handler } from '../context.ts';
 import { newAnonKey, publishAnonymousAnswers } from './anonymity.ts';
-import { anonymousCut } from './anonymousCut.ts';
+import { anonymousCut } from '../../lesson/polls/anonymousCut.ts';
 import { feedOf, pollInfo } from './PollFeed.ts';
-import { countPoll } from './countPoll.ts';
-import { publicResults } from './results.ts';
+import { countPoll } from '../../lesson/polls/countPoll.ts';
+import { publicResults } from '../../lesson/polls/results.ts';
 
 const conflict = (message: string) => new AppError('conflict', message);
 
