@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Socket } from 'socket.io';
 import { EventBus } from '../../core/EventBus.ts';
-import type { ClassroomEvent, Participant, ParsedRequest, RequestName, Responses, Role, ServerNotifications } from '../../protocol/index.ts';
-import { PERMISSIONS } from '../../protocol/index.ts';
-import { forbidden } from '../../core/errors.ts';
+import type { ClassroomEvent, Participant, RequestName, RequestPayload, Responses, Role, ServerNotifications } from '../../protocol/index.ts';
+import { PERMISSIONS, Requests } from '../../protocol/index.ts';
+import { forbidden, invalid } from '../../core/errors.ts';
 import { TokenService } from '../auth/TokenService.ts';
 import { BoardService } from '../board/BoardService.ts';
 import { FileBoardStorage } from '../board/FileBoardStorage.ts';
@@ -71,8 +71,8 @@ export interface FakeLesson {
 	events: ClassroomEvent[];
 	/** A connected participant of this role (in classroom `room` where the role has one). */
 	peer(role: Role, room?: number): Promise<Peer>;
-	/** A request as the signalling server dispatches it: role check, then the feature's handler (no schema parse). */
-	request<N extends Exclude<RequestName, 'lesson.join'>>(peer: Peer, name: N, payload: ParsedRequest<N>): Promise<Responses[N]>;
+	/** A request as the signalling server dispatches it: role check, schema, then the feature's handler. */
+	request<N extends Exclude<RequestName, 'lesson.join'>>(peer: Peer, name: N, payload: RequestPayload<N>): Promise<Responses[N]>;
 	/** Waits for the coalesced snapshot broadcast of the changes made so far. */
 	settled(): Promise<void>;
 	close(): Promise<void>;
@@ -128,8 +128,10 @@ export async function fakeLesson(rooms = 2): Promise<FakeLesson> {
 		async request(peer, name, payload) {
 			const role = peer.participant.role;
 			if (!PERMISSIONS[name].includes(role)) throw forbidden(`a ${role} may not ${name}`);
+			const parsed = Requests[name].safeParse(payload);
+			if (!parsed.success) throw invalid(`${name}: ${parsed.error.issues[0]?.message ?? 'invalid payload'}`);
 			const handler = HANDLERS[name] as unknown as (ctx: unknown, p: unknown) => Promise<Responses[typeof name]>;
-			return handler({ session, peer }, payload);
+			return handler({ session, peer }, parsed.data);
 		},
 		async settled() {
 			await new Promise<void>((resolve) => setImmediate(resolve));
