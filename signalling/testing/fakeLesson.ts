@@ -73,8 +73,6 @@ export interface FakeLesson {
 	peer(role: Role, room?: number): Promise<Peer>;
 	/** A request as the signalling server dispatches it: role check, schema, then the feature's handler. */
 	request<N extends Exclude<RequestName, 'lesson.join'>>(peer: Peer, name: N, payload: RequestPayload<N>): Promise<Responses[N]>;
-	/** Waits for the coalesced snapshot broadcast of the changes made so far. */
-	settled(): Promise<void>;
 	close(): Promise<void>;
 }
 
@@ -132,10 +130,6 @@ export async function fakeLesson(rooms = 2): Promise<FakeLesson> {
 			if (!parsed.success) throw invalid(`${name}: ${parsed.error.issues[0]?.message ?? 'invalid payload'}`);
 			const handler = HANDLERS[name] as unknown as (ctx: unknown, p: unknown) => Promise<Responses[typeof name]>;
 			return handler({ session, peer }, parsed.data);
-		},
-		async settled() {
-			await new Promise<void>((resolve) => setImmediate(resolve));
-			await new Promise<void>((resolve) => setImmediate(resolve));
 		},
 		async close() {
 			session.close();
