@@ -15,6 +15,7 @@ import type { EventBus } from '../core/EventBus.ts';
 import { HANDLERS } from './handlers/index.ts';
 import { LessonSession, type LessonRecorder } from './lesson/LessonSession.ts';
 import { lessonSocketsRoom } from './lesson/socketRooms.ts';
+import { socketIoChannel } from './lesson/socketIoChannel.ts';
 import { moduleLogger } from '../core/logger.ts';
 import { PERMISSIONS, Requests, type Ack, type DeckInfo, type RequestName, type WireError } from '../protocol/index.ts';
 import { RequestRates } from './requestRates.ts';
@@ -130,7 +131,7 @@ export class SignallingServer {
 			if (record.status === 'ended') throw new AppError('conflict', 'this lesson has ended');
 			const turn = this.#deps.turn ?? null;
 			session = new LessonSession(record, {
-				io: this.io,
+				channel: socketIoChannel(this.io, lessonId),
 				...this.#deps,
 				iceServersFor: (participantId) => turnIceServers(turn, participantId),
 				onIdle: (idle) => this.#release(idle)

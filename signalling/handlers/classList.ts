@@ -38,7 +38,7 @@ export function listOf(session: LessonSession, classroomId: string): ClassList {
 /** Tells the teacher and the room's assistants, and returns the list. */
 export function classListUpdated(session: LessonSession, classroomId: string): ClassList {
 	const list = listOf(session, classroomId);
-	session.notifyRooms([session.roleRoom('teacher'), session.roleRoom('assistant', classroomId)], 'classList.updated', list);
+	session.notifyAudiences([session.roleAudience('teacher'), session.roleAudience('assistant', classroomId)], 'classList.updated', list);
 	return list;
 }
 

@@ -44,7 +44,7 @@ export const sendChatOrQuestion: Handler<'chat.send'> = async (ctx, payload) => 
 		events: () => [pending('question.asked', { messageId: message.id, length: message.text.length, text: message.text, displayName: message.displayName })],
 		broadcast: 'none',
 		notify: () => {
-			session.notifyRooms([session.roleRoom('teacher'), session.roleRoom('assistant', participant.classroomId)], 'chat.message', message);
+			session.notifyAudiences([session.roleAudience('teacher'), session.roleAudience('assistant', participant.classroomId)], 'chat.message', message);
 			session.notify(peer, 'chat.message', message);
 		}
 	});

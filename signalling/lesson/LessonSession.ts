@@ -1,19 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { Server, Socket } from 'socket.io';
+import type { Socket } from 'socket.io';
 import type { LessonMedia, Sfu } from '../../sfu/index.ts';
 import type { LessonGrant } from '../auth/TokenService.ts';
 import type { CatalogStore } from '../catalog/CatalogStore.ts';
 import type { EventActor, EventBus } from '../../core/EventBus.ts';
-import { inBackground } from '../../core/background.ts';
 import { moduleLogger } from '../../core/logger.ts';
 import type {
-	ActiveSpeaker,
 	IceServer,
 	JoinResult,
 	LessonClassroom,
 	LessonRecord,
 	LessonSnapshot,
-	Participant,
 	PublishedTrack,
 	Role,
 	ServerNotifications
@@ -26,11 +23,14 @@ import type { LessonStore, StoredSurface } from '../store/LessonStore.ts';
 import type { PollDraftFiles } from '../store/PollDraftFiles.ts';
 import { readSurface, writeSurface } from './surfaceState.ts';
 import { audienceOf, chatVisibleTo, snapshotFor } from './audience.ts';
-import { commit, pending, type Change } from './commit.ts';
+import { Broadcaster } from './Broadcaster.ts';
+import { commit, type Change } from './commit.ts';
+import { lessonAudience, type LessonChannel } from './LessonChannel.ts';
 import { MediaPolicy } from './MediaPolicy.ts';
 import { NetworkMonitor } from './NetworkMonitor.ts';
-import { Peer } from './Peer.ts';
-import { lessonSocketsRoom } from './socketRooms.ts';
+import type { Peer } from './Peer.ts';
+import { actorOf, Presence } from './Presence.ts';
+import { SpeakerTracker } from './SpeakerTracker.ts';
 
 const log = moduleLogger('lesson');
 
@@ -56,8 +56,9 @@ export interface LessonRecorder {
 }
 
 export interface LessonSessionDeps {
-	io: Server;
-	sfu: Sfu;
+	channel: LessonChannel;
+	/** The media engine; a lesson without one (a test of what needs no media) never starts a worker. */
+	sfu?: Sfu;
 	store: LessonStore;
 	bus: EventBus;
 	catalog: CatalogStore;
@@ -85,16 +86,12 @@ export class LessonSession {
 	readonly record: LessonRecord;
 	readonly classrooms: LessonClassroom[];
 	readonly #deps: LessonSessionDeps;
-	readonly peers = new Map<string, Peer>();
-	readonly #leaveTimers = new Map<string, NodeJS.Timeout>();
+	readonly #presence: Presence;
+	readonly #broadcaster: Broadcaster;
+	readonly #speakers: SpeakerTracker;
 	readonly #network: NetworkMonitor;
-	readonly #mediaPolicy: MediaPolicy;
-	#snapshotQueued = false;
+	readonly #mediaPolicy: MediaPolicy | null;
 	#draftsRestored: Promise<void> | null = null;
-	/** Whether a pending change may matter to students (their snapshot leaves the other students out). */
-	#studentsStale = false;
-	#speaker: { participantId: string; since: number } | null = null;
-	#lastAnnouncedSpeaker: string | null = null;
 	#ended = false;
 
 	constructor(record: LessonRecord, deps: LessonSessionDeps) {
@@ -112,8 +109,45 @@ export class LessonSession {
 				joinCode: record.joinCodes[id] ?? ''
 			};
 		});
+		this.#presence = new Presence({
+			record,
+			classrooms: this.classrooms,
+			store: deps.store,
+			bus: deps.bus,
+			catalog: deps.catalog,
+			channel: deps.channel,
+			reconnectGraceMs: deps.reconnectGraceMs,
+			ended: () => this.#ended,
+			changed: (scope) => this.changed(scope),
+			dropPeerMedia: (peer) => this.#dropPeerMedia(peer),
+			emptied: () => this.#emptied()
+		});
+		this.#broadcaster = new Broadcaster({
+			lessonId: this.lessonId,
+			classrooms: this.classrooms,
+			channel: deps.channel,
+			snapshot: () => this.snapshot(),
+			afterBroadcast: () => {
+				for (const peer of this.peers.values()) this.reconcile(peer);
+			}
+		});
+		this.#speakers = new SpeakerTracker({
+			lessonId: this.lessonId,
+			bus: deps.bus,
+			tracks: () => this.tracks(),
+			actorOf: (participantId) => {
+				const peer = this.peers.get(participantId);
+				return peer ? this.actorOf(peer) : null;
+			},
+			toLesson: (name, payload) => this.notify('all', name, payload)
+		});
 		this.#network = new NetworkMonitor(this, deps.bus);
-		this.#mediaPolicy = new MediaPolicy(this, deps.sfu, (loudest) => this.#onVolumes(loudest));
+		this.#mediaPolicy = deps.sfu ? new MediaPolicy(this, deps.sfu, (loudest) => this.#speakers.loudest(loudest)) : null;
+	}
+
+	/** The peers connected to this lesson on this node, by participant id. */
+	get peers(): Map<string, Peer> {
+		return this.#presence.peers;
 	}
 
 	get store(): LessonStore {
@@ -166,22 +200,22 @@ export class LessonSession {
 		return { ...stored, decks };
 	}
 
-	get room(): string {
-		return `lesson:${this.lessonId}`;
+	get lessonAudience(): string {
+		return lessonAudience(this.lessonId);
 	}
 
-	/** The socket.io room of one role, or of one role in one classroom (every socket joins both). */
-	roleRoom(role: Role, classroomId?: string | null): string {
-		return classroomId ? `${this.room}:${role}:${classroomId}` : `${this.room}:${role}`;
+	/** The audience of one role, or of one role in one classroom (every joined socket is in both). */
+	roleAudience(role: Role, classroomId?: string | null): string {
+		return this.#broadcaster.roleAudience(role, classroomId);
 	}
 
-	/** Sends to everyone in any of these rooms, once each (across nodes with the Redis adapter). */
-	notifyRooms<N extends keyof ServerNotifications>(rooms: string[], name: N, payload: ServerNotifications[N]): void {
-		if (rooms.length > 0) this.#deps.io.to(rooms).emit(name, payload);
+	/** Sends to everyone in any of these audiences, once each. */
+	notifyAudiences<N extends keyof ServerNotifications>(audiences: string[], name: N, payload: ServerNotifications[N]): void {
+		this.#deps.channel.toAudiences(audiences, name, payload);
 	}
 
 	get isEmpty(): boolean {
-		return this.peers.size === 0 && this.#leaveTimers.size === 0;
+		return this.#presence.isEmpty;
 	}
 
 	/** Makes a state change through the one commit path (commit.ts), as `by` (a peer or a system actor). */
@@ -190,7 +224,7 @@ export class LessonSession {
 	}
 
 	actorOf(peer: Peer): EventActor {
-		return { actor: peer.id, role: peer.participant.role, classroomId: peer.participant.classroomId };
+		return actorOf(peer.participant);
 	}
 
 	classroom(id: string): LessonClassroom | undefined {
@@ -199,104 +233,43 @@ export class LessonSession {
 
 	/** The lesson's router, created (again, after a worker death) when needed. */
 	media(): Promise<LessonMedia> {
+		if (!this.#mediaPolicy) return Promise.reject(new AppError('unavailable', 'this lesson has no media'));
 		return this.#mediaPolicy.media();
 	}
 
 	notify<N extends keyof ServerNotifications>(target: Peer | 'all', name: N, payload: ServerNotifications[N]): void {
-		if (target === 'all') this.#deps.io.to(this.room).emit(name, payload);
-		else target.socket.emit(name, payload);
+		if (target === 'all') this.#deps.channel.toLesson(name, payload);
+		else this.#deps.channel.toSocket(target.socket.id, name, payload);
 	}
 
 	async join(socket: Socket, grant: LessonGrant, displayName: string | undefined): Promise<JoinResult> {
 		if (this.#ended || this.#deps.catalog.lesson(this.lessonId)?.status === 'ended') throw new AppError('conflict', 'this lesson has ended');
 		await (this.#draftsRestored ??= this.#restoreDrafts());
-		const participantId = socket.data.participantId as string;
-		const existing = this.peers.get(participantId);
-		let rejoin = this.#leaveTimers.has(participantId);
-		if (existing && existing.socket.id !== socket.id) {
-			// A new connection for the same identity (a reconnect, or the link opened elsewhere).
-			rejoin = true;
-			existing.socket.data.replaced = true;
-			existing.socket.emit('session.replaced', {});
-			existing.socket.disconnect(true);
-			this.#dropPeerMedia(existing);
-		} else if (existing) {
-			// The same socket joins again (e.g. after media.reset): fresh media, same identity.
-			rejoin = true;
-			this.#dropPeerMedia(existing);
-		}
-		clearTimeout(this.#leaveTimers.get(participantId));
-		this.#leaveTimers.delete(participantId);
-
-		const participant: Participant = {
-			id: participantId,
-			role: grant.role,
-			classroomId: grant.classroomId,
-			// A student is called what the class list says, whatever the phone sends.
-			displayName: (grant.role === 'student' ? undefined : displayName) ?? this.#defaultName(grant),
-			online: true,
-			joinedAt: existing?.participant.joinedAt ?? Date.now()
-		};
-		const peer = new Peer(participant, socket);
-		this.peers.set(participantId, peer);
-		socket.join([this.room, this.roleRoom(grant.role), ...(grant.classroomId ? [this.roleRoom(grant.role, grant.classroomId)] : [])]);
-		// Observers watch unseen, each connection an identity of its own: nothing of them is kept.
-		if (grant.role !== 'observer') await this.store.putParticipant(this.lessonId, participant);
-		if (this.#deps.catalog.lesson(this.lessonId)?.status === 'scheduled') {
-			await this.#deps.catalog.setLessonStatus(this.lessonId, 'live').catch((error: Error) => log.warn({ lessonId: this.lessonId, err: error.message }, 'lesson not marked live'));
-		}
-		this.bus.publish(this.lessonId, 'participant.joined', this.actorOf(peer), { displayName: participant.displayName, rejoin, joinedAt: participant.joinedAt });
-		const media = await this.media();
-		this.#network.ensureRunning();
+		const peer = await this.#presence.join(socket, grant, displayName);
+		const participant = peer.participant;
+		const media = this.#deps.sfu ? await this.media() : null;
+		if (media) this.#network.ensureRunning();
 		const [lesson, chat] = await Promise.all([this.snapshot(), this.store.chat(this.lessonId, CHAT_HISTORY)]);
 		// Nobody sees observers come or go; everyone else's arrival changes what others see.
 		if (grant.role !== 'observer') this.changed(grant.role === 'student' ? 'roster' : 'all');
 		if (grant.role === 'teacher' && this.record.autoRecord) this.#autoRecord();
-		log.info({ lessonId: this.lessonId, participantId, role: grant.role, rejoin }, 'joined');
 		return {
 			self: participant,
 			lesson: snapshotFor(lesson, audienceOf(grant.role), grant.classroomId),
 			chat: chat.filter((message) => chatVisibleTo(message, participant)),
-			routerRtpCapabilities: media.clientRtpCapabilities as unknown as JoinResult['routerRtpCapabilities'],
-			iceServers: this.#deps.iceServersFor?.(participantId) ?? [],
+			routerRtpCapabilities: (media?.clientRtpCapabilities ?? {}) as unknown as JoinResult['routerRtpCapabilities'],
+			iceServers: this.#deps.iceServersFor?.(participant.id) ?? [],
 			tldrawLicenseKey: this.#deps.tldrawLicenseKey ?? null
 		};
 	}
 
 	/** The socket closed: media goes at once; identity, hand and presence wait out the grace period. */
-	async disconnected(socket: Socket): Promise<void> {
-		const participantId = socket.data.participantId as string;
-		const peer = this.peers.get(participantId);
-		if (!peer || peer.socket.id !== socket.id) return;
-		this.#dropPeerMedia(peer);
-		this.peers.delete(participantId);
-		if (this.#ended) return; // nobody comes back to an ended lesson
-		if (peer.participant.role === 'observer') {
-			// An observer's next connection is a new identity: there is no place to keep for it.
-			await this.#left(peer.participant, 'disconnect');
-			return;
-		}
-		const offline = { ...peer.participant, online: false };
-		await this.commit(peer, {
-			apply: () => this.store.putParticipant(this.lessonId, offline),
-			events: () => [pending('participant.away', {})],
-			broadcast: offline.role === 'student' ? 'roster' : 'all'
-		});
-		this.#leaveTimers.set(
-			participantId,
-			setTimeout(() => inBackground(log, 'leaving after the grace', this.#left(offline, 'timeout'), { lessonId: this.lessonId, participantId }), this.#deps.reconnectGraceMs)
-		);
+	disconnected(socket: Socket): Promise<void> {
+		return this.#presence.disconnected(socket);
 	}
 
-	async #left(participant: Participant, reason: 'timeout' | 'disconnect'): Promise<void> {
-		this.#leaveTimers.delete(participant.id);
-		if (this.peers.has(participant.id)) return;
-		const actor: EventActor = { actor: participant.id, role: participant.role, classroomId: participant.classroomId };
-		const hand = await this.store.lowerHand(this.lessonId, participant.id);
-		if (hand) this.bus.publish(this.lessonId, 'hand.lowered', actor, { participantId: participant.id, by: 'leave' });
-		this.bus.publish(this.lessonId, 'participant.left', actor, { reason });
-		if (participant.role !== 'observer') this.changed(hand || participant.role !== 'student' ? 'all' : 'roster');
-		if (!this.isEmpty) return;
+	/** Nobody is connected or within the grace: the recording stops, and the session may go. */
+	async #emptied(): Promise<void> {
 		// The recording stops while the router is still there; someone may come back meanwhile.
 		await this.#deps.recorder?.idle(this.lessonId).catch((error: Error) => log.error({ lessonId: this.lessonId, err: error.message }, 'recording idle stop failed'));
 		if (this.isEmpty && !this.#ended) this.#deps.onIdle?.(this);
@@ -335,9 +308,8 @@ export class LessonSession {
 		// After the teacher's ack has gone out: everyone off, then the session and router go.
 		setImmediate(() => {
 			// Every socket of the lesson, also those that connected and never joined.
-			this.#deps.io.in([this.room, lessonSocketsRoom(this.lessonId)]).disconnectSockets(true);
-			for (const timer of this.#leaveTimers.values()) clearTimeout(timer);
-			this.#leaveTimers.clear();
+			this.#deps.channel.closeAll();
+			this.#presence.forgetAbsent();
 			this.#deps.onIdle?.(this);
 		});
 	}
@@ -348,32 +320,7 @@ export class LessonSession {
 	 * show, so phones are not sent one.
 	 */
 	changed(scope: 'all' | 'roster' = 'all'): void {
-		if (scope === 'all') this.#studentsStale = true;
-		if (this.#snapshotQueued) return;
-		this.#snapshotQueued = true;
-		setImmediate(() => {
-			this.#snapshotQueued = false;
-			void this.#broadcast();
-		});
-	}
-
-	async #broadcast(): Promise<void> {
-		const toStudents = this.#studentsStale;
-		this.#studentsStale = false;
-		try {
-			const snapshot = await this.snapshot();
-			this.notifyRooms([this.roleRoom('teacher'), this.roleRoom('observer')], 'lesson.snapshot', snapshot);
-			for (const classroom of this.classrooms) {
-				const rooms = [this.roleRoom('classroom', classroom.id), this.roleRoom('assistant', classroom.id)];
-				this.notifyRooms(rooms, 'lesson.snapshot', snapshotFor(snapshot, 'classroom', classroom.id));
-				// Students get a slimmer snapshot, and only when something they see may have changed.
-				if (toStudents) this.notifyRooms([this.roleRoom('student', classroom.id)], 'lesson.snapshot', snapshotFor(snapshot, 'student', classroom.id));
-			}
-			for (const peer of this.peers.values()) this.reconcile(peer);
-		} catch (error) {
-			this.#studentsStale ||= toStudents;
-			log.error({ lessonId: this.lessonId, err: (error as Error).message }, 'snapshot failed');
-		}
+		this.#broadcaster.changed(scope);
 	}
 
 	tracks(): PublishedTrack[] {
@@ -413,54 +360,13 @@ export class LessonSession {
 		};
 	}
 
-	/** Brings a peer's consumers in line with the media policy. Serialised per peer. */
+	/** Brings a peer's consumers in line with the media policy. */
 	reconcile(peer: Peer): void {
-		this.#mediaPolicy.reconcile(peer);
+		this.#mediaPolicy?.reconcile(peer);
 	}
 
 	#dropPeerMedia(peer: Peer): void {
-		this.#mediaPolicy.dropPeerMedia(peer);
-	}
-
-	#onVolumes(loudest: { producerId: string; volume: number } | null): void {
-		const track = loudest ? this.tracks().find((t) => t.producerId === loudest.producerId) : undefined;
-		const participantId = track?.participantId ?? null;
-		const now = Date.now();
-		if (this.#speaker && this.#speaker.participantId !== participantId) {
-			const previous = this.peers.get(this.#speaker.participantId);
-			if (previous) {
-				this.bus.publish(this.lessonId, 'speaking.segment', this.actorOf(previous), {
-					participantId: previous.id,
-					startedAt: this.#speaker.since,
-					durationMs: now - this.#speaker.since
-				});
-			}
-			this.#speaker = null;
-		}
-		if (participantId && !this.#speaker) this.#speaker = { participantId, since: now };
-		if (participantId === this.#lastAnnouncedSpeaker) return;
-		this.#lastAnnouncedSpeaker = participantId;
-		const active: ActiveSpeaker = { participantId, classroomId: track?.classroomId ?? null, volume: loudest?.volume ?? null };
-		this.notify('all', 'speaker.active', active);
-	}
-
-	#defaultName(grant: LessonGrant): string {
-		const classroom = grant.classroomId ? this.classroom(grant.classroomId) : undefined;
-		switch (grant.role) {
-			case 'teacher':
-				return this.record.teacherName;
-			case 'classroom':
-				return classroom?.name ?? 'Classroom';
-			case 'assistant':
-				// The role badge in every view says "assistant" in the viewer's language.
-				return classroom?.name ?? 'Assistant';
-			case 'observer':
-				return 'Observer';
-			case 'student':
-				return this.#deps.catalog.resolveStudent(grant.participantId)?.name ?? 'Student';
-			default:
-				return 'Student';
-		}
+		this.#mediaPolicy?.dropPeerMedia(peer);
 	}
 
 	newChatId(): string {
@@ -469,9 +375,8 @@ export class LessonSession {
 
 	close(): void {
 		this.#network.stop();
-		for (const timer of this.#leaveTimers.values()) clearTimeout(timer);
-		this.#leaveTimers.clear();
-		for (const peer of this.peers.values()) this.#mediaPolicy.closePeerMedia(peer);
+		this.#presence.forgetAbsent();
+		for (const peer of this.peers.values()) this.#mediaPolicy?.closePeerMedia(peer);
 		this.peers.clear();
 	}
 }

@@ -2,8 +2,8 @@ import { moduleLogger } from '../../../core/logger.ts';
 import type { LessonSession } from '../../lesson/LessonSession.ts';
 import type { PollInfo } from '../../../protocol/index.ts';
 import type { StoredPoll } from '../../store/LessonStore.ts';
-import { countPoll } from './countPoll.ts';
-import { classroomView } from './results.ts';
+import { countPoll } from '../../lesson/polls/countPoll.ts';
+import { classroomView } from '../../lesson/polls/results.ts';
 
 const log = moduleLogger('polls');
 
@@ -63,7 +63,7 @@ export class PollFeed {
 	/** The teacher's list of every poll. */
 	async pushList(): Promise<void> {
 		const polls = await this.#session.store.polls(this.#session.lessonId);
-		this.#session.notifyRooms([this.#session.roleRoom('teacher')], 'polls.list', polls.map(pollInfo));
+		this.#session.notifyAudiences([this.#session.roleAudience('teacher')], 'polls.list', polls.map(pollInfo));
 		await this.#session.keepDrafts();
 	}
 
@@ -106,10 +106,10 @@ export class PollFeed {
 		const poll = await store.poll(lessonId, pollId);
 		if (!poll || poll.status === 'draft') return;
 		const { results, answers, people } = await countPoll(session, poll);
-		session.notifyRooms([session.roleRoom('teacher'), session.roleRoom('observer')], 'polls.results', { view: 'full', results });
+		session.notifyAudiences([session.roleAudience('teacher'), session.roleAudience('observer')], 'polls.results', { view: 'full', results });
 		for (const { id: classroomId } of session.classrooms) {
 			const view = classroomView(poll, results, answers, people, classroomId);
-			session.notifyRooms([session.roleRoom('assistant', classroomId)], 'polls.results', { view: 'classroom', results: view });
+			session.notifyAudiences([session.roleAudience('assistant', classroomId)], 'polls.results', { view: 'classroom', results: view });
 		}
 	}
 }

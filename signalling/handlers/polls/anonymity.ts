@@ -4,8 +4,8 @@ import { ANONYMOUS_ACTOR } from '../../../protocol/index.ts';
 import type { EventActor } from '../../../core/EventBus.ts';
 import { pending, type PendingEvent } from '../../lesson/commit.ts';
 import type { StoredAnswer, StoredPoll } from '../../store/LessonStore.ts';
-import { anonymousCut } from './anonymousCut.ts';
-import { answerEventData } from './scoring.ts';
+import { anonymousCut } from '../../lesson/polls/anonymousCut.ts';
+import { answerEventData } from '../../lesson/polls/scoring.ts';
 
 /** A fresh key for one anonymous poll; the store drops it when the poll closes. */
 export function newAnonKey(): string {

@@ -4,7 +4,7 @@ import type { Handler } from '../context.ts';
 import { voterOf } from './anonymity.ts';
 import { settleTimer } from './lifecycle.ts';
 import { feedOf } from './PollFeed.ts';
-import { answerEventData, normalizeAnswer } from './scoring.ts';
+import { answerEventData, normalizeAnswer } from '../../lesson/polls/scoring.ts';
 
 const conflict = (message: string) => new AppError('conflict', message);
 const CLOSED = 'this poll is closed; your answer was not counted';

@@ -7,10 +7,10 @@ import type { StoredPoll } from '../../store/LessonStore.ts';
 import type { Handler } from '../context.ts';
 import { pending } from '../../lesson/commit.ts';
 import { anonymousAnswerEvents, newAnonKey } from './anonymity.ts';
-import { anonymousCut } from './anonymousCut.ts';
+import { anonymousCut } from '../../lesson/polls/anonymousCut.ts';
 import { feedOf, pollInfo } from './PollFeed.ts';
-import { countPoll } from './countPoll.ts';
-import { publicResults } from './results.ts';
+import { countPoll } from '../../lesson/polls/countPoll.ts';
+import { publicResults } from '../../lesson/polls/results.ts';
 
 const conflict = (message: string) => new AppError('conflict', message);
 

@@ -3,8 +3,8 @@ import type { Handler } from '../context.ts';
 import { voterOf } from './anonymity.ts';
 import { settleTimer } from './lifecycle.ts';
 import { pollInfo } from './PollFeed.ts';
-import { countPoll } from './countPoll.ts';
-import { classroomView } from './results.ts';
+import { countPoll } from '../../lesson/polls/countPoll.ts';
+import { classroomView } from '../../lesson/polls/results.ts';
 
 /** What the caller's role may know about polls now: for clients that (re)join mid-poll. */
 export const pollState: Handler<'poll.state'> = async ({ session, peer }) => {

@@ -4,7 +4,7 @@ import { pending } from '../../lesson/commit.ts';
 import type { Handler } from '../context.ts';
 import { existingPoll } from './lifecycle.ts';
 import { feedOf } from './PollFeed.ts';
-import { correctOption } from './scoring.ts';
+import { correctOption } from '../../lesson/polls/scoring.ts';
 
 /** A room's show of hands for students without a device: the assistant's own room, or any room for the teacher. */
 export const tallyPoll: Handler<'poll.tally'> = async ({ session, peer }, { pollId, classroomId, counts }) => {
