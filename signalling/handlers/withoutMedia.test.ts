@@ -22,7 +22,7 @@ describe('handlers without media', () => {
 		const message = await lesson.request(teacher, 'chat.send', { text: 'Open page 12' });
 		expect(await lesson.store.chat(lessonId(), 10)).toEqual([message]);
 		expect(lesson.channel.sent).toContainEqual({ to: { lesson: true }, name: 'chat.message', payload: message });
-		expect(lesson.events.filter((e) => e.type === 'chat.sent').map((e) => e.data)).toEqual([{ messageId: message.id, length: 12 }]);
+		expect(lesson.events.filter((e) => e.type === 'chat.sent').map((e) => e.data)).toEqual([{ messageId: message.id, length: 12, text: 'Open page 12', displayName: message.displayName }]);
 	});
 
 	it('a raised hand queues once, shows in the teacher snapshot, and the teacher lowers it', async () => {

@@ -24,7 +24,7 @@ import type { PollDraftFiles } from '../store/PollDraftFiles.ts';
 import { readSurface, writeSurface } from './surfaceState.ts';
 import { audienceOf, chatVisibleTo, snapshotFor } from './audience.ts';
 import { Broadcaster } from './Broadcaster.ts';
-import { commit, type Change } from './commit.ts';
+import { commit, pending, type Change } from './commit.ts';
 import { lessonAudience, type LessonChannel } from './LessonChannel.ts';
 import { MediaPolicy } from './MediaPolicy.ts';
 import { NetworkMonitor } from './NetworkMonitor.ts';
@@ -300,8 +300,11 @@ export class LessonSession {
 		if (this.#ended) return;
 		this.#ended = true;
 		const at = Date.now();
-		await this.#deps.catalog.setLessonStatus(this.lessonId, 'ended');
-		this.bus.publish(this.lessonId, 'lesson.ended', this.actorOf(by), {}, at);
+		await this.commit(by, {
+			apply: () => this.#deps.catalog.setLessonStatus(this.lessonId, 'ended'),
+			events: () => [pending('lesson.ended', {}, { at })],
+			broadcast: 'none'
+		});
 		await this.#deps.recorder?.lessonEnded(this.lessonId).catch((error: Error) => log.error({ lessonId: this.lessonId, err: error.message }, 'recording did not stop cleanly at lesson end'));
 		this.notify('all', 'lesson.ended', { at });
 		log.info({ lessonId: this.lessonId }, 'lesson ended by the teacher');

@@ -119,11 +119,11 @@ export class Presence {
 		const lessonId = this.#lessonId;
 		this.#leaveTimers.delete(participant.id);
 		if (this.peers.has(participant.id)) return;
-		const actor = actorOf(participant);
-		const hand = await this.#deps.store.lowerHand(lessonId, participant.id);
-		if (hand) this.#deps.bus.publish(lessonId, 'hand.lowered', actor, { participantId: participant.id, by: 'leave' });
-		this.#deps.bus.publish(lessonId, 'participant.left', actor, { reason });
-		if (participant.role !== 'observer') this.#deps.changed(hand || participant.role !== 'student' ? 'all' : 'roster');
+		await commit({ lessonId, bus: this.#deps.bus, changed: this.#deps.changed }, actorOf(participant), {
+			apply: () => this.#deps.store.lowerHand(lessonId, participant.id),
+			events: (hand) => [...(hand ? [pending('hand.lowered', { participantId: participant.id, by: 'leave' })] : []), pending('participant.left', { reason })],
+			broadcast: (hand) => (participant.role === 'observer' ? 'none' : hand || participant.role !== 'student' ? 'all' : 'roster')
+		});
 		if (this.isEmpty) await this.#deps.emptied();
 	}
 
