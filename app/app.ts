@@ -84,7 +84,7 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 	const sfu = new Sfu({ ...config.mediasoup });
 	await sfu.start();
 	// A node that can no longer start any media worker serves no lesson: stop it loudly, so that the
-	// service manager starts a fresh one (server.ts lets an InvariantError end the process).
+	// service manager starts a fresh one (app/main.ts lets an InvariantError end the process).
 	sfu.pool.on('exhausted', (attempts, error) => {
 		setImmediate(() => {
 			throw new InvariantError(`no mediasoup worker could be started in ${attempts} attempts: ${error.message}`);

@@ -45,7 +45,7 @@ const CONTENT_TYPES: Record<string, string> = { webm: 'video/webm', pdf: 'applic
 const MEDIA_CACHE = 'private, max-age=3600';
 
 /**
- * The lesson library and replay (LIBRARY_API, RECORDINGS_API; the contract is in recorder/CONTRACT.md):
+ * The lesson library and replay (LIBRARY_API, RECORDINGS_API; described in recorder/README.md):
  * listing, the manifest with a short-lived media token, timeline and board snapshots, the media and
  * slide files with byte ranges, a download, and deletion by staff. Paths are matched as sent, and a
  * file name must match the package's own file pattern before the disk is looked at.
