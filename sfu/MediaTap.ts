@@ -8,10 +8,13 @@ export interface MediaTapEvents {
 	gone: [];
 }
 
-/** Where a tap sends its RTP (RTCP on port + 1). */
+/**
+ * Where a tap sends its RTP (RTCP on port + 1). `port` may be chosen once the tap's own transport
+ * has its local port, so a free-port probe cannot pick the port the tap itself just took.
+ */
 export interface TapTarget {
 	ip: string;
-	port: number;
+	port: number | (() => Promise<number>);
 }
 
 /**
@@ -22,11 +25,14 @@ export class MediaTap extends EventEmitter<MediaTapEvents> {
 	readonly producerId: string;
 	readonly kind: MediaKind;
 	readonly rtpParameters: RtpParameters;
+	/** The local port RTP goes to (RTCP: port + 1). */
+	readonly port: number;
 	readonly #transport: PlainTransport;
 	readonly #consumer: Consumer;
 
-	private constructor(transport: PlainTransport, consumer: Consumer) {
+	private constructor(transport: PlainTransport, consumer: Consumer, port: number) {
 		super();
+		this.port = port;
 		this.#transport = transport;
 		this.#consumer = consumer;
 		this.producerId = consumer.producerId;
@@ -51,7 +57,8 @@ export class MediaTap extends EventEmitter<MediaTapEvents> {
 			appData: { recorder: true, producerId: producer.id }
 		});
 		try {
-			await transport.connect({ ip: target.ip, port: target.port, rtcpPort: target.port + 1 });
+			const port = typeof target.port === 'number' ? target.port : await target.port();
+			await transport.connect({ ip: target.ip, port, rtcpPort: port + 1 });
 			const layers = producer.rtpParameters.encodings?.length ?? 1;
 			const consumer = await transport.consume({
 				producerId: producer.id,
@@ -60,7 +67,7 @@ export class MediaTap extends EventEmitter<MediaTapEvents> {
 				preferredLayers: layers > 1 ? { spatialLayer: layers - 1, temporalLayer: 2 } : undefined,
 				appData: { recorder: true }
 			});
-			return new MediaTap(transport, consumer);
+			return new MediaTap(transport, consumer, port);
 		} catch (error) {
 			transport.close();
 			throw error;

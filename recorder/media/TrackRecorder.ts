@@ -78,8 +78,8 @@ export class TrackRecorder extends EventEmitter<TrackRecorderEvents> {
 	}
 
 	static async create(router: Router, producer: Producer, track: RecordedTrack, options: TrackRecorderOptions): Promise<TrackRecorder> {
-		const port = await freeRtpPortPair(options.ip);
-		const tap = await MediaTap.open(router, producer, { ip: options.ip, port });
+		const tap = await MediaTap.open(router, producer, { ip: options.ip, port: () => freeRtpPortPair(options.ip) });
+		const { port } = tap;
 		try {
 			const folder = `tr-${producer.id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 			await mkdir(path.join(options.partDir, folder), { recursive: true });
