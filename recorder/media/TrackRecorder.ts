@@ -13,6 +13,9 @@ import { consumerSdp } from './sdp.ts';
 import { freeRtpPortPair, waitUntilBound } from './udpPorts.ts';
 import type { RecordedTrack, RunSummary, TrackFault, TrackSummary } from './types.ts';
 
+/** How long a new ffmpeg may take to listen for its track before the track counts as failed. */
+const FFMPEG_LISTEN_TIMEOUT_MS = 15_000;
+
 const log = moduleLogger('recorder:track');
 
 /** A new anchor (server time ↔ RTP timestamp) this often, so long recordings follow clock drift. */
@@ -168,7 +171,8 @@ export class TrackRecorder extends EventEmitter<TrackRecorderEvents> {
 		this.summary.runs.push(run);
 		this.emit('changed');
 		capture.once('exit', (info) => this.#onExit(run, info));
-		await waitUntilBound(this.#options.ip, this.#port, 5000, () => capture.alive);
+		// Generous: on a loaded machine ffmpeg can take seconds to start, and a track not listened to is lost.
+		await waitUntilBound(this.#options.ip, this.#port, FFMPEG_LISTEN_TIMEOUT_MS, () => capture.alive);
 		// Trace before resuming: the first packet sent after the resume is ffmpeg's timestamp 0.
 		this.#tracing = 'first';
 		await this.#tap.traceSentPackets(true);
