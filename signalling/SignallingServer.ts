@@ -7,17 +7,18 @@ import type { Sfu } from '../sfu/index.ts';
 import { TokenError, type LessonGrant, type TokenService } from './auth/TokenService.ts';
 import type { CatalogStore } from './catalog/CatalogStore.ts';
 import { turnIceServers, type TurnConfig } from './auth/turnCredentials.ts';
-import { AppError, forbidden, invalid } from '../core/errors.ts';
+import { AppError } from '../core/errors.ts';
 import { wireError } from '../core/errorAnswers.ts';
 import type { BoardService } from './board/BoardService.ts';
 import type { PollDraftFiles } from './store/PollDraftFiles.ts';
 import type { EventBus } from '../core/EventBus.ts';
+import { admitRequest } from './handlers/admit.ts';
 import { HANDLERS } from './handlers/index.ts';
 import { LessonSession, type LessonRecorder } from './lesson/LessonSession.ts';
 import { lessonSocketsRoom } from './lesson/socketRooms.ts';
 import { socketIoChannel } from './lesson/socketIoChannel.ts';
 import { moduleLogger } from '../core/logger.ts';
-import { PERMISSIONS, Requests, type Ack, type DeckInfo, type RequestName, type WireError } from '../protocol/index.ts';
+import { Requests, type Ack, type DeckInfo, type RequestName, type WireError } from '../protocol/index.ts';
 import { RequestRates } from './requestRates.ts';
 import { inBackground } from '../core/background.ts';
 import type { LessonStore } from './store/LessonStore.ts';
@@ -203,20 +204,19 @@ export class SignallingServer {
 		const data = socket.data as SocketData;
 		const role = data.grant.role;
 		try {
-			if (!PERMISSIONS[name].includes(role)) throw forbidden(`a ${role} may not ${name}`);
-			// No payload at all reads as an empty one; anything else (null included) must match the schema.
-			const parsed = Requests[name].safeParse(payload === undefined ? {} : payload);
-			if (!parsed.success) {
-				const issue = parsed.error.issues[0];
-				this.#logOnce(socket, name, 'invalid payload refused');
-				throw invalid(`${name}: ${issue ? `${issue.path.join('.') || 'payload'}: ${issue.message}` : 'invalid payload'}`);
+			let parsed: unknown;
+			try {
+				parsed = admitRequest(name, role, payload);
+			} catch (error) {
+				if (error instanceof AppError && error.code === 'invalid') this.#logOnce(socket, name, 'invalid payload refused');
+				throw error;
 			}
 			// Observers share one link: the link, not each connection, is who is counted.
 			const limited = await this.#rates.take(name, role, `${data.grant.lessonId}:${data.grant.participantId}`);
 			if (limited) throw new AppError('rate_limited', limited);
 			const session = this.#session(data.grant.lessonId);
 			if (name === 'lesson.join') {
-				const joinPayload = parsed.data as { displayName?: string };
+				const joinPayload = parsed as { displayName?: string };
 				const result = await session.join(socket, data.grant, joinPayload.displayName);
 				data.joined = true;
 				return { ok: true, data: result };
@@ -226,7 +226,7 @@ export class SignallingServer {
 				throw new AppError('conflict', 'join the lesson first (lesson.join)');
 			}
 			const handler = HANDLERS[name] as (ctx: unknown, p: unknown) => Promise<unknown>;
-			return { ok: true, data: await handler({ session, peer }, parsed.data) };
+			return { ok: true, data: await handler({ session, peer }, parsed) };
 		} catch (error) {
 			return { ok: false, error: toWireError(error, name) };
 		}

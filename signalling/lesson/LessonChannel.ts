@@ -13,8 +13,6 @@ export interface LessonChannel {
 	toSocket<N extends keyof ServerNotifications>(socketId: string, name: N, payload: ServerNotifications[N]): void;
 	/** Adds a connection to these audiences. */
 	join(socketId: string, audiences: readonly string[]): void;
-	/** Takes a connection out of these audiences. */
-	leave(socketId: string, audiences: readonly string[]): void;
 	/** The identity moved to another connection: this one is told, marked replaced, and closed. */
 	replace(socketId: string): void;
 	/** Closes every connection of the lesson, also those that connected and never joined. */

@@ -25,7 +25,7 @@ import { readSurface, writeSurface } from './surfaceState.ts';
 import { audienceOf, chatVisibleTo, snapshotFor } from './audience.ts';
 import { Broadcaster } from './Broadcaster.ts';
 import { commit, pending, type Change } from './commit.ts';
-import { lessonAudience, type LessonChannel } from './LessonChannel.ts';
+import type { LessonChannel } from './LessonChannel.ts';
 import { MediaPolicy } from './MediaPolicy.ts';
 import { NetworkMonitor } from './NetworkMonitor.ts';
 import type { Peer } from './Peer.ts';
@@ -198,10 +198,6 @@ export class LessonSession {
 	async surface(): Promise<SurfaceState> {
 		const [stored, decks] = await Promise.all([this.storedSurface(), this.decks()]);
 		return { ...stored, decks };
-	}
-
-	get lessonAudience(): string {
-		return lessonAudience(this.lessonId);
 	}
 
 	/** The audience of one role, or of one role in one classroom (every joined socket is in both). */

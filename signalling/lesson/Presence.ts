@@ -6,7 +6,7 @@ import type { LessonClassroom, LessonRecord, Participant } from '../../protocol/
 import type { LessonGrant } from '../auth/TokenService.ts';
 import type { CatalogStore } from '../catalog/CatalogStore.ts';
 import type { LessonStore } from '../store/LessonStore.ts';
-import { commit, pending } from './commit.ts';
+import { commit, pending, type CommitTarget } from './commit.ts';
 import type { LessonChannel } from './LessonChannel.ts';
 import { lessonAudience, roleAudience } from './LessonChannel.ts';
 import { Peer } from './Peer.ts';
@@ -34,9 +34,12 @@ export class Presence {
 	readonly peers = new Map<string, Peer>();
 	readonly #leaveTimers = new Map<string, NodeJS.Timeout>();
 	readonly #deps: PresenceDeps;
+	/** What presence changes commit through. */
+	readonly #lesson: CommitTarget;
 
 	constructor(deps: PresenceDeps) {
 		this.#deps = deps;
+		this.#lesson = { lessonId: deps.record.id, bus: deps.bus, changed: deps.changed };
 	}
 
 	get #lessonId(): string {
@@ -104,7 +107,7 @@ export class Presence {
 			return;
 		}
 		const offline = { ...peer.participant, online: false };
-		await commit({ lessonId, bus: this.#deps.bus, changed: this.#deps.changed }, actorOf(offline), {
+		await commit(this.#lesson, actorOf(offline), {
 			apply: () => this.#deps.store.putParticipant(lessonId, offline),
 			events: () => [pending('participant.away', {})],
 			broadcast: offline.role === 'student' ? 'roster' : 'all'
@@ -119,7 +122,7 @@ export class Presence {
 		const lessonId = this.#lessonId;
 		this.#leaveTimers.delete(participant.id);
 		if (this.peers.has(participant.id)) return;
-		await commit({ lessonId, bus: this.#deps.bus, changed: this.#deps.changed }, actorOf(participant), {
+		await commit(this.#lesson, actorOf(participant), {
 			apply: () => this.#deps.store.lowerHand(lessonId, participant.id),
 			events: (hand) => [...(hand ? [pending('hand.lowered', { participantId: participant.id, by: 'leave' })] : []), pending('participant.left', { reason })],
 			broadcast: (hand) => (participant.role === 'observer' ? 'none' : hand || participant.role !== 'student' ? 'all' : 'roster')

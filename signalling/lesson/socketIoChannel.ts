@@ -16,10 +16,6 @@ export function socketIoChannel(io: Server, lessonId: string): LessonChannel {
 		},
 		toSocket: (socketId, name, payload) => void socket(socketId)?.emit(name, payload),
 		join: (socketId, audiences) => void socket(socketId)?.join([...audiences]),
-		leave: (socketId, audiences) => {
-			const connected = socket(socketId);
-			for (const audience of audiences) void connected?.leave(audience);
-		},
 		replace: (socketId) => {
 			const replaced = socket(socketId);
 			if (!replaced) return;

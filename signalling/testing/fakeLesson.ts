@@ -5,17 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Socket } from 'socket.io';
 import { EventBus } from '../../core/EventBus.ts';
-import type { ClassroomEvent, Participant, RequestName, RequestPayload, Responses, Role, ServerNotifications } from '../../protocol/index.ts';
-import { PERMISSIONS, Requests } from '../../protocol/index.ts';
-import { forbidden, invalid } from '../../core/errors.ts';
-import { TokenService } from '../auth/TokenService.ts';
+import type { ClassroomEvent, RequestName, RequestPayload, Responses, Role, ServerNotifications } from '../../protocol/index.ts';
+import { TokenService, type LessonGrant } from '../auth/TokenService.ts';
 import { BoardService } from '../board/BoardService.ts';
 import { FileBoardStorage } from '../board/FileBoardStorage.ts';
 import { CatalogStore } from '../catalog/CatalogStore.ts';
+import { admitRequest } from '../handlers/admit.ts';
 import { HANDLERS } from '../handlers/index.ts';
 import type { LessonChannel } from '../lesson/LessonChannel.ts';
 import { LessonSession } from '../lesson/LessonSession.ts';
-import { Peer } from '../lesson/Peer.ts';
+import type { Peer } from '../lesson/Peer.ts';
 import { MemoryLessonStore } from '../store/MemoryLessonStore.ts';
 
 /** One message the fake channel was asked to send. */
@@ -43,9 +42,6 @@ export class RecordingChannel implements LessonChannel {
 		const set = this.joined.get(socketId) ?? new Set<string>();
 		for (const audience of audiences) set.add(audience);
 		this.joined.set(socketId, set);
-	}
-	leave(socketId: string, audiences: readonly string[]): void {
-		for (const audience of audiences) this.joined.get(socketId)?.delete(audience);
 	}
 	replace(socketId: string): void {
 		this.joined.delete(socketId);
@@ -113,23 +109,19 @@ export async function fakeLesson(rooms = 2): Promise<FakeLesson> {
 		classroomIds,
 		events,
 		async peer(role, room = 0) {
-			const id = `${role}-${++count}`;
+			const participantId = `${role}-${++count}`;
 			const classroomId = role === 'teacher' || role === 'observer' ? null : (classroomIds[room] ?? null);
-			const participant: Participant = { id, role, classroomId, displayName: id, online: true, joinedAt: Date.now() + count };
-			const socket = { id: `socket-${id}`, data: { participantId: id } } as unknown as Socket;
-			const peer = new Peer(participant, socket);
-			session.peers.set(id, peer);
-			channel.join(socket.id, [session.lessonAudience, session.roleAudience(role), ...(classroomId ? [session.roleAudience(role, classroomId)] : [])]);
-			await store.putParticipant(record.id, participant);
+			const socket = { id: `socket-${participantId}`, data: { participantId } } as unknown as Socket;
+			const grant: LessonGrant = { kind: 'lesson', lessonId: record.id, role, classroomId, participantId, expiresAt: record.linksExpireAt };
+			await session.join(socket, grant, participantId);
+			const peer = session.peers.get(participantId);
+			if (!peer) throw new Error(`${participantId} did not join`);
 			return peer;
 		},
 		async request(peer, name, payload) {
-			const role = peer.participant.role;
-			if (!PERMISSIONS[name].includes(role)) throw forbidden(`a ${role} may not ${name}`);
-			const parsed = Requests[name].safeParse(payload);
-			if (!parsed.success) throw invalid(`${name}: ${parsed.error.issues[0]?.message ?? 'invalid payload'}`);
+			const parsed = admitRequest(name, peer.participant.role, payload);
 			const handler = HANDLERS[name] as unknown as (ctx: unknown, p: unknown) => Promise<Responses[typeof name]>;
-			return handler({ session, peer }, parsed.data);
+			return handler({ session, peer }, parsed);
 		},
 		async close() {
 			session.close();
