@@ -15,6 +15,8 @@ import type { RecordedTrack, RunSummary, TrackFault, TrackSummary } from './type
 
 /** How long a new ffmpeg may take to listen for its track before the track counts as failed. */
 const FFMPEG_LISTEN_TIMEOUT_MS = 15_000;
+/** When a video track asks for its second key frame after the first packet. */
+const KEY_FRAME_RETRY_MS = 1000;
 
 const log = moduleLogger('recorder:track');
 
@@ -204,10 +206,14 @@ export class TrackRecorder extends EventEmitter<TrackRecorderEvents> {
 	#onFirstPacket(run: RunSummary): void {
 		this.#clearTimers();
 		if (this.summary.kind === 'video') {
-			// ffmpeg cuts a segment only on a key frame, and asks for none itself.
-			this.#keyFrameTimer = setInterval(() => {
-				void this.#tap.requestKeyFrame().catch(() => undefined);
-			}, this.#options.segmentSeconds * 1000);
+			// ffmpeg cuts a segment only on a key frame, and asks for none itself. A browser's encoder
+			// may pass over the request made at resume (it just sent a key frame to another viewer), so
+			// ask once more soon, then every segment.
+			const ask = () => void this.#tap.requestKeyFrame().catch(() => undefined);
+			this.#keyFrameTimer = setTimeout(() => {
+				ask();
+				this.#keyFrameTimer = setInterval(ask, this.#options.segmentSeconds * 1000);
+			}, KEY_FRAME_RETRY_MS);
 		}
 		this.#anchorTimer = setInterval(() => {
 			if (this.#tracing || this.#stopping) return;
