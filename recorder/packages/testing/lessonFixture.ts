@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { CLASSROOM_EVENT_VERSION, type BoardSnapshot, type ClassroomEvent, type RecordingManifest, type TimelineEntry } from '../../../protocol/index.ts';
 import { makeProgramWebm, writeFixturePackage } from '../../testing/packageFixture.ts';
@@ -23,10 +25,15 @@ function event(lessonId: string, at: number, type: ClassroomEvent['type'], actor
  * two-page deck, slide changes, board drawings on both pages, a student's join and chat line, and
  * a poll with its results.
  */
-export async function writeLessonFixture(dataDir: string, lessonId: string, opts: { seconds?: number; title?: string } = {}): Promise<RecordingManifest> {
+export async function writeLessonFixture(
+	dataDir: string,
+	lessonId: string,
+	opts: { seconds?: number; title?: string; /** A noisy picture at this bitrate (the package's size ≈ bitrate × seconds). */ videoKbps?: number } = {}
+): Promise<RecordingManifest> {
 	const seconds = opts.seconds ?? 8;
 	const program = path.join(dataDir, `fixture-${lessonId}.webm`);
-	await makeProgramWebm(program, seconds);
+	if (opts.videoKbps) await makeNoisyWebm(program, seconds, opts.videoKbps);
+	else await makeProgramWebm(program, seconds);
 	const startedAt = Date.UTC(2026, 2, 10, 8, 0, 0);
 	const base = await writeFixturePackage(dataDir, {
 		lessonId,
@@ -71,4 +78,15 @@ export async function writeLessonFixture(dataDir: string, lessonId: string, opts
 
 function geo(id: string, parentId: string, shape = 'rectangle'): Record<string, unknown> {
 	return { id, typeName: 'shape', type: 'geo', parentId, index: 'a1', x: 200, y: 150, rotation: 0, isLocked: false, opacity: 1, meta: {}, props: { geo: shape, w: 300, h: 200, color: 'red', fill: 'none' } };
+}
+
+/** A VP8 + Opus WebM of moving noise (it does not compress), about `kbps` × `seconds` big. */
+async function makeNoisyWebm(file: string, seconds: number, kbps: number): Promise<void> {
+	await promisify(execFile)('/usr/bin/ffmpeg', [
+		'-hide_banner', '-loglevel', 'error', '-y',
+		'-f', 'lavfi', '-i', `testsrc2=size=320x240:rate=10:duration=${seconds},noise=alls=70:allf=t+u`,
+		'-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`,
+		'-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', `${kbps}k`, '-minrate', `${kbps}k`, '-maxrate', `${kbps}k`,
+		'-c:a', 'libopus', '-shortest', file
+	]);
 }
