@@ -21,7 +21,7 @@ import { classListUpdated } from '../signalling/handlers/classList.ts';
 import { AnalyticsHttp } from '../analytics/http/AnalyticsHttp.ts';
 import { DataApiHttp } from '../analytics/http/DataApiHttp.ts';
 import { startAnalytics, type AnalyticsRuntime } from '../analytics/startAnalytics.ts';
-import { LibraryHttp } from '../recorder/http/LibraryHttp.ts';
+import { LibraryHttp, type RecordingLibrary } from '../recorder/http/LibraryHttp.ts';
 import { PackagesHttp } from '../recorder/http/PackagesHttp.ts';
 import { LessonPackages } from '../recorder/packages/LessonPackages.ts';
 import { SyncClient } from '../recorder/packages/SyncClient.ts';
@@ -143,7 +143,20 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		resumeWindowMs: config.reconnectGraceMs
 	});
 	const libraryAccess = new RecordingViewerAccess(staff, tokens);
-	const libraryHttp = new LibraryHttp({ library: recorder, access: libraryAccess, tldrawLicenseKey: config.tldrawLicenseKey });
+	let forgetPackage: (lessonId: string) => Promise<void> = async () => undefined;
+	const library: RecordingLibrary = {
+		list: (query, only) => recorder.list(query, only),
+		manifest: (lessonId) => recorder.manifest(lessonId),
+		timeline: (lessonId) => recorder.timeline(lessonId),
+		boards: (lessonId) => recorder.boards(lessonId),
+		filePath: (lessonId, relative) => recorder.filePath(lessonId, relative),
+		async remove(lessonId) {
+			const removed = await recorder.remove(lessonId);
+			if (removed) await forgetPackage(lessonId);
+			return removed;
+		}
+	};
+	const libraryHttp = new LibraryHttp({ library, access: libraryAccess, tldrawLicenseKey: config.tldrawLicenseKey });
 	const slideImages = new PdfInspector({ parseTimeoutMs: 120_000, thumbWidth: 1280, concurrency: 1 });
 	const lessonPackages = await LessonPackages.open({
 		dataDir: config.dataDir,
@@ -154,6 +167,7 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		server: config.publicUrl ?? `http://localhost:${config.port}`,
 		slides: { render: async (pdf, outDir) => void (await slideImages.inspect(pdf, outDir)) }
 	});
+	forgetPackage = (lessonId) => lessonPackages.forget(lessonId);
 	const sync = config.sync
 		? new SyncClient({ ...config.sync, dataDir: config.dataDir }, lessonPackages, {
 				has: async (lessonId) => !!recorder.library.get(lessonId) || !!(await recorder.packages.readManifest(lessonId)),

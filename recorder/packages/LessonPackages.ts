@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import type { PackageListEntry, PackageOrigin, RecordingManifest } from '../../protocol/index.ts';
+import type { LibraryEntry, PackageListEntry, PackageOrigin, RecordingManifest } from '../../protocol/index.ts';
 import { moduleLogger } from '../../core/logger.ts';
 import type { LibraryIndex } from '../LibraryIndex.ts';
 import type { PackageStore } from '../PackageStore.ts';
@@ -13,6 +13,9 @@ import { PackageSigningKey } from './signingKey.ts';
 import { SyncTokens } from './SyncTokens.ts';
 
 const log = moduleLogger('recorder:packages');
+
+/** How long a package list waits for packages being zipped for the first time. */
+const LIST_WAIT_MS = 10_000;
 
 export interface LessonPackagesDeps {
 	dataDir: string;
@@ -96,19 +99,31 @@ export class LessonPackages {
 		return building;
 	}
 
-	/** Ready packages as a district lists them for its schools. */
+	/**
+	 * Ready packages as a district lists them for its schools. A package not zipped yet is zipped now;
+	 * past LIST_WAIT_MS the list goes out without the ones still being zipped (they come next round).
+	 */
 	async list(): Promise<PackageListEntry[]> {
-		const out: PackageListEntry[] = [];
-		for (const entry of this.#deps.library.query({})) {
-			if (entry.state !== 'ready') continue;
-			try {
-				const file = await this.cachedZip(entry.lessonId);
-				out.push({ lessonId: entry.lessonId, title: entry.title, bytes: (await stat(file)).size, startedAt: entry.startedAt });
-			} catch (error) {
-				log.warn({ lessonId: entry.lessonId, err: (error as Error).message }, 'package not listed');
-			}
-		}
-		return out;
+		const ready = this.#deps.library.query({}).filter((e) => e.state === 'ready');
+		const zips = ready.map((entry) =>
+			this.cachedZip(entry.lessonId).then(
+				async (file) => ({ entry, bytes: (await stat(file)).size }),
+				(error: Error) => {
+					log.warn({ lessonId: entry.lessonId, err: error.message }, 'package not listed');
+					return null;
+				}
+			)
+		);
+		const settled = new Map<number, { entry: LibraryEntry; bytes: number } | null>();
+		zips.forEach((zip, i) => void zip.then((value) => settled.set(i, value)));
+		let timer: NodeJS.Timeout | undefined;
+		await Promise.race([Promise.all(zips), new Promise((resolve) => (timer = setTimeout(resolve, LIST_WAIT_MS)))]);
+		clearTimeout(timer);
+		await new Promise((resolve) => setImmediate(resolve));
+		return [...settled.values()]
+			.filter((v): v is { entry: LibraryEntry; bytes: number } => v !== null)
+			.map(({ entry, bytes }) => ({ lessonId: entry.lessonId, title: entry.title, bytes, startedAt: entry.startedAt }))
+			.sort((a, b) => b.startedAt - a.startedAt || a.lessonId.localeCompare(b.lessonId));
 	}
 
 	/** Verifies a package zip and adds its lesson to the library; null when skipped (already here). */

@@ -125,4 +125,14 @@ describe('lesson packages: export → import between two servers', () => {
 		const again = await importZip(zip);
 		expect(again.status).toBe(409);
 	});
+
+	it('a deleted lesson leaves the package feed with its cached zip', async () => {
+		const listed = (await (await api(district, '/api/packages')).json()) as { packages: { lessonId: string }[] };
+		expect(listed.packages.map((p) => p.lessonId)).toEqual([LESSON]);
+		expect(await readdir(path.join(districtData, 'package-cache'))).toEqual([`${LESSON}.zip`]);
+		expect((await api(district, `/api/recordings/${LESSON}`, { method: 'DELETE' })).status).toBe(204);
+		expect(((await (await api(district, '/api/packages')).json()) as { packages: unknown[] }).packages).toEqual([]);
+		expect(await readdir(path.join(districtData, 'package-cache'))).toEqual([]);
+		expect((await api(district, `/api/packages/${LESSON}.zip`)).status).toBe(404);
+	});
 });
