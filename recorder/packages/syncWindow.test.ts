@@ -21,6 +21,8 @@ describe('SYNC_HOURS windows', () => {
 		expect(inWindow(w, at(10, 15))).toBe(false);
 		expect(nextWindowStart(w, at(11))).toBe(new Date(2026, 2, 11, 9, 30, 0).getTime());
 		expect(parseSyncWindow(undefined)).toBeNull();
+		expect(parseSyncWindow('0-24')).toBeNull();
+		expect(() => parseSyncWindow('10-24:30')).toThrow(/24:00/);
 		expect(() => parseSyncWindow('25-02')).toThrow(/SYNC_HOURS/);
 		expect(() => parseSyncWindow('8-8')).toThrow(/empty/);
 	});

@@ -14,7 +14,11 @@ export function parseSyncWindow(text: string | undefined): SyncWindow | null {
 	const m = WINDOW.exec(text.trim());
 	if (!m) throw new Error(`SYNC_HOURS: "${text}" is not a window such as 22-06 or 22:30-06:15`);
 	const startMin = Number(m[1]) * 60 + Number(m[2] ?? 0);
-	const endMin = (Number(m[3]) * 60 + Number(m[4] ?? 0)) % 1440;
+	const rawEnd = Number(m[3]) * 60 + Number(m[4] ?? 0);
+	if (rawEnd > 1440) throw new Error(`SYNC_HOURS: "${text}" ends after 24:00`);
+	// 0-24: the whole day.
+	if (startMin === 0 && rawEnd === 1440) return null;
+	const endMin = rawEnd % 1440;
 	if (startMin === endMin) throw new Error(`SYNC_HOURS: "${text}" is an empty window`);
 	return { startMin, endMin };
 }
