@@ -73,8 +73,12 @@ function pathOf(props: Rec): string {
 	const parts: string[] = [];
 	const segments = Array.isArray(props['segments']) ? (props['segments'] as Rec[]) : [];
 	for (const segment of segments) {
-		const points = Array.isArray(segment['points']) ? (segment['points'] as Rec[]) : [];
-		points.forEach((p, i) => parts.push(`${i === 0 ? 'M' : 'L'}${num(p['x'])} ${num(p['y'])}`));
+		const points = Array.isArray(segment['points'])
+			? (segment['points'] as Rec[]).map((p) => ({ x: num(p['x']), y: num(p['y']) }))
+			: typeof segment['path'] === 'string'
+				? decodePath(segment['path'], segment['dim'] === 2 ? 2 : 3)
+				: [];
+		points.forEach((p, i) => parts.push(`${i === 0 ? 'M' : 'L'}${p.x} ${p.y}`));
 	}
 	const linePoints = props['points'];
 	if (linePoints && typeof linePoints === 'object' && !Array.isArray(linePoints)) {
@@ -83,6 +87,40 @@ function pathOf(props: Rec): string {
 			.forEach((p, i) => parts.push(`${i === 0 ? 'M' : 'L'}${num(p['x'])} ${num(p['y'])}`));
 	}
 	return parts.join(' ');
+}
+
+/**
+ * tldraw's stored draw path (base64): the first point as Float32s, then Float16 deltas, `dim`
+ * values per point (x, y[, z]); little-endian.
+ */
+export function decodePath(base64: string, dim: 2 | 3): { x: number; y: number }[] {
+	let bytes: Uint8Array;
+	try {
+		bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+	} catch {
+		return [];
+	}
+	const view = new DataView(bytes.buffer);
+	const first = dim * 4;
+	if (bytes.length < first) return [];
+	let x = view.getFloat32(0, true);
+	let y = view.getFloat32(4, true);
+	const out = [{ x, y }];
+	for (let offset = first; offset + dim * 2 <= bytes.length; offset += dim * 2) {
+		x += float16(view.getUint16(offset, true));
+		y += float16(view.getUint16(offset + 2, true));
+		out.push({ x, y });
+	}
+	return out;
+}
+
+function float16(bits: number): number {
+	const sign = bits & 0x8000 ? -1 : 1;
+	const exp = (bits >> 10) & 0x1f;
+	const frac = bits & 0x3ff;
+	if (exp === 0) return sign * 2 ** -14 * (frac / 1024);
+	if (exp === 31) return frac ? NaN : sign * Infinity;
+	return sign * 2 ** (exp - 15) * (1 + frac / 1024);
 }
 
 function richText(value: unknown): string {
