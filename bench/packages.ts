@@ -101,6 +101,7 @@ async function sync() {
 	const district = await startServerProcess({ DATA_DIR: districtData, LOG_LEVEL: 'warn' });
 	const relay = new TcpRelay(Number(new URL(district.url).port), LINK_KBPS);
 	let school: Awaited<ReturnType<typeof startServerProcess>> | null = null;
+	const schoolData = await mkdtemp(path.join(tmpdir(), 'cb16-bench-school-'));
 	try {
 		const api = async <T>(p: string, init: RequestInit = {}) =>
 			(await (await fetch(`${district.url}${p}`, { ...init, headers: { authorization: `Bearer ${district.adminToken}`, 'content-type': 'application/json' } })).json()) as T;
@@ -109,7 +110,7 @@ async function sync() {
 		const { packages } = await api<{ packages: PackageListEntry[] }>('/api/packages');
 		const total = packages.reduce((s, p) => s + p.bytes, 0);
 		const started = Date.now();
-		school = await startServerProcess({ DATA_DIR: await mkdtemp(path.join(tmpdir(), 'cb16-bench-school-')), SYNC_FROM: await relay.start(), SYNC_TOKEN: token, TRUSTED_PACKAGE_KEYS: publicKey, SYNC_MAX_KBPS: String(CAP_KBPS), SYNC_INTERVAL_S: '1', LOG_LEVEL: 'warn' });
+		school = await startServerProcess({ DATA_DIR: schoolData, SYNC_FROM: await relay.start(), SYNC_TOKEN: token, TRUSTED_PACKAGE_KEYS: publicKey, SYNC_MAX_KBPS: String(CAP_KBPS), SYNC_INTERVAL_S: '1', LOG_LEVEL: 'warn' });
 		for (const fraction of [0.25, 0.5, 0.75]) {
 			await until(async () => relay.bytesDown > total * fraction, 300_000);
 			relay.cut(1500);
@@ -136,6 +137,7 @@ async function sync() {
 		await school?.stop();
 		await district.stop();
 		await rm(districtData, { recursive: true, force: true });
+		await rm(schoolData, { recursive: true, force: true });
 	}
 }
 
