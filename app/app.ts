@@ -21,7 +21,11 @@ import { classListUpdated } from '../signalling/handlers/classList.ts';
 import { AnalyticsHttp } from '../analytics/http/AnalyticsHttp.ts';
 import { DataApiHttp } from '../analytics/http/DataApiHttp.ts';
 import { startAnalytics, type AnalyticsRuntime } from '../analytics/startAnalytics.ts';
-import { LibraryHttp } from '../recorder/http/LibraryHttp.ts';
+import { LibraryHttp, type RecordingLibrary } from '../recorder/http/LibraryHttp.ts';
+import { PackagesHttp } from '../recorder/http/PackagesHttp.ts';
+import { LessonPackages } from '../recorder/packages/LessonPackages.ts';
+import { SyncClient } from '../recorder/packages/SyncClient.ts';
+import { PdfInspector } from '../signalling/slides/PdfInspector.ts';
 import { requestTarget } from '../core/http/requestTarget.ts';
 import { StaffAccess } from '../signalling/http/StaffAccess.ts';
 import { RecordingViewerAccess } from '../signalling/http/RecordingViewerAccess.ts';
@@ -65,6 +69,8 @@ export interface App {
 	boards: BoardService;
 	analytics: AnalyticsRuntime;
 	recorder: RecordingService;
+	packages: LessonPackages;
+	sync: SyncClient | null;
 	close(): Promise<void>;
 }
 
@@ -136,10 +142,48 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		engine: { minFreeBytes: config.recording.minFreeBytes, segmentSeconds: config.recording.segmentSeconds },
 		resumeWindowMs: config.reconnectGraceMs
 	});
-	const libraryHttp = new LibraryHttp({ library: recorder, access: new RecordingViewerAccess(staff, tokens), tldrawLicenseKey: config.tldrawLicenseKey });
+	const libraryAccess = new RecordingViewerAccess(staff, tokens);
+	let forgetPackage: (lessonId: string) => Promise<void> = async () => undefined;
+	const library: RecordingLibrary = {
+		list: (query, only) => recorder.list(query, only),
+		manifest: (lessonId) => recorder.manifest(lessonId),
+		timeline: (lessonId) => recorder.timeline(lessonId),
+		boards: (lessonId) => recorder.boards(lessonId),
+		filePath: (lessonId, relative) => recorder.filePath(lessonId, relative),
+		async remove(lessonId) {
+			const removed = await recorder.remove(lessonId);
+			if (removed) await forgetPackage(lessonId);
+			return removed;
+		}
+	};
+	const libraryHttp = new LibraryHttp({ library, access: libraryAccess, tldrawLicenseKey: config.tldrawLicenseKey });
+	const slideImages = new PdfInspector({ parseTimeoutMs: 120_000, thumbWidth: 1280, concurrency: 1 });
+	const lessonPackages = await LessonPackages.open({
+		dataDir: config.dataDir,
+		packages: recorder.packages,
+		library: recorder.library,
+		trustedKeys: config.packages.trustedKeys,
+		maxBytes: config.packages.maxBytes,
+		server: config.publicUrl ?? `http://localhost:${config.port}`,
+		slides: { render: async (pdf, outDir) => void (await slideImages.inspect(pdf, outDir)) }
+	});
+	forgetPackage = (lessonId) => lessonPackages.forget(lessonId);
+	const sync = config.sync
+		? new SyncClient({ ...config.sync, dataDir: config.dataDir }, lessonPackages, {
+				has: async (lessonId) => !!recorder.library.get(lessonId) || !!(await recorder.packages.readManifest(lessonId)),
+				held: () => recorder.library.query({}).filter((e) => e.state === 'ready').map((e) => e.lessonId)
+			})
+		: null;
+	const packagesHttp = new PackagesHttp({
+		packages: lessonPackages,
+		access: libraryAccess,
+		auditNamed: async (detail) => void (await analytics.current()?.audit.record('export.named', detail)),
+		manifest: (lessonId) => recorder.manifest(lessonId),
+		syncStatus: () => sync?.status() ?? null
+	});
 	let metricsText: () => Promise<string> = async () => '';
 	const staffSessionHttp = new StaffSessionHttp({ access: staff, origin: requestOrigin });
-	const routes = [deckHttp, analyticsHttp, dataApiHttp, libraryHttp, staffSessionHttp, api];
+	const routes = [deckHttp, analyticsHttp, dataApiHttp, packagesHttp, libraryHttp, staffSessionHttp, api];
 	const notFound = (res: ServerResponse) => {
 		res.writeHead(404, { 'content-type': 'text/plain' });
 		res.end('not found');
@@ -232,6 +276,7 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 	// Valid until its TTL or the next `npm run admin-link`, whichever comes first.
 	const adminToken = await staffAuth.adminToken(Date.now() + config.adminTokenTtlDays * 86_400_000);
 	log.info({ url, store: store.kind, workers: sfu.pool.slots.length }, 'classbridge listening');
+	sync?.start();
 
 	return {
 		httpServer,
@@ -246,7 +291,10 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		boards,
 		analytics,
 		recorder,
+		packages: lessonPackages,
+		sync,
 		async close() {
+			await sync?.stop();
 			// Parts close cleanly while their routers still exist.
 			await recorder.close();
 			await signalling.close();

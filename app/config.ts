@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseSyncWindow } from '../recorder/packages/syncWindow.ts';
 
 /** Every setting comes from the environment through this one validated module (README lists them). */
 const EnvSchema = z.object({
@@ -55,6 +56,20 @@ const EnvSchema = z.object({
 	/** DuckDB threads for analytics queries (default: all cores). */
 	ANALYTICS_THREADS: z.coerce.number().int().min(1).max(64).optional(),
 	/** DuckDB's memory limit for analytics, e.g. 1GB (default: DuckDB's, 80 % of RAM). */
+	/** Ed25519 public keys (base64 DER SPKI, comma-separated) whose lesson packages this server imports; its own is always trusted. */
+	TRUSTED_PACKAGE_KEYS: z.string().optional(),
+	/** Largest lesson package accepted on import or sync, in MiB. */
+	PACKAGES_MAX_MB: z.coerce.number().positive().max(1_048_576).default(8192),
+	/** A district server whose library this (school) server follows, e.g. https://district.example.org */
+	SYNC_FROM: z.url().optional(),
+	/** The read token the district's staff issued to this school (POST /api/packages/sync-tokens there). */
+	SYNC_TOKEN: z.string().min(8).optional(),
+	/** Cap on what sync pulls, in kbit/s (unset: no cap). */
+	SYNC_MAX_KBPS: z.coerce.number().positive().max(10_000_000).optional(),
+	/** Daily window in local time when sync may run, e.g. 22-06 or 22:30-06:15 (unset: any time). */
+	SYNC_HOURS: z.string().optional(),
+	/** How often sync looks for new packages (and retries after a cut), in seconds. */
+	SYNC_INTERVAL_S: z.coerce.number().int().min(1).max(86_400).default(300),
 	ANALYTICS_MEMORY_LIMIT: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'a size such as 512MB or 2GB').optional()
 });
 
@@ -97,6 +112,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
 			memoryLimit: e.ANALYTICS_MEMORY_LIMIT ?? null
 		},
 		recording: { minFreeBytes: e.RECORDING_MIN_FREE_MB * 1024 * 1024, segmentSeconds: e.RECORDING_SEGMENT_SECONDS },
+		packages: {
+			trustedKeys: (e.TRUSTED_PACKAGE_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean),
+			maxBytes: Math.round(e.PACKAGES_MAX_MB * 1024 * 1024)
+		},
+		sync: syncConfig(e.SYNC_FROM, e.SYNC_TOKEN, e.SYNC_MAX_KBPS, e.SYNC_HOURS, e.SYNC_INTERVAL_S),
 		trustProxy: e.TRUST_PROXY,
 		requestRateScale: e.REQUEST_RATE_SCALE
 	};
@@ -109,4 +129,19 @@ function turnConfig(urls: string | undefined, secret: string | undefined, ttlSec
 	if (bad) throw new Error(`invalid configuration:\n  TURN_URLS: "${bad}" is not a turn: or turns: URL`);
 	if (!secret) throw new Error('invalid configuration:\n  TURN_SECRET: required with TURN_URLS (coturn static-auth-secret)');
 	return { urls: list, secret, ttlSeconds };
+}
+
+function syncConfig(from: string | undefined, token: string | undefined, maxKbps: number | undefined, hours: string | undefined, intervalS: number) {
+	if (!from) return null;
+	if (!token) throw new Error('invalid configuration:\n  SYNC_TOKEN: required with SYNC_FROM (a read token from the district staff)');
+	const window = parseSyncWindowOrThrow(hours);
+	return { from: from.replace(/\/$/, ''), token, maxKbps: maxKbps ?? null, window, intervalMs: intervalS * 1000 };
+}
+
+function parseSyncWindowOrThrow(hours: string | undefined) {
+	try {
+		return parseSyncWindow(hours);
+	} catch (error) {
+		throw new Error(`invalid configuration:\n  ${(error as Error).message}`);
+	}
 }

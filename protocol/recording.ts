@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ClassroomEventSchema } from './events.ts';
 import { IdSchema } from './common.ts';
 import { SurfaceViewSchema } from './surface.ts';
+import { PackageOriginSchema, type PackageOrigin } from './packages.ts';
 
 /**
  * Recording and replay (ARCHITECTURE.md, "recorder"). A recorded lesson is a self-contained
@@ -93,7 +94,9 @@ export const RecordingManifestSchema = z.object({
 	media: FinalMediaSchema.nullable(),
 	decks: z.array(z.object({ deckId: z.string(), fileName: z.string(), pageCount: z.number().int(), file: z.string() })),
 	bytes: z.number().int().min(0),
-	notes: z.array(RecordingNoteSchema)
+	notes: z.array(RecordingNoteSchema),
+	/** Set on a package imported from a file or synced from a district server. */
+	origin: PackageOriginSchema.optional()
 });
 export type RecordingManifest = z.infer<typeof RecordingManifestSchema>;
 
@@ -144,6 +147,8 @@ export interface LibraryEntry {
 	state: PackageState;
 	progress: number;
 	notes: number;
+	/** Imported or synced packages: where from. */
+	origin?: PackageOrigin;
 }
 
 export const LibraryQuerySchema = z

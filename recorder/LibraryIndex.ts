@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { PackageStateSchema, type LibraryEntry, type LibraryQuery, type RecordingManifest } from '../protocol/index.ts';
+import { PackageOriginSchema, PackageStateSchema, type LibraryEntry, type LibraryQuery, type RecordingManifest } from '../protocol/index.ts';
 import { writeFileAtomic } from '../core/writeFileAtomic.ts';
 import { moduleLogger } from '../core/logger.ts';
 import type { PackageStore } from './PackageStore.ts';
@@ -21,7 +21,8 @@ const EntrySchema = z.object({
 	bytes: z.number(),
 	state: PackageStateSchema,
 	progress: z.number(),
-	notes: z.number()
+	notes: z.number(),
+	origin: PackageOriginSchema.optional()
 });
 const IndexFileSchema = z.object({ version: z.literal(INDEX_VERSION), entries: z.array(EntrySchema) });
 
@@ -38,7 +39,8 @@ export function libraryEntry(manifest: RecordingManifest): LibraryEntry {
 		bytes: manifest.bytes,
 		state: manifest.state,
 		progress: manifest.progress,
-		notes: manifest.notes.length
+		notes: manifest.notes.length,
+		...(manifest.origin ? { origin: manifest.origin } : {})
 	};
 }
 

@@ -91,6 +91,12 @@ export class PackageStore {
 		await writeFileAtomic(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, '\t'));
 	}
 
+	/** A manifest written into a folder that is not (yet) the package's own (an import's staging folder). */
+	async writeManifestIn(dir: string, manifest: RecordingManifest): Promise<void> {
+		await mkdir(dir, { recursive: true });
+		await writeFileAtomic(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, '\t'));
+	}
+
 	async readParts(lessonId: string): Promise<PartSummary[]> {
 		try {
 			const parsed = PartsFileSchema.safeParse(safeJson(await readFile(path.join(this.dir(lessonId), 'parts.json'), 'utf8')));

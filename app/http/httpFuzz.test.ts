@@ -17,7 +17,9 @@ import {
 	JOIN_CLAIM_CANCEL_API,
 	JoinRequestSchema,
 	LIBRARY_API,
+	PACKAGES_API,
 	RECORDINGS_API,
+	CreateSyncTokenSchema,
 	type LessonLinks,
 	type LessonRecord
 } from '../../protocol/index.ts';
@@ -66,6 +68,17 @@ const ROUTES: Route[] = [
 	{ method: 'GET', path: `${RECORDINGS_API}/{lesson}/download`, auth: 'media' },
 	{ method: 'GET', path: `${RECORDINGS_API}/{lesson}/files/media/program.webm`, auth: 'media' },
 	{ method: 'DELETE', path: `${RECORDINGS_API}/{lesson}`, auth: 'admin' },
+	{ method: 'GET', path: `${RECORDINGS_API}/{lesson}/export`, auth: 'admin' },
+	{ method: 'GET', path: `${RECORDINGS_API}/{lesson}/export?names=true&confirm=export-with-names`, auth: 'admin' },
+	{ method: 'POST', path: `${PACKAGES_API}/import`, auth: 'admin' },
+	{ method: 'GET', path: PACKAGES_API, auth: 'admin' },
+	{ method: 'GET', path: `${PACKAGES_API}/{lesson}.zip`, auth: 'admin' },
+	{ method: 'GET', path: `${PACKAGES_API}/holdings`, auth: 'admin' },
+	// A school's sync token, not staff's: its body is checked after the token (packages.test.ts, sync.test.ts).
+	{ method: 'POST', path: `${PACKAGES_API}/holdings`, auth: 'none' },
+	{ method: 'POST', path: `${PACKAGES_API}/sync-tokens`, auth: 'admin', body: CreateSyncTokenSchema },
+	{ method: 'GET', path: `${PACKAGES_API}/sync`, auth: 'admin' },
+	{ method: 'GET', path: `${PACKAGES_API}/key`, auth: 'admin' },
 	{ method: 'GET', path: `${ANALYTICS_API}/lessons`, auth: 'admin' },
 	{ method: 'GET', path: `${ANALYTICS_API}/lessons/{lesson}`, auth: 'admin' },
 	{ method: 'GET', path: `${ANALYTICS_API}/trends?scope=classroom`, auth: 'admin' },

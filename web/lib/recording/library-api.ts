@@ -1,7 +1,11 @@
 import {
 	BoardSnapshotSchema,
 	LIBRARY_API,
+	PACKAGES_API,
 	RECORDINGS_API,
+	type DistrictHoldings,
+	type ImportResult,
+	type SyncStatus,
 	TimelineEntrySchema,
 	type BoardSnapshot,
 	type LibraryEntry,
@@ -52,11 +56,43 @@ export class LibraryApi {
 		await this.#call('DELETE', `${RECORDINGS_API}/${encodeURIComponent(lessonId)}`);
 	}
 
-	async #call<T>(method: 'GET' | 'DELETE', path: string): Promise<T> {
+	/** Staff: a `.classbridge.zip` checked and added to the library (refusals carry the reason as code). */
+	importPackage(file: Blob): Promise<ImportResult> {
+		return this.#call('POST', `${PACKAGES_API}/import`, file);
+	}
+
+	async syncStatus(): Promise<SyncStatus | null> {
+		return (await this.#call<{ status: SyncStatus | null }>('GET', `${PACKAGES_API}/sync`)).status;
+	}
+
+	holdings(): Promise<DistrictHoldings> {
+		return this.#call('GET', `${PACKAGES_API}/holdings`);
+	}
+
+	/** The package as a file: a link for staff (cookie); a teacher's token rides in a header, so it is fetched. */
+	async exportPackage(lessonId: string, title: string): Promise<void> {
+		const url = `${RECORDINGS_API}/${encodeURIComponent(lessonId)}/export`;
+		const link = document.createElement('a');
+		if (this.#teacherToken) {
+			const res = await fetch(url, { headers: { authorization: `Bearer ${this.#teacherToken}` } });
+			if (!res.ok) throw new ApiError(res.status, 'internal', `HTTP ${res.status}`);
+			link.href = URL.createObjectURL(await res.blob());
+			link.download = `${title}.classbridge.zip`;
+		} else {
+			link.href = url;
+			link.download = '';
+		}
+		document.body.append(link);
+		link.click();
+		link.remove();
+	}
+
+	async #call<T>(method: 'GET' | 'DELETE' | 'POST', path: string, body?: Blob): Promise<T> {
 		let res: Response;
 		try {
 			const authorization: Record<string, string> = this.#teacherToken ? { authorization: `Bearer ${this.#teacherToken}` } : {};
-			res = await fetch(path, { method, headers: { ...authorization, accept: 'application/json' } });
+			const type: Record<string, string> = body ? { 'content-type': 'application/zip' } : {};
+			res = await fetch(path, { method, body, headers: { ...authorization, ...type, accept: 'application/json' } });
 		} catch (err) {
 			throw new ApiError(0, 'network', err instanceof Error ? err.message : String(err));
 		}
