@@ -1,0 +1,127 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, BrowserContextOptions, Page } from '@playwright/test';
+import { SHOTS } from './support.ts';
+
+/** The real devices of a lesson (architecture: roles and devices). */
+export const SIZES = {
+	phone: { width: 390, height: 844, touch: true },
+	tablet: { width: 1024, height: 768, touch: true },
+	laptop: { width: 1366, height: 768, touch: false },
+	'laptop-l': { width: 1440, height: 900, touch: false },
+	'screen-1080p': { width: 1920, height: 1080, touch: false },
+	'screen-4k': { width: 3840, height: 2160, touch: false }
+} as const;
+export type SizeName = keyof typeof SIZES;
+
+export function contextFor(size: SizeName, locale: string): BrowserContextOptions {
+	const s = SIZES[size];
+	return {
+		viewport: { width: s.width, height: s.height },
+		locale,
+		...(s.touch ? { hasTouch: true, isMobile: size === 'phone', deviceScaleFactor: 2 } : {})
+	};
+}
+
+export async function openAt(browser: Browser, size: SizeName, locale: string, url: string): Promise<Page> {
+	const page = await (await browser.newContext(contextFor(size, locale))).newPage();
+	await page.goto(url);
+	return page;
+}
+
+export interface LayoutRules {
+	size: SizeName;
+	/** Test ids the role needs at this size: each must be visible inside the viewport. */
+	required?: string[];
+	/** Room screen: text marked data-readable must be >= 28 px at 1080p, scaled by width. */
+	roomScreen?: boolean;
+}
+
+/**
+ * The layout checks, run in the page: horizontal overflow, interactive controls lying on videos or
+ * boards (a control inside the board, such as the board's own toolbar, belongs to it), tap targets
+ * on touch devices, readable room-screen text, required controls on screen. Returns the problems.
+ */
+export async function layoutProblems(page: Page, rules: LayoutRules): Promise<string[]> {
+	const touch = SIZES[rules.size].touch;
+	return page.evaluate(
+		({ touch, required, roomScreen }) => {
+			const problems: string[] = [];
+			const describe = (el: Element) => {
+				const id = el.getAttribute('data-testid');
+				const text = (el.textContent ?? '').trim().replace(/\s+/g, ' ').slice(0, 30);
+				return `${el.tagName.toLowerCase()}${id ? `[${id}]` : ''}${el.className && typeof el.className === 'string' ? '.' + el.className.split(' ')[0] : ''} "${text}"`;
+			};
+			const shown = (el: Element) => {
+				const r = el.getBoundingClientRect();
+				if (r.width < 1 || r.height < 1) return false;
+				const style = getComputedStyle(el);
+				return style.visibility !== 'hidden' && style.display !== 'none' && Number(style.opacity) > 0.05;
+			};
+			const doc = document.documentElement;
+			if (doc.scrollWidth > window.innerWidth) problems.push(`overflow: page is ${doc.scrollWidth} px wide in a ${window.innerWidth} px window`);
+			// Any element wider than the window that the page could scroll to (body overflow hidden still clips it).
+			for (const el of document.querySelectorAll('body *')) {
+				const r = el.getBoundingClientRect();
+				if (shown(el) && r.right > window.innerWidth + 1 && !el.closest('[data-scroll-x], .tl-container')) {
+					const clipped = (() => {
+						for (let p = el.parentElement; p; p = p.parentElement) {
+							const o = getComputedStyle(p).overflowX;
+							if ((o === 'hidden' || o === 'auto' || o === 'scroll' || o === 'clip') && p.getBoundingClientRect().right <= window.innerWidth + 1) return true;
+						}
+						return false;
+					})();
+					if (!clipped) {
+						problems.push(`overflow: ${describe(el)} ends at ${Math.round(r.right)} px in a ${window.innerWidth} px window`);
+						break;
+					}
+				}
+			}
+			const controls = [...document.querySelectorAll('button, a[href], input, select, textarea, [role="button"], [role="tab"]')].filter(
+				(el) => shown(el) && !(el as HTMLInputElement).disabled && el.getAttribute('type') !== 'hidden'
+			);
+			const media = [...document.querySelectorAll('video, [data-layout-media]')].filter(shown);
+			const overlaps = (a: DOMRect, b: DOMRect) => Math.min(a.right, b.right) - Math.max(a.left, b.left) > 2 && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 2;
+			for (const c of controls) {
+				if (c.closest('.tl-container, [data-layout-overlay]')) continue;
+				const cr = c.getBoundingClientRect();
+				for (const m of media) {
+					const owner = m.closest('[data-layout-media]') ?? m;
+					if (owner.contains(c)) continue;
+					if (overlaps(cr, m.getBoundingClientRect())) problems.push(`overlap: ${describe(c)} lies on ${describe(owner)}`);
+				}
+			}
+			if (touch) {
+				for (const c of controls) {
+					if (c.closest('.tl-container')) continue;
+					const r = c.getBoundingClientRect();
+					if (r.height < 44 - 0.5 || r.width < 44 - 0.5) problems.push(`tap target: ${describe(c)} is ${Math.round(r.width)}x${Math.round(r.height)} px`);
+				}
+			}
+			if (roomScreen) {
+				const min = 28 * (window.innerWidth / 1920);
+				for (const el of document.querySelectorAll('[data-readable]')) {
+					if (!shown(el)) continue;
+					const px = parseFloat(getComputedStyle(el).fontSize);
+					if (px < min - 0.5) problems.push(`small text: ${describe(el)} is ${px.toFixed(1)} px (needs ${Math.round(min)} px)`);
+				}
+			}
+			for (const id of required) {
+				const els = [...document.querySelectorAll(`[data-testid="${id}"]`)].filter(shown);
+				const inView = els.some((el) => {
+					const r = el.getBoundingClientRect();
+					return r.left >= -1 && r.top >= -1 && r.right <= window.innerWidth + 1 && r.bottom <= window.innerHeight + 1;
+				});
+				if (!inView) problems.push(`missing: ${id} is not on screen`);
+			}
+			return problems;
+		},
+		{ touch, required: rules.required ?? [], roomScreen: !!rules.roomScreen }
+	);
+}
+
+export async function screenshotAt(page: Page, size: SizeName, name: string): Promise<void> {
+	const dir = path.join(SHOTS, size);
+	mkdirSync(dir, { recursive: true });
+	await page.screenshot({ path: path.join(dir, `${name}.png`) });
+}
