@@ -60,21 +60,19 @@ export async function layoutProblems(page: Page, rules: LayoutRules): Promise<st
 			};
 			const doc = document.documentElement;
 			if (doc.scrollWidth > window.innerWidth) problems.push(`overflow: page is ${doc.scrollWidth} px wide in a ${window.innerWidth} px window`);
-			// Any element wider than the window that the page could scroll to (body overflow hidden still clips it).
+			// Anything that ends past the window's right edge, even where an ancestor clips it (cut off is
+			// as bad as sliding sideways); deliberate horizontal scrollers (overflow-x auto/scroll) are fine.
 			for (const el of document.querySelectorAll('body *')) {
 				const r = el.getBoundingClientRect();
-				if (shown(el) && r.right > window.innerWidth + 1 && !el.closest('[data-scroll-x], .tl-container')) {
-					const clipped = (() => {
-						for (let p = el.parentElement; p; p = p.parentElement) {
-							const o = getComputedStyle(p).overflowX;
-							if ((o === 'hidden' || o === 'auto' || o === 'scroll' || o === 'clip') && p.getBoundingClientRect().right <= window.innerWidth + 1) return true;
-						}
-						return false;
-					})();
-					if (!clipped) {
-						problems.push(`overflow: ${describe(el)} ends at ${Math.round(r.right)} px in a ${window.innerWidth} px window`);
-						break;
-					}
+				if (!shown(el) || r.right <= window.innerWidth + 1 || el.closest('.tl-container')) continue;
+				let scroller = false;
+				for (let p = el.parentElement; p && !scroller; p = p.parentElement) {
+					const o = getComputedStyle(p).overflowX;
+					scroller = (o === 'auto' || o === 'scroll') && p !== document.body && p !== document.documentElement;
+				}
+				if (!scroller) {
+					problems.push(`overflow: ${describe(el)} ends at ${Math.round(r.right)} px in a ${window.innerWidth} px window`);
+					break;
 				}
 			}
 			const controls = [...document.querySelectorAll('button, a[href], input, select, textarea, [role="button"], [role="tab"]')].filter(
@@ -89,6 +87,17 @@ export async function layoutProblems(page: Page, rules: LayoutRules): Promise<st
 					const owner = m.closest('[data-layout-media]') ?? m;
 					if (owner.contains(c)) continue;
 					if (overlaps(cr, m.getBoundingClientRect())) problems.push(`overlap: ${describe(c)} lies on ${describe(owner)}`);
+				}
+			}
+			// A caption may sit on a big video's corner, but never hide much of it.
+			const area = (r: DOMRect) => Math.max(0, r.width) * Math.max(0, r.height);
+			for (const cap of [...document.querySelectorAll('[data-caption]')].filter(shown)) {
+				const cr = cap.getBoundingClientRect();
+				for (const m of media) {
+					const mr = m.getBoundingClientRect();
+					const w = Math.min(cr.right, mr.right) - Math.max(cr.left, mr.left);
+					const h = Math.min(cr.bottom, mr.bottom) - Math.max(cr.top, mr.top);
+					if (w > 0 && h > 0 && (w * h) / area(mr) > 0.1) problems.push(`caption: ${describe(cap)} covers ${Math.round(((w * h) / area(mr)) * 100)} % of a video`);
 				}
 			}
 			if (touch) {
@@ -108,11 +117,18 @@ export async function layoutProblems(page: Page, rules: LayoutRules): Promise<st
 			}
 			for (const id of required) {
 				const els = [...document.querySelectorAll(`[data-testid="${id}"]`)].filter(shown);
-				const inView = els.some((el) => {
+				const inView = els.filter((el) => {
 					const r = el.getBoundingClientRect();
 					return r.left >= -1 && r.top >= -1 && r.right <= window.innerWidth + 1 && r.bottom <= window.innerHeight + 1;
 				});
-				if (!inView) problems.push(`missing: ${id} is not on screen`);
+				// On screen and on top: the middle of the control is the control (not a strip lying over it).
+				const onTop = inView.some((el) => {
+					const r = el.getBoundingClientRect();
+					const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+					return !!hit && (el === hit || el.contains(hit) || hit.contains(el));
+				});
+				if (!inView.length) problems.push(`missing: ${id} is not on screen`);
+				else if (!onTop) problems.push(`covered: ${id} lies under another element`);
 			}
 			return problems;
 		},

@@ -1,5 +1,6 @@
 import { analyticsEn } from './analytics.en.ts';
 import { identityEn } from './identity.en.ts';
+import { pluralEn } from './plural.en.ts';
 import { recordingEn } from './recording.en.ts';
 
 /** English UI text. Every key here must also exist in zh-CN.ts (checked by its type). Feature pages keep theirs in <feature>.en.ts. */
@@ -7,6 +8,7 @@ export const en = {
 	...recordingEn,
 	...analyticsEn,
 	...identityEn,
+	...pluralEn,
 	'app.name': 'Classbridge',
 	'app.tagline': 'One great teacher, many classrooms — live.',
 	'lang.label': 'Language',
