@@ -453,7 +453,10 @@ export const en = {
 	'assist.add': 'Add',
 	'assist.unlisted': 'Typed by students',
 	'assist.accept': 'Accept',
-	'assist.mergeInto': 'Same student as…'
+	'assist.mergeInto': 'Same student as…',
+	// issue 15: layout at real sizes
+	'hands.callOn': 'Call on',
+	'polls.weakest': 'lowest',
 } as const;
 
 export type MessageKey = keyof typeof en;

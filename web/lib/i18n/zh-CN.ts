@@ -431,5 +431,8 @@ export const zhCN: Record<MessageKey, string> = {
 	'assist.add': '添加',
 	'assist.unlisted': '学生自己输入的名字',
 	'assist.accept': '接受',
-	'assist.mergeInto': '合并到…'
+	'assist.mergeInto': '合并到…',
+	// issue 15: layout at real sizes
+	'hands.callOn': '点名发言',
+	'polls.weakest': '最低',
 };
