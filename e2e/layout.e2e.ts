@@ -114,8 +114,15 @@ test('room screens at 1080p and 4K: a poll, a room on stage, hands up; nothing c
 	const board = (await request(teacher, 'board.addBlank', {})) as { id: string };
 	await request(teacher, 'surface.show', { view: { kind: 'blank', boardId: board.id } });
 	await request(teacher, 'poll.open', { spec: { kind: 'single', question: '1/2 + 1/4 = ?', options: ['3/4', '2/6', '1/6'], correct: 0 } });
-	await request(teacher, 'stage.set', { classroomId: rooms[0] });
-	await phones[0]?.getByTestId('raise-hand').click();
+	const [zh, en] = phones as [Page, Page];
+	await zh.getByTestId('raise-hand').click();
+	await en.getByTestId('raise-hand').click();
+	// "Call on" from the teacher's hand queue: the hand's room goes on stage, the hand comes down.
+	const hand = teacher.getByTestId('hand-entry').filter({ hasText: '张伟' });
+	await hand.getByTestId('call-on-hand').click();
+	await expect(hand).toHaveCount(0);
+	await expect(zh.getByTestId('raise-hand')).toBeVisible();
+	await expect(teacher.getByTestId('hand-entry')).toHaveCount(1);
 	for (const s of [screen1, screen2]) await expect(s.getByTestId('classroom-poll-question')).toHaveText('1/2 + 1/4 = ?');
 	await expect(screen1.getByTestId('self-on-stage')).toBeVisible();
 	await expect(screen2.getByTestId('stage-view')).toBeVisible();
@@ -139,6 +146,17 @@ test('room screens at 1080p and 4K: a poll, a room on stage, hands up; nothing c
 	await request(teacher, 'poll.dismiss', { pollId });
 });
 
+test('the observer (1440x900) sees the whole lesson: every room, not one room\'s view', async () => {
+	const observer = await open('laptop-l', 'en-US', links.observer);
+	await expect(observer.getByTestId('connection-state')).toHaveAttribute('data-state', 'connected', { timeout: 30_000 });
+	await expect(observer.getByTestId('observer-room')).toHaveCount(2);
+	for (const id of rooms) {
+		const video = observer.locator(`[data-testid="observer-room"][data-classroom="${id}"] video`);
+		await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.videoWidth).catch(() => 0), { timeout: 30_000 }).toBeGreaterThan(0);
+	}
+	await expectLayout(observer, 'observer', { size: 'laptop-l', required: ['observer-rooms', 'primary-view'] });
+});
+
 test('the teacher laptop (1440x900 and 1366x768): the quiz composer saves and publishes without scrolling past the room strip', async () => {
 	for (const size of ['laptop-l', 'laptop'] as const) {
 		await resize(teacher, size);
@@ -156,6 +174,8 @@ test('staff pages at laptop and tablet sizes', async () => {
 	for (const size of ['laptop', 'tablet'] as const) {
 		const p = await open(size, 'zh-CN', adminUrl);
 		await expect(p.getByTestId('create-lesson')).toBeVisible();
+		// The e2e server runs without TLDRAW_LICENSE_KEY: the admin is told (item 7).
+		await expect(p.getByTestId('setup-board-licence')).toContainText('TLDRAW_LICENSE_KEY');
 		await expectLayout(p, 'admin', { size });
 		for (const [route, name] of [
 			['/analytics', 'analytics'],
