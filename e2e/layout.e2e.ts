@@ -165,6 +165,13 @@ test('the teacher laptop (1440x900 and 1366x768): the quiz composer saves and pu
 		await expect(teacher.getByTestId('poll-composer')).toBeVisible();
 		await expectLayout(teacher, 'teacher-polls', { size, required: ['compose-question', 'compose-save', 'compose-open'] });
 		await teacher.getByTestId('polls-toggle').click();
+		// The board (a blank board is on screen): its style panel no longer lies over the page, and
+		// the teacher is told the rooms do not see the tools.
+		if ((await teacher.getByTestId('surface-toggle').getAttribute('aria-pressed')) !== 'true') await teacher.getByTestId('surface-toggle').click();
+		await expect(teacher.locator('[data-testid="teacher-surface"] .tl-container')).toBeVisible();
+		await expect(teacher.getByTestId('board-tools-private')).toBeVisible();
+		await expect(teacher.locator('.tlui-style-panel')).toHaveCount(0);
+		await expectLayout(teacher, 'teacher-board', { size, required: ['board-tools-private', 'surface-stop'] });
 	}
 });
 

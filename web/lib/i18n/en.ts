@@ -457,6 +457,7 @@ export const en = {
 	// issue 15: layout at real sizes
 	'hands.callOn': 'Call on',
 	'polls.weakest': 'lowest',
+	'board.toolsOnlyYou': 'The board’s tools are yours alone: rooms see the page and the drawing',
 	'setup.boardLicenceTitle': 'The whiteboard has no licence key',
 	'setup.boardLicenceBody':
 		'Every whiteboard, the room screens’ included, shows “Get a license for production” (in English) until TLDRAW_LICENSE_KEY is set on the server. Get a key at tldraw.dev, set it in the environment and restart.',

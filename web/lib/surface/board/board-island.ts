@@ -181,6 +181,9 @@ function SyncedBoard(props: BoardIslandProps & { retry(): void }): ReactNode {
 				components: COMPONENTS,
 				overrides: OVERRIDES,
 				hideUi: !props.canDraw,
+				// The compact (phone) layout keeps the style panel behind a toolbar button: on the desktop
+				// layout it lay over the top right of the teacher's slide.
+				forceMobile: true,
 				autoFocus: false,
 				colorScheme: 'light'
 			},
