@@ -119,10 +119,16 @@ test('room screens at 1080p and 4K: a poll, a room on stage, hands up; nothing c
 	await en.getByTestId('raise-hand').click();
 	// "Call on" from the teacher's hand queue: the hand's room goes on stage, the hand comes down.
 	const hand = teacher.getByTestId('hand-entry').filter({ hasText: '张伟' });
+	const studentId = (await hand.getAttribute('data-participant')) ?? '';
 	await hand.getByTestId('call-on-hand').click();
 	await expect(hand).toHaveCount(0);
 	await expect(zh.getByTestId('raise-hand')).toBeVisible();
 	await expect(teacher.getByTestId('hand-entry')).toHaveCount(1);
+	// The student called on is handed the pen: the board comes to the phone, writable.
+	await request(teacher, 'board.setDrawer', { participantId: studentId, canDraw: true });
+	await expect(zh.locator('[data-testid="student-board"] .tl-container')).toBeVisible({ timeout: 30_000 });
+	await expect(zh.getByTestId('can-draw-banner')).toHaveClass(/ready/, { timeout: 30_000 });
+	await expectLayout(zh, 'student-drawing-zh', { size: 'phone', required: ['student-board', 'raise-hand'] });
 	for (const s of [screen1, screen2]) await expect(s.getByTestId('classroom-poll-question')).toHaveText('1/2 + 1/4 = ?');
 	await expect(screen1.getByTestId('self-on-stage')).toBeVisible();
 	await expect(screen2.getByTestId('stage-view')).toBeVisible();
