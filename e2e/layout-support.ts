@@ -103,7 +103,9 @@ export async function layoutProblems(page: Page, rules: LayoutRules): Promise<st
 			if (touch) {
 				for (const c of controls) {
 					if (c.closest('.tl-container')) continue;
-					const r = c.getBoundingClientRect();
+					// A checkbox is tapped through its label.
+					const target = (c.matches('input[type="checkbox"], input[type="radio"]') && c.closest('label')) || c;
+					const r = target.getBoundingClientRect();
 					if (r.height < 44 - 0.5 || r.width < 44 - 0.5) problems.push(`tap target: ${describe(c)} is ${Math.round(r.width)}x${Math.round(r.height)} px`);
 				}
 			}
