@@ -458,6 +458,7 @@ export const en = {
 	'hands.callOn': 'Call on',
 	'polls.weakest': 'lowest',
 	'board.toolsOnlyYou': 'The board’s tools are yours alone: rooms see the page and the drawing',
+	'analytics.export.lessonPreparing': 'This lesson’s figures are being prepared (a few seconds after it ends). The export list updates by itself.',
 	'setup.boardLicenceTitle': 'The whiteboard has no licence key',
 	'setup.boardLicenceBody':
 		'Every whiteboard, the room screens’ included, shows “Get a license for production” (in English) until TLDRAW_LICENSE_KEY is set on the server. Get a key at tldraw.dev, set it in the environment and restart.',

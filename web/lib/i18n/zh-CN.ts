@@ -436,6 +436,7 @@ export const zhCN: Record<MessageKey, string> = {
 	'hands.callOn': '点名发言',
 	'polls.weakest': '最低',
 	'board.toolsOnlyYou': '白板工具只有你能看到：教室里看到的是页面和笔迹',
+	'analytics.export.lessonPreparing': '这节课的数据正在整理（课程结束后几秒钟）。导出列表会自动更新。',
 	'setup.boardLicenceTitle': '白板缺少许可证密钥',
 	'setup.boardLicenceBody':
 		'在服务器上设置 TLDRAW_LICENSE_KEY 之前，每块白板（包括教室大屏）都会显示英文提示“Get a license for production”。请在 tldraw.dev 获取密钥，写入环境变量后重启。',
