@@ -75,6 +75,19 @@ export async function layoutProblems(page: Page, rules: LayoutRules): Promise<st
 					break;
 				}
 			}
+			// The part of an element not clipped away by a scrolling or clipping ancestor.
+			const visibleRect = (el: Element): DOMRect => {
+				let r = el.getBoundingClientRect();
+				for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+					const st = getComputedStyle(p);
+					if (st.overflowX === 'visible' && st.overflowY === 'visible') continue;
+					const pr = p.getBoundingClientRect();
+					const left = Math.max(r.left, pr.left);
+					const top = Math.max(r.top, pr.top);
+					r = new DOMRect(left, top, Math.max(0, Math.min(r.right, pr.right) - left), Math.max(0, Math.min(r.bottom, pr.bottom) - top));
+				}
+				return r;
+			};
 			const controls = [...document.querySelectorAll('button, a[href], input, select, textarea, [role="button"], [role="tab"]')].filter(
 				(el) => shown(el) && !(el as HTMLInputElement).disabled && el.getAttribute('type') !== 'hidden'
 			);
@@ -82,7 +95,8 @@ export async function layoutProblems(page: Page, rules: LayoutRules): Promise<st
 			const overlaps = (a: DOMRect, b: DOMRect) => Math.min(a.right, b.right) - Math.max(a.left, b.left) > 2 && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 2;
 			for (const c of controls) {
 				if (c.closest('.tl-container, [data-layout-overlay]')) continue;
-				const cr = c.getBoundingClientRect();
+				const cr = visibleRect(c);
+				if (cr.width < 1 || cr.height < 1) continue;
 				for (const m of media) {
 					const owner = m.closest('[data-layout-media]') ?? m;
 					if (owner.contains(c)) continue;

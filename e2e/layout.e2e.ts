@@ -219,7 +219,8 @@ test('staff pages at laptop and tablet sizes', async () => {
 			['/library', 'library']
 		] as const) {
 			await p.goto(`${url}${route}?token=${token}`);
-			await p.waitForLoadState('networkidle');
+			await expect(p.locator('h1').first()).toBeVisible();
+			await p.waitForTimeout(1500);
 			await expectLayout(p, name, { size });
 		}
 	}
