@@ -28,6 +28,8 @@ import { TrendsQuery } from './TrendsQuery.ts';
 import { WarningsQuery } from './WarningsQuery.ts';
 
 const log = moduleLogger('analytics');
+/** How long after `lesson.ended` its summary is made (late events of its peers first). */
+const ENDED_SETTLE_MS = 1_000;
 
 export interface AnalyticsOptions {
 	/** The DuckDB file, or ':memory:'. */
@@ -74,11 +76,15 @@ export class AnalyticsService {
 	readonly #warnings: WarningsQuery;
 	readonly #retention: Retention;
 	readonly #timers: NodeJS.Timeout[] = [];
+	readonly #background: boolean;
+	#endedSettle: NodeJS.Timeout | null = null;
+	#closed = false;
 
 	private constructor(store: AnalyticsStore, writer: EventWriter, options: AnalyticsOptions) {
 		this.store = store;
 		this.writer = writer;
 		this.retentionDays = options.retentionDays;
+		this.#background = options.background !== false;
 		this.pseudonymizer = new Pseudonymizer(options.secret);
 		this.audit = new AuditLog(store);
 		this.tokens = new ApiTokenRegistry(store, options.signApiToken, this.audit);
@@ -113,7 +119,24 @@ export class AnalyticsService {
 	/** One event from the bus (or the Redis stream): queued for the next batch. */
 	ingest(event: IncomingEvent): void {
 		this.writer.append(event);
-		if (event.type === 'lesson.ended') this.#summarizer.lessonEnded(event.lessonId);
+		if (event.type === 'lesson.ended') {
+			this.#summarizer.lessonEnded(event.lessonId);
+			this.#settleSoon();
+		}
+	}
+
+	/**
+	 * Staff open the dashboards right after a lesson: its summary (students, export rows) is made
+	 * a moment after it ends (the last events of its peers still arrive), not on the next settle tick.
+	 */
+	#settleSoon(): void {
+		if (!this.#background || this.#closed || this.#endedSettle) return;
+		this.#endedSettle = setTimeout(() => {
+			this.#endedSettle = null;
+			if (this.#closed) return;
+			this.settle().catch((error: Error) => log.error({ err: error.message }, 'analytics settle after a lesson failed'));
+		}, ENDED_SETTLE_MS);
+		this.#endedSettle.unref();
 	}
 
 	/** Which of these event ids the store already holds (queued events written first). */
@@ -184,6 +207,8 @@ export class AnalyticsService {
 	}
 
 	async close(): Promise<void> {
+		this.#closed = true;
+		if (this.#endedSettle) clearTimeout(this.#endedSettle);
 		for (const timer of this.#timers) clearInterval(timer);
 		await this.writer.close();
 		this.store.close();

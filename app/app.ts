@@ -115,7 +115,14 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 			signallingRef?.sessions.get(lessonId)?.changed();
 		}
 	});
-	const api = new HttpApi({ catalog, tokens, staff, publicUrl: config.publicUrl, trustProxy: config.trustProxy });
+	const api = new HttpApi({
+		catalog,
+		tokens,
+		staff,
+		publicUrl: config.publicUrl,
+		trustProxy: config.trustProxy,
+		setup: () => ({ boardLicence: config.tldrawLicenseKey ? 'set' : 'missing' })
+	});
 	const analytics = await startAnalytics(config.analytics, {
 		dataDir: config.dataDir,
 		bus,

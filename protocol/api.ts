@@ -150,3 +150,13 @@ export type ClaimAnswer =
 export const JOIN_API = '/api/join';
 export const JOIN_CLAIM_API = '/api/join/claim';
 export const JOIN_CLAIM_CANCEL_API = '/api/join/claim/cancel';
+
+/**
+ * GET /api/setup/status (staff): what the deployment still lacks, for the admin page. The board
+ * (tldraw) shows "Get a license for production" on every whiteboard, in English, until
+ * TLDRAW_LICENSE_KEY is set; its licence does not allow hiding that prompt.
+ */
+export const SETUP_STATUS_API = '/api/setup/status';
+export interface SetupStatus {
+	boardLicence: 'set' | 'missing';
+}

@@ -20,6 +20,7 @@ import {
 	PACKAGES_API,
 	RECORDINGS_API,
 	CreateSyncTokenSchema,
+	SETUP_STATUS_API,
 	type LessonLinks,
 	type LessonRecord
 } from '../../protocol/index.ts';
@@ -54,6 +55,7 @@ const ROUTES: Route[] = [
 	{ method: 'POST', path: '/api/schools', auth: 'admin', body: CreateSchoolSchema },
 	{ method: 'POST', path: '/api/classrooms', auth: 'admin', body: CreateClassroomSchema },
 	{ method: 'GET', path: '/api/lessons', auth: 'admin' },
+	{ method: 'GET', path: SETUP_STATUS_API, auth: 'admin' },
 	{ method: 'POST', path: '/api/lessons', auth: 'admin', body: CreateLessonSchema },
 	{ method: 'GET', path: '/api/lessons/{lesson}', auth: 'admin' },
 	{ method: 'GET', path: DECKS_API, auth: 'lesson' },

@@ -8,8 +8,10 @@ import {
 	CreateLessonSchema,
 	CreateSchoolSchema,
 	IdSchema,
+	SETUP_STATUS_API,
 	type LessonLinks,
-	type LessonRecord
+	type LessonRecord,
+	type SetupStatus
 } from '../../protocol/index.ts';
 import type { StaffAccess } from './StaffAccess.ts';
 import { decodePathPart, parse, readJson, sendError, sendJson } from '../../core/http/httpUtil.ts';
@@ -26,6 +28,8 @@ export interface HttpApiDeps {
 	publicUrl: string | undefined;
 	/** Reverse proxies in front of the server, for client addresses (rate limits). */
 	trustProxy?: number;
+	/** What the deployment still lacks (GET /api/setup/status, staff only); all set when absent. */
+	setup?: () => SetupStatus;
 }
 
 /** /api/*: the admin's catalog and lessons, token introspection for the live page, and students joining by code. */
@@ -71,6 +75,7 @@ export class HttpApi {
 			const input = parse(CreateClassroomSchema, await readJson(req));
 			return { status: 201, json: await catalog.addClassroom(input.schoolId, input.name) };
 		}
+		if (path === SETUP_STATUS_API && method === 'GET') return { json: this.#deps.setup?.() ?? { boardLicence: 'set' } };
 		if (path === '/api/lessons' && method === 'GET') return { json: catalog.lessons() };
 		if (path === '/api/lessons' && method === 'POST') {
 			const input = parse(CreateLessonSchema, await readJson(req));

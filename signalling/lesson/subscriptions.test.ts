@@ -48,6 +48,13 @@ describe('media policy', () => {
 		expect(Object.fromEntries(w)).toEqual({ 'a-mic': undefined, 'a-cam': 1, 'b-mic': undefined, 'b-cam': 0 });
 	});
 
+	it('an observer sees the whole lesson: the teacher, every room (low, the stage high), the stage room heard', () => {
+		const w = wantedTracks({ participantId: 'obs-1', role: 'observer', classroomId: null }, tracks, { stageClassroomId: 'A', audioOnlyClassroomIds: [] });
+		expect(Object.fromEntries(w)).toEqual({ 't-mic': undefined, 't-cam': 2, 't-scr': undefined, 'a-mic': undefined, 'a-cam': 1, 'b-cam': 0 });
+		const nobody = wantedTracks({ participantId: 'obs-1', role: 'observer', classroomId: null }, tracks, none);
+		expect([...nobody.keys()].sort()).toEqual(['a-cam', 'b-cam', 't-cam', 't-mic', 't-scr']);
+	});
+
 	it('audio-only rooms get audio only; assistants and students get nothing', () => {
 		const w = wantedTracks({ participantId: 'classroom-A', role: 'classroom', classroomId: 'A' }, tracks, { stageClassroomId: 'B', audioOnlyClassroomIds: ['A'] });
 		expect([...w.keys()].sort()).toEqual(['b-mic', 't-mic']);

@@ -19,7 +19,8 @@ const LOW = 0;
 /**
  * Who receives what (ARCHITECTURE.md, media policy). Classrooms get the teacher's audio, camera and
  * screen plus the classroom on stage; the teacher gets every classroom low and the stage one high;
- * observers watch what a classroom watches; assistants and students get no media.
+ * observers watch the whole lesson (what a classroom gets, plus every room's camera, low);
+ * assistants and students get no media.
  * Returns producerId → target spatial layer (undefined for audio and single-layer video).
  */
 export function wantedTracks(viewer: Viewer, tracks: readonly PublishedTrack[], live: LiveSwitches): Map<string, number | undefined> {
@@ -36,9 +37,14 @@ export function wantedTracks(viewer: Viewer, tracks: readonly PublishedTrack[], 
 				if (fromClassroom) wanted.set(track.producerId, layerFor(track, onStage ? CLASSROOM_HIGH : LOW));
 				break;
 			case 'classroom':
-			case 'observer':
 				if (fromTeacher) wanted.set(track.producerId, layerFor(track, TEACHER_TOP));
 				else if (onStage && track.classroomId !== viewer.classroomId) wanted.set(track.producerId, layerFor(track, CLASSROOM_HIGH));
+				break;
+			case 'observer':
+				// The whole lesson: the teacher, every room's camera (low; the stage high), and the sound a
+				// room hears (the teacher and the stage), not every room's microphone at once.
+				if (fromTeacher) wanted.set(track.producerId, layerFor(track, TEACHER_TOP));
+				else if (fromClassroom && (onStage || track.kind === 'video')) wanted.set(track.producerId, layerFor(track, onStage ? CLASSROOM_HIGH : LOW));
 				break;
 			default:
 				break;

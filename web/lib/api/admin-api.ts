@@ -3,7 +3,8 @@ import type {
 	Classroom,
 	LessonLinks,
 	LessonRecord,
-	School
+	School,
+	SetupStatus
 } from '$protocol';
 import type { z } from 'zod';
 import type { CreateClassroomSchema, CreateLessonSchema, CreateSchoolSchema } from '$protocol';
@@ -50,6 +51,10 @@ export class AdminApi {
 
 	lesson(id: string): Promise<LessonWithLinks> {
 		return this.#call('GET', `/api/lessons/${encodeURIComponent(id)}`);
+	}
+
+	setupStatus(): Promise<SetupStatus> {
+		return this.#call('GET', '/api/setup/status');
 	}
 
 	async #call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {

@@ -1,5 +1,6 @@
 import { analyticsEn } from './analytics.en.ts';
 import { identityEn } from './identity.en.ts';
+import { pluralEn } from './plural.en.ts';
 import { recordingEn } from './recording.en.ts';
 
 /** English UI text. Every key here must also exist in zh-CN.ts (checked by its type). Feature pages keep theirs in <feature>.en.ts. */
@@ -7,6 +8,7 @@ export const en = {
 	...recordingEn,
 	...analyticsEn,
 	...identityEn,
+	...pluralEn,
 	'app.name': 'Classbridge',
 	'app.tagline': 'One great teacher, many classrooms — live.',
 	'lang.label': 'Language',
@@ -451,7 +453,15 @@ export const en = {
 	'assist.add': 'Add',
 	'assist.unlisted': 'Typed by students',
 	'assist.accept': 'Accept',
-	'assist.mergeInto': 'Same student as…'
+	'assist.mergeInto': 'Same student as…',
+	// issue 15: layout at real sizes
+	'hands.callOn': 'Call on',
+	'polls.weakest': 'lowest',
+	'board.toolsOnlyYou': 'The board’s tools are yours alone: rooms see the page and the drawing',
+	'analytics.export.lessonPreparing': 'This lesson’s figures are being prepared (a few seconds after it ends). The export list updates by itself.',
+	'setup.boardLicenceTitle': 'The whiteboard has no licence key',
+	'setup.boardLicenceBody':
+		'Every whiteboard, the room screens’ included, shows “Get a license for production” (in English) until TLDRAW_LICENSE_KEY is set on the server. Get a key at tldraw.dev, set it in the environment and restart.',
 } as const;
 
 export type MessageKey = keyof typeof en;

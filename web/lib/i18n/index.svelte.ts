@@ -42,7 +42,7 @@ class I18n {
 	}
 
 	t(key: MessageKey, params?: Record<string, string | number>): string {
-		const text = dictionaries[this.locale][key] ?? en[key];
+		const text = this.#plural(key, params?.['count']) ?? dictionaries[this.locale][key] ?? en[key];
 		if (!params) return text;
 		return text.replace(/\{(\w+)\}/g, (match, name: string) => (name in params ? String(params[name]) : match));
 	}
@@ -53,6 +53,13 @@ class I18n {
 
 	time(ms: number): string {
 		return new Intl.DateTimeFormat(this.locale, { hour: '2-digit', minute: '2-digit' }).format(ms);
+	}
+
+	/** The `<key>#<category>` form for this count (Intl.PluralRules), where the dictionary has one. */
+	#plural(key: MessageKey, count: string | number | undefined): string | undefined {
+		if (typeof count !== 'number') return undefined;
+		const category = new Intl.PluralRules(this.locale).select(count);
+		return (dictionaries[this.locale] as Readonly<Record<string, string>>)[`${key}#${category}`];
 	}
 
 	#applyToDocument(): void {

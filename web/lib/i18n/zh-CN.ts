@@ -1,6 +1,7 @@
 import { analyticsZhCN } from './analytics.zh-CN.ts';
 import type { MessageKey } from './en.ts';
 import { identityZhCN } from './identity.zh-CN.ts';
+import { pluralZhCN } from './plural.zh-CN.ts';
 import { recordingZhCN } from './recording.zh-CN.ts';
 
 /** 简体中文。The type makes a missing key a compile error. */
@@ -8,6 +9,7 @@ export const zhCN: Record<MessageKey, string> = {
 	...recordingZhCN,
 	...analyticsZhCN,
 	...identityZhCN,
+	...pluralZhCN,
 	'app.name': 'Classbridge 双师课堂',
 	'app.tagline': '一位好老师，多间教室，同步上课。',
 	'lang.label': '语言',
@@ -429,5 +431,13 @@ export const zhCN: Record<MessageKey, string> = {
 	'assist.add': '添加',
 	'assist.unlisted': '学生自己输入的名字',
 	'assist.accept': '接受',
-	'assist.mergeInto': '合并到…'
+	'assist.mergeInto': '合并到…',
+	// issue 15: layout at real sizes
+	'hands.callOn': '点名发言',
+	'polls.weakest': '最低',
+	'board.toolsOnlyYou': '白板工具只有你能看到：教室里看到的是页面和笔迹',
+	'analytics.export.lessonPreparing': '这节课的数据正在整理（课程结束后几秒钟）。导出列表会自动更新。',
+	'setup.boardLicenceTitle': '白板缺少许可证密钥',
+	'setup.boardLicenceBody':
+		'在服务器上设置 TLDRAW_LICENSE_KEY 之前，每块白板（包括教室大屏）都会显示英文提示“Get a license for production”。请在 tldraw.dev 获取密钥，写入环境变量后重启。',
 };

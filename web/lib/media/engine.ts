@@ -419,7 +419,7 @@ export class MediaEngine {
 		const pausedAtStart = pub.paused;
 		const producer = await transport.produce({
 			track: pub.track,
-			...producerPreset(this.#role, pub.source),
+			...producerPreset(this.#role, pub.source, pub.track),
 			// We own the tracks: they outlive producers so a rebuild can publish them again.
 			stopTracks: false,
 			appData: { source: pub.source, paused: pausedAtStart }

@@ -1,5 +1,6 @@
 import type { types } from 'mediasoup-client';
 import type { MediaSource, Role } from '$protocol';
+import { cameraEncodings } from './simulcast.ts';
 
 type EncodingsAndCodec = Pick<types.ProducerOptions, 'encodings' | 'codecOptions'>;
 
@@ -31,8 +32,10 @@ const SCREEN: EncodingsAndCodec = {
 	encodings: [{ maxBitrate: 1_500_000, maxFramerate: 5 }]
 };
 
-export function producerPreset(role: Role, source: MediaSource): EncodingsAndCodec {
+export function producerPreset(role: Role, source: MediaSource, track?: MediaStreamTrack): EncodingsAndCodec {
 	if (source === 'mic') return AUDIO;
 	if (source === 'screen') return SCREEN;
-	return role === 'teacher' ? TEACHER_CAMERA : ROOM_CAMERA;
+	if (role !== 'teacher') return ROOM_CAMERA;
+	// The teacher's layers follow the real capture size (a 640x360 camera: 360p on top, not 180p).
+	return track ? { ...TEACHER_CAMERA, encodings: cameraEncodings(track, 3) } : TEACHER_CAMERA;
 }

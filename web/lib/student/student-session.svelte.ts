@@ -1,3 +1,4 @@
+import { SurfaceRuntime } from '../surface/runtime.svelte.ts';
 import { PROTOCOL_VERSION, type ConnectRefusal, type RequestName, type RequestPayload, type Responses } from '$protocol';
 import { BackoffReconnectPolicy } from '../net/reconnect-policy.ts';
 import { SignallingClient } from '../signalling/client.ts';
@@ -20,6 +21,11 @@ export class StudentSession {
 	connection = $state<StudentConnection>('connecting');
 	stopped = $state<{ code: ConnectRefusal | null; message: string } | null>(null);
 
+	readonly role = 'student' as const;
+	/** The phone's device token: the board socket authenticates with it when the student may draw. */
+	token = $state<string | null>(null);
+	tldrawLicenseKey = $state<string | null>(null);
+	readonly surface = new SurfaceRuntime();
 	readonly lesson = new LessonState();
 	readonly polls = new PollsModel();
 	readonly toasts = new Toasts();
@@ -28,6 +34,7 @@ export class StudentSession {
 	#offs: (() => void)[] = [];
 
 	start(token: string): void {
+		this.token = token;
 		const client = new SignallingClient(token, new BackoffReconnectPolicy(), {
 			connected: () => {
 				this.connection = 'connected';
@@ -78,6 +85,7 @@ export class StudentSession {
 			const result = await this.request('lesson.join', { protocol: PROTOCOL_VERSION });
 			this.selfId = result.self.id;
 			this.classroomId = result.self.classroomId;
+			this.tldrawLicenseKey = result.tldrawLicenseKey ?? null;
 			this.lesson.applySnapshot(result.lesson);
 			this.lesson.resetChat(result.chat);
 			this.polls.applyState(await this.request('poll.state', {}));

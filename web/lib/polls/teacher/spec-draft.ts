@@ -55,9 +55,12 @@ export function toSpec(d: SpecDraft, slide: PollSlide | null): PollSpecInput | n
 	switch (d.kind) {
 		case 'single':
 		case 'multiple': {
-			const options = d.options.map((o) => o.trim());
-			if (options.length < POLL_LIMITS.minOptions || options.some((o) => !o)) return null;
-			const marked = d.correctOptions.filter((i) => i < options.length);
+			// Empty boxes are left out (the composer offers four; a 3-option quiz leaves one empty), and the
+			// marked answers follow their options to the new positions.
+			const kept = d.options.map((o, i) => ({ text: o.trim(), i })).filter((o) => o.text);
+			const options = kept.map((o) => o.text);
+			if (options.length < POLL_LIMITS.minOptions) return null;
+			const marked = kept.flatMap((o, at) => (d.correctOptions.includes(o.i) ? [at] : []));
 			if (d.kind === 'single') return { kind: 'single', ...common, options, correct: marked[0] ?? null };
 			return { kind: 'multiple', ...common, options, correct: marked.length ? marked : null };
 		}

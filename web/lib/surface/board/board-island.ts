@@ -6,6 +6,7 @@ import { createElement as h, useEffect, useState, type ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
 import {
 	Box,
+	DefaultStylePanel,
 	PageRecordType,
 	TLINSTANCE_ID,
 	Tldraw,
@@ -16,6 +17,7 @@ import {
 	defaultShapeUtils,
 	getDefaultUserPresence,
 	useEditor,
+	useTranslation,
 	useValue,
 	type Editor,
 	type IndexKey,
@@ -26,6 +28,7 @@ import {
 	type TLRecord,
 	type TLStore,
 	type TLUiOverrides,
+	type TLUiStylePanelProps,
 	type TLUser
 } from 'tldraw';
 import { useSync } from '@tldraw/sync';
@@ -99,7 +102,35 @@ const NO_UPLOADS: TLAssetStore = {
 const NO_USER = { currentUser: atom<TLUser | null>('classbridge user', null) };
 
 /** Pages are ours (one per board) and the camera is locked to the frame: no page, zoom or navigation UI. */
+/**
+ * tldraw's style panel, folded behind one small button: open, it lay over the top right of the
+ * teacher's slide for the whole lesson. One tap opens it; picking a tool or a shape leaves it as is.
+ */
+function FoldedStylePanel(props: TLUiStylePanelProps): ReactNode {
+	const [open, setOpen] = useState(false);
+	const msg = useTranslation();
+	return h(
+		'div',
+		{ className: 'cb-style', 'data-open': open },
+		h(
+			'button',
+			{
+				type: 'button',
+				className: 'cb-style-toggle',
+				'data-testid': 'board-style-toggle',
+				'aria-expanded': open,
+				title: msg('style-panel.title'),
+				'aria-label': msg('style-panel.title'),
+				onClick: () => setOpen((o) => !o)
+			},
+			h('span', { className: 'cb-style-dot' })
+		),
+		open ? h(DefaultStylePanel, props) : null
+	);
+}
+
 const COMPONENTS: TLComponents = {
+	StylePanel: FoldedStylePanel,
 	Background: null,
 	Grid: null,
 	PageMenu: null,
