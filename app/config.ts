@@ -55,6 +55,10 @@ const EnvSchema = z.object({
 	/** DuckDB threads for analytics queries (default: all cores). */
 	ANALYTICS_THREADS: z.coerce.number().int().min(1).max(64).optional(),
 	/** DuckDB's memory limit for analytics, e.g. 1GB (default: DuckDB's, 80 % of RAM). */
+	/** When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`. */
+	METRICS_TOKEN: z.string().min(16).optional(),
+	/** /healthz reports the data folder down when its disk has less free than this. */
+	HEALTH_MIN_FREE_MB: z.coerce.number().int().min(1).default(200),
 	ANALYTICS_MEMORY_LIMIT: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'a size such as 512MB or 2GB').optional()
 });
 
@@ -98,6 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
 		},
 		recording: { minFreeBytes: e.RECORDING_MIN_FREE_MB * 1024 * 1024, segmentSeconds: e.RECORDING_SEGMENT_SECONDS },
 		trustProxy: e.TRUST_PROXY,
+		ops: { metricsToken: e.METRICS_TOKEN ?? null, healthMinFreeBytes: e.HEALTH_MIN_FREE_MB * 1024 * 1024 },
 		requestRateScale: e.REQUEST_RATE_SCALE
 	};
 }

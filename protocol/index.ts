@@ -10,3 +10,4 @@ export * from './polls.ts';
 export * from './classList.ts';
 export * from './recording.ts';
 export * from './analytics.ts';
+export * from './ops.ts';

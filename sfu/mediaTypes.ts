@@ -42,4 +42,15 @@ export interface ConsumerStats {
 	producerPaused: boolean;
 }
 
+export interface LessonMediaFigures {
+	lessonId: string;
+	consumers: number;
+	/** Bits per second the SFU receives from this lesson's browsers. */
+	bitrateIn: number;
+	/** Bits per second the SFU sends to this lesson's browsers. */
+	bitrateOut: number;
+	/** The worst fraction lost (0–1) over the streams the SFU receives. */
+	loss: number;
+}
+
 export type { ConsumerLayers };
