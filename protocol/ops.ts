@@ -31,7 +31,8 @@ export const HealthReportSchema = z.object({
 });
 export type HealthReport = z.infer<typeof HealthReportSchema>;
 
-export const ErrorBodySchema = z.object({ error: z.object({ code: ErrorCodeSchema, message: z.string() }) });
+/** Every refused HTTP request: `code` is an ErrorCode, or a more precise reason (e.g. `token_missing`, `token_expired`). */
+export const ErrorBodySchema = z.object({ error: z.object({ code: z.union([ErrorCodeSchema, z.string().regex(/^[a-z_]{1,40}$/)]), message: z.string() }) });
 
 export const SchoolSchema = z.object({ id: IdSchema, name: z.string(), locale: LocaleKindSchema, createdAt: z.number() });
 export const ClassroomSchema = z.object({ id: IdSchema, schoolId: IdSchema, name: z.string(), createdAt: z.number() });
@@ -74,6 +75,8 @@ export const LibraryEntrySchema = z.object({
 	progress: z.number(),
 	notes: z.number()
 });
+/** GET /api/library. */
+export const LibraryListSchema = z.object({ entries: z.array(LibraryEntrySchema) });
 /** GET /api/staff/session. */
 export const StaffSessionSchema = z.object({ signedIn: z.boolean(), expiresAt: z.number().optional() });
 

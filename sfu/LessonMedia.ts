@@ -289,18 +289,19 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 		this.consumers.get(consumerId)?.close();
 	}
 
-	/** Totals for /metrics: consumers, transport bitrates both ways, the worst receive loss. */
+	/** Totals for /metrics: consumers, bitrate into producers and out of consumers, the worst receive loss. */
 	async figures(): Promise<LessonMediaFigures> {
 		let bitrateIn = 0;
 		let bitrateOut = 0;
-		for (const transport of this.transports.values()) {
-			const [stats] = await transport.getStats().catch(() => []);
-			bitrateIn += stats?.recvBitrate ?? 0;
-			bitrateOut += stats?.sendBitrate ?? 0;
-		}
 		let loss = 0;
 		for (const producer of this.producers.values()) {
-			for (const stream of (await producer.getStats().catch(() => [])) as StreamStats[]) loss = Math.max(loss, (stream.fractionLost ?? 0) / 256);
+			for (const stream of (await producer.getStats().catch(() => [])) as StreamStats[]) {
+				bitrateIn += stream.bitrate ?? 0;
+				loss = Math.max(loss, (stream.fractionLost ?? 0) / 256);
+			}
+		}
+		for (const consumer of this.consumers.values()) {
+			for (const stream of (await consumer.getStats().catch(() => [])) as StreamStats[]) if (stream.type === 'outbound-rtp') bitrateOut += stream.bitrate ?? 0;
 		}
 		return { lessonId: this.lessonId, consumers: this.consumers.size, bitrateIn, bitrateOut, loss };
 	}

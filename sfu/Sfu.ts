@@ -69,8 +69,8 @@ export class Sfu {
 	}
 
 	/**
-	 * Each open lesson's media figures for /metrics: consumers, bitrate into and out of the SFU over
-	 * its WebRTC transports, and the worst loss the SFU sees on what it receives (0–1).
+	 * Each open lesson's media figures for /metrics: consumers, bitrate into and out of the SFU, and
+	 * the worst loss the SFU sees on what it receives (0–1).
 	 */
 	async lessonFigures(): Promise<LessonMediaFigures[]> {
 		const medias = (await Promise.all([...this.#lessons.values()].map((p) => p.catch(() => undefined)))).filter(

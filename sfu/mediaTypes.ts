@@ -45,9 +45,9 @@ export interface ConsumerStats {
 export interface LessonMediaFigures {
 	lessonId: string;
 	consumers: number;
-	/** Bits per second the SFU receives from this lesson's browsers. */
+	/** Bits per second the SFU receives on this lesson's producers. */
 	bitrateIn: number;
-	/** Bits per second the SFU sends to this lesson's browsers. */
+	/** Bits per second the SFU sends on this lesson's consumers. */
 	bitrateOut: number;
 	/** The worst fraction lost (0–1) over the streams the SFU receives. */
 	loss: number;

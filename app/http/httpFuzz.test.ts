@@ -26,7 +26,7 @@ import { rawRequest } from '../../core/testing/rawHttp.ts';
 import { startServerProcess, type ServerProcess } from '../testing/serverProcess.ts';
 import { malformedOf } from '../../core/testing/zodArbitrary.ts';
 
-type Auth = 'none' | 'admin' | 'lesson' | 'media' | 'api';
+type Auth = 'none' | 'admin' | 'lesson' | 'media' | 'api' | 'metrics';
 interface Route {
 	method: string;
 	/** `{lesson}`, `{code}`, `{deck}` are filled in with real ones. */
@@ -39,7 +39,8 @@ interface Route {
 /** Every HTTP route the server answers; a new route belongs here, so that it is fuzzed too. */
 const ROUTES: Route[] = [
 	{ method: 'GET', path: '/healthz', auth: 'none' },
-	{ method: 'GET', path: '/metrics', auth: 'none' },
+	{ method: 'GET', path: '/metrics', auth: 'metrics' },
+	{ method: 'GET', path: '/api/openapi.json', auth: 'none' },
 	{ method: 'GET', path: '/api/session?t={token}', auth: 'lesson' },
 	{ method: 'GET', path: `${JOIN_API}/{code}`, auth: 'none' },
 	{ method: 'POST', path: JOIN_API, auth: 'none', body: JoinRequestSchema },
@@ -146,7 +147,7 @@ describe('HTTP fuzz: every route', () => {
 	const no5xx = (status: number, what: string) => expect(status >= 500, `${what} answered ${status}`).toBe(false);
 
 	beforeAll(async () => {
-		server = await startServerProcess({ SLIDES_MAX_MB: '1', LOG_LEVEL: 'warn' });
+		server = await startServerProcess({ SLIDES_MAX_MB: '1', LOG_LEVEL: 'warn', METRICS_TOKEN: 'fuzz-metrics-token-0123456789' });
 		const hex = (await readFile(path.join(server.dataDir, 'secret.key'), 'utf8')).trim();
 		tokens = new TokenService(Buffer.from(hex, 'hex'));
 		const post = async (p: string, body: unknown) =>

@@ -24,7 +24,7 @@ import {
 	LIBRARY_API,
 	LessonRecordSchema,
 	LessonWithLinksSchema,
-	LibraryEntrySchema,
+	LibraryListSchema,
 	LibraryQuerySchema,
 	PurgeSchema,
 	RECORDINGS_API,
@@ -98,7 +98,7 @@ const ROUTES: Record<string, Partial<Record<'get' | 'post' | 'delete', Route>>> 
 	[`${DECKS_API}/{deckId}/file`]: { get: { summary: 'A deck’s PDF', auth: 'lesson', contentType: 'application/pdf', path: z.object({ deckId: IdSchema }) } },
 	[`${DECKS_API}/{deckId}/thumbs/{page}`]: { get: { summary: 'A page thumbnail', auth: 'lesson', contentType: 'image/png', path: z.object({ deckId: IdSchema, page: z.string() }) } },
 	'/pdfjs/{folder}/{file}': { get: { summary: 'pdf.js cmaps and standard fonts', auth: 'none', contentType: 'application/octet-stream', path: z.object({ folder: z.string(), file: z.string() }) } },
-	[LIBRARY_API]: { get: { summary: 'Recorded lessons', auth: 'staff', response: z.array(LibraryEntrySchema), query: LibraryQuerySchema } },
+	[LIBRARY_API]: { get: { summary: 'Recorded lessons', auth: 'staff', response: LibraryListSchema, query: LibraryQuerySchema } },
 	[`${RECORDINGS_API}/{lessonId}`]: {
 		get: { summary: 'A recording’s manifest and a media token', auth: 'staff', response: opaque, path: lessonPath },
 		delete: { summary: 'Delete a recording', auth: 'staff', response: opaque, path: lessonPath }
