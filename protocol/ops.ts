@@ -90,3 +90,24 @@ same<Same<z.infer<typeof LessonRecordSchema>, LessonRecord>>(true);
 same<Same<z.infer<typeof LessonLinksSchema>, LessonLinks>>(true);
 same<Same<z.infer<typeof JoinInfoSchema>, JoinInfo>>(true);
 same<Same<z.infer<typeof LibraryEntrySchema>, LibraryEntry>>(true);
+
+/** backup-manifest.json of a backup folder (`npm run backup`), read back by `npm run restore`. */
+export const BackupManifestSchema = z
+	.object({
+		format: z.literal('classbridge-backup'),
+		version: z.literal(1),
+		createdAt: z.number().int(),
+		/** Where the analytics store went in the backup (`null`: the server kept it in memory). */
+		analyticsFile: z.string().max(200).nullable(),
+		files: z
+			.array(
+				z.object({
+					path: z.string().min(1).max(1000).refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'a relative path inside the backup'),
+					bytes: z.number().int().min(0),
+					sha256: z.string().regex(/^[0-9a-f]{64}$/)
+				})
+			)
+			.max(1_000_000)
+	})
+	.strict();
+export type BackupManifest = z.infer<typeof BackupManifestSchema>;
