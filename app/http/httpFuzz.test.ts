@@ -66,6 +66,7 @@ const ROUTES: Route[] = [
 	{ method: 'GET', path: `${RECORDINGS_API}/{lesson}/boards`, auth: 'admin' },
 	{ method: 'GET', path: `${RECORDINGS_API}/{lesson}/download`, auth: 'media' },
 	{ method: 'GET', path: `${RECORDINGS_API}/{lesson}/files/media/program.webm`, auth: 'media' },
+	{ method: 'GET', path: `${RECORDINGS_API}/{lesson}/files/decks/dck_missing.pdf`, auth: 'media' },
 	{ method: 'DELETE', path: `${RECORDINGS_API}/{lesson}`, auth: 'admin' },
 	{ method: 'GET', path: `${ANALYTICS_API}/lessons`, auth: 'admin' },
 	{ method: 'GET', path: `${ANALYTICS_API}/lessons/{lesson}`, auth: 'admin' },
@@ -159,6 +160,20 @@ describe('HTTP fuzz: every route', () => {
 	afterAll(async () => {
 		console.log(`HTTP fuzz cases: ${JSON.stringify(counts)}`);
 		await server?.stop();
+	});
+
+	it('every route here is in the OpenAPI document, and every documented route is fuzzed here', async () => {
+		const doc = (await (await fetch(`${server.url}/api/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+		const templates = Object.entries(doc.paths).flatMap(([p, methods]) => Object.keys(methods).map((m) => ({ method: m.toUpperCase(), pattern: new RegExp(`^${p.replace(/\{[^}]+\}/g, '[^/]+')}$`), p })));
+		const pages = new Set(['/', '/admin', '/live', '/join/{code}', '/library', '/replay/{lesson}', '/analytics']);
+		const api = ROUTES.filter((r) => !pages.has(r.path));
+		for (const route of api) {
+			const concrete = fill(route.path).split('?')[0]!;
+			expect(templates.some((t) => t.method === route.method && t.pattern.test(concrete)), `${route.method} ${route.path} documented`).toBe(true);
+		}
+		for (const t of templates) {
+			expect(api.some((r) => r.method === t.method && t.pattern.test(fill(r.path).split('?')[0]!)), `${t.method} ${t.p} fuzzed`).toBe(true);
+		}
 	});
 
 	it('malformed paths, escapes, traversal, queries and methods on every route', async () => {

@@ -106,8 +106,11 @@ const ROUTES: Record<string, Partial<Record<'get' | 'post' | 'delete', Route>>> 
 	[`${RECORDINGS_API}/{lessonId}/timeline`]: { get: { summary: 'A recording’s timeline', auth: 'staff', response: opaque, path: lessonPath } },
 	[`${RECORDINGS_API}/{lessonId}/boards`]: { get: { summary: 'A recording’s board snapshots', auth: 'staff', response: opaque, path: lessonPath } },
 	[`${RECORDINGS_API}/{lessonId}/download`]: { get: { summary: 'The lesson package as one file', auth: 'media', contentType: 'application/octet-stream', path: lessonPath } },
-	[`${RECORDINGS_API}/{lessonId}/files/{file}`]: {
-		get: { summary: 'A media or deck file of a package (byte ranges)', auth: 'media', contentType: 'application/octet-stream', path: z.object({ lessonId: IdSchema, file: z.string() }) }
+	[`${RECORDINGS_API}/{lessonId}/files/media/{file}`]: {
+		get: { summary: 'A package’s programme or screen media, program.webm or screen-<n>.webm (byte ranges)', auth: 'media', contentType: 'video/webm', path: z.object({ lessonId: IdSchema, file: z.string() }) }
+	},
+	[`${RECORDINGS_API}/{lessonId}/files/decks/{file}`]: {
+		get: { summary: 'A deck PDF kept in a package (byte ranges)', auth: 'media', contentType: 'application/pdf', path: z.object({ lessonId: IdSchema, file: z.string() }) }
 	},
 	[`${ANALYTICS_API}/lessons`]: { get: { summary: 'Analysed lessons', auth: 'staff', response: opaque, query: AnalyticsFilterSchema } },
 	[`${ANALYTICS_API}/lessons/{lessonId}`]: { get: { summary: 'One lesson’s dashboard', auth: 'staff', response: opaque, path: lessonPath } },
