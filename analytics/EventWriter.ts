@@ -25,6 +25,7 @@ export class EventWriter {
 	#seq = 0;
 	#written = 0;
 	#failed = 0;
+	#lastWriteFailed = false;
 	#closed = false;
 
 	private constructor(store: AnalyticsStore, options: EventWriterOptions) {
@@ -54,6 +55,16 @@ export class EventWriter {
 		return this.#failed;
 	}
 
+	/** The latest batch could not be written (health check); false again once one is. */
+	get lastWriteFailed(): boolean {
+		return this.#lastWriteFailed;
+	}
+
+	/** Closed: it appends nothing more. */
+	get closed(): boolean {
+		return this.#closed;
+	}
+
 	append(event: IncomingEvent): void {
 		if (this.#closed) return;
 		this.#pending.push(toEventRow(event));
@@ -71,6 +82,7 @@ export class EventWriter {
 		this.#flushing = this.#flushing.then(() =>
 			this.#write(batch).catch((error: Error) => {
 				this.#failed += batch.length;
+				this.#lastWriteFailed = true;
 				log.error({ err: error.message, events: batch.length }, 'analytics batch not written');
 			})
 		);
@@ -90,6 +102,7 @@ export class EventWriter {
 			await this.#append(batch);
 			await this.#updateSpans(batch);
 			await connection.run('COMMIT');
+			this.#lastWriteFailed = false;
 		} catch (error) {
 			await connection.run('ROLLBACK').catch(() => undefined);
 			this.#seq -= batch.length;

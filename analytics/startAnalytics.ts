@@ -20,7 +20,22 @@ export interface AnalyticsRuntime {
 	current(): AnalyticsService | null;
 	/** Events this node appended to the store / sent to the stream, and those waiting. */
 	counts(): { written: number; queued: number; streamed: number };
+	/** For /healthz: whether this node's analytics path works (a Redis standby is healthy without a store). */
+	health(): AnalyticsHealth;
 	close(): Promise<void>;
+}
+
+export interface AnalyticsHealth {
+	ok: boolean;
+	/** `writer`: this node appends to the store; `standby`: another node holds the writer lock. */
+	role: 'writer' | 'standby';
+	detail?: string;
+}
+
+function writerHealth(service: AnalyticsService): AnalyticsHealth {
+	if (service.writer.closed) return { ok: false, role: 'writer', detail: 'the analytics writer is closed' };
+	if (service.writer.lastWriteFailed) return { ok: false, role: 'writer', detail: 'the latest analytics batch could not be written' };
+	return { ok: true, role: 'writer' };
 }
 
 interface EventSource {
@@ -58,6 +73,7 @@ export async function startAnalytics(
 		return {
 			current: () => service,
 			counts: () => ({ written: service.writer.written, queued: service.writer.queued, streamed: 0 }),
+			health: () => writerHealth(service),
 			async close() {
 				deps.bus.off('event', listener);
 				await service.close();
@@ -77,6 +93,7 @@ export async function startAnalytics(
 	return {
 		current: () => writer.service,
 		counts: () => ({ written: writer.service?.writer.written ?? 0, queued: (writer.service?.writer.queued ?? 0) + pending.size, streamed: stream.added }),
+		health: () => (writer.service ? writerHealth(writer.service) : { ok: true, role: 'standby' }),
 		async close() {
 			deps.bus.off('event', listener);
 			await Promise.all(pending);

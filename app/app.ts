@@ -35,6 +35,9 @@ import { applySecurityHeaders } from './http/securityHeaders.ts';
 import { InvariantError } from '../core/errors.ts';
 import { moduleLogger } from '../core/logger.ts';
 import { createMetrics } from './metrics.ts';
+import { createAccessLog } from './ops/accessLog.ts';
+import { Health } from './ops/health.ts';
+import { OpsHttp } from './ops/OpsHttp.ts';
 import { SignallingServer } from '../signalling/SignallingServer.ts';
 import { createLessonStore } from '../signalling/store/createLessonStore.ts';
 import { PollDraftFiles } from '../signalling/store/PollDraftFiles.ts';
@@ -195,7 +198,17 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		res.writeHead(404, { 'content-type': 'text/plain' });
 		res.end('not found');
 	};
+	const health = new Health({
+		workers: () => sfu.pool.slots.length,
+		dataDir: config.dataDir,
+		minFreeBytes: config.ops.healthMinFreeBytes,
+		analytics: () => analytics.health(),
+		redisUrl: config.redisUrl
+	});
+	const ops = new OpsHttp({ health, metricsText: () => metricsText(), metricsToken: config.ops.metricsToken });
+	const accessLog = createAccessLog();
 	const httpServer = createServer((req, res) => {
+		accessLog(req, res);
 		const target = requestTarget(req);
 		applySecurityHeaders(res, target?.pathname);
 		if (!target) {
@@ -204,27 +217,8 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 			res.end('malformed request target');
 			return;
 		}
-		if (target.pathname === '/healthz') {
-			const workers = sfu.pool.slots.length;
-			const healthy = workers > 0;
-			res.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' });
-			res.end(JSON.stringify({ ok: healthy, workers, store: store.kind }));
-			return;
-		}
-		if (target.pathname === '/metrics') {
-			metricsText().then(
-				(text) => {
-					res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-					res.end(text);
-				},
-				() => {
-					res.writeHead(500);
-					res.end();
-				}
-			);
-			return;
-		}
 		(async () => {
+			if (await ops.handle(req, res, target.pathname)) return;
 			for (const route of routes) if (await route.handle(req, res)) return;
 			if (web) web(req, res, () => notFound(res));
 			else notFound(res);
@@ -310,6 +304,7 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 			// After signalling: the last leave events are in the final batch.
 			await analytics.close();
 			sfu.close();
+			await health.close();
 			await store.close();
 			await new Promise<void>((resolve) => httpServer.close(() => resolve()));
 			httpServer.closeAllConnections();

@@ -55,7 +55,6 @@ const EnvSchema = z.object({
 	ANALYTICS_STREAM_MAXLEN: z.coerce.number().int().min(1000).default(1_000_000),
 	/** DuckDB threads for analytics queries (default: all cores). */
 	ANALYTICS_THREADS: z.coerce.number().int().min(1).max(64).optional(),
-	/** DuckDB's memory limit for analytics, e.g. 1GB (default: DuckDB's, 80 % of RAM). */
 	/** Ed25519 public keys (base64 DER SPKI, comma-separated) whose lesson packages this server imports; its own is always trusted. */
 	TRUSTED_PACKAGE_KEYS: z.string().optional(),
 	/** Largest lesson package accepted on import or sync, in MiB. */
@@ -70,6 +69,11 @@ const EnvSchema = z.object({
 	SYNC_HOURS: z.string().optional(),
 	/** How often sync looks for new packages (and retries after a cut), in seconds. */
 	SYNC_INTERVAL_S: z.coerce.number().int().min(1).max(86_400).default(300),
+	/** When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`. */
+	METRICS_TOKEN: z.string().min(16).optional(),
+	/** /healthz reports the data folder down when its disk has less free than this. */
+	HEALTH_MIN_FREE_MB: z.coerce.number().int().min(1).default(200),
+	/** DuckDB's memory limit for analytics, e.g. 1GB (default: DuckDB's, 80 % of RAM). */
 	ANALYTICS_MEMORY_LIMIT: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'a size such as 512MB or 2GB').optional()
 });
 
@@ -118,6 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
 		},
 		sync: syncConfig(e.SYNC_FROM, e.SYNC_TOKEN, e.SYNC_MAX_KBPS, e.SYNC_HOURS, e.SYNC_INTERVAL_S),
 		trustProxy: e.TRUST_PROXY,
+		ops: { metricsToken: e.METRICS_TOKEN ?? null, healthMinFreeBytes: e.HEALTH_MIN_FREE_MB * 1024 * 1024 },
 		requestRateScale: e.REQUEST_RATE_SCALE
 	};
 }

@@ -24,7 +24,8 @@ export function createMetrics(
 	{ analytics, recordings }: { analytics?: AnalyticsCounts; recordings?: RecordingCounts } = {}
 ): Registry {
 	const registry = new Registry();
-	collectDefaultMetrics({ register: registry, prefix: 'classbridge_' });
+	// Prometheus naming: the standard process_* and nodejs_* names, so stock dashboards read them.
+	collectDefaultMetrics({ register: registry });
 	const gauge = (name: string, help: string, read: (counts: Awaited<ReturnType<Sfu['counts']>>) => number) =>
 		new Gauge({
 			name,
@@ -92,14 +93,9 @@ export function createMetrics(
 	const events = new Counter({ name: 'classbridge_events_total', help: 'ClassroomEvents published', labelNames: ['type'], registers: [registry] });
 	bus.on('event', (event) => events.inc({ type: event.type }));
 	if (analytics) {
-		new Gauge({
-			name: 'classbridge_analytics_events_written',
-			help: 'ClassroomEvents this node appended to the analytics store since start',
-			registers: [registry],
-			collect() {
-				this.set(analytics.counts().written);
-			}
-		});
+		// The writer counts since start: exposed as counters (a restart resets them, as Prometheus expects).
+		sinceStart(registry, 'classbridge_analytics_events_written_total', 'ClassroomEvents this node appended to the analytics store', () => analytics.counts().written);
+		sinceStart(registry, 'classbridge_analytics_events_streamed_total', 'ClassroomEvents this node added to the Redis analytics stream', () => analytics.counts().streamed);
 		new Gauge({
 			name: 'classbridge_analytics_events_queued',
 			help: 'ClassroomEvents waiting for the next analytics batch (or for Redis)',
@@ -108,16 +104,49 @@ export function createMetrics(
 				this.set(analytics.counts().queued);
 			}
 		});
-		new Gauge({
-			name: 'classbridge_analytics_events_streamed',
-			help: 'ClassroomEvents this node added to the Redis analytics stream since start',
-			registers: [registry],
-			collect() {
-				this.set(analytics.counts().streamed);
-			}
-		});
 	}
+	lessonGauges(registry, sfu);
 	const deaths = new Counter({ name: 'classbridge_mediasoup_worker_deaths_total', help: 'Workers that died (each is replaced)', registers: [registry] });
 	sfu.pool.on('workerdied', () => deaths.inc());
 	return registry;
+}
+
+/** A running total kept elsewhere, exposed as a Prometheus counter. */
+function sinceStart(registry: Registry, name: string, help: string, read: () => number): void {
+	let seen = 0;
+	new Counter({
+		name,
+		help,
+		registers: [registry],
+		collect() {
+			const now = read();
+			if (now > seen) this.inc(now - seen);
+			seen = Math.max(seen, now);
+		}
+	});
+}
+
+/** Per-lesson media figures, labelled by lesson id; a lesson whose router closed drops out. */
+function lessonGauges(registry: Registry, sfu: Sfu): void {
+	const labelNames = ['lesson'] as const;
+	const consumers = new Gauge({ name: 'classbridge_lesson_consumers', help: 'Consumers (media streams sent to browsers) per live lesson', labelNames, registers: [registry] });
+	const bitsIn = new Gauge({ name: 'classbridge_lesson_receive_bits_per_second', help: 'Bitrate the SFU receives from a lesson\'s browsers', labelNames, registers: [registry] });
+	const bitsOut = new Gauge({ name: 'classbridge_lesson_send_bits_per_second', help: 'Bitrate the SFU sends to a lesson\'s browsers', labelNames, registers: [registry] });
+	new Gauge({
+		name: 'classbridge_lesson_receive_loss_ratio',
+		help: 'Worst fraction lost (0-1) over the streams the SFU receives in a lesson',
+		labelNames,
+		registers: [registry],
+		async collect() {
+			const figures = await sfu.lessonFigures();
+			for (const gauge of [this, consumers, bitsIn, bitsOut]) gauge.reset();
+			for (const f of figures) {
+				const labels = { lesson: f.lessonId };
+				this.set(labels, f.loss);
+				consumers.set(labels, f.consumers);
+				bitsIn.set(labels, f.bitrateIn);
+				bitsOut.set(labels, f.bitrateOut);
+			}
+		}
+	});
 }

@@ -11,3 +11,4 @@ export * from './classList.ts';
 export * from './recording.ts';
 export * from './analytics.ts';
 export * from './packages.ts';
+export * from './ops.ts';

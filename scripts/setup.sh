@@ -14,10 +14,10 @@ want="$(sha256sum package-lock.json | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "setup: installing npm packages"
   # --ignore-scripts: mediasoup's own postinstall would try to download from GitHub;
-  # build-mediasoup.sh builds its worker offline instead. `npm install` (not `npm ci`): it installs
-  # the locked versions too, but tolerates registries that lack some optional platform packages
-  # (e.g. rollup's android/darwin binaries), which `npm ci` rejects as an out-of-sync lock.
-  npm install --ignore-scripts --no-audit --no-fund --loglevel=error
+  # build-mediasoup.sh builds its worker offline instead. `npm ci` installs exactly the lock and never
+  # rewrites it: the lock lists every optional platform package, and the project's .npmrc keeps
+  # registry URLs out of it, so it is the same on every machine and registry mirror.
+  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
   want="$(sha256sum package-lock.json | cut -d' ' -f1)"
   echo "$want" > "$stamp"
 fi

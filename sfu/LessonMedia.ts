@@ -20,7 +20,7 @@ import { LayerPolicy } from './LayerPolicy.ts';
 import { LessonRouter } from './LessonRouter.ts';
 import { MediaTap, type TapTarget } from './MediaTap.ts';
 import type { WorkerSlot } from './WorkerPool.ts';
-import type { ConsumerLayers, ConsumerParameters, ConsumerStats, ProducedTrack, StreamStats, TransportParameters } from './mediaTypes.ts';
+import type { ConsumerLayers, ConsumerParameters, ConsumerStats, LessonMediaFigures, ProducedTrack, StreamStats, TransportParameters } from './mediaTypes.ts';
 
 const log = moduleLogger('sfu:lesson-media');
 
@@ -287,6 +287,23 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 
 	closeConsumer(consumerId: string): void {
 		this.consumers.get(consumerId)?.close();
+	}
+
+	/** Totals for /metrics: consumers, bitrate into producers and out of consumers, the worst receive loss. */
+	async figures(): Promise<LessonMediaFigures> {
+		let bitrateIn = 0;
+		let bitrateOut = 0;
+		let loss = 0;
+		for (const producer of this.producers.values()) {
+			for (const stream of (await producer.getStats().catch(() => [])) as StreamStats[]) {
+				bitrateIn += stream.bitrate ?? 0;
+				loss = Math.max(loss, (stream.fractionLost ?? 0) / 256);
+			}
+		}
+		for (const consumer of this.consumers.values()) {
+			for (const stream of (await consumer.getStats().catch(() => [])) as StreamStats[]) if (stream.type === 'outbound-rtp') bitrateOut += stream.bitrate ?? 0;
+		}
+		return { lessonId: this.lessonId, consumers: this.consumers.size, bitrateIn, bitrateOut, loss };
 	}
 
 	/** The consumer's outgoing figures; null when it is gone. */

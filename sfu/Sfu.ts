@@ -1,6 +1,7 @@
 import { moduleLogger } from '../core/logger.ts';
 import { ROUTER_MEDIA_CODECS } from './codecs.ts';
 import { LessonMedia } from './LessonMedia.ts';
+import type { LessonMediaFigures } from './mediaTypes.ts';
 import { WorkerPool, type WorkerPoolOptions } from './WorkerPool.ts';
 
 const log = moduleLogger('sfu');
@@ -65,6 +66,17 @@ export class Sfu {
 			producers: medias.reduce((n, m) => n + m.producers.size, 0),
 			consumers: medias.reduce((n, m) => n + m.consumers.size, 0)
 		};
+	}
+
+	/**
+	 * Each open lesson's media figures for /metrics: consumers, bitrate into and out of the SFU, and
+	 * the worst loss the SFU sees on what it receives (0–1).
+	 */
+	async lessonFigures(): Promise<LessonMediaFigures[]> {
+		const medias = (await Promise.all([...this.#lessons.values()].map((p) => p.catch(() => undefined)))).filter(
+			(m): m is LessonMedia => !!m && !m.closed
+		);
+		return Promise.all(medias.map((media) => media.figures()));
 	}
 
 	close(): void {

@@ -42,4 +42,15 @@ export interface ConsumerStats {
 	producerPaused: boolean;
 }
 
+export interface LessonMediaFigures {
+	lessonId: string;
+	consumers: number;
+	/** Bits per second the SFU receives on this lesson's producers. */
+	bitrateIn: number;
+	/** Bits per second the SFU sends on this lesson's consumers. */
+	bitrateOut: number;
+	/** The worst fraction lost (0–1) over the streams the SFU receives. */
+	loss: number;
+}
+
 export type { ConsumerLayers };

@@ -29,7 +29,7 @@ import { rawRequest } from '../../core/testing/rawHttp.ts';
 import { startServerProcess, type ServerProcess } from '../testing/serverProcess.ts';
 import { malformedOf } from '../../core/testing/zodArbitrary.ts';
 
-type Auth = 'none' | 'admin' | 'lesson' | 'media' | 'api';
+type Auth = 'none' | 'admin' | 'lesson' | 'media' | 'api' | 'metrics';
 interface Route {
 	method: string;
 	/** `{lesson}`, `{code}`, `{deck}` are filled in with real ones. */
@@ -42,7 +42,8 @@ interface Route {
 /** Every HTTP route the server answers; a new route belongs here, so that it is fuzzed too. */
 const ROUTES: Route[] = [
 	{ method: 'GET', path: '/healthz', auth: 'none' },
-	{ method: 'GET', path: '/metrics', auth: 'none' },
+	{ method: 'GET', path: '/metrics', auth: 'metrics' },
+	{ method: 'GET', path: '/api/openapi.json', auth: 'none' },
 	{ method: 'GET', path: '/api/session?t={token}', auth: 'lesson' },
 	{ method: 'GET', path: `${JOIN_API}/{code}`, auth: 'none' },
 	{ method: 'POST', path: JOIN_API, auth: 'none', body: JoinRequestSchema },
@@ -69,6 +70,7 @@ const ROUTES: Route[] = [
 	{ method: 'GET', path: `${RECORDINGS_API}/{lesson}/boards`, auth: 'admin' },
 	{ method: 'GET', path: `${RECORDINGS_API}/{lesson}/download`, auth: 'media' },
 	{ method: 'GET', path: `${RECORDINGS_API}/{lesson}/files/media/program.webm`, auth: 'media' },
+	{ method: 'GET', path: `${RECORDINGS_API}/{lesson}/files/decks/dck_missing.pdf`, auth: 'media' },
 	{ method: 'DELETE', path: `${RECORDINGS_API}/{lesson}`, auth: 'admin' },
 	{ method: 'GET', path: `${RECORDINGS_API}/{lesson}/export`, auth: 'admin' },
 	{ method: 'GET', path: `${RECORDINGS_API}/{lesson}/export?names=true&confirm=export-with-names`, auth: 'admin' },
@@ -161,7 +163,7 @@ describe('HTTP fuzz: every route', () => {
 	const no5xx = (status: number, what: string) => expect(status >= 500, `${what} answered ${status}`).toBe(false);
 
 	beforeAll(async () => {
-		server = await startServerProcess({ SLIDES_MAX_MB: '1', LOG_LEVEL: 'warn' });
+		server = await startServerProcess({ SLIDES_MAX_MB: '1', LOG_LEVEL: 'warn', METRICS_TOKEN: 'fuzz-metrics-token-0123456789' });
 		const hex = (await readFile(path.join(server.dataDir, 'secret.key'), 'utf8')).trim();
 		tokens = new TokenService(Buffer.from(hex, 'hex'));
 		const post = async (p: string, body: unknown) =>
@@ -173,6 +175,20 @@ describe('HTTP fuzz: every route', () => {
 	afterAll(async () => {
 		console.log(`HTTP fuzz cases: ${JSON.stringify(counts)}`);
 		await server?.stop();
+	});
+
+	it('every route here is in the OpenAPI document, and every documented route is fuzzed here', async () => {
+		const doc = (await (await fetch(`${server.url}/api/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+		const templates = Object.entries(doc.paths).flatMap(([p, methods]) => Object.keys(methods).map((m) => ({ method: m.toUpperCase(), pattern: new RegExp(`^${p.replace(/\{[^}]+\}/g, '[^/]+')}$`), p })));
+		const pages = new Set(['/', '/admin', '/live', '/join/{code}', '/library', '/replay/{lesson}', '/analytics']);
+		const api = ROUTES.filter((r) => !pages.has(r.path));
+		for (const route of api) {
+			const concrete = fill(route.path).split('?')[0]!;
+			expect(templates.some((t) => t.method === route.method && t.pattern.test(concrete)), `${route.method} ${route.path} documented`).toBe(true);
+		}
+		for (const t of templates) {
+			expect(api.some((r) => r.method === t.method && t.pattern.test(fill(r.path).split('?')[0]!)), `${t.method} ${t.p} fuzzed`).toBe(true);
+		}
 	});
 
 	it('malformed paths, escapes, traversal, queries and methods on every route', async () => {

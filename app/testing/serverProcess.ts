@@ -17,8 +17,9 @@ export interface ServerProcess {
 	stop(): Promise<void>;
 }
 
-export async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
-	const dataDir = await mkdtemp(path.join(tmpdir(), 'cb-proc-'));
+/** With `dataDir`, the server runs on that folder and leaves it in place when stopped (the caller owns it). */
+export async function startServerProcess(env: Record<string, string> = {}, options: { dataDir?: string } = {}): Promise<ServerProcess> {
+	const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'cb-proc-')));
 	const port = await freePort();
 	const child = spawn(path.resolve('node_modules/.bin/tsx'), ['server.ts'], {
 		env: {
@@ -72,7 +73,7 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
 					}, 6000);
 				});
 			}
-			await rm(dataDir, { recursive: true, force: true });
+			if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
 		}
 	};
 }

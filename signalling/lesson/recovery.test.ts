@@ -102,7 +102,7 @@ describe('recovery', () => {
 		await setUpMedia(room, ['mic']);
 		await room.next('media.consumer', (o) => o.producerId === after.producers.camera);
 		const health = await (await fetch(`${t.url}/healthz`)).json();
-		expect(health).toMatchObject({ ok: true, workers: 1 });
+		expect(health).toMatchObject({ ok: true, checks: { workers: { ok: true, detail: '1 mediasoup worker(s)' } } });
 		const metrics = await (await fetch(`${t.url}/metrics`)).text();
 		expect(metrics).toMatch(/classbridge_mediasoup_worker_deaths_total 1/);
 		expect(metrics).toMatch(/classbridge_mediasoup_consumers [1-9]/);

@@ -35,7 +35,11 @@ describe('a Redis outage under background work', () => {
 		// Past the grace the leave runs (lower the hand, publish, broadcast) against a store that is gone.
 		await new Promise((r) => setTimeout(r, 4000));
 		expect(escaped.map((e) => (e as Error).stack)).toEqual([]);
-		expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
+		// The node still answers, and tells a load balancer that Redis is down (and nothing else is).
+		const health = await fetch(`${t.url}/healthz`);
+		expect(health.status).toBe(503);
+		const report = (await health.json()) as { checks: Record<string, { ok: boolean }> };
+		expect(Object.entries(report.checks).filter(([, c]) => !c.ok).map(([name]) => name)).toEqual(['redis']);
 		teacher.close();
 		await waitFor(() => (teacher.socket.connected ? undefined : true));
 	}, 30_000);
