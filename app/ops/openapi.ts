@@ -11,6 +11,12 @@ import {
 	CreateClassroomSchema,
 	CreateLessonSchema,
 	CreateSchoolSchema,
+	CreateSyncTokenSchema,
+	HoldingsReportSchema,
+	PACKAGES_API,
+	PackageExportQuerySchema,
+	PackageListSchema,
+	SETUP_STATUS_API,
 	DATA_API,
 	DECKS_API,
 	ErrorBodySchema,
@@ -83,6 +89,9 @@ const ROUTES: Record<string, Partial<Record<'get' | 'post' | 'delete', Route>>> 
 		post: { summary: 'Sign in with an admin token (sets the staff cookie)', auth: 'staff', response: StaffSessionSchema },
 		delete: { summary: 'Sign out', auth: 'none', response: StaffSessionSchema }
 	},
+	[SETUP_STATUS_API]: {
+		get: { summary: 'What the deployment still lacks (the board licence)', auth: 'staff', response: z.object({ boardLicence: z.enum(['set', 'missing']) }) }
+	},
 	'/api/catalog': { get: { summary: 'Schools and classrooms', auth: 'staff', response: CatalogSchema } },
 	'/api/schools': { post: { summary: 'Add a school', auth: 'staff', status: '201', body: CreateSchoolSchema, response: SchoolSchema } },
 	'/api/classrooms': { post: { summary: 'Add a classroom', auth: 'staff', status: '201', body: CreateClassroomSchema, response: ClassroomSchema } },
@@ -112,6 +121,19 @@ const ROUTES: Record<string, Partial<Record<'get' | 'post' | 'delete', Route>>> 
 	[`${RECORDINGS_API}/{lessonId}/files/decks/{file}`]: {
 		get: { summary: 'A deck PDF kept in a package (byte ranges)', auth: 'media', contentType: 'application/pdf', path: z.object({ lessonId: IdSchema, file: z.string() }) }
 	},
+	[`${RECORDINGS_API}/{lessonId}/export`]: {
+		get: { summary: 'The signed lesson package, <title>.classbridge.zip (pseudonymous unless staff confirm names)', auth: 'staff', contentType: 'application/zip', path: lessonPath, query: PackageExportQuerySchema }
+	},
+	[PACKAGES_API]: { get: { summary: 'Packages this (district) server offers to schools that sync', auth: 'staff', response: PackageListSchema } },
+	[`${PACKAGES_API}/import`]: { post: { summary: 'Import a signed package (422 with the reason when refused)', auth: 'staff', status: '201', rawBody: 'application/zip', response: opaque } },
+	[`${PACKAGES_API}/{file}`]: { get: { summary: 'One package zip, <lessonId>.zip (byte ranges; staff or a sync token)', auth: 'staff', contentType: 'application/zip', path: z.object({ file: z.string() }) } },
+	[`${PACKAGES_API}/holdings`]: {
+		get: { summary: 'Which schools hold which lessons (district)', auth: 'staff', response: opaque },
+		post: { summary: 'A school reports the lessons it holds (its sync token)', auth: 'api', body: HoldingsReportSchema, response: opaque }
+	},
+	[`${PACKAGES_API}/sync-tokens`]: { post: { summary: 'Issue a read token for a school', auth: 'staff', status: '201', body: CreateSyncTokenSchema, response: opaque } },
+	[`${PACKAGES_API}/sync`]: { get: { summary: 'This school server’s sync state, progress and next window', auth: 'staff', response: opaque } },
+	[`${PACKAGES_API}/key`]: { get: { summary: 'This server’s package signing public key', auth: 'staff', response: opaque } },
 	[`${ANALYTICS_API}/lessons`]: { get: { summary: 'Analysed lessons', auth: 'staff', response: opaque, query: AnalyticsFilterSchema } },
 	[`${ANALYTICS_API}/lessons/{lessonId}`]: { get: { summary: 'One lesson’s dashboard', auth: 'staff', response: opaque, path: lessonPath } },
 	[`${ANALYTICS_API}/trends`]: { get: { summary: 'Trends by student, classroom or school', auth: 'staff', response: opaque } },
