@@ -13,6 +13,9 @@
 # SRTP: libsrtp is built with OpenSSL from Debian's source package (scripts/libsrtp-openssl.sh) and
 # linked statically; only when that source cannot be had does the worker fall back to Debian's
 # libsrtp2 (built on NSS, about half the SRTP speed), and this script says so.
+# CB_SRTP=nss builds the Debian-libsrtp2 worker on purpose (bench:srtp's "before"); with
+# CB_WORKER_NO_INSTALL=1 the binary is only cached (its path is the last line printed) and the
+# installed worker is put back afterwards.
 # Idempotent: a second run with the same inputs only checks the binary.
 set -euo pipefail
 source "$(dirname "$0")/node-env.sh"
@@ -26,7 +29,11 @@ shopt -s nullglob
 PATCHES=("$NATIVE"/mediasoup-"$MS_VERSION"-*.patch)
 shopt -u nullglob
 [ "${#PATCHES[@]}" -gt 0 ] || { echo "build-mediasoup: no patch for mediasoup $MS_VERSION in $NATIVE" >&2; exit 1; }
-if SRTP_PREFIX="$(bash "$CB_ROOT/scripts/libsrtp-openssl.sh" | tail -1)" && [ -f "$SRTP_PREFIX/lib/libsrtp2.a" ]; then
+if [ "${CB_SRTP:-openssl}" = nss ]; then
+  SRTP_PREFIX=""
+  SRTP_KEY="debian-nss"
+  echo "build-mediasoup: CB_SRTP=nss: Debian's libsrtp2 (NSS crypto), as asked" >&2
+elif SRTP_PREFIX="$(bash "$CB_ROOT/scripts/libsrtp-openssl.sh" | tail -1)" && [ -f "$SRTP_PREFIX/lib/libsrtp2.a" ]; then
   SRTP_KEY="openssl:$(basename "$SRTP_PREFIX")"
 else
   SRTP_PREFIX=""
@@ -38,6 +45,16 @@ CACHE_DIR="${CLASSBRIDGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/classbridge}/med
 TARGET="$MS_DIR/worker/out/Release/mediasoup-worker"
 
 
+if [ "${CB_WORKER_NO_INSTALL:-0}" = 1 ]; then
+  if [ ! -x "$CACHE_DIR/mediasoup-worker" ]; then
+    CB_WORKER_NO_INSTALL=0 bash "$0" >&2
+    # That run installed this variant; put the default one back.
+    env -u CB_SRTP bash "$0" >&2
+  fi
+  [ -x "$CACHE_DIR/mediasoup-worker" ] || { echo "build-mediasoup: no worker at $CACHE_DIR" >&2; exit 1; }
+  echo "$CACHE_DIR/mediasoup-worker"
+  exit 0
+fi
 if [ -x "$CACHE_DIR/mediasoup-worker" ]; then
   if ! cmp -s "$CACHE_DIR/mediasoup-worker" "$TARGET" 2>/dev/null; then
     mkdir -p "$(dirname "$TARGET")"

@@ -120,20 +120,9 @@ export class NetworkMonitor {
 		this.#probes.delete(classroomId);
 	}
 
-	/** Changed enough to show differently (score, loss to 0.5 %, RTT to 20 ms, bitrate to 15 %), or due a refresh. */
 	#shouldSend(q: NetworkQuality, tick: number): boolean {
 		const last = this.#sent.get(q.classroomId);
-		if (!last || tick - last.tick >= REFRESH_EVERY_SAMPLES) return true;
-		const p = last.quality;
-		const rel = (a: number, b: number) => Math.abs(a - b) > 0.15 * Math.max(a, b, 1) && Math.abs(a - b) > 16_000;
-		return (
-			p.score !== q.score ||
-			Math.abs(p.lossFraction - q.lossFraction) >= 0.005 ||
-			(p.rttMs === null) !== (q.rttMs === null) ||
-			Math.abs((p.rttMs ?? 0) - (q.rttMs ?? 0)) >= 20 ||
-			rel(p.sendBitrate, q.sendBitrate) ||
-			rel(p.recvBitrate, q.recvBitrate)
-		);
+		return !last || tick - last.tick >= REFRESH_EVERY_SAMPLES || changedEnough(last.quality, q);
 	}
 
 	async #measure(media: LessonMedia, classroomId: string, peers: Peer[], tick: number): Promise<NetworkQuality | null> {
@@ -208,4 +197,17 @@ export class NetworkMonitor {
 		}
 		return { rttMs: rtt, loss };
 	}
+}
+
+/** Changed enough to show differently: score, loss to 0.5 %, RTT to 20 ms, a bitrate by 15 % (and 16 kbit/s). */
+export function changedEnough(p: NetworkQuality, q: NetworkQuality): boolean {
+	const rel = (a: number, b: number) => Math.abs(a - b) > 0.15 * Math.max(a, b) && Math.abs(a - b) > 16_000;
+	return (
+		p.score !== q.score ||
+		Math.abs(p.lossFraction - q.lossFraction) >= 0.005 ||
+		(p.rttMs === null) !== (q.rttMs === null) ||
+		Math.abs((p.rttMs ?? 0) - (q.rttMs ?? 0)) >= 20 ||
+		rel(p.sendBitrate, q.sendBitrate) ||
+		rel(p.recvBitrate, q.recvBitrate)
+	);
 }
