@@ -72,7 +72,7 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 		this.lessonId = lessonId;
 		this.#slot = slot;
 		this.router = router;
-		this.#routing = new LessonRouter(router, slot.webRtcServer, slot, spread);
+		this.#routing = new LessonRouter(router, slot.webRtcServer, slot, spread && { ...spread, onLost: () => this.#onSpreadLost() });
 		this.#audioLevel = audioLevel;
 		router.on('workerclose', () => this.#onClosed('worker_died'));
 		audioLevel.on('volumes', (volumes) => {
@@ -361,6 +361,18 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 		if (this.#closed) return;
 		this.#routing.close();
 		this.#onClosed('closed');
+	}
+
+	/**
+	 * A worker the lesson spread to died: its participants' transports went with it. The lesson's media
+	 * is reset as after the origin's death (everyone rebuilds; rare, and one path to get right).
+	 */
+	#onSpreadLost(): void {
+		if (this.#closed) return;
+		log.warn({ lessonId: this.lessonId }, 'a worker the lesson spread to died; resetting the lesson media');
+		this.#routing.close();
+		this.#slot.routers = Math.max(0, this.#slot.routers - 1);
+		this.#onClosed('worker_died');
 	}
 
 	#onClosed(reason: 'worker_died' | 'closed'): void {

@@ -96,7 +96,7 @@ describe('a lesson across two workers', () => {
 			const second = await routing.placeTransport();
 			expect(second.router).not.toBe(origin);
 			expect(second.webRtcServer).toBe(slot1!.webRtcServer);
-			expect(routing.routers.map((r) => r.workerIndex)).toEqual([0, 1]);
+			expect(routing.routers.map((r) => r.workerIndex)).toEqual([slot0!.index, slot1!.index]);
 			await Promise.all([routing.reach(video.id, second.router), routing.reach(video.id, second.router)]);
 
 			await decodesOn(origin, video, dir);
@@ -143,5 +143,33 @@ describe('a lesson across two workers', () => {
 			await sfu.closeLesson('les_spread');
 		}
 		expect(sfu.pool.slots.map((s) => s.routers)).toEqual([0, 0]);
+	});
+
+	it('resets the lesson media when a worker it spread to dies', async () => {
+		const media = await sfu.lessonMedia('les_spread_lost');
+		const source = await FfmpegSource.start(media.router, { streams: [{ kind: 'audio', frequency: 440 }] });
+		try {
+			media.adoptProducer(source.producer('audio'));
+			const caps = media.router.rtpCapabilities;
+			for (let i = 0; i < 3; i++) {
+				const t = await media.createWebRtcTransport({});
+				await media.consume(t.id, source.producer('audio').id, caps, {}, {});
+			}
+			const other = media.workers[1];
+			expect(other).toBeDefined();
+			const closed = new Promise<string>((resolve) => media.once('closed', resolve));
+			const pid = sfu.pool.slots.find((s) => s.index === other!.workerIndex)!.worker.pid;
+			process.kill(pid, 'SIGKILL');
+			expect(await closed).toBe('worker_died');
+			expect(media.closed).toBe(true);
+			// The pool refills the slot, and the lesson gets fresh media on the next call.
+			await vi.waitFor(() => expect(sfu.pool.slots.length).toBe(2), { timeout: 15_000 });
+			const fresh = await sfu.lessonMedia('les_spread_lost');
+			expect(fresh).not.toBe(media);
+			expect(fresh.closed).toBe(false);
+		} finally {
+			await source.stop();
+			await sfu.closeLesson('les_spread_lost');
+		}
 	});
 });

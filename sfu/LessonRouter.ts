@@ -15,6 +15,8 @@ export interface LessonSpread {
 	/** Consumers per router before the next router is opened. */
 	maxConsumers: number;
 	mediaCodecs: RouterRtpCodecCapability[];
+	/** A router the lesson spread to died with its worker (its participants' transports are gone). */
+	onLost?: () => void;
 }
 
 /** One router of the lesson, on one worker, with the consumers it holds now. */
@@ -125,6 +127,9 @@ export class LessonRouter {
 		slot.routers++;
 		const placed: Placed = { router, slot, webRtcServer: slot.webRtcServer, consumers: 0, piped: new Map() };
 		this.#track(placed);
+		router.on('workerclose', () => {
+			if (!this.#closed) spread.onLost?.();
+		});
 		router.observer.once('close', () => {
 			const i = this.#placed.indexOf(placed);
 			if (i >= 0) this.#placed.splice(i, 1);
