@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import type { Socket } from 'socket.io';
 import { EventBus } from '../core/EventBus.ts';
 import { freePort } from '../core/testing/ports.ts';
-import { FfmpegSource } from '../recorder/media/testing/ffmpegSource.ts';
+import { FfmpegSource } from '../recorder/testing/ffmpegSource.ts';
 import { NetworkMonitor, SAMPLE_MS, type MonitoredLesson } from '../signalling/lesson/NetworkMonitor.ts';
 import { Peer } from '../signalling/lesson/Peer.ts';
 import { Sfu, type LessonMedia } from '../sfu/index.ts';

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { freePort } from '../core/testing/ports.ts';
-import { FfmpegSource } from '../recorder/media/testing/ffmpegSource.ts';
+import { FfmpegSource } from '../recorder/testing/ffmpegSource.ts';
 import { ROUTER_MEDIA_CODECS } from './codecs.ts';
 import { LessonRouter } from './LessonRouter.ts';
 import { MediaTap } from './MediaTap.ts';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventBus } from '../../core/EventBus.ts';
 import { freePort } from '../../core/testing/ports.ts';
 import type { NetworkQuality, Role } from '../../protocol/index.ts';
-import { FfmpegSource } from '../../recorder/media/testing/ffmpegSource.ts';
+import { FfmpegSource } from '../../recorder/testing/ffmpegSource.ts';
 import { Sfu, type LessonMedia } from '../../sfu/index.ts';
 import { changedEnough, NetworkMonitor, type MonitoredLesson } from './NetworkMonitor.ts';
 import { Peer } from './Peer.ts';
