@@ -19,6 +19,8 @@ const EnvSchema = z.object({
 	/** The address browsers reach the SFU at (public IP or DNS name). */
 	RTC_ANNOUNCED_ADDRESS: z.string().optional(),
 	MEDIASOUP_LOG_LEVEL: z.enum(['debug', 'warn', 'error', 'none']).default('error'),
+	/** Consumers one lesson router holds before new participants go to a router on another worker (producers piped there). */
+	MEDIASOUP_ROUTER_MAX_CONSUMERS: z.coerce.number().int().min(1).default(400),
 	/** How long a participant whose connection dropped keeps their place (hands, presence). */
 	RECONNECT_GRACE_MS: z.coerce.number().int().min(1000).default(45_000),
 	ADMIN_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).default(365),
@@ -98,7 +100,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
 			rtcPort: e.RTC_PORT,
 			listenIp: e.RTC_LISTEN_IP,
 			announcedAddress: announced,
-			logLevel: e.MEDIASOUP_LOG_LEVEL
+			logLevel: e.MEDIASOUP_LOG_LEVEL,
+			routerMaxConsumers: e.MEDIASOUP_ROUTER_MAX_CONSUMERS
 		},
 		reconnectGraceMs: e.RECONNECT_GRACE_MS,
 		adminTokenTtlDays: e.ADMIN_TOKEN_TTL_DAYS,

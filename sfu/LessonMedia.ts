@@ -17,7 +17,7 @@ import { moduleLogger } from '../core/logger.ts';
 import { clientRtpCapabilities } from './codecs.ts';
 import { SfuError } from './errors.ts';
 import { LayerPolicy } from './LayerPolicy.ts';
-import { LessonRouter } from './LessonRouter.ts';
+import { LessonRouter, type LessonSpread } from './LessonRouter.ts';
 import { MediaTap, type TapTarget } from './MediaTap.ts';
 import type { WorkerSlot } from './WorkerPool.ts';
 import type { ConsumerLayers, ConsumerParameters, ConsumerStats, LessonMediaFigures, ProducedTrack, StreamStats, TransportParameters } from './mediaTypes.ts';
@@ -58,6 +58,8 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 	readonly #slot: WorkerSlot;
 	readonly #audioLevel: AudioLevelObserver;
 	readonly transports = new Map<string, WebRtcTransport>();
+	/** The router each transport is on (the origin, or one the lesson spread to). */
+	readonly #transportRouters = new Map<string, Router>();
 	/** Transports made on the router outside this class (a test publisher's), closed with their owner. */
 	readonly #adoptedTransports = new Map<string, PlainTransport>();
 	readonly producers = new Map<string, Producer>();
@@ -65,12 +67,12 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 	readonly #layerPolicies = new Map<string, LayerPolicy>();
 	#closed = false;
 
-	private constructor(lessonId: string, slot: WorkerSlot, router: Router, audioLevel: AudioLevelObserver) {
+	private constructor(lessonId: string, slot: WorkerSlot, router: Router, audioLevel: AudioLevelObserver, spread?: LessonSpread) {
 		super();
 		this.lessonId = lessonId;
 		this.#slot = slot;
 		this.router = router;
-		this.#routing = new LessonRouter(router, slot.webRtcServer);
+		this.#routing = new LessonRouter(router, slot.webRtcServer, slot, spread && { ...spread, onLost: () => this.#onSpreadLost() });
 		this.#audioLevel = audioLevel;
 		router.on('workerclose', () => this.#onClosed('worker_died'));
 		audioLevel.on('volumes', (volumes) => {
@@ -80,12 +82,18 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 		audioLevel.on('silence', () => this.emit('volumes', null));
 	}
 
-	static async create(lessonId: string, slot: WorkerSlot, mediaCodecs: RouterRtpCodecCapability[]): Promise<LessonMedia> {
+	/** `spread`: other workers the lesson may grow onto when its router is full (none: one router). */
+	static async create(
+		lessonId: string,
+		slot: WorkerSlot,
+		mediaCodecs: RouterRtpCodecCapability[],
+		spread?: Omit<LessonSpread, 'mediaCodecs'>
+	): Promise<LessonMedia> {
 		const router = await slot.worker.createRouter({ mediaCodecs, appData: { lessonId } });
 		const audioLevel = await router.createAudioLevelObserver({ maxEntries: 1, threshold: -55, interval: 400 });
 		slot.routers++;
 		log.info({ lessonId, worker: slot.index, routerId: router.id }, 'lesson router created');
-		return new LessonMedia(lessonId, slot, router, audioLevel);
+		return new LessonMedia(lessonId, slot, router, audioLevel, spread && { ...spread, mediaCodecs });
 	}
 
 	get closed(): boolean {
@@ -96,6 +104,11 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 		return this.#slot.index;
 	}
 
+	/** The workers the lesson's routers are on, origin first, with the consumers each holds. */
+	get workers(): { workerIndex: number; consumers: number }[] {
+		return this.#routing.routers.map(({ workerIndex, consumers }) => ({ workerIndex, consumers }));
+	}
+
 	/** Router capabilities as browsers should load them. */
 	get clientRtpCapabilities(): RtpCapabilities {
 		return clientRtpCapabilities(this.router.rtpCapabilities);
@@ -103,7 +116,7 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 
 	async createWebRtcTransport(appData: Record<string, unknown>): Promise<TransportParameters> {
 		this.#assertOpen();
-		const { router, webRtcServer } = this.#routing.placeTransport();
+		const { router, webRtcServer } = await this.#routing.placeTransport();
 		const transport = await router.createWebRtcTransport({
 			webRtcServer,
 			enableUdp: true,
@@ -113,8 +126,10 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 			appData
 		});
 		this.transports.set(transport.id, transport);
+		this.#transportRouters.set(transport.id, router);
 		transport.observer.once('close', () => {
 			this.transports.delete(transport.id);
+			this.#transportRouters.delete(transport.id);
 			if (!this.#closed) this.emit('transportClosed', transport.id);
 		});
 		return { id: transport.id, iceParameters: transport.iceParameters, iceCandidates: transport.iceCandidates, dtlsParameters: transport.dtlsParameters };
@@ -145,6 +160,34 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 		if (!transport || transport.closed) return null;
 		const [stats] = await transport.getStats().catch(() => []);
 		return stats ? { sendBitrate: stats.sendBitrate ?? 0, recvBitrate: stats.recvBitrate ?? 0 } : null;
+	}
+
+	/** One stats call for the transport: bitrates both ways and, with transport-cc, the packet loss each way (0-1). */
+	async transportStats(transportId: string): Promise<{ sendBitrate: number; recvBitrate: number; lossSent: number | null; lossReceived: number | null } | null> {
+		const transport = this.transports.get(transportId);
+		if (!transport || transport.closed) return null;
+		const [stats] = await transport.getStats().catch(() => []);
+		if (!stats) return null;
+		return {
+			sendBitrate: stats.sendBitrate ?? 0,
+			recvBitrate: stats.recvBitrate ?? 0,
+			lossSent: stats.rtpPacketLossSent ?? null,
+			lossReceived: stats.rtpPacketLossReceived ?? null
+		};
+	}
+
+	/** The producer's best stream score (0-10) as the worker last reported it; no stats call. */
+	producerScore(producerId: string): number | null {
+		const producer = this.producers.get(producerId);
+		if (!producer || producer.closed || producer.paused || producer.score.length === 0) return null;
+		return Math.max(...producer.score.map((s) => s.score));
+	}
+
+	/** The consumer's score (0-10) as the worker last reported it, null while paused; no stats call. */
+	consumerScore(consumerId: string): number | null {
+		const consumer = this.consumers.get(consumerId);
+		if (!consumer || consumer.closed || consumer.paused || consumer.producerPaused) return null;
+		return consumer.score.score;
 	}
 
 	transport(transportId: string): WebRtcTransport {
@@ -236,7 +279,7 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 		if (!this.canConsume(producerId, rtpCapabilities)) {
 			throw new SfuError('invalid', `capabilities cannot consume producer ${producerId}`);
 		}
-		await this.#routing.reach(producerId, this.router);
+		await this.#routing.reach(producerId, this.#transportRouters.get(transportId) ?? this.router);
 		let consumer: Consumer;
 		try {
 			consumer = await transport.consume({
@@ -337,6 +380,18 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 		this.#onClosed('closed');
 	}
 
+	/**
+	 * A worker the lesson spread to died: its participants' transports went with it. The lesson's media
+	 * is reset as after the origin's death (everyone rebuilds; rare, and one path to get right).
+	 */
+	#onSpreadLost(): void {
+		if (this.#closed) return;
+		log.warn({ lessonId: this.lessonId }, 'a worker the lesson spread to died; resetting the lesson media');
+		this.#routing.close();
+		this.#slot.routers = Math.max(0, this.#slot.routers - 1);
+		this.#onClosed('worker_died');
+	}
+
 	#onClosed(reason: 'worker_died' | 'closed'): void {
 		if (this.#closed) return;
 		this.#closed = true;
@@ -344,6 +399,7 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 		for (const policy of this.#layerPolicies.values()) policy.dispose();
 		this.#layerPolicies.clear();
 		this.transports.clear();
+		this.#transportRouters.clear();
 		this.#adoptedTransports.clear();
 		this.producers.clear();
 		this.consumers.clear();

@@ -2,6 +2,7 @@ import { moduleLogger } from '../core/logger.ts';
 import { ROUTER_MEDIA_CODECS } from './codecs.ts';
 import { LessonMedia } from './LessonMedia.ts';
 import type { LessonMediaFigures } from './mediaTypes.ts';
+import { DEFAULT_ROUTER_MAX_CONSUMERS } from './LessonRouter.ts';
 import { WorkerPool, type WorkerPoolOptions } from './WorkerPool.ts';
 
 const log = moduleLogger('sfu');
@@ -18,9 +19,11 @@ export interface SfuCounts {
 export class Sfu {
 	readonly pool: WorkerPool;
 	readonly #lessons = new Map<string, Promise<LessonMedia>>();
+	readonly #routerMaxConsumers: number;
 
 	constructor(options: WorkerPoolOptions) {
 		this.pool = new WorkerPool(options);
+		this.#routerMaxConsumers = options.routerMaxConsumers ?? DEFAULT_ROUTER_MAX_CONSUMERS;
 	}
 
 	async start(): Promise<void> {
@@ -86,7 +89,10 @@ export class Sfu {
 
 	async #create(lessonId: string): Promise<LessonMedia> {
 		const slot = await this.pool.leastLoaded();
-		const media = await LessonMedia.create(lessonId, slot, ROUTER_MEDIA_CODECS);
+		const media = await LessonMedia.create(lessonId, slot, ROUTER_MEDIA_CODECS, {
+			pickWorker: (exclude) => this.pool.leastLoadedExcept(exclude),
+			maxConsumers: this.#routerMaxConsumers
+		});
 		media.once('closed', (reason) => {
 			if (reason === 'worker_died') log.warn({ lessonId, worker: slot.index }, 'lesson media lost with its worker');
 		});

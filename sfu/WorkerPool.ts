@@ -15,6 +15,8 @@ export interface WorkerPoolOptions {
 	logLevel: WorkerLogLevel;
 	/** Delay before a dead worker's slot is refilled (ms). */
 	respawnDelayMs?: number;
+	/** Consumers one lesson router holds before the lesson spreads to another worker (default 400). */
+	routerMaxConsumers?: number;
 }
 
 /** One mediasoup worker and its WebRtcServer. `routers` counts what lives on it, for placement. */
@@ -74,6 +76,16 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
 		const pending = [...this.#pending.values()];
 		if (pending.length === 0) throw new SfuError('unavailable', 'no mediasoup worker is running');
 		return Promise.race(pending);
+	}
+
+	/** The live worker with the fewest routers among those not in `exclude`; undefined when none is left. */
+	leastLoadedExcept(exclude: ReadonlySet<number>): WorkerSlot | undefined {
+		let best: WorkerSlot | undefined;
+		for (const slot of this.#slots.values()) {
+			if (slot.worker.died || slot.worker.closed || exclude.has(slot.index)) continue;
+			if (!best || slot.routers < best.routers) best = slot;
+		}
+		return best;
 	}
 
 	close(): void {
