@@ -14,6 +14,7 @@ import {
 import type { StaffAccess } from './StaffAccess.ts';
 import { decodePathPart, parse, readJson, sendError, sendJson } from '../../core/http/httpUtil.ts';
 import { StudentJoin } from './StudentJoin.ts';
+import { linkOrigin } from './staffCookie.ts';
 
 const log = moduleLogger('http-api');
 
@@ -94,9 +95,7 @@ export class HttpApi {
 	}
 
 	#origin(req: IncomingMessage): string {
-		if (this.#deps.publicUrl) return this.#deps.publicUrl;
-		const host = req.headers.host ?? 'localhost';
-		return `http://${host}`;
+		return linkOrigin(req, { publicUrl: this.#deps.publicUrl, trustProxy: this.#deps.trustProxy ?? 0 });
 	}
 
 	/** Signed links: one per role and classroom, each an identity of its own. */
