@@ -114,7 +114,8 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 			signallingRef?.sessions.get(lessonId)?.changed();
 		}
 	});
-	const api = new HttpApi({ catalog, tokens, staff, publicUrl: config.publicUrl, trustProxy: config.trustProxy });
+	let httpsPort: number | null = null;
+	const api = new HttpApi({ catalog, tokens, staff, publicUrl: config.publicUrl, trustProxy: config.trustProxy, httpsPort: () => httpsPort });
 	const analytics = await startAnalytics(config.analytics, {
 		dataDir: config.dataDir,
 		bus,
@@ -234,6 +235,7 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 	});
 	const { port } = httpServer.address() as AddressInfo;
 	const https = config.https ? await startHttps(httpServer, config.host, config.https, config.dataDir) : null;
+	httpsPort = https?.port ?? null;
 	const url = config.publicUrl ?? `http://localhost:${port}`;
 	// Valid until its TTL or the next `npm run admin-link`, whichever comes first.
 	const adminToken = await staffAuth.adminToken(Date.now() + config.adminTokenTtlDays * 86_400_000);

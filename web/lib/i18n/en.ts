@@ -1,12 +1,14 @@
 import { analyticsEn } from './analytics.en.ts';
 import { identityEn } from './identity.en.ts';
 import { recordingEn } from './recording.en.ts';
+import { secureEn } from './secure.en.ts';
 
 /** English UI text. Every key here must also exist in zh-CN.ts (checked by its type). Feature pages keep theirs in <feature>.en.ts. */
 export const en = {
 	...recordingEn,
 	...analyticsEn,
 	...identityEn,
+	...secureEn,
 	'app.name': 'Classbridge',
 	'app.tagline': 'One great teacher, many classrooms — live.',
 	'lang.label': 'Language',

@@ -45,6 +45,8 @@ export class LiveSession {
 	selfId = $state<string | null>(null);
 	classroomId = $state<string | null>(null);
 	expiresAt = $state<number | null>(null);
+	/** From /api/session: this server over HTTPS, for a page opened over plain http. */
+	httpsOrigin = $state<string | null>(null);
 	stopped = $state<StopReason | null>(null);
 	/** True once lesson.join answered at least once. */
 	joined = $state(false);
@@ -123,6 +125,7 @@ export class LiveSession {
 		this.role = info.role;
 		this.classroomId = info.classroomId;
 		this.expiresAt = info.expiresAt;
+		this.httpsOrigin = info.httpsOrigin;
 
 		const client = new SignallingClient(token, this.#policy, {
 			connected: () => {
