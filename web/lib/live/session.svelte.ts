@@ -191,6 +191,10 @@ export class LiveSession {
 		return this.#engine.inboundStats();
 	}
 
+	engineCandidatePairs() {
+		return this.#engine.selectedCandidatePairs();
+	}
+
 	engineOutboundStats(source: MediaSource) {
 		return this.#engine.outboundStats(source);
 	}
