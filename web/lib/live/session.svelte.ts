@@ -342,6 +342,8 @@ export class LiveSession {
 	#autoPublish(): void {
 		if (this.#autoPublished || (this.role !== 'teacher' && this.role !== 'classroom')) return;
 		this.#autoPublished = true;
+		// No camera or microphone on this origin (plain http): the page's notice says why; nothing to try.
+		if (!navigator.mediaDevices?.getUserMedia) return;
 		void (async () => {
 			await this.#startSource('mic');
 			await this.#startSource('camera');
@@ -349,6 +351,10 @@ export class LiveSession {
 	}
 
 	async #startSource(source: 'mic' | 'camera'): Promise<void> {
+		if (!navigator.mediaDevices?.getUserMedia) {
+			this.toasts.show(t('secure.title'));
+			return;
+		}
 		this.#setBusy(source, true);
 		try {
 			const track = source === 'mic' ? await captureMic() : await captureCamera();
