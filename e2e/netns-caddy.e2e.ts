@@ -101,10 +101,8 @@ test('a lesson behind Caddy: socket.io, the board WebSocket and media all work',
 	await expectFlowing(teacher, (s) => s.kind === 'video' && s.source === 'camera' && s.classroomId === roomId, 'classroom camera at the teacher via Caddy', 45_000);
 	// The board: the teacher shows it, draws, and the classroom sees the shape arrive over /board.
 	const hook = <T>(page: Page, body: string) => page.evaluate(body) as Promise<T>;
-	await teacher.evaluate(() => {
-		const api = (window as unknown as { __classbridge: { request(n: string, p: unknown): Promise<unknown> } }).__classbridge;
-		return api.request('surface.show', { view: { kind: 'blank', boardId: 'b_caddy' } });
-	});
+	await teacher.getByTestId('blank-add').click();
+	await expect(room.getByTestId('surface')).toHaveAttribute('data-view', 'blank', { timeout: 20_000 });
 	await expect.poll(() => hook<boolean>(teacher, 'window.__classbridge.board.canDraw()'), { timeout: 30_000 }).toBe(true);
 	const shapeId = await hook<string>(teacher, 'window.__classbridge.board.createRect(100, 100, 240, 160)');
 	expect(shapeId).not.toBe('');
