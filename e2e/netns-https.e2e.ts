@@ -163,6 +163,8 @@ test('a page over plain http on the namespace address says why the camera is blo
 	await room.evaluate(() => localStorage.setItem('classbridge.locale', 'en'));
 	await room.reload();
 	await expect(room.getByTestId('secure-origin-notice')).toContainText('Camera and microphone are blocked', { timeout: 30_000 });
+	await expect(room.getByTestId('connection-state')).toHaveAttribute('data-state', 'connected', { timeout: 45_000 });
+	await expectFlowing(room, teacherCamera, 'teacher camera at a classroom over plain http, after a reload', 45_000);
 	await room.screenshot({ path: path.join(shots, 'insecure-context-classroom-en.png') });
 	await room.context().close();
 	await teacher.context().close();
