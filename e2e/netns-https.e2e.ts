@@ -170,7 +170,7 @@ test('a page over plain http on the namespace address says why the camera is blo
 	await teacher.context().close();
 });
 
-test('UDP blocked between the namespaces: media flows over ICE-TCP', async () => {
+test('UDP (and TURN) blocked between the namespaces: media flows over ICE-TCP', async () => {
 	blockUdp();
 	const pages = await openLesson(`https://${NET.server}:3443`);
 	await expectMediaOver(

@@ -81,9 +81,11 @@ export function onlyTcp443(): void {
 	inNs(NET.clientNs, ['iptables', '-A', 'OUTPUT', '-j', 'DROP']);
 }
 
+/** No UDP out of the browsers' namespace, and no TURN either (else ICE may as well pick the relay). */
 export function blockUdp(): void {
 	inNs(NET.clientNs, ['iptables', '-F', 'OUTPUT']);
 	inNs(NET.clientNs, ['iptables', '-A', 'OUTPUT', '-p', 'udp', '!', '-o', 'lo', '-j', 'DROP']);
+	inNs(NET.clientNs, ['iptables', '-A', 'OUTPUT', '-d', NET.turn, '-j', 'DROP']);
 }
 
 export function openFirewall(): void {
