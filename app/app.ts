@@ -1,5 +1,8 @@
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { loadTls, type TlsMaterial } from './tls.ts';
+import { firstLanIPv4 } from './config.ts';
 import { RecordingService } from '../recorder/index.ts';
 import { Sfu } from '../sfu/index.ts';
 import { loadOrCreateSecret } from '../signalling/auth/secret.ts';
@@ -63,6 +66,8 @@ export interface App {
 	httpServer: HttpServer;
 	url: string;
 	adminUrl: string;
+	/** The HTTPS server for other machines (HTTPS_PORT), sharing every route, socket.io and /board with httpServer. */
+	https: { server: HttpsServer; port: number; url: string; tls: TlsMaterial } | null;
 	sfu: Sfu;
 	store: LessonStore;
 	bus: EventBus;
@@ -118,12 +123,14 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 			signallingRef?.sessions.get(lessonId)?.changed();
 		}
 	});
+	let httpsPort: number | null = null;
 	const api = new HttpApi({
 		catalog,
 		tokens,
 		staff,
 		publicUrl: config.publicUrl,
 		trustProxy: config.trustProxy,
+		httpsPort: () => httpsPort,
 		setup: () => ({ boardLicence: config.tldrawLicenseKey ? 'set' : 'missing' })
 	});
 	const analytics = await startAnalytics(config.analytics, {
@@ -273,16 +280,19 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		httpServer.listen(config.port, config.host, () => resolve());
 	});
 	const { port } = httpServer.address() as AddressInfo;
+	const https = config.https ? await startHttps(httpServer, config.host, config.https, config.dataDir) : null;
+	httpsPort = https?.port ?? null;
 	const url = config.publicUrl ?? `http://localhost:${port}`;
 	// Valid until its TTL or the next `npm run admin-link`, whichever comes first.
 	const adminToken = await staffAuth.adminToken(Date.now() + config.adminTokenTtlDays * 86_400_000);
-	log.info({ url, store: store.kind, workers: sfu.pool.slots.length }, 'classbridge listening');
+	log.info({ url, httpsUrl: https?.url, store: store.kind, workers: sfu.pool.slots.length }, 'classbridge listening');
 	sync?.start();
 
 	return {
 		httpServer,
 		url,
 		adminUrl: `${url}/admin?token=${adminToken}`,
+		https,
 		sfu,
 		store,
 		bus,
@@ -306,8 +316,35 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 			sfu.close();
 			await health.close();
 			await store.close();
+			if (https) {
+				await new Promise<void>((resolve) => https.server.close(() => resolve()));
+				https.server.closeAllConnections();
+			}
 			await new Promise<void>((resolve) => httpServer.close(() => resolve()));
 			httpServer.closeAllConnections();
 		}
 	};
+}
+
+/**
+ * HTTPS on its own port: each request and WebSocket upgrade is handed to the HTTP server's listeners,
+ * so socket.io, /board and every route serve both without knowing which one a browser came in on.
+ */
+async function startHttps(
+	httpServer: HttpServer,
+	host: string,
+	options: { port: number; certFile: string | null; keyFile: string | null },
+	dataDir: string
+): Promise<{ server: HttpsServer; port: number; url: string; tls: TlsMaterial }> {
+	const tls = await loadTls(dataDir, options);
+	const server = createHttpsServer({ key: tls.key, cert: tls.cert }, (req, res) => httpServer.emit('request', req, res));
+	server.on('upgrade', (req, socket, head) => httpServer.emit('upgrade', req, socket, head));
+	server.on('tlsClientError', (error) => log.debug({ err: error.message }, 'TLS handshake failed'));
+	await new Promise<void>((resolve, reject) => {
+		server.once('error', reject);
+		server.listen(options.port, host, () => resolve());
+	});
+	const { port } = server.address() as AddressInfo;
+	const shownHost = host === '0.0.0.0' || host === '::' ? (firstLanIPv4() ?? 'localhost') : host;
+	return { server, port, url: `https://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`, tls };
 }

@@ -7,6 +7,11 @@ import { parseSyncWindow } from '../recorder/packages/syncWindow.ts';
 const EnvSchema = z.object({
 	HOST: z.string().default('0.0.0.0'),
 	PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+	/** HTTPS (and WSS) for other machines: a port, 0 for any free one, or 'off'. */
+	HTTPS_PORT: z.union([z.literal('off'), z.coerce.number().int().min(0).max(65535)]).default(3443),
+	/** PEM certificate (chain) and key for HTTPS; without them a self-signed one is made once in DATA_DIR/tls. */
+	TLS_CERT: z.string().min(1).optional(),
+	TLS_KEY: z.string().min(1).optional(),
 	/** The URL people open; links are built on it. Defaults to http://localhost:PORT. */
 	PUBLIC_URL: z.url().optional(),
 	DATA_DIR: z.string().default('./data'),
@@ -88,10 +93,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
 		throw new Error(`invalid configuration:\n${lines.join('\n')}`);
 	}
 	const e = parsed.data;
-	const announced = e.RTC_ANNOUNCED_ADDRESS ?? (e.RTC_LISTEN_IP === '0.0.0.0' ? '127.0.0.1' : e.RTC_LISTEN_IP);
+	if (!e.TLS_CERT !== !e.TLS_KEY) throw new Error('invalid configuration:\n  TLS_CERT, TLS_KEY: set both or neither');
+	// Listening on every address: announce the LAN address, so that other machines reach the SFU too
+	// (a browser on this machine reaches it there as well).
+	const announced = e.RTC_ANNOUNCED_ADDRESS ?? (e.RTC_LISTEN_IP === '0.0.0.0' ? (firstLanIPv4() ?? '127.0.0.1') : e.RTC_LISTEN_IP);
 	return {
 		host: e.HOST,
 		port: e.PORT,
+		https: e.HTTPS_PORT === 'off' ? null : { port: e.HTTPS_PORT, certFile: e.TLS_CERT ?? null, keyFile: e.TLS_KEY ?? null },
 		publicUrl: e.PUBLIC_URL?.replace(/\/$/, ''),
 		dataDir: path.resolve(e.DATA_DIR),
 		redisUrl: e.REDIS_URL,
@@ -152,4 +161,12 @@ function parseSyncWindowOrThrow(hours: string | undefined) {
 	} catch (error) {
 		throw new Error(`invalid configuration:\n  ${(error as Error).message}`);
 	}
+}
+
+/** The first IPv4 address of this machine that is not loopback (what other machines on the LAN reach). */
+export function firstLanIPv4(): string | null {
+	for (const list of Object.values(os.networkInterfaces())) {
+		for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+	}
+	return null;
 }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createApp, type NextHandler } from './app.ts';
+import { createApp, type App, type NextHandler } from './app.ts';
 import { loadConfig } from './config.ts';
 import { moduleLogger } from '../core/logger.ts';
 import { InvariantError } from '../core/errors.ts';
@@ -11,6 +11,20 @@ import { EscapeCounter } from './EscapeCounter.ts';
 const ESCAPE_STORM = { count: 100, windowMs: 10_000 };
 
 const log = moduleLogger('server');
+
+/** Other machines need HTTPS for camera and microphone: the link, and for a self-signed certificate how to trust it. */
+function httpsBanner(https: NonNullable<App['https']>): string {
+	const lines = [``, `  From other machines (camera and microphone need HTTPS): ${https.url}`];
+	if (https.tls.selfSigned) {
+		lines.push(
+			`  Self-signed certificate ${https.tls.certFile}`,
+			`  SHA-256 fingerprint ${https.tls.fingerprint256}`,
+			`  Browsers warn once: check that the fingerprint they show is this one, or install the certificate`,
+			`  as trusted on each device; production uses a real certificate (TLS_CERT/TLS_KEY, or deploy/Caddyfile).`
+		);
+	}
+	return `${lines.join('\n')}\n`;
+}
 
 async function loadWebHandler(): Promise<NextHandler | undefined> {
 	const handlerFile = path.resolve('build/handler.js');
@@ -26,7 +40,9 @@ async function main(): Promise<void> {
 	const config = loadConfig();
 	const app = await createApp(config, await loadWebHandler());
 	// Printed plainly (not only logged) so the first teacher finds the link, as Jupyter does.
-	process.stdout.write(`\n  Classbridge is running at ${app.url}\n  Teacher/admin link (keep it private):\n  ${app.adminUrl}\n\n`);
+	process.stdout.write(`\n  Classbridge is running at ${app.url}\n  Teacher/admin link (keep it private):\n  ${app.adminUrl}\n`);
+	if (app.https) process.stdout.write(httpsBanner(app.https));
+	process.stdout.write('\n');
 	let closing = false;
 	const shutdown = (signal: string) => {
 		if (closing) return;

@@ -35,7 +35,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
 	const port = await freePort();
 	const rtcPort = await freePort();
 	const server = spawn(path.resolve('node_modules/.bin/tsx'), ['server.ts'], {
-		env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', RTC_PORT: String(rtcPort), RTC_LISTEN_IP: '127.0.0.1', MEDIASOUP_WORKERS: '1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', RECONNECT_GRACE_MS: '45000', ANALYTICS_SETTLE_MS: '2000' },
+		env: { ...process.env, PORT: String(port), HTTPS_PORT: '0', HOST: '127.0.0.1', RTC_PORT: String(rtcPort), RTC_LISTEN_IP: '127.0.0.1', MEDIASOUP_WORKERS: '1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', RECONNECT_GRACE_MS: '45000', ANALYTICS_SETTLE_MS: '2000' },
 		stdio: ['ignore', 'pipe', 'pipe']
 	});
 	let output = '';

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Debian packages the project needs: the mediasoup worker build, ffmpeg
 # (recorder, tests), redis-server (store tests, scale-out), Chromium (e2e),
-# CJK fonts (zh-CN UI in screenshots), qpdf (encrypted PDF fixtures in tests).
+# CJK fonts (zh-CN UI in screenshots), qpdf (encrypted PDF fixtures in tests); iproute2, iptables,
+# openssl, caddy, coturn, nginx-light (deploy/ files and the network-namespace e2e tests).
 set -euo pipefail
 CB_APT_PACKAGES=(build-essential pkg-config python3-venv libuv1-dev libssl-dev libsrtp2-dev
   libflatbuffers-dev flatbuffers-compiler libabsl-dev ffmpeg redis-server chromium
-  fonts-noto-cjk qpdf)
+  fonts-noto-cjk qpdf iproute2 iptables openssl caddy coturn nginx-light)
 missing=()
 for p in "${CB_APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -34,6 +34,7 @@ export async function startTestApp(env: Record<string, string> = {}, dataDir?: s
 	const dir = dataDir ?? (await mkdtemp(path.join(tmpdir(), 'cb-test-')));
 	const config = loadConfig({
 		PORT: '0',
+		HTTPS_PORT: 'off',
 		HOST: '127.0.0.1',
 		RTC_PORT: String(await freePort()),
 		RTC_LISTEN_IP: '127.0.0.1',

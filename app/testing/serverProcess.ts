@@ -26,6 +26,7 @@ export async function startServerProcess(env: Record<string, string> = {}, optio
 			...process.env,
 			VITEST: '',
 			PORT: String(port),
+			HTTPS_PORT: 'off',
 			HOST: '127.0.0.1',
 			RTC_PORT: String(await freePort()),
 			RTC_LISTEN_IP: '127.0.0.1',

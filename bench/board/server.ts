@@ -20,6 +20,7 @@ export async function startServer(): Promise<ServerUnderTest> {
 		env: {
 			...process.env,
 			PORT: String(await freePort()),
+			HTTPS_PORT: 'off',
 			HOST: '127.0.0.1',
 			RTC_PORT: String(await freePort()),
 			RTC_LISTEN_IP: '127.0.0.1',

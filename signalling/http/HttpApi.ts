@@ -16,6 +16,7 @@ import {
 import type { StaffAccess } from './StaffAccess.ts';
 import { decodePathPart, parse, readJson, sendError, sendJson } from '../../core/http/httpUtil.ts';
 import { StudentJoin } from './StudentJoin.ts';
+import { linkOrigin, requestIsSecure } from './staffCookie.ts';
 
 const log = moduleLogger('http-api');
 
@@ -30,6 +31,8 @@ export interface HttpApiDeps {
 	trustProxy?: number;
 	/** What the deployment still lacks (GET /api/setup/status, staff only); all set when absent. */
 	setup?: () => SetupStatus;
+	/** The port of our own HTTPS server, once it listens (null: none). */
+	httpsPort?: () => number | null;
 }
 
 /** /api/*: the admin's catalog and lessons, token introspection for the live page, and students joining by code. */
@@ -61,7 +64,9 @@ export class HttpApi {
 		const path = url.pathname;
 		if (path === '/api/session' && method === 'GET') {
 			const grant = await tokens.verifyLesson(url.searchParams.get('t'));
-			return { json: { role: grant.role, lessonId: grant.lessonId, classroomId: grant.classroomId, expiresAt: grant.expiresAt } };
+			return {
+				json: { role: grant.role, lessonId: grant.lessonId, classroomId: grant.classroomId, expiresAt: grant.expiresAt, httpsOrigin: this.#httpsOrigin(req) }
+			};
 		}
 		const joined = await this.#join.route(req, path, method);
 		if (joined) return joined;
@@ -98,10 +103,19 @@ export class HttpApi {
 		throw new AppError('not_found', `no route ${method} ${path}`);
 	}
 
+	/** Where the same page is served over HTTPS, for a page opened over plain http (null: it is secure already, or we know none). */
+	#httpsOrigin(req: IncomingMessage): string | null {
+		const origin = { publicUrl: this.#deps.publicUrl, trustProxy: this.#deps.trustProxy ?? 0 };
+		if (requestIsSecure(req, origin)) return null;
+		if (origin.publicUrl?.startsWith('https:')) return origin.publicUrl;
+		const port = this.#deps.httpsPort?.() ?? null;
+		if (port === null) return null;
+		const host = new URL(linkOrigin(req, origin)).hostname;
+		return `https://${host}:${port}`;
+	}
+
 	#origin(req: IncomingMessage): string {
-		if (this.#deps.publicUrl) return this.#deps.publicUrl;
-		const host = req.headers.host ?? 'localhost';
-		return `http://${host}`;
+		return linkOrigin(req, { publicUrl: this.#deps.publicUrl, trustProxy: this.#deps.trustProxy ?? 0 });
 	}
 
 	/** Signed links: one per role and classroom, each an identity of its own. */

@@ -25,6 +25,19 @@ export function requestIsSecure(req: IncomingMessage, origin: RequestOrigin): bo
 	return (hops[hops.length - origin.trustProxy] ?? hops[0]) === 'https';
 }
 
+/**
+ * The origin to put in links: PUBLIC_URL, else the scheme the request came in on (our TLS, or a
+ * trusted proxy's X-Forwarded-Proto) and its Host (a trusted proxy's X-Forwarded-Host first).
+ */
+export function linkOrigin(req: IncomingMessage, origin: RequestOrigin): string {
+	if (origin.publicUrl) return origin.publicUrl;
+	const forwarded = origin.trustProxy > 0 ? String(req.headers['x-forwarded-host'] ?? '').split(',')[0]!.trim() : '';
+	const host = forwarded || req.headers.host || 'localhost';
+	// A Host header is the sender's to write: only a plain host[:port] goes into a link.
+	const safeHost = /^[a-z0-9.\-]+(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})?$/i.test(host) ? host : 'localhost';
+	return `${requestIsSecure(req, origin) ? 'https' : 'http'}://${safeHost}`;
+}
+
 /** The session cookie's value, if the request carries one (the `__Host-` one first). */
 export function staffCookie(req: IncomingMessage): string | undefined {
 	const header = req.headers.cookie;

@@ -2,6 +2,7 @@ import { analyticsEn } from './analytics.en.ts';
 import { identityEn } from './identity.en.ts';
 import { pluralEn } from './plural.en.ts';
 import { recordingEn } from './recording.en.ts';
+import { secureEn } from './secure.en.ts';
 
 /** English UI text. Every key here must also exist in zh-CN.ts (checked by its type). Feature pages keep theirs in <feature>.en.ts. */
 export const en = {
@@ -9,6 +10,7 @@ export const en = {
 	...analyticsEn,
 	...identityEn,
 	...pluralEn,
+	...secureEn,
 	'app.name': 'Classbridge',
 	'app.tagline': 'One great teacher, many classrooms — live.',
 	'lang.label': 'Language',

@@ -3,6 +3,7 @@ import type { MessageKey } from './en.ts';
 import { identityZhCN } from './identity.zh-CN.ts';
 import { pluralZhCN } from './plural.zh-CN.ts';
 import { recordingZhCN } from './recording.zh-CN.ts';
+import { secureZhCN } from './secure.zh-CN.ts';
 
 /** 简体中文。The type makes a missing key a compile error. */
 export const zhCN: Record<MessageKey, string> = {
@@ -10,6 +11,7 @@ export const zhCN: Record<MessageKey, string> = {
 	...analyticsZhCN,
 	...identityZhCN,
 	...pluralZhCN,
+	...secureZhCN,
 	'app.name': 'Classbridge 双师课堂',
 	'app.tagline': '一位好老师，多间教室，同步上课。',
 	'lang.label': '语言',

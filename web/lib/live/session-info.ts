@@ -5,6 +5,8 @@ export interface SessionInfo {
 	lessonId: string;
 	classroomId: string | null;
 	expiresAt: number;
+	/** The same server over HTTPS, when this page came over plain http and the server knows one. */
+	httpsOrigin: string | null;
 }
 
 export type SessionResult =
@@ -31,7 +33,8 @@ export async function fetchSession(token: string): Promise<SessionResult> {
 					role: role.data,
 					lessonId: String(b.lessonId ?? ''),
 					classroomId: typeof b.classroomId === 'string' ? b.classroomId : null,
-					expiresAt: typeof b.expiresAt === 'number' ? b.expiresAt : 0
+					expiresAt: typeof b.expiresAt === 'number' ? b.expiresAt : 0,
+					httpsOrigin: typeof b.httpsOrigin === 'string' && b.httpsOrigin.startsWith('https://') ? b.httpsOrigin : null
 				}
 			};
 		}

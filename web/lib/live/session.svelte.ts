@@ -45,6 +45,8 @@ export class LiveSession {
 	selfId = $state<string | null>(null);
 	classroomId = $state<string | null>(null);
 	expiresAt = $state<number | null>(null);
+	/** From /api/session: this server over HTTPS, for a page opened over plain http. */
+	httpsOrigin = $state<string | null>(null);
 	stopped = $state<StopReason | null>(null);
 	/** True once lesson.join answered at least once. */
 	joined = $state(false);
@@ -123,6 +125,7 @@ export class LiveSession {
 		this.role = info.role;
 		this.classroomId = info.classroomId;
 		this.expiresAt = info.expiresAt;
+		this.httpsOrigin = info.httpsOrigin;
 
 		const client = new SignallingClient(token, this.#policy, {
 			connected: () => {
@@ -186,6 +189,10 @@ export class LiveSession {
 
 	engineStats() {
 		return this.#engine.inboundStats();
+	}
+
+	engineCandidatePairs() {
+		return this.#engine.selectedCandidatePairs();
 	}
 
 	engineOutboundStats(source: MediaSource) {
@@ -335,6 +342,8 @@ export class LiveSession {
 	#autoPublish(): void {
 		if (this.#autoPublished || (this.role !== 'teacher' && this.role !== 'classroom')) return;
 		this.#autoPublished = true;
+		// No camera or microphone on this origin (plain http): the page's notice says why; nothing to try.
+		if (!navigator.mediaDevices?.getUserMedia) return;
 		void (async () => {
 			await this.#startSource('mic');
 			await this.#startSource('camera');
@@ -342,6 +351,10 @@ export class LiveSession {
 	}
 
 	async #startSource(source: 'mic' | 'camera'): Promise<void> {
+		if (!navigator.mediaDevices?.getUserMedia) {
+			this.toasts.show(t('secure.title'));
+			return;
+		}
 		this.#setBusy(source, true);
 		try {
 			const track = source === 'mic' ? await captureMic() : await captureCamera();

@@ -26,6 +26,8 @@ export interface ClassbridgeTestHooks {
 	inboundStats: LiveSession['engineStats'];
 	/** outbound-rtp per encoding of a published source, narrowest first. */
 	outboundStats: LiveSession['engineOutboundStats'];
+	/** The ICE candidate pair each media transport selected. */
+	candidatePairs: LiveSession['engineCandidatePairs'];
 	dropConnection(): void;
 	request<N extends RequestName>(name: N, payload: RequestPayload<N>): Promise<Responses[N]>;
 	/** The tldraw board on screen (nothing shown or not loaded: empty answers). */
@@ -88,6 +90,7 @@ export function installTestHooks(session: LiveSession): () => void {
 			session.request('media.setPreferredLayers', { consumerId, spatialLayer }),
 		inboundStats: () => session.engineStats(),
 		outboundStats: (source) => session.engineOutboundStats(source),
+		candidatePairs: () => session.engineCandidatePairs(),
 		dropConnection: () => session.dropConnection(),
 		request: (name, payload) => session.request(name, payload),
 		board: {

@@ -1,4 +1,4 @@
-import { Device } from 'mediasoup-client';
+import { Device, detectDevice } from 'mediasoup-client';
 import type { types } from 'mediasoup-client';
 import type { ConsumerOffer, IceServer, JsonObject, MediaSource, RequestPayload, Role, TransportInfo } from '$protocol';
 import type { RequestFn } from '../signalling/client.ts';
@@ -68,6 +68,19 @@ export interface OutboundStat {
 	active: boolean;
 	/** Chromium's reason for sending less than asked: 'cpu', 'bandwidth', 'none'. */
 	qualityLimitationReason: string | null;
+}
+
+export interface SelectedPair {
+	direction: 'send' | 'recv';
+	localType: string | null;
+	localProtocol: string | null;
+	relayProtocol: string | null;
+	remoteType: string | null;
+	remoteProtocol: string | null;
+	remoteAddress: string | null;
+	remotePort: number | null;
+	bytesReceived: number;
+	bytesSent: number;
 }
 
 export class MediaEngine {
@@ -248,6 +261,37 @@ export class MediaEngine {
 		return Promise.all([...this.#consumers.values()].map(({ consumer, media }) => inboundStat(consumer, media)));
 	}
 
+	/** Test hook: the ICE candidate pair each transport uses (host/srflx/relay, udp/tcp, and TURN's own protocol). */
+	async selectedCandidatePairs(): Promise<SelectedPair[]> {
+		const out: SelectedPair[] = [];
+		for (const [direction, transport] of [['send', this.#send], ['recv', this.#recv]] as const) {
+			if (!transport) continue;
+			const report = await transport.getStats();
+			const byId = new Map<string, Record<string, unknown>>();
+			report.forEach((s: Record<string, unknown>) => byId.set(String(s.id), s));
+			let pairId: string | null = null;
+			for (const s of byId.values()) if (s.type === 'transport' && typeof s.selectedCandidatePairId === 'string') pairId = s.selectedCandidatePairId;
+			const pair = pairId ? byId.get(pairId) : [...byId.values()].find((s) => s.type === 'candidate-pair' && s.nominated === true && s.state === 'succeeded');
+			if (!pair) continue;
+			const local = byId.get(String(pair.localCandidateId));
+			const remote = byId.get(String(pair.remoteCandidateId));
+			const str = (v: unknown) => (typeof v === 'string' ? v : null);
+			out.push({
+				direction,
+				localType: str(local?.candidateType),
+				localProtocol: str(local?.protocol),
+				relayProtocol: str(local?.relayProtocol),
+				remoteType: str(remote?.candidateType),
+				remoteProtocol: str(remote?.protocol),
+				remoteAddress: str(remote?.address),
+				remotePort: typeof remote?.port === 'number' ? remote.port : null,
+				bytesReceived: typeof pair.bytesReceived === 'number' ? pair.bytesReceived : 0,
+				bytesSent: typeof pair.bytesSent === 'number' ? pair.bytesSent : 0
+			});
+		}
+		return out;
+	}
+
 	/** Test hook: the outbound-rtp report of every encoding (simulcast layer) of a published source. */
 	async outboundStats(source: MediaSource): Promise<OutboundStat[]> {
 		const producer = this.#producers.get(source);
@@ -348,7 +392,13 @@ export class MediaEngine {
 		const caps = JSON.stringify(routerRtpCapabilities);
 		if (this.#device?.loaded && caps === this.#deviceCaps) return;
 		// A Device loads once; new router capabilities (a new server) need a new Device.
-		const device = await Device.factory();
+		const device = await Device.factory().catch(async (err: unknown) => {
+			// On a plain-http page there is no navigator.userAgentData, and mediasoup-client then reads
+			// the user agent alone, where headless Chromium calls itself "HeadlessChrome/…".
+			const handlerName = detectDevice(navigator.userAgent.replace(/HeadlessChrome\//, 'Chrome/'));
+			if (!handlerName) throw err;
+			return Device.factory({ handlerName });
+		});
 		await device.load({ routerRtpCapabilities: routerRtpCapabilities as unknown as types.RtpCapabilities });
 		this.#device = device;
 		this.#deviceCaps = caps;
