@@ -451,7 +451,10 @@ export const en = {
 	'assist.add': 'Add',
 	'assist.unlisted': 'Typed by students',
 	'assist.accept': 'Accept',
-	'assist.mergeInto': 'Same student as…'
+	'assist.mergeInto': 'Same student as…',
+	'link.weak': 'Weak link',
+	'link.weakNotice': 'The link is weak: the lesson continues with audio, slides and board. Video comes back by itself when the link recovers.',
+	'link.audioSlides': 'Audio + slides'
 } as const;
 
 export type MessageKey = keyof typeof en;

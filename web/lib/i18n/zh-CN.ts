@@ -429,5 +429,8 @@ export const zhCN: Record<MessageKey, string> = {
 	'assist.add': '添加',
 	'assist.unlisted': '学生自己输入的名字',
 	'assist.accept': '接受',
-	'assist.mergeInto': '合并到…'
+	'assist.mergeInto': '合并到…',
+	'link.weak': '网络较弱',
+	'link.weakNotice': '网络较弱：课程以音频、课件和白板继续进行。网络恢复后视频会自动回来。',
+	'link.audioSlides': '音频 + 课件'
 };
