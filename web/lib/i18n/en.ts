@@ -454,7 +454,8 @@ export const en = {
 	'assist.mergeInto': 'Same student as…',
 	'link.weak': 'Weak link',
 	'link.weakNotice': 'The link is weak: the lesson continues with audio, slides and board. Video comes back by itself when the link recovers.',
-	'link.audioSlides': 'Audio + slides'
+	'link.audioSlides': 'Audio + slides',
+	'deck.fetching': 'Slides downloading: {title} {pct} %'
 } as const;
 
 export type MessageKey = keyof typeof en;

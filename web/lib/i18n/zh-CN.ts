@@ -432,5 +432,6 @@ export const zhCN: Record<MessageKey, string> = {
 	'assist.mergeInto': '合并到…',
 	'link.weak': '网络较弱',
 	'link.weakNotice': '网络较弱：课程以音频、课件和白板继续进行。网络恢复后视频会自动回来。',
-	'link.audioSlides': '音频 + 课件'
+	'link.audioSlides': '音频 + 课件',
+	'deck.fetching': '课件下载中：{title} {pct}%'
 };
