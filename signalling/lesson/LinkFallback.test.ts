@@ -35,6 +35,11 @@ describe('LinkFallback: audio + slides + board when the link cannot carry video'
 		expect(f.mode).toBe('video');
 	});
 
+	it('falls back on heavy loss whatever the bandwidth (video would only take the audio\'s packets)', () => {
+		const f = new LinkFallback();
+		expect(feed(f, Array(3).fill({ ...good, lossFraction: 0.12 }), 0).changes).toEqual([[4_000, 'audio']]);
+	});
+
 	it('falls back when no layer at all reaches a lossy room, whatever the estimate says', () => {
 		const f = new LinkFallback();
 		expect(feed(f, Array(3).fill({ ...rural, videoStarved: true }), 0).changes).toEqual([[4_000, 'audio']]);

@@ -18,7 +18,10 @@ export const MIN_VIDEO_BPS = 200_000;
 export const WEAK_LOSS = 0.03;
 /** Loss at or below this counts towards recovery. */
 export const RECOVERED_LOSS = 0.02;
-/** Loss at or below this (a rural link, not a poor one) earns a slower try at video. */
+/**
+ * Loss at or below this (a rural link, not a poor one) earns a slower try at video; above it, video
+ * is a slide show of frozen frames that only takes the audio's packets, however much bandwidth.
+ */
 export const FAIR_LOSS = 0.08;
 /** A fallback needs this many weak samples among the last WINDOW. */
 export const WEAK_SAMPLES = 3;
@@ -34,9 +37,9 @@ export const RELAPSE_WITHIN_MS = 30_000;
 /**
  * The decision half of the link guard, free of mediasoup: from one room's link samples, whether the
  * room gets video or falls back to audio + slides + board. Falls back when most recent samples say
- * the link is both lossy and too thin (or starves the lowest layer); comes back after a sustained
- * stretch of clean samples (or a longer stretch of fair ones), waiting twice as long after each
- * relapse (hysteresis).
+ * the link is both lossy and too thin (or starves the lowest layer), or loses more than FAIR_LOSS;
+ * comes back after a sustained stretch of clean samples (or a longer stretch of fair ones), waiting
+ * twice as long after each relapse (hysteresis).
  *
  * Loss is part of every weak sample on purpose: a loaded machine slows the delay-based bandwidth
  * estimate of a perfectly good link, but loses no packets.
@@ -70,7 +73,8 @@ export class LinkFallback {
 		}
 		const lossy = reading.lossFraction > WEAK_LOSS;
 		const thin = reading.availableBitrate !== null && reading.availableBitrate < MIN_VIDEO_BPS;
-		this.#recent = [...this.#recent, lossy && (thin || reading.videoStarved)].slice(-WINDOW);
+		const weak = (lossy && (thin || reading.videoStarved)) || reading.lossFraction > FAIR_LOSS;
+		this.#recent = [...this.#recent, weak].slice(-WINDOW);
 		if (this.#recent.filter(Boolean).length < WEAK_SAMPLES) return null;
 		this.#mode = 'audio';
 		this.#recent = [];
