@@ -63,6 +63,10 @@ async function main(): Promise<void> {
 		lesson.setLink('good', PROFILES.good);
 		for (const room of ROOMS) await until(async () => (await width(lesson, room)) > 0, 90_000, `${room} video`, 1000);
 		await until(async () => (await width(lesson, 'good')) === 1280, 90_000, 'good room top layer', 1000);
+		for (const room of ROOMS) {
+			const packets = lesson.rooms[room].link.down.counters.packets;
+			if (packets < 200) throw new Error(`${room}: only ${packets} packets crossed its relay; the media does not take the relay`);
+		}
 		lesson.startSampling();
 
 		lesson.setLink('rural', PROFILES.rural);

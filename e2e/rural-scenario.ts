@@ -7,6 +7,11 @@ import { PROFILES, RuralLink, type LinkProfile } from './ruralLink.ts';
 import { inboundStats, launchChromium, serverInfo, shot, type InboundStat } from './support.ts';
 
 const MEDIA = path.resolve('e2e/.media');
+/**
+ * Run by tsx (the benchmark), functions sent into the page carry esbuild's `__name(...)` calls;
+ * Playwright's own test runner does not add them. The page gets a no-op so both work.
+ */
+const NAME_SHIM = 'globalThis.__name ??= (fn) => fn;';
 const SAMPLE_MS = 1_000;
 
 export type RoomName = 'good' | 'rural' | 'poor';
@@ -98,7 +103,9 @@ export async function startLesson(title: string): Promise<Lesson> {
 		browsers.push(teacherBrowser);
 		const roomBrowser = await launchChromium({ video: path.join(MEDIA, 'room-360p.y4m'), audio: path.join(MEDIA, 'room-tone.wav') });
 		browsers.push(roomBrowser);
-		const teacher = await (await teacherBrowser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' })).newPage();
+		const teacherContext = await teacherBrowser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
+		await teacherContext.addInitScript(NAME_SHIM);
+		const teacher = await teacherContext.newPage();
 		await teacher.goto(links.teacher);
 		const rooms = {} as Record<RoomName, Room>;
 		for (const [i, name] of ROOMS.entries()) {
@@ -106,6 +113,7 @@ export async function startLesson(title: string): Promise<Lesson> {
 			relays.push(link);
 			const relayPort = await link.start();
 			const context = await roomBrowser.newContext({ viewport: { width: 1280, height: 720 }, locale: i === 1 ? 'en-US' : 'zh-CN' });
+			await context.addInitScript(NAME_SHIM);
 			await context.addInitScript(routeThroughRelay, { rtcPort, relayPort });
 			const page = await context.newPage();
 			await page.goto(links.classrooms[i]?.room ?? '');
@@ -138,7 +146,7 @@ export async function startLesson(title: string): Promise<Lesson> {
 			},
 			startSampling() {
 				stop = false;
-				for (const room of Object.values(rooms)) void startAudioWatch(room.page);
+				for (const room of Object.values(rooms)) startAudioWatch(room.page).catch((error: Error) => console.warn(`audio watch on ${room.name}: ${error.message}`));
 				sampling = (async () => {
 					while (!stop) {
 						const started = Date.now();
