@@ -39,6 +39,10 @@ export interface InboundStat {
 	frameWidth: number;
 	frameHeight: number;
 	bytesReceived: number;
+	/** Audio only (absent from older builds' hooks). */
+	totalSamplesReceived?: number;
+	concealedSamples?: number;
+	packetsLost?: number;
 }
 
 export async function inboundStats(page: Page): Promise<InboundStat[]> {

@@ -47,6 +47,15 @@ export const EventDataSchemas = {
 	'chat.sent': z.object({ messageId: z.string(), length: z.number().int(), text: z.string(), displayName: z.string() }),
 	'chat.muted': z.object({ muted: z.boolean() }),
 	'audioOnly.changed': z.object({ audioOnly: z.boolean() }),
+	/**
+	 * The server moved a classroom (classroomId) between video and audio + slides + board because of
+	 * its downlink; the reading that decided it (null when the room left while on audio).
+	 */
+	'linkMode.changed': z.object({
+		mode: z.enum(['video', 'audio']),
+		availableBitrate: z.number().nullable(),
+		lossFraction: z.number().nullable()
+	}),
 	'speaking.segment': z.object({ participantId: z.string(), startedAt: z.number(), durationMs: z.number() }),
 	'deck.uploaded': z.object({
 		deckId: z.string(),

@@ -74,6 +74,8 @@ export interface LessonSnapshot {
 	/** Students' snapshots hold no other students (a roster of every school is not theirs to see). */
 	participants: Participant[];
 	audioOnlyClassroomIds: string[];
+	/** Classrooms the server put on audio + slides + board because their link cannot carry video (absent: none). */
+	weakLinkClassroomIds?: string[];
 	tracks: PublishedTrack[];
 	/** Slides and boards: what is shown, the decks, who may draw. */
 	surface: SurfaceState;

@@ -64,6 +64,21 @@ describe('LessonMedia by id against a real worker', () => {
 		expect(await media.consumerStats(offer.id)).toBeNull();
 	});
 
+	it('reads a viewer link: the estimate, and only flowing consumers count', async () => {
+		const send = await media.createWebRtcTransport({});
+		const recv = await media.createWebRtcTransport({});
+		expect(await media.linkStats('nope', [])).toBeNull();
+		const producer = await media.produce(send.id, 'audio', opus(5678), false, {});
+		const offer = await media.consume(recv.id, producer.id, media.router.rtpCapabilities, {}, {});
+		// Never connected: no estimate yet. Paused (as every consumer starts): no loss figure, no video.
+		expect(await media.linkStats(recv.id, [offer.id, 'gone'])).toEqual({ availableBitrate: null, lossFraction: 0, hasVideo: false, videoStarved: false });
+		await media.resumeConsumer(offer.id);
+		expect(await media.linkStats(recv.id, [offer.id])).toMatchObject({ lossFraction: 0, hasVideo: false });
+		media.closeTransport(recv.id);
+		expect(await media.linkStats(recv.id, [offer.id])).toBeNull();
+		media.closeProducer(producer.id);
+	});
+
 	it('rejects unknown ids with an SfuError not_found', async () => {
 		await expect(media.connectTransport('nope', { fingerprints: [], role: 'client' })).rejects.toMatchObject({ reason: 'not_found' });
 		await expect(media.restartIce('nope')).rejects.toBeInstanceOf(SfuError);

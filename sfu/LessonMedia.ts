@@ -20,7 +20,7 @@ import { LayerPolicy } from './LayerPolicy.ts';
 import { LessonRouter, type LessonSpread } from './LessonRouter.ts';
 import { MediaTap, type TapTarget } from './MediaTap.ts';
 import type { WorkerSlot } from './WorkerPool.ts';
-import type { ConsumerLayers, ConsumerParameters, ConsumerStats, LessonMediaFigures, ProducedTrack, StreamStats, TransportParameters } from './mediaTypes.ts';
+import type { ConsumerLayers, ConsumerParameters, ConsumerStats, LessonMediaFigures, LinkStats, ProducedTrack, StreamStats, TransportParameters } from './mediaTypes.ts';
 
 const log = moduleLogger('sfu:lesson-media');
 
@@ -188,6 +188,25 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 		const consumer = this.consumers.get(consumerId);
 		if (!consumer || consumer.closed || consumer.paused || consumer.producerPaused) return null;
 		return consumer.score.score;
+	}
+
+	/** The link towards one viewer: its transport's bandwidth estimate and its consumers' loss and layers. Null when the transport is gone. */
+	async linkStats(transportId: string, consumerIds: Iterable<string>): Promise<LinkStats | null> {
+		const transport = this.transports.get(transportId);
+		if (!transport || transport.closed) return null;
+		const [stats] = (await transport.getStats().catch(() => [])) as { availableOutgoingBitrate?: number }[];
+		const link: LinkStats = { availableBitrate: stats?.availableOutgoingBitrate ?? null, lossFraction: 0, hasVideo: false, videoStarved: false };
+		for (const id of consumerIds) {
+			const consumer = this.consumers.get(id);
+			if (!consumer || consumer.closed || consumer.paused || consumer.producerPaused) continue;
+			if (consumer.kind === 'video') {
+				link.hasVideo = true;
+				if (consumer.type === 'simulcast' && !consumer.currentLayers) link.videoStarved = true;
+			}
+			const streams = (await consumer.getStats().catch(() => [])) as StreamStats[];
+			for (const s of streams) if (s.type === 'outbound-rtp') link.lossFraction = Math.max(link.lossFraction, (s.fractionLost ?? 0) / 256);
+		}
+		return link;
 	}
 
 	transport(transportId: string): WebRtcTransport {

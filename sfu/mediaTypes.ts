@@ -53,4 +53,16 @@ export interface LessonMediaFigures {
 	loss: number;
 }
 
+/** What one receiving transport's link looks like now (the link guard's sample). */
+export interface LinkStats {
+	/** mediasoup's bandwidth estimate towards the viewer, bit/s; null when unknown. */
+	availableBitrate: number | null;
+	/** The worst fraction lost (0..1) in the viewer's last receiver reports over its flowing consumers. */
+	lossFraction: number;
+	/** At least one video consumer flows (not paused on either side). */
+	hasVideo: boolean;
+	/** A flowing simulcast video consumer gets no layer at all. */
+	videoStarved: boolean;
+}
+
 export type { ConsumerLayers };

@@ -27,6 +27,8 @@ import { Broadcaster } from './Broadcaster.ts';
 import { commit, pending, type Change } from './commit.ts';
 import type { LessonChannel } from './LessonChannel.ts';
 import { MediaPolicy } from './MediaPolicy.ts';
+import { LinkGuard } from './LinkGuard.ts';
+import type { LinkMode, LinkReading } from './LinkFallback.ts';
 import { NetworkMonitor } from './NetworkMonitor.ts';
 import type { Peer } from './Peer.ts';
 import { actorOf, Presence } from './Presence.ts';
@@ -90,6 +92,7 @@ export class LessonSession {
 	readonly #broadcaster: Broadcaster;
 	readonly #speakers: SpeakerTracker;
 	readonly #network: NetworkMonitor;
+	readonly #linkGuard: LinkGuard;
 	readonly #mediaPolicy: MediaPolicy | null;
 	#draftsRestored: Promise<void> | null = null;
 	#ended = false;
@@ -142,6 +145,7 @@ export class LessonSession {
 			toLesson: (name, payload) => this.notify('all', name, payload)
 		});
 		this.#network = new NetworkMonitor(this, deps.bus);
+		this.#linkGuard = new LinkGuard(this);
 		this.#mediaPolicy = deps.sfu ? new MediaPolicy(this, deps.sfu, (loudest) => this.#speakers.loudest(loudest)) : null;
 	}
 
@@ -244,7 +248,10 @@ export class LessonSession {
 		const peer = await this.#presence.join(socket, grant, displayName);
 		const participant = peer.participant;
 		const media = this.#deps.sfu ? await this.media() : null;
-		if (media) this.#network.ensureRunning();
+		if (media) {
+			this.#network.ensureRunning();
+			this.#linkGuard.ensureRunning();
+		}
 		const [lesson, chat] = await Promise.all([this.snapshot(), this.store.chat(this.lessonId, CHAT_HISTORY)]);
 		// Nobody sees observers come or go; everyone else's arrival changes what others see.
 		if (grant.role !== 'observer') this.changed(grant.role === 'student' ? 'roster' : 'all');
@@ -351,12 +358,39 @@ export class LessonSession {
 			chatMuted: live.chatMuted,
 			participants,
 			audioOnlyClassroomIds: live.audioOnlyClassroomIds,
+			weakLinkClassroomIds: this.#linkGuard.fallbackClassroomIds,
 			tracks: this.tracks(),
 			surface,
 			studentChat: live.studentChat,
 			poll: current ? publicPoll(current, current.results) : null,
 			recording: this.#deps.recorder?.status(this.lessonId, this.record.autoRecord) ?? { ...RECORDING_OFF, auto: this.record.autoRecord }
 		};
+	}
+
+	/** The link guard (tests feed it readings through `observe`). */
+	get linkGuard(): LinkGuard {
+		return this.#linkGuard;
+	}
+
+	weakLinkClassroomIds(): readonly string[] {
+		return this.#linkGuard.fallbackClassroomIds;
+	}
+
+	/** The link guard moved a room: its event, then a snapshot and a reconcile (video consumers go or come back). */
+	async linkModeChanged(classroomId: string, mode: LinkMode, reading: LinkReading | null): Promise<void> {
+		await this.commit(
+			{ actor: 'system', role: 'system', classroomId },
+			{
+				apply: async () => mode,
+				events: () => [
+					pending('linkMode.changed', {
+						mode,
+						availableBitrate: reading?.availableBitrate ?? null,
+						lossFraction: reading === null ? null : Math.round(reading.lossFraction * 1000) / 1000
+					})
+				]
+			}
+		);
 	}
 
 	/** Brings a peer's consumers in line with the media policy. */
@@ -374,6 +408,7 @@ export class LessonSession {
 
 	close(): void {
 		this.#network.stop();
+		this.#linkGuard.stop();
 		this.#presence.forgetAbsent();
 		for (const peer of this.peers.values()) this.#mediaPolicy?.closePeerMedia(peer);
 		this.peers.clear();

@@ -16,6 +16,8 @@ export interface PolicyLesson {
 	readonly bus: EventBus;
 	readonly store: { liveState(lessonId: string): Promise<LiveState> };
 	tracks(): PublishedTrack[];
+	/** Rooms on audio + slides + board because of their link. */
+	weakLinkClassroomIds(): readonly string[];
 	actorOf(peer: Peer): EventActor;
 	notify<N extends keyof ServerNotifications>(target: Peer | 'all', name: N, payload: ServerNotifications[N]): void;
 	changed(): void;
@@ -101,7 +103,8 @@ export class MediaPolicy {
 		const media = await this.media();
 		const live = await lesson.store.liveState(lesson.lessonId);
 		const tracks = lesson.tracks();
-		const wanted = wantedTracks({ participantId: peer.id, role: peer.participant.role, classroomId: peer.participant.classroomId }, tracks, live);
+		const switches = { ...live, weakLinkClassroomIds: lesson.weakLinkClassroomIds() };
+		const wanted = wantedTracks({ participantId: peer.id, role: peer.participant.role, classroomId: peer.participant.classroomId }, tracks, switches);
 		for (const [producerId, consumer] of peer.consumers) {
 			const open = media.hasConsumer(consumer.id);
 			if (!wanted.has(producerId) || !open) {

@@ -61,4 +61,15 @@ describe('media policy', () => {
 		expect(wantedTracks({ participantId: 's', role: 'student', classroomId: 'A' }, tracks, none).size).toBe(0);
 		expect(wantedTracks({ participantId: 'as', role: 'assistant', classroomId: 'A' }, tracks, none).size).toBe(0);
 	});
+
+	it('a room on a weak link gets audio only, and nobody else is touched', () => {
+		const live = { stageClassroomId: 'B', audioOnlyClassroomIds: [], weakLinkClassroomIds: ['A'] };
+		const a = wantedTracks({ participantId: 'classroom-A', role: 'classroom', classroomId: 'A' }, tracks, live);
+		expect([...a.keys()].sort()).toEqual(['b-mic', 't-mic']);
+		const b = wantedTracks({ participantId: 'classroom-B', role: 'classroom', classroomId: 'B' }, tracks, live);
+		expect([...b.keys()].sort()).toEqual(['t-cam', 't-mic', 't-scr']);
+		// The teacher still sees the weak room (its uplink is its own business).
+		const teacher = wantedTracks({ participantId: 'teacher-x', role: 'teacher', classroomId: null }, tracks, live);
+		expect(teacher.has('a-cam')).toBe(true);
+	});
 });

@@ -9,6 +9,8 @@ export interface Viewer {
 export interface LiveSwitches {
 	stageClassroomId: string | null;
 	audioOnlyClassroomIds: readonly string[];
+	/** Rooms whose link cannot carry video just now (the link guard's fallback). */
+	weakLinkClassroomIds?: readonly string[];
 }
 
 /** Simulcast layer indices: the teacher camera has 3 (0..2), classroom cameras 2 (0..1). */
@@ -25,7 +27,8 @@ const LOW = 0;
  */
 export function wantedTracks(viewer: Viewer, tracks: readonly PublishedTrack[], live: LiveSwitches): Map<string, number | undefined> {
 	const wanted = new Map<string, number | undefined>();
-	const audioOnly = viewer.classroomId !== null && live.audioOnlyClassroomIds.includes(viewer.classroomId);
+	const audioOnly =
+		viewer.classroomId !== null && (live.audioOnlyClassroomIds.includes(viewer.classroomId) || (live.weakLinkClassroomIds ?? []).includes(viewer.classroomId));
 	for (const track of tracks) {
 		if (track.participantId === viewer.participantId) continue;
 		if (audioOnly && track.kind === 'video') continue;

@@ -464,6 +464,10 @@ export const en = {
 	'setup.boardLicenceTitle': 'The whiteboard has no licence key',
 	'setup.boardLicenceBody':
 		'Every whiteboard, the room screens’ included, shows “Get a license for production” (in English) until TLDRAW_LICENSE_KEY is set on the server. Get a key at tldraw.dev, set it in the environment and restart.',
+	'link.weak': 'Weak link',
+	'link.weakNotice': 'The link is weak: the lesson continues with audio, slides and board. Video comes back by itself when the link recovers.',
+	'link.audioSlides': 'Audio + slides',
+	'deck.fetching': 'Slides downloading: {title} {pct} %'
 } as const;
 
 export type MessageKey = keyof typeof en;

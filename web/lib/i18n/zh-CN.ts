@@ -442,4 +442,8 @@ export const zhCN: Record<MessageKey, string> = {
 	'setup.boardLicenceTitle': '白板缺少许可证密钥',
 	'setup.boardLicenceBody':
 		'在服务器上设置 TLDRAW_LICENSE_KEY 之前，每块白板（包括教室大屏）都会显示英文提示“Get a license for production”。请在 tldraw.dev 获取密钥，写入环境变量后重启。',
+	'link.weak': '网络较弱',
+	'link.weakNotice': '网络较弱：课程以音频、课件和白板继续进行。网络恢复后视频会自动回来。',
+	'link.audioSlides': '音频 + 课件',
+	'deck.fetching': '课件下载中：{title} {pct}%'
 };

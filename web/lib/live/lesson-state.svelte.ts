@@ -67,6 +67,11 @@ export class LessonState {
 		return this.snapshot?.audioOnlyClassroomIds.includes(classroomId) ?? false;
 	}
 
+	/** The server put the room on audio + slides + board because its link cannot carry video. */
+	isWeakLink(classroomId: string): boolean {
+		return this.snapshot?.weakLinkClassroomIds?.includes(classroomId) ?? false;
+	}
+
 	/** A room counts as online when its room device is connected. */
 	isClassroomOnline(classroomId: string): boolean {
 		return this.participants.some((p) => p.classroomId === classroomId && p.role === 'classroom' && p.online);

@@ -11,6 +11,10 @@ export interface InboundStat {
 	frameWidth: number;
 	frameHeight: number;
 	bytesReceived: number;
+	/** Audio: samples played and those the decoder had to make up (loss concealment). */
+	totalSamplesReceived: number;
+	concealedSamples: number;
+	packetsLost: number;
 }
 
 /** The browser's inbound-rtp report for one consumer (zeros if it closed meanwhile). */
@@ -37,6 +41,9 @@ export async function inboundStat(
 		framesDecoded: num('framesDecoded'),
 		frameWidth: num('frameWidth'),
 		frameHeight: num('frameHeight'),
-		bytesReceived: num('bytesReceived')
+		bytesReceived: num('bytesReceived'),
+		totalSamplesReceived: num('totalSamplesReceived'),
+		concealedSamples: num('concealedSamples'),
+		packetsLost: num('packetsLost')
 	};
 }

@@ -4,8 +4,16 @@ import { cameraEncodings } from './simulcast.ts';
 
 type EncodingsAndCodec = Pick<types.ProducerOptions, 'encodings' | 'codecOptions'>;
 
+/**
+ * Speech built for lossy rural links: Opus in-band FEC (a lost packet is rebuilt from the next one;
+ * the encoder raises its FEC as the receivers report loss), NACK for what FEC misses, no DTX (after
+ * silence a lost first packet clips the start of a sentence, and comfort noise hides a dead link),
+ * at most 40 kbit/s (clear speech; leaves a 128 kbit/s uplink room), sent first when the link is
+ * congested.
+ */
 const AUDIO: EncodingsAndCodec = {
-	codecOptions: { opusFec: true, opusDtx: true, opusStereo: false }
+	encodings: [{ maxBitrate: 40_000, priority: 'high', networkPriority: 'high' }],
+	codecOptions: { opusFec: true, opusDtx: false, opusStereo: false, opusNack: true, opusMaxAverageBitrate: 40_000 }
 };
 
 /** Teacher camera: three VP8 simulcast layers so each room gets what its link can carry. */
@@ -27,9 +35,15 @@ const ROOM_CAMERA: EncodingsAndCodec = {
 	codecOptions: { videoGoogleStartBitrate: 1000 }
 };
 
-/** Screen: one sharp, slow layer (slides and documents, not motion). */
+/**
+ * Screen: a sharp, slow layer (slides and documents, not motion) and a half-size 2 fps layer that a
+ * poor room's link still carries; the SFU picks the layer per room by its bandwidth estimate.
+ */
 const SCREEN: EncodingsAndCodec = {
-	encodings: [{ maxBitrate: 1_500_000, maxFramerate: 5 }]
+	encodings: [
+		{ rid: 's0', scaleResolutionDownBy: 2, maxBitrate: 120_000, maxFramerate: 2 },
+		{ rid: 's1', maxBitrate: 1_500_000, maxFramerate: 5 }
+	]
 };
 
 export function producerPreset(role: Role, source: MediaSource, track?: MediaStreamTrack): EncodingsAndCodec {

@@ -1,6 +1,7 @@
 import { GlobalWorkerOptions, TextLayer, getDocument, type PDFDocumentLoadingTask, type PDFDocumentProxy } from 'pdfjs-dist';
 import workerUrl from 'pdfjs-dist/build/pdf.worker.min.mjs?url';
 import { deckFileUrl } from '../deck-api.ts';
+import { cachedDeck } from '../deck-cache.svelte.ts';
 
 /*
  * pdfjs, loaded only when a slide is first shown. Documents run without scripting (pdfjs 6 has no
@@ -12,12 +13,17 @@ GlobalWorkerOptions.workerSrc = workerUrl;
 const KEEP_DOCS = 3;
 const docs = new Map<string, PDFDocumentLoadingTask>();
 
-export function openDeck(deckId: string, token: string): Promise<PDFDocumentProxy> {
+/** A lesson deck: from Cache Storage when fetched ahead (deck-cache.svelte.ts), else from the server. */
+export async function openDeck(deckId: string, token: string): Promise<PDFDocumentProxy> {
+	if (!docs.has(deckId)) {
+		const data = await cachedDeck(deckId);
+		if (data && !docs.has(deckId)) return openPdf(deckId, deckFileUrl(deckId), {}, data);
+	}
 	return openPdf(deckId, deckFileUrl(deckId), { Authorization: `Bearer ${token}` });
 }
 
 /** Any PDF by URL (a replay's deck, authorised in its query), cached under `key` with the decks. */
-export function openPdf(key: string, url: string, httpHeaders: Record<string, string> = {}): Promise<PDFDocumentProxy> {
+export function openPdf(key: string, url: string, httpHeaders: Record<string, string> = {}, data?: Uint8Array): Promise<PDFDocumentProxy> {
 	const cached = docs.get(key);
 	if (cached) {
 		// Most recently used last, so the oldest is the first to go.
@@ -26,8 +32,7 @@ export function openPdf(key: string, url: string, httpHeaders: Record<string, st
 		return cached.promise;
 	}
 	const task = getDocument({
-		url,
-		httpHeaders,
+		...(data ? { data } : { url, httpHeaders }),
 		cMapUrl: '/pdfjs/cmaps/',
 		cMapPacked: true,
 		standardFontDataUrl: '/pdfjs/standard_fonts/',

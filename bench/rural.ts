@@ -1,0 +1,193 @@
+/**
+ * Rural links benchmark (`npm run bench:rural`).
+ *
+ * The scenario of e2e/rural-rooms.e2e.ts, measured: a teacher on a clean link and three classrooms
+ * on good (20/5 Mbit/s), rural (1 Mbit/s / 256 kbit/s, 5 % loss, 300 ms RTT, 20 ms jitter) and poor
+ * (300/128 kbit/s, 10 % loss, 600 ms RTT, 50 ms jitter) links at once, each through its own
+ * userspace relay (e2e/ruralLink.ts), then a 30 s outage of the rural room, then the links clear.
+ * Per profile: teacher-audio concealment, longest audio gap (50 ms resolution, in the page), share
+ * of time on each teacher-camera layer, bytes per minute down and up through the relay; and the
+ * times the modes took. Writes bench/results/rural.json and the table in BENCHMARKS.md.
+ *
+ * Overrides (env): RURAL_HOLD_S=60 (the steady impaired stretch)  RURAL_UPDATE_DOC=0 (leave
+ * BENCHMARKS.md alone)  RURAL_OUT=path.json
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import globalSetup from '../e2e/global-setup.ts';
+import { concealmentPct, layerShares, PROFILES, ROOMS, startLesson, takeAudioGap, type Lesson, type RoomName, type Sample } from '../e2e/rural-scenario.ts';
+import { inboundStats } from '../e2e/support.ts';
+import { round } from './lib/summary.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const HOLD_S = Number(process.env.RURAL_HOLD_S ?? 60);
+const OUT = process.env.RURAL_OUT ?? resolve(HERE, 'results/rural.json');
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(probe: () => Promise<T | undefined | false>, timeoutMs: number, what: string, everyMs = 250): Promise<T> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const value = await probe();
+		if (value !== undefined && value !== false) return value;
+		if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+		await sleep(everyMs);
+	}
+}
+
+const mic = async (lesson: Lesson, room: RoomName) => (await inboundStats(lesson.rooms[room].page)).find((s) => s.kind === 'audio' && !s.classroomId);
+const width = async (lesson: Lesson, room: RoomName) => {
+	const cam = (await inboundStats(lesson.rooms[room].page)).find((s) => s.kind === 'video' && s.source === 'camera' && !s.classroomId);
+	return cam && cam.packetsReceived > 0 ? cam.frameWidth : 0;
+};
+const weak = (lesson: Lesson, room: RoomName) => lesson.rooms[room].page.getByTestId('weak-link-notice').isVisible();
+const seconds = (fromMs: number) => round((Date.now() - fromMs) / 1000, 1);
+
+interface ProfileFigures {
+	concealmentPct: number | null;
+	maxAudioGapMs: number;
+	layerShare: ReturnType<typeof layerShares>;
+	downKBytesPerMin: number;
+	upKBytesPerMin: number;
+}
+
+async function main(): Promise<void> {
+	const teardown = await globalSetup();
+	const lesson = await startLesson('Rural bench · 弱网基准');
+	try {
+		for (const page of [lesson.teacher, ...ROOMS.map((r) => lesson.rooms[r].page)]) {
+			await until(async () => (await page.getByTestId('connection-state').getAttribute('data-state')) === 'connected', 60_000, 'connected', 500);
+		}
+		lesson.setLink('good', PROFILES.good);
+		for (const room of ROOMS) await until(async () => (await width(lesson, room)) > 0, 90_000, `${room} video`, 1000);
+		await until(async () => (await width(lesson, 'good')) === 1280, 90_000, 'good room top layer', 1000);
+		for (const room of ROOMS) {
+			const packets = lesson.rooms[room].link.down.counters.packets;
+			if (packets < 20) throw new Error(`${room}: only ${packets} packets crossed its relay; the media does not take the relay`);
+		}
+		lesson.startSampling();
+
+		lesson.setLink('rural', PROFILES.rural);
+		lesson.setLink('poor', PROFILES.poor);
+		const impairedAt = Date.now();
+		await until(() => weak(lesson, 'poor'), 60_000, 'poor falls back');
+		const poorFallbackSeconds = seconds(impairedAt);
+		console.log(`poor room on audio + slides after ${poorFallbackSeconds} s`);
+
+		// The steady impaired stretch.
+		await sleep(5_000);
+		const holdFrom = Date.now();
+		const bytesAt = Object.fromEntries(ROOMS.map((r) => [r, { down: lesson.rooms[r].link.down.counters.bytes, up: lesson.rooms[r].link.up.counters.bytes }]));
+		for (const room of ROOMS) await takeAudioGap(lesson.rooms[room].page);
+		const micFrom = Object.fromEntries(await Promise.all(ROOMS.map(async (r) => [r, await mic(lesson, r)] as const)));
+		await sleep(HOLD_S * 1000);
+		const micTo = Object.fromEntries(await Promise.all(ROOMS.map(async (r) => [r, await mic(lesson, r)] as const)));
+		const minutes = (Date.now() - holdFrom) / 60_000;
+		const profiles = {} as Record<RoomName, ProfileFigures>;
+		for (const room of ROOMS) {
+			const link = lesson.rooms[room].link;
+			const asSample = (s: Awaited<ReturnType<typeof mic>>): Sample | undefined =>
+				s && { at: 0, width: 0, weak: false, packets: s.packetsReceived, concealed: s.concealedSamples ?? 0, total: s.totalSamplesReceived ?? 0 };
+			profiles[room] = {
+				concealmentPct: concealmentPct(asSample(micFrom[room]), asSample(micTo[room])),
+				maxAudioGapMs: await takeAudioGap(lesson.rooms[room].page),
+				layerShare: layerShares(lesson.rooms[room].samples.filter((s) => s.at >= holdFrom)),
+				downKBytesPerMin: round((link.down.counters.bytes - (bytesAt[room]?.down ?? 0)) / 1024 / minutes, 0),
+				upKBytesPerMin: round((link.up.counters.bytes - (bytesAt[room]?.up ?? 0)) / 1024 / minutes, 0)
+			};
+		}
+		await lesson.shots('bench');
+
+		// The outage: 30 s of nothing for the rural room, then its rural link again.
+		lesson.setLink('rural', PROFILES.outage);
+		await sleep(30_000);
+		const packetsAtReturn = (await mic(lesson, 'rural'))?.packetsReceived ?? 0;
+		lesson.setLink('rural', PROFILES.rural);
+		const backAt = Date.now();
+		await until(async () => ((await mic(lesson, 'rural'))?.packetsReceived ?? 0) > packetsAtReturn + 25, 60_000, 'audio after the outage');
+		const outageRecoverySeconds = seconds(backAt);
+		await until(async () => (await width(lesson, 'rural')) > 0, 90_000, 'video after the outage', 500);
+		const outageVideoSeconds = seconds(backAt);
+
+		lesson.setLink('rural', PROFILES.good);
+		lesson.setLink('poor', PROFILES.good);
+		const clearAt = Date.now();
+		await until(async () => !(await weak(lesson, 'poor')) && (await width(lesson, 'poor')) > 0, 120_000, 'poor back on video', 500);
+		const poorRecoverSeconds = seconds(clearAt);
+		await until(async () => (await width(lesson, 'rural')) === 1280, 150_000, 'rural back on the top layer', 1000);
+		const ruralTopLayerBackSeconds = seconds(clearAt);
+		await lesson.stopSampling();
+
+		const good = lesson.rooms.good.samples;
+		const result = {
+			date: new Date().toISOString(),
+			machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', loadavg1: round(loadavg()[0] ?? 0, 2) },
+			holdSeconds: HOLD_S,
+			goodRoomTopLayerShare: round(good.filter((s) => s.width >= 1280).length / Math.max(1, good.length), 3),
+			goodRoomFellBack: good.some((s) => s.weak),
+			ruralMaxAudioGapMs: profiles.rural.maxAudioGapMs,
+			ruralConcealmentPct: profiles.rural.concealmentPct,
+			poorConcealmentPct: profiles.poor.concealmentPct,
+			poorFallbackSeconds,
+			poorRecoverSeconds,
+			ruralTopLayerBackSeconds,
+			outageRecoverySeconds,
+			outageVideoSeconds,
+			/** Slides and board travel over signalling and HTTP, which these relays (UDP media only) do not carry. */
+			poorPageTurnP95Ms: null,
+			notMeasured: ['page-turn and stroke latency: the relays carry the UDP media only; signalling and HTTP go direct, so a figure here would not be the poor link\'s'],
+			profiles
+		};
+		mkdirSync(dirname(OUT), { recursive: true });
+		writeFileSync(OUT, `${JSON.stringify(result, null, 2)}\n`);
+		console.log(JSON.stringify(result, null, 2));
+		if (process.env.RURAL_UPDATE_DOC !== '0') updateDoc(result);
+	} finally {
+		await lesson.close();
+		await teardown();
+	}
+}
+
+function updateDoc(r: {
+	date: string;
+	machine: { cores: number; cpu: string };
+	holdSeconds: number;
+	goodRoomTopLayerShare: number;
+	poorFallbackSeconds: number;
+	poorRecoverSeconds: number;
+	ruralTopLayerBackSeconds: number;
+	outageRecoverySeconds: number;
+	outageVideoSeconds: number;
+	profiles: Record<RoomName, ProfileFigures>;
+}): void {
+	const file = resolve(HERE, '../BENCHMARKS.md');
+	const doc = readFileSync(file, 'utf8');
+	const pct = (n: number) => `${round(n * 100, 0)} %`;
+	const rows = ROOMS.map((room) => {
+		const p = r.profiles[room];
+		const l = p.layerShare;
+		return `| ${room} | ${p.concealmentPct ?? '–'} % | ${p.maxAudioGapMs} ms | ${pct(l.top)} / ${pct(l.mid)} / ${pct(l.low)} / ${pct(l.none)} | ${p.downKBytesPerMin} | ${p.upKBytesPerMin} |`;
+	});
+	const table = [
+		`Run ${r.date.slice(0, 10)} on ${r.machine.cores} cores (${r.machine.cpu}), shared with other work; ${r.holdSeconds} s of all three links impaired at once.`,
+		'',
+		'| room | teacher audio concealed | longest audio gap | teacher camera top / mid / low / none | KiB/min down | KiB/min up |',
+		'| --- | --- | --- | --- | --- | --- |',
+		...rows,
+		'',
+		`Good room on the top layer for **${pct(r.goodRoomTopLayerShare)}** of the whole run. Poor room on audio + slides after **${r.poorFallbackSeconds} s**, back on video ${r.poorRecoverSeconds} s after its link cleared; rural room back on the top layer after ${r.ruralTopLayerBackSeconds} s. ` +
+			`After a 30 s outage the rural room hears the teacher again after **${r.outageRecoverySeconds} s** and sees video after ${r.outageVideoSeconds} s.`
+	].join('\n');
+	const begin = '<!-- rural:results:begin -->';
+	const end = '<!-- rural:results:end -->';
+	const block = `${begin}\n${table}\n${end}`;
+	const next = doc.includes(begin) ? doc.replace(new RegExp(`${begin}[\\s\\S]*?${end}`), block) : `${doc.trimEnd()}\n\n## Rural links (\`npm run bench:rural\`)\n\n${block}\n`;
+	writeFileSync(file, next);
+}
+
+main().catch((error: Error) => {
+	console.error(error);
+	process.exit(1);
+});

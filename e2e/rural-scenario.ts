@@ -1,0 +1,197 @@
+import path from 'node:path';
+import type { Browser, Page } from '@playwright/test';
+import type { LessonLinks, LessonRecord } from '../protocol/index.ts';
+import { adminApi } from './api.ts';
+import { routeThroughRelay } from './lossyRelay.ts';
+import { PROFILES, RuralLink, type LinkProfile } from './ruralLink.ts';
+import { inboundStats, launchChromium, serverInfo, shot, type InboundStat } from './support.ts';
+
+const MEDIA = path.resolve('e2e/.media');
+/**
+ * Run by tsx (the benchmark), functions sent into the page carry esbuild's `__name(...)` calls;
+ * Playwright's own test runner does not add them. The page gets a no-op so both work.
+ */
+const NAME_SHIM = 'globalThis.__name ??= (fn) => fn;';
+const SAMPLE_MS = 1_000;
+
+export type RoomName = 'good' | 'rural' | 'poor';
+export const ROOMS: readonly RoomName[] = ['good', 'rural', 'poor'];
+
+const teacherCamera = (s: InboundStat) => s.kind === 'video' && s.source === 'camera' && !s.classroomId;
+const teacherMic = (s: InboundStat) => s.kind === 'audio' && !s.classroomId;
+
+/** One second of one room: the teacher camera's decoded width (0: none), the mode shown, the audio counters. */
+export interface Sample {
+	at: number;
+	width: number;
+	weak: boolean;
+	packets: number;
+	concealed: number;
+	total: number;
+}
+
+export interface Room {
+	name: RoomName;
+	classroomId: string;
+	page: Page;
+	link: RuralLink;
+	samples: Sample[];
+}
+
+/** The in-page audio watch: the longest stretch without a new teacher audio packet, at 50 ms resolution. */
+async function startAudioWatch(page: Page): Promise<void> {
+	await page.evaluate(() => {
+		type Hook = { inboundStats(): Promise<{ kind: string; classroomId: string | null; packetsReceived: number }[]> };
+		const w = window as unknown as { __classbridge?: Hook; __ruralAudio?: { maxGapMs: number; lastAt: number; lastPackets: number; stop: boolean } };
+		const state = { maxGapMs: 0, lastAt: performance.now(), lastPackets: -1, stop: false };
+		w.__ruralAudio = state;
+		const tick = async () => {
+			if (state.stop) return;
+			const stats = (await w.__classbridge?.inboundStats()) ?? [];
+			const mic = stats.find((s) => s.kind === 'audio' && !s.classroomId);
+			const now = performance.now();
+			if (mic && mic.packetsReceived !== state.lastPackets) {
+				if (state.lastPackets >= 0) state.maxGapMs = Math.max(state.maxGapMs, now - state.lastAt);
+				state.lastPackets = mic.packetsReceived;
+				state.lastAt = now;
+			}
+			setTimeout(tick, 50);
+		};
+		void tick();
+	});
+}
+
+/** The longest audio gap since the last call (and restarts the count). */
+export async function takeAudioGap(page: Page): Promise<number> {
+	return page.evaluate(() => {
+		const w = window as unknown as { __ruralAudio?: { maxGapMs: number; lastAt: number } };
+		const state = w.__ruralAudio;
+		if (!state) return 0;
+		const gap = Math.max(state.maxGapMs, performance.now() - state.lastAt);
+		state.maxGapMs = 0;
+		return Math.round(gap);
+	});
+}
+
+export interface Lesson {
+	teacher: Page;
+	rooms: Record<RoomName, Room>;
+	close(): Promise<void>;
+	/** Sampling every room every second until stopped. */
+	startSampling(): void;
+	stopSampling(): Promise<void>;
+	setLink(room: RoomName, profile: LinkProfile): void;
+	/** Whether the teacher's tile for this room shows the weak-link mode. */
+	teacherSeesWeak(room: RoomName): Promise<boolean>;
+	shots(label: string): Promise<void>;
+}
+
+/** A teacher on a clean link and three classrooms, each behind its own relay (one Chromium for the rooms). */
+export async function startLesson(title: string): Promise<Lesson> {
+	const tag = Math.random().toString(36).slice(2, 6);
+	const school = await adminApi<{ id: string }>('POST', '/api/schools', { name: `青山村小学 ${tag}`, locale: 'rural' });
+	const ids: string[] = [];
+	for (const name of ['五年级一班', '五年级二班', '五年级三班']) ids.push((await adminApi<{ id: string }>('POST', '/api/classrooms', { schoolId: school.id, name })).id);
+	const { links } = await adminApi<{ lesson: LessonRecord; links: LessonLinks }>('POST', '/api/lessons', { title, teacherName: '陈老师', classroomIds: ids });
+	const { rtcPort } = serverInfo();
+	const browsers: Browser[] = [];
+	const relays: RuralLink[] = [];
+	let sampling: Promise<void> | null = null;
+	let stop = false;
+	try {
+		const teacherBrowser = await launchChromium({ video: path.join(MEDIA, 'teacher-720p.y4m'), audio: path.join(MEDIA, 'tone.wav') });
+		browsers.push(teacherBrowser);
+		const roomBrowser = await launchChromium({ video: path.join(MEDIA, 'room-360p.y4m'), audio: path.join(MEDIA, 'room-tone.wav') });
+		browsers.push(roomBrowser);
+		const teacherContext = await teacherBrowser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
+		await teacherContext.addInitScript(NAME_SHIM);
+		const teacher = await teacherContext.newPage();
+		await teacher.goto(links.teacher);
+		const rooms = {} as Record<RoomName, Room>;
+		for (const [i, name] of ROOMS.entries()) {
+			const link = new RuralLink({ host: '127.0.0.1', port: rtcPort });
+			relays.push(link);
+			const relayPort = await link.start();
+			const context = await roomBrowser.newContext({ viewport: { width: 1280, height: 720 }, locale: i === 1 ? 'en-US' : 'zh-CN' });
+			await context.addInitScript(NAME_SHIM);
+			await context.addInitScript(routeThroughRelay, { rtcPort, relayPort });
+			const page = await context.newPage();
+			await page.goto(links.classrooms[i]?.room ?? '');
+			rooms[name] = { name, classroomId: ids[i] as string, page, link, samples: [] };
+		}
+		const sampleRoom = async (room: Room) => {
+			const stats = await inboundStats(room.page).catch(() => [] as InboundStat[]);
+			// A read that failed (a busy page) is no sample.
+			if (stats.length === 0) return;
+			const cam = stats.find(teacherCamera);
+			const mic = stats.find(teacherMic);
+			const weak = await room.page.getByTestId('weak-link-notice').isVisible().catch(() => false);
+			room.samples.push({
+				at: Date.now(),
+				width: cam && cam.packetsReceived > 0 ? cam.frameWidth : 0,
+				weak,
+				packets: mic?.packetsReceived ?? 0,
+				concealed: mic?.concealedSamples ?? 0,
+				total: mic?.totalSamplesReceived ?? 0
+			});
+		};
+		return {
+			teacher,
+			rooms,
+			async close() {
+				stop = true;
+				await sampling?.catch(() => undefined);
+				for (const b of browsers) await b.close().catch(() => undefined);
+				for (const r of relays) r.close();
+			},
+			startSampling() {
+				stop = false;
+				for (const room of Object.values(rooms)) startAudioWatch(room.page).catch((error: Error) => console.warn(`audio watch on ${room.name}: ${error.message}`));
+				sampling = (async () => {
+					while (!stop) {
+						const started = Date.now();
+						await Promise.all(Object.values(rooms).map(sampleRoom));
+						await new Promise((r) => setTimeout(r, Math.max(0, SAMPLE_MS - (Date.now() - started))));
+					}
+				})();
+			},
+			async stopSampling() {
+				stop = true;
+				await sampling;
+				sampling = null;
+			},
+			setLink(room, profile) {
+				rooms[room].link.set(profile);
+			},
+			teacherSeesWeak: (room) => teacher.locator(`[data-testid="classroom-tile"][data-classroom="${rooms[room].classroomId}"] [data-testid="weak-link-badge"]`).first().isVisible(),
+			async shots(label) {
+				await shot(teacher, `rural-${label}-teacher`);
+				for (const room of Object.values(rooms)) await shot(room.page, `rural-${label}-${room.name}`);
+			}
+		};
+	} catch (error) {
+		for (const b of browsers) await b.close().catch(() => undefined);
+		for (const r of relays) r.close();
+		throw error;
+	}
+}
+
+/** Audio concealment (%) of one room's teacher audio between two samples. */
+export function concealmentPct(from: Sample | undefined, to: Sample | undefined): number | null {
+	if (!from || !to || to.total <= from.total) return null;
+	return Math.round(((to.concealed - from.concealed) / (to.total - from.total)) * 1000) / 10;
+}
+
+/** Share (0..1) of samples with the teacher camera on each layer (by decoded width) or none. */
+export function layerShares(samples: Sample[]): { top: number; mid: number; low: number; none: number } {
+	const n = Math.max(1, samples.length);
+	const count = (f: (s: Sample) => boolean) => Math.round((samples.filter(f).length / n) * 1000) / 1000;
+	return {
+		top: count((s) => s.width >= 1280),
+		mid: count((s) => s.width >= 640 && s.width < 1280),
+		low: count((s) => s.width > 0 && s.width < 640),
+		none: count((s) => s.width === 0)
+	};
+}
+
+export { PROFILES };

@@ -1,0 +1,127 @@
+import type { LessonMedia } from '../../sfu/index.ts';
+import { inBackground } from '../../core/background.ts';
+import { moduleLogger } from '../../core/logger.ts';
+import { LinkFallback, type LinkMode, type LinkReading } from './LinkFallback.ts';
+import type { Peer } from './Peer.ts';
+
+const log = moduleLogger('link-guard');
+
+const SAMPLE_MS = 2_000;
+
+/** What the guard reads of a live lesson and how it reports a room's new mode (LessonSession has it). */
+export interface GuardedLesson {
+	readonly lessonId: string;
+	readonly peers: ReadonlyMap<string, Peer>;
+	media(): Promise<LessonMedia>;
+	linkModeChanged(classroomId: string, mode: LinkMode, reading: LinkReading | null): Promise<void>;
+}
+
+interface RoomLink {
+	fallback: LinkFallback;
+	/** The room devices' receiving transports this state was learnt on. */
+	transports: string;
+}
+
+/**
+ * Watches each classroom's downlink (its room devices' receiving transports) every 2 s and moves the
+ * room between video and audio + slides + board by itself (LinkFallback decides). A room whose
+ * devices come back on new transports (a rejoin after an outage) starts again on video.
+ */
+export class LinkGuard {
+	readonly #lesson: GuardedLesson;
+	readonly #rooms = new Map<string, RoomLink>();
+	#timer: NodeJS.Timeout | null = null;
+	#sampling = false;
+
+	constructor(lesson: GuardedLesson) {
+		this.#lesson = lesson;
+	}
+
+	/** Classrooms on audio + slides + board because of their link. */
+	get fallbackClassroomIds(): string[] {
+		return [...this.#rooms].filter(([, room]) => room.fallback.mode === 'audio').map(([id]) => id);
+	}
+
+	ensureRunning(): void {
+		if (this.#timer) return;
+		this.#timer = setInterval(() => {
+			if (this.#sampling) return;
+			this.#sampling = true;
+			inBackground(log, 'link sample', this.sample(Date.now()).finally(() => (this.#sampling = false)), { lessonId: this.#lesson.lessonId });
+		}, SAMPLE_MS);
+		this.#timer.unref();
+	}
+
+	stop(): void {
+		if (this.#timer) clearInterval(this.#timer);
+		this.#timer = null;
+	}
+
+	/** One sample of every room's link (the timer's tick; tests call it with readings of their own through `observe`). */
+	async sample(now: number): Promise<void> {
+		const byClassroom = new Map<string, Peer[]>();
+		for (const peer of this.#lesson.peers.values()) {
+			const cid = peer.participant.classroomId;
+			if (cid && peer.participant.role === 'classroom' && peer.recvTransportId) byClassroom.set(cid, [...(byClassroom.get(cid) ?? []), peer]);
+		}
+		for (const classroomId of [...this.#rooms.keys()]) {
+			if (!byClassroom.has(classroomId)) await this.#forget(classroomId);
+		}
+		if (byClassroom.size === 0) return;
+		const media = await this.#lesson.media();
+		for (const [classroomId, peers] of byClassroom) {
+			const transports = peers.map((p) => p.recvTransportId ?? '').sort().join(',');
+			const reading = await readRoom(media, peers);
+			if (reading) await this.observe(classroomId, transports, reading, now);
+		}
+	}
+
+	/** Feeds one room's reading to its decision; a change of mode goes to the lesson. */
+	async observe(classroomId: string, transports: string, reading: LinkReading, now: number): Promise<void> {
+		let room = this.#rooms.get(classroomId);
+		if (room && room.transports !== transports) {
+			await this.#forget(classroomId);
+			room = undefined;
+		}
+		if (!room) {
+			room = { fallback: new LinkFallback(), transports };
+			this.#rooms.set(classroomId, room);
+		}
+		const mode = room.fallback.onSample(reading, now);
+		if (mode === null) return;
+		log.info({ lessonId: this.#lesson.lessonId, classroomId, mode, ...reading }, 'classroom link mode changed');
+		await this.#lesson.linkModeChanged(classroomId, mode, reading);
+	}
+
+	async #forget(classroomId: string): Promise<void> {
+		const room = this.#rooms.get(classroomId);
+		this.#rooms.delete(classroomId);
+		if (room?.fallback.mode === 'audio') await this.#lesson.linkModeChanged(classroomId, 'video', null);
+	}
+}
+
+/** The room's link as the worst of its devices' links. */
+async function readRoom(media: LessonMedia, peers: Peer[]): Promise<LinkReading | null> {
+	let reading: LinkReading | null = null;
+	for (const peer of peers) {
+		const transportId = peer.recvTransportId;
+		if (!transportId) continue;
+		const link = await media.linkStats(transportId, [...peer.consumers.values()].map((c) => c.id));
+		if (!link) continue;
+		reading = reading
+			? {
+					availableBitrate: minOf(reading.availableBitrate, link.availableBitrate),
+					lossFraction: Math.max(reading.lossFraction, link.lossFraction),
+					hasVideo: reading.hasVideo || link.hasVideo,
+					videoStarved: reading.videoStarved || link.videoStarved
+				}
+			: link;
+	}
+	return reading;
+}
+
+function minOf(a: number | null, b: number | null): number | null {
+	if (a === null) return b;
+	if (b === null) return a;
+	return Math.min(a, b);
+}

@@ -1,0 +1,80 @@
+import type { DeckInfo } from '$protocol';
+import { deckFileUrl } from './deck-api.ts';
+
+/** Decks never change under their id, so a cached copy stays good; a new version of the app may rename this. */
+const CACHE = 'classbridge-decks-v1';
+
+function storage(): CacheStorage | null {
+	// Cache Storage exists only on secure origins (HTTPS, localhost).
+	return typeof caches === 'undefined' ? null : caches;
+}
+
+/** The deck's PDF from Cache Storage, or null when it is not (yet) there. */
+export async function cachedDeck(deckId: string): Promise<Uint8Array | null> {
+	const store = storage();
+	if (!store) return null;
+	try {
+		const hit = await (await store.open(CACHE)).match(deckFileUrl(deckId));
+		return hit ? new Uint8Array(await hit.arrayBuffer()) : null;
+	} catch {
+		return null;
+	}
+}
+
+/**
+ * The lesson's decks fetched ahead, in the background and at low priority, one at a time, into
+ * Cache Storage, so a page turn needs only a page number and a reload costs nothing. `progress`
+ * holds each deck's fraction while it downloads; `ready` the decks on this device.
+ */
+export class DeckCache {
+	progress = $state<Record<string, number>>({});
+	ready = $state<Record<string, true>>({});
+	#queue: Promise<void> = Promise.resolve();
+	readonly #asked = new Set<string>();
+
+	/** Fetches every deck not cached yet (call again when the list changes). */
+	sync(decks: readonly DeckInfo[], token: string): void {
+		const store = storage();
+		if (!store) return;
+		for (const deck of decks) {
+			if (this.#asked.has(deck.id)) continue;
+			this.#asked.add(deck.id);
+			this.#queue = this.#queue.then(() => this.#fetch(store, deck, token)).catch(() => {
+				// Not cached: the slide still loads from the server when shown; the next sync tries again.
+				this.#asked.delete(deck.id);
+				delete this.progress[deck.id];
+			});
+		}
+	}
+
+	/** True while any deck is still on its way. */
+	get busy(): boolean {
+		return Object.keys(this.progress).length > 0;
+	}
+
+	async #fetch(store: CacheStorage, deck: DeckInfo, token: string): Promise<void> {
+		const cache = await store.open(CACHE);
+		const url = deckFileUrl(deck.id);
+		if (await cache.match(url)) {
+			this.ready[deck.id] = true;
+			return;
+		}
+		this.progress[deck.id] = 0;
+		const res = await fetch(url, { headers: { Authorization: `Bearer ${token}` }, priority: 'low' });
+		if (!res.ok || !res.body) throw new Error(`deck ${deck.id}: HTTP ${res.status}`);
+		const total = Number(res.headers.get('content-length')) || deck.bytes || 0;
+		const reader = res.body.getReader();
+		const chunks: Uint8Array[] = [];
+		let received = 0;
+		for (;;) {
+			const { done, value } = await reader.read();
+			if (done) break;
+			chunks.push(value);
+			received += value.byteLength;
+			if (total > 0) this.progress[deck.id] = Math.min(0.99, received / total);
+		}
+		await cache.put(url, new Response(new Blob(chunks as BlobPart[], { type: 'application/pdf' }), { headers: { 'content-type': 'application/pdf' } }));
+		delete this.progress[deck.id];
+		this.ready[deck.id] = true;
+	}
+}
