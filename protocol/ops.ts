@@ -56,7 +56,14 @@ export const LessonLinksSchema = z.object({
 });
 export const LessonWithLinksSchema = z.object({ lesson: LessonRecordSchema, links: LessonLinksSchema });
 /** GET /api/session?t=: what a lesson token grants. */
-export const SessionInfoSchema = z.object({ role: RoleSchema, lessonId: IdSchema, classroomId: IdSchema.nullable(), expiresAt: z.number() });
+export const SessionInfoSchema = z.object({
+	role: RoleSchema,
+	lessonId: IdSchema,
+	classroomId: IdSchema.nullable(),
+	expiresAt: z.number(),
+	/** This node's https origin for other machines (null: none); the insecure-context notice links to it. */
+	httpsOrigin: z.string().nullable().optional()
+});
 export const JoinInfoSchema = z.object({
 	lessonTitle: z.string(),
 	classroomName: z.string(),
