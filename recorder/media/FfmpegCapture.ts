@@ -56,6 +56,10 @@ export class FfmpegCapture extends EventEmitter<FfmpegCaptureEvents> {
 			'-loglevel', 'error',
 			'-protocol_whitelist', 'file,udp,rtp',
 			'-buffer_size', String(4 * 1024 * 1024),
+			// Start writing as soon as the codec parameters are known. By default ffmpeg also counts 20
+			// frames to guess the frame rate (RTP's 90 kHz clock counts as unreliable), which at a screen
+			// share's 2-5 fps holds the first bytes back for seconds and loses a short share entirely.
+			'-fpsprobesize', '0',
 			'-i', options.sdpFile,
 			'-map', '0',
 			'-c', 'copy',

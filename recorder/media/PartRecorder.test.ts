@@ -196,6 +196,25 @@ describe('PartRecorder and finaliseMedia against a real worker and ffmpeg', () =
 		expect(Math.abs(program.durationSec * 1000 - total)).toBeLessThan(150);
 	}, 40_000);
 
+	it('keeps a short screen share at 2 fps (a still page): its span is in the package', async () => {
+		const teacherSource = await source(router, { streams: [{ kind: 'audio', frequency: 440 }] });
+		const screenSource = await source(router, { streams: [{ kind: 'video', width: 1280, height: 720, fps: 2 }], keyFrameInterval: 4 });
+		const recorder = await startPart('still-screen');
+		const mic = teacherSource.producer('audio');
+		await recorder.addTrack(mic, teacher(mic.id, 'audio'));
+		const screen = screenSource.producer('video');
+		await recorder.addTrack(screen, teacher(screen.id, 'video', 'screen'));
+		await sleep(6000);
+		await recorder.removeTrack(screen.id);
+		const part = await recorder.stop();
+		const mediaDir = path.join(root, 'still-screen', 'media');
+		const media = await finaliseMedia(mediaDir, [part], () => undefined);
+		expect(media.screens).toHaveLength(1);
+		expect(media.screens[0]!.durationMs).toBeGreaterThan(4000);
+		const probe = await probeMedia('/usr/bin/ffprobe', path.join(mediaDir, media.screens[0]!.file));
+		expect(probe.durationSec).toBeGreaterThan(4);
+	}, 40_000);
+
 	it('rejects wrong arguments', async () => {
 		const other = await worker.createRouter({ mediaCodecs: ROUTER_MEDIA_CODECS });
 		const foreign = await source(other, { streams: [{ kind: 'audio', frequency: 500 }] });

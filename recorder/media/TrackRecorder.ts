@@ -174,7 +174,11 @@ export class TrackRecorder extends EventEmitter<TrackRecorderEvents> {
 		this.emit('changed');
 		capture.once('exit', (info) => this.#onExit(run, info));
 		// Generous: on a loaded machine ffmpeg can take seconds to start, and a track not listened to is lost.
-		await waitUntilBound(this.#options.ip, this.#port, FFMPEG_LISTEN_TIMEOUT_MS, () => capture.alive);
+		await waitUntilBound(this.#options.ip, this.#port, FFMPEG_LISTEN_TIMEOUT_MS, () => capture.alive).catch(async (error: unknown) => {
+			if (!capture.alive) await capture.exited();
+			const stderr = capture.stderr.trim();
+			throw stderr && error instanceof RecorderError ? new RecorderError('ffmpeg', `${error.message}: ${stderr.slice(-500)}`) : error;
+		});
 		// Trace before resuming: the first packet sent after the resume is ffmpeg's timestamp 0.
 		this.#tracing = 'first';
 		await this.#tap.traceSentPackets(true);
