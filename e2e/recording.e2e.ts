@@ -28,6 +28,10 @@ let links: LessonLinks;
 let deckId = '';
 let rectId = '';
 let since = 0;
+/** How late the scripted lesson runs (a busy machine): every scripted time and every seek to one moves by it. */
+let late = 0;
+/** When the teacher confirmed the end (the recording's last moment, give or take the server's reply). */
+let endConfirmedAt = 0;
 
 const PAGES = ['Page one: the water cycle', 'Page two: evaporation', 'Page three: rain'];
 
@@ -90,15 +94,16 @@ test('every view shows REC; page 2 at ~8 s, a rectangle at ~12 s, then chat, a p
 	await expect(room.getByTestId('rec-indicator')).toContainText('录制中');
 	await expect(phone.getByTestId('rec-indicator')).toHaveAttribute('data-state', 'recording', { timeout: 10_000 });
 	// The teacher's switch counts the time recorded.
-	await expect(teacher.getByTestId('record-toggle')).toContainText(/0:0[1-9]/, { timeout: 10_000 });
-	// The machine is shared and busy: say so plainly if the page turn could not happen on time.
-	expect(Date.now() - since, 'media time before the page turn').toBeLessThan(8000);
-	await untilMediaTime(since, 8000);
+	await expect(teacher.getByTestId('record-toggle')).toContainText(/0:(0[1-9]|[1-5]\d)/, { timeout: 10_000 });
+	// On a busy machine the script starts late: it then runs later as a whole, keeping its spacing.
+	late = Math.max(0, Math.ceil((Date.now() - since - 7000) / 1000) * 1000);
+	if (late) test.info().annotations.push({ type: 'timing', description: `the scripted lesson runs ${late} ms late` });
+	await untilMediaTime(since, 8000 + late);
 	await request(teacher, 'surface.show', { view: { kind: 'deck', deckId, page: 2 } });
 	await expect(room.getByTestId('surface')).toHaveAttribute('data-page', '2');
 	await expect.poll(() => board.id(teacher), { timeout: 10_000 }).toBe(`d_${deckId}_2`);
 
-	await untilMediaTime(since, 12_000);
+	await untilMediaTime(since, 12_000 + late);
 	rectId = await board.createRect(teacher, 300, 200, 500, 300);
 	expect(rectId).toMatch(/^shape:/);
 	await expect.poll(async () => (await board.shapes(room)).some((s) => s.id === rectId), { timeout: 10_000 }).toBe(true);
@@ -118,13 +123,14 @@ test('every view shows REC; page 2 at ~8 s, a rectangle at ~12 s, then chat, a p
 	await shot(teacher, 'recording-teacher-rec');
 	await shot(room, 'recording-classroom-rec');
 	await shot(phone, 'recording-student-rec');
-	await untilMediaTime(since, 20_000);
+	await untilMediaTime(since, 20_000 + late);
 	await teacher.getByTestId('screen-sharing').getByRole('button').click();
 	await expect(teacher.getByTestId('screen-sharing')).toHaveCount(0);
-	await untilMediaTime(since, 22_000);
+	await untilMediaTime(since, 22_000 + late);
 	await teacher.getByTestId('end-lesson').click();
 	await expect(teacher.getByTestId('end-lesson-dialog')).toBeVisible();
 	await shot(teacher, 'recording-end-dialog');
+	endConfirmedAt = Date.now();
 	await teacher.getByTestId('end-lesson-confirm').click();
 	await expect(teacher.getByTestId('lesson-ended')).toBeVisible({ timeout: 15_000 });
 	await expect(room.getByTestId('lesson-ended')).toBeVisible({ timeout: 15_000 });
@@ -145,7 +151,11 @@ test('the library lists the lesson, ready within 30 s of the end', async () => {
 	expect(Date.now() - ended).toBeLessThan(30_000);
 	await expect(row).toContainText('李老师');
 	await expect(row).toContainText('四年级一班');
-	await expect(row.getByTestId('library-duration')).toHaveText(/0:(2[1-9]|3\d)/);
+	const [minutes, seconds] = ((await row.getByTestId('library-duration').textContent()) ?? '').trim().split(':').map(Number);
+	const listedS = (minutes ?? NaN) * 60 + (seconds ?? NaN);
+	const recordedS = (endConfirmedAt - since) / 1000;
+	expect(listedS, 'the listed duration').toBeGreaterThanOrEqual(Math.floor(recordedS) - 1);
+	expect(listedS, 'the listed duration').toBeLessThanOrEqual(Math.ceil(recordedS) + 4);
 	// The search narrows the list to it.
 	await library.getByTestId('library-search').fill('water cycle');
 	await expect(library.getByTestId('library-row')).not.toHaveCount(0);
@@ -169,7 +179,7 @@ test('the replay plays, and seeking shows the slide and the board as they were',
 	await expect.poll(() => replay.videoWidth(page), { timeout: 10_000, message: 'the video has frames' }).toBeGreaterThan(0);
 	await replay.pause(page);
 
-	await replay.seek(page, 10_000);
+	await replay.seek(page, 10_000 + late);
 	await expect
 		.poll(() => replay.surface(page), { timeout: 15_000, message: 'page 2 at 10 s' })
 		.toMatchObject({ kind: 'deck', deckId, page: 2, boardId: `d_${deckId}_2`, slideRendered: true });
@@ -177,7 +187,7 @@ test('the replay plays, and seeking shows the slide and the board as they were',
 	await expect(page.getByTestId('replay-surface')).toHaveAttribute('data-page', '2');
 	await shot(page, 'recording-replay-10s');
 
-	await replay.seek(page, 14_000);
+	await replay.seek(page, 14_000 + late);
 	await expect.poll(() => replay.shapes(page), { timeout: 15_000, message: 'the rectangle at 14 s' }).toContain(rectId);
 	await expect.poll(() => replay.surface(page)).toMatchObject({ page: 2 });
 	await shot(page, 'recording-replay-14s');
@@ -225,7 +235,7 @@ test('the replay plays, and seeking shows the slide and the board as they were',
 	await expect(page.getByTestId('replay-poll')).toContainText('Where does rain come from?');
 	await expect(page.getByTestId('replay-poll-bars')).toBeVisible();
 	await shot(page, 'recording-replay-zh-polls');
-	await replay.seek(page, 10_000);
+	await replay.seek(page, 10_000 + late);
 	await expect(page.getByTestId('replay-poll')).toHaveCount(0);
 	// Upright tablet: one column.
 	await page.setViewportSize({ width: 800, height: 1100 });

@@ -254,7 +254,9 @@ export class LessonRecording {
 		const boardId = boardOfView(surface.view);
 		if (boardId) this.#boards.take(boardId, meta.startedAt);
 		this.#deps.bus.publish(this.lessonId, 'recording.started', by ?? SYSTEM_ACTOR, { part: index });
-		for (const track of lesson.tracks()) await this.#follow(part, track.producerId);
+		lesson.changed();
+		// Each track waits for its own ffmpeg to listen; started together, the slowest sets the pace.
+		await Promise.all(lesson.tracks().map((track) => this.#follow(part, track.producerId)));
 		log.info({ lessonId: this.lessonId, part: index, tracks: part.producers.size, by: by?.role ?? 'auto' }, 'recording started');
 		lesson.changed();
 	}
