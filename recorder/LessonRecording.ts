@@ -169,10 +169,10 @@ export class LessonRecording {
 		this.#append({ kind: 'event', mediaMs, event });
 		switch (event.type) {
 			case 'media.published':
-				void this.#queue(() => this.#follow(part, event.data.producerId));
+				this.#queue(() => this.#follow(part, event.data.producerId)).catch((error: Error) => log.error({ lessonId: this.lessonId, err: error.message }, 'track not followed'));
 				break;
 			case 'media.unpublished':
-				if (part.producers.has(event.data.producerId)) void this.#queue(() => this.#unfollow(part, event.data.producerId));
+				if (part.producers.has(event.data.producerId)) this.#queue(() => this.#unfollow(part, event.data.producerId)).catch((error: Error) => log.error({ lessonId: this.lessonId, err: error.message }, 'track not unfollowed'));
 				break;
 			case 'chat.sent':
 			case 'question.asked':
@@ -255,8 +255,7 @@ export class LessonRecording {
 		if (boardId) this.#boards.take(boardId, meta.startedAt);
 		this.#deps.bus.publish(this.lessonId, 'recording.started', by ?? SYSTEM_ACTOR, { part: index });
 		lesson.changed();
-		// Each track waits for its own ffmpeg to listen; started together, the slowest sets the pace.
-		await Promise.all(lesson.tracks().map((track) => this.#follow(part, track.producerId)));
+		for (const track of lesson.tracks()) await this.#follow(part, track.producerId);
 		log.info({ lessonId: this.lessonId, part: index, tracks: part.producers.size, by: by?.role ?? 'auto' }, 'recording started');
 		lesson.changed();
 	}
