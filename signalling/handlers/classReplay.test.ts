@@ -72,7 +72,7 @@ describe('replayed session', () => {
 		clients.push(liveAssistant);
 		await liveAssistant.joinLesson();
 		expect(await liveAssistant.send('replay.control', { action: 'play' })).toMatchObject({ ok: false, error: { code: 'conflict' } });
-		expect(await liveAssistant.send('poll.open', { spec: { kind: 'truefalse', question: 'Ready?' } })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+		expect(await liveAssistant.send('poll.open', { spec: { kind: 'truefalse', question: 'Ready?' } })).toMatchObject({ ok: false, error: { code: 'conflict' } });
 		expect((await post({ sourceLessonId: 'les_missing', classroomId: source.classroomIds[0] })).status).toBe(404);
 		expect((await post({ sourceLessonId: source.lesson.id, classroomId: 'cls_missing' })).status).toBe(404);
 		expect((await post({ sourceLessonId: source.lesson.id })).status).toBe(400);

@@ -132,11 +132,11 @@ export const discardPoll: Handler<'poll.discard'> = async ({ session, peer }, { 
 
 /**
  * Polls are the teacher's in a live lesson; in a replayed session the room's assistant runs them
- * (the session has only their room).
+ * (the session has only their room). The role may; the lesson is the wrong kind: a conflict.
  */
 export function assertMayRunPolls(session: LessonSession, peer: Peer): void {
 	if (peer.participant.role === 'assistant' && !session.record.replayOf) {
-		throw new AppError('forbidden', 'only the teacher runs polls in a live lesson');
+		throw conflict('in a live lesson the teacher runs the polls; assistants run them when a recorded lesson is taught in class');
 	}
 }
 
