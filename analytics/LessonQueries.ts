@@ -99,7 +99,7 @@ export class LessonQueries {
 						const room = p.rooms.find((r) => r.classroomId === classroom.classroomId);
 						return room ? [{ ...room, pollId: p.pollId }] : [];
 					});
-				out.push({ lessonId: run.id, startedAt: run.first_at, classroomId: classroom.classroomId, polls });
+				out.push({ lessonId: run.id, startedAt: run.first_at, classroom, polls });
 			}
 		}
 		return out;

@@ -319,7 +319,7 @@ export interface LessonDashboard {
 export interface ReplayedRun {
 	lessonId: string;
 	startedAt: number;
-	classroomId: string;
+	classroom: AnalyticsClassroom;
 	/** By the recorded poll's id; polls the session never reached are absent. */
 	polls: (PollRoomResult & { pollId: string })[];
 }
