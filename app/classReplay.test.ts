@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLASS_REPLAYS_API, type LessonLinks, type LessonRecord, type LessonSnapshot } from '../../protocol/index.ts';
-import { addStudent, createLesson, startTestApp, TestClient, waitFor, type TestApp, type TestLesson } from '../../app/testing/harness.ts';
-import { writeLessonFixture } from '../../recorder/packages/testing/lessonFixture.ts';
+import { CLASS_REPLAYS_API, type LessonLinks, type LessonRecord, type LessonSnapshot } from '../protocol/index.ts';
+import { addStudent, createLesson, startTestApp, TestClient, waitFor, type TestApp, type TestLesson } from './testing/harness.ts';
+import { writeLessonFixture } from '../recorder/packages/testing/lessonFixture.ts';
 
 const POLL_AT_MS = 1200;
 
