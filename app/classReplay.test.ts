@@ -54,8 +54,8 @@ describe('replayed session', () => {
 		expect(info.playback).toMatchObject({ status: 'paused', positionMs: 0, waitingPollId: null });
 		expect(info.polls).toEqual([{ pollId: 'pol_recorded1', mediaMs: POLL_AT_MS, question: 'Which is bigger?', opened: false }]);
 		expect(info.media?.program?.src).toMatch(new RegExp(`^/api/recordings/${source.lesson.id}/files/media/program\\.webm\\?m=`));
-		// Phones get no media links.
-		expect(snap(student).replay?.media).toBeNull();
+		// Phones get no media links, and no questions before they open.
+		expect(snap(student).replay).toMatchObject({ media: null, polls: [], playback: { status: 'paused' } });
 	});
 
 	it('the room screen can fetch the recorded media with the link it was given', async () => {
@@ -123,5 +123,16 @@ describe('replayed session', () => {
 		expect((await assistant.ok('poll.close', { pollId: quick.id })).status).toBe('closed');
 		expect((await assistant.ok('poll.reveal', { pollId: quick.id })).revealedAt).not.toBeNull();
 		await assistant.ok('poll.dismiss', { pollId: quick.id });
+	});
+
+	it('keeps the playback in the lesson store: a session released when everyone left resumes where it was', async () => {
+		await assistant.ok('replay.control', { action: 'seek', positionMs: 3000 });
+		expect(await t.app.store.playback(replay.lesson.id)).toMatchObject({ status: 'paused', positionMs: 3000, reason: 'assistant' });
+		for (const c of clients) c.close();
+		await waitFor(() => (t.app.signalling.sessions.get(replay.lesson.id) ? undefined : true), 15_000, 'the idle session to be released');
+		const again = new TestClient(t.url, tokenOf(replay.links.classrooms[0]!.assistant));
+		clients.push(again);
+		await again.joinLesson();
+		expect(again.join!.lesson.replay).toMatchObject({ playback: { status: 'paused', positionMs: 3000 }, polls: [{ pollId: 'pol_recorded1', opened: true }] });
 	});
 });

@@ -42,8 +42,8 @@ export function studentSnapshot(snapshot: LessonSnapshot, classroomId: string | 
 		participants: snapshot.participants.filter((p) => p.role !== 'student'),
 		hands: snapshot.hands.filter((h) => h.classroomId === classroomId),
 		classrooms: ownJoinCodeOnly(snapshot, classroomId),
-		// Phones play nothing of a replayed lesson: no media links for them.
-		...(snapshot.replay ? { replay: { ...snapshot.replay, media: null } } : {})
+		// Phones play nothing of a replayed lesson and see a question only when it opens.
+		...(snapshot.replay ? { replay: { ...snapshot.replay, media: null, polls: [] } } : {})
 	};
 }
 

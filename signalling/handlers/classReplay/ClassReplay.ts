@@ -24,8 +24,8 @@ export interface ClassReplaySource {
 }
 
 /**
- * One replayed session's shared playback. The server's clock is the truth: screens follow
- * `PlaybackState`; a timer stops the playback at the next recorded poll not yet opened in this
+ * One replayed session's shared playback, kept in the lesson store. The server's clock is the
+ * truth: screens follow `PlaybackState`; a timer stops the playback at the next recorded poll not yet opened in this
  * session, opens that poll to the room's phones, and waits for the assistant to continue. A poll
  * opens once per session: rewinding past it plays on.
  */
@@ -38,12 +38,14 @@ export class ClassReplay {
 	#timer: NodeJS.Timeout | null = null;
 	#queue: Promise<unknown> = Promise.resolve();
 
-	constructor(session: LessonSession, plan: ClassReplayPlan, mediaToken: string, opened: Iterable<string>) {
+	/** `saved`: the playback kept in the store (a session released when everyone left, or another node's). */
+	constructor(session: LessonSession, plan: ClassReplayPlan, mediaToken: string, opened: Iterable<string>, saved: PlaybackState | null) {
 		this.#session = session;
 		this.#plan = plan;
 		this.#mediaToken = mediaToken;
 		for (const id of opened) this.#opened.add(id);
-		this.#state = { status: 'paused', positionMs: 0, at: Date.now(), reason: 'start', waitingPollId: null };
+		this.#state = saved ?? { status: 'paused', positionMs: 0, at: Date.now(), reason: 'start', waitingPollId: null };
+		this.#schedule();
 	}
 
 	get state(): PlaybackState {
@@ -104,6 +106,7 @@ export class ClassReplay {
 	async #change(actor: EventActor, next: PlaybackState, pollId: string | null = null): Promise<PlaybackState> {
 		await this.#session.commit(actor, {
 			apply: async () => {
+				await this.#session.store.setPlayback(this.#session.lessonId, next);
 				this.#state = next;
 				this.#schedule();
 			},
@@ -118,7 +121,9 @@ export class ClassReplay {
 		const state = this.#state;
 		if (state.status !== 'playing') return;
 		const position = playbackPosition(state, Date.now(), this.#plan.durationMs);
-		const next = this.#plan.polls.find((p) => !this.#opened.has(p.pollId) && p.mediaMs >= position);
+		// From where this stretch of playing began: a poll passed while no timer ran (a restored
+		// session) still stops the playback, at its own time.
+		const next = this.#plan.polls.find((p) => !this.#opened.has(p.pollId) && p.mediaMs >= state.positionMs);
 		const target = next ? next.mediaMs : this.#plan.durationMs;
 		const due = () => {
 			this.#timer = null;
@@ -158,12 +163,13 @@ export function loadClassReplay(session: LessonSession, source: ClassReplaySourc
 		const sourceId = session.record.replayOf;
 		if (!sourceId || !source) return Promise.reject(new AppError('unavailable', 'this lesson is not a replayed session'));
 		loaded = (async () => {
-			const [plan, token, polls] = await Promise.all([
+			const [plan, token, polls, saved] = await Promise.all([
 				source.plan(sourceId),
 				source.mediaToken(sourceId, session.record.linksExpireAt),
-				session.store.polls(session.lessonId)
+				session.store.polls(session.lessonId),
+				session.store.playback(session.lessonId)
 			]);
-			const replay = new ClassReplay(session, plan, token, polls.filter((p) => p.status !== 'draft').map((p) => p.id));
+			const replay = new ClassReplay(session, plan, token, polls.filter((p) => p.status !== 'draft').map((p) => p.id), saved);
 			session.attachReplay({ info: () => replay.info(), stop: () => replay.stop() });
 			return replay;
 		})();
