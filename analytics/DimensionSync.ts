@@ -74,7 +74,7 @@ export class DimensionSync {
 		const fingerprint = JSON.stringify([
 			schools.map((s) => [s.id, s.name, s.locale]),
 			classrooms.map((c) => [c.id, c.name, c.schoolId]),
-			lessons.map((l) => l.id),
+			lessons.map((l) => [l.id, l.replayOf ?? null]),
 			students.map((s) => [s.id, s.name]),
 			extra.map((s) => [s.id, s.resolvedId])
 		]);
@@ -89,8 +89,8 @@ export class DimensionSync {
 			await insertRows(
 				exec,
 				'dim_lessons',
-				5,
-				lessons.map((l) => [l.id, l.title, l.teacherName, `[${l.classroomIds.map((id) => `'${id.replace(/'/g, '')}'`).join(',')}]`, BigInt(l.createdAt)]),
+				6,
+				lessons.map((l) => [l.id, l.title, l.teacherName, `[${l.classroomIds.map((id) => `'${id.replace(/'/g, '')}'`).join(',')}]`, BigInt(l.createdAt), l.replayOf ?? null]),
 				[3]
 			);
 			const studentRows = [

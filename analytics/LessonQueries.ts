@@ -4,7 +4,8 @@ import type {
 	AnalyticsLessonList,
 	AnalyticsLessonListItem,
 	LessonDashboard,
-	PollResult
+	PollResult,
+	ReplayedRun
 } from '../protocol/index.ts';
 import { AnalyticsError } from './AnalyticsError.ts';
 import type { AnalyticsStore } from './AnalyticsStore.ts';
@@ -73,6 +74,38 @@ export class LessonQueries {
 	}
 
 	async dashboard(lessonId: string, classroomFilter?: string[]): Promise<LessonDashboard> {
+		const board = await this.#dashboard(lessonId, classroomFilter);
+		const source = await this.#store.one<{ id: string; title: string }>(
+			'SELECT s.id, s.title FROM dim_lessons l JOIN dim_lessons s ON s.id = l.replay_of WHERE l.id = $1',
+			[lessonId]
+		);
+		return { ...board, replayOf: source ? { lessonId: source.id, title: source.title } : null, replays: await this.#replays(lessonId, board) };
+	}
+
+	/** The replayed sessions of a lesson that have events, each room's figures for this lesson's polls. */
+	async #replays(lessonId: string, board: LessonDashboard): Promise<ReplayedRun[]> {
+		const runs = await this.#store.all<{ id: string; first_at: number }>(
+			'SELECT l.id, s.first_at FROM dim_lessons l JOIN lesson_spans s ON s.lesson_id = l.id WHERE l.replay_of = $1 ORDER BY s.first_at, l.id LIMIT 50',
+			[lessonId]
+		);
+		const recorded = new Set(board.polls.map((p) => p.pollId));
+		const out: ReplayedRun[] = [];
+		for (const run of runs) {
+			const replay = await this.#dashboard(run.id);
+			for (const classroom of replay.lesson.classrooms) {
+				const polls = replay.polls
+					.filter((p) => recorded.has(p.pollId))
+					.flatMap((p) => {
+						const room = p.rooms.find((r) => r.classroomId === classroom.classroomId);
+						return room ? [{ ...room, pollId: p.pollId }] : [];
+					});
+				out.push({ lessonId: run.id, startedAt: run.first_at, classroom, polls });
+			}
+		}
+		return out;
+	}
+
+	async #dashboard(lessonId: string, classroomFilter?: string[]): Promise<LessonDashboard> {
 		sqlIdList([lessonId]);
 		const span = await this.#store.one<{ first_at: number; last_at: number; events: number }>(
 			'SELECT first_at, last_at, events FROM lesson_spans WHERE lesson_id = $1',

@@ -91,5 +91,10 @@ export const MIGRATIONS: readonly Migration[] = [
 			CREATE TABLE api_tokens (id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, created_at BIGINT NOT NULL, revoked_at BIGINT, last_used_at BIGINT);
 			CREATE TABLE audit (at_ms BIGINT NOT NULL, action VARCHAR NOT NULL, detail VARCHAR NOT NULL);
 		`
+	},
+	{
+		version: 2,
+		description: 'replayed sessions: the recorded lesson a lesson replays in class',
+		sql: `ALTER TABLE dim_lessons ADD COLUMN replay_of VARCHAR;`
 	}
 ];

@@ -35,7 +35,9 @@ import { RecordingViewerAccess } from '../signalling/http/RecordingViewerAccess.
 import { unauthorizedOnRefusal } from '../signalling/auth/tokenRefusal.ts';
 import { StaffSessionHttp } from '../signalling/http/StaffSessionHttp.ts';
 import { applySecurityHeaders } from './http/securityHeaders.ts';
-import { InvariantError } from '../core/errors.ts';
+import { AppError, InvariantError } from '../core/errors.ts';
+import { classReplayPlan } from '../recorder/classReplayPlan.ts';
+import type { ClassReplaySource } from '../signalling/handlers/classReplay/ClassReplay.ts';
 import { moduleLogger } from '../core/logger.ts';
 import { createMetrics } from './metrics.ts';
 import { createAccessLog } from './ops/accessLog.ts';
@@ -124,9 +126,11 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		}
 	});
 	let httpsPort: number | null = null;
+	let replaysRef: ClassReplaySource | undefined;
 	const api = new HttpApi({
 		catalog,
 		tokens,
+		replays: { plan: (lessonId) => (replaysRef ? replaysRef.plan(lessonId) : Promise.reject(new AppError('unavailable', 'recordings are not open yet'))) },
 		staff,
 		publicUrl: config.publicUrl,
 		trustProxy: config.trustProxy,
@@ -160,6 +164,15 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		resumeWindowMs: config.reconnectGraceMs
 	});
 	const libraryAccess = new RecordingViewerAccess(staff, tokens);
+	const replays: ClassReplaySource = {
+		async plan(lessonId) {
+			const manifest = await recorder.manifest(lessonId);
+			if (!manifest) throw new AppError('not_found', `no recorded lesson ${lessonId}`);
+			return classReplayPlan(manifest, await recorder.timeline(lessonId));
+		},
+		mediaToken: (lessonId, expiresAt) => libraryAccess.signMedia(lessonId, expiresAt)
+	};
+	replaysRef = replays;
 	let forgetPackage: (lessonId: string) => Promise<void> = async () => undefined;
 	const library: RecordingLibrary = {
 		list: (query, only) => recorder.list(query, only),
@@ -264,6 +277,7 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		decks,
 		tldrawLicenseKey: config.tldrawLicenseKey,
 		recorder,
+		replays,
 		requestRateScale: config.requestRateScale
 	});
 	signallingRef = signalling;

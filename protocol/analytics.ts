@@ -309,6 +309,19 @@ export interface LessonDashboard {
 	polls: PollResult[];
 	network: { rule: DegradedRule; rooms: NetworkRoom[] };
 	activity: { formula: ScoreFormula; students: StudentActivity[]; rooms: RoomActivity[] };
+	/** A replayed session: the recorded lesson it played in class. */
+	replayOf?: { lessonId: string; title: string } | null;
+	/** Rooms that took this lesson replayed in class, each with its answers to this lesson's polls. */
+	replays?: ReplayedRun[];
+}
+
+/** One replayed session of a lesson: its room's participation and accuracy per recorded poll. */
+export interface ReplayedRun {
+	lessonId: string;
+	startedAt: number;
+	classroom: AnalyticsClassroom;
+	/** By the recorded poll's id; polls the session never reached are absent. */
+	polls: (PollRoomResult & { pollId: string })[];
 }
 
 /** One lesson's figures for one subject (student, classroom or school). */

@@ -52,6 +52,8 @@ export interface LessonRecord {
 	status: 'scheduled' | 'live' | 'ended';
 	/** Recording starts by itself when the teacher joins. */
 	autoRecord: boolean;
+	/** A replayed session: the recorded lesson it plays in class (see classReplay.ts). */
+	replayOf?: string | null;
 }
 export interface LessonLinks {
 	teacher: string;

@@ -106,7 +106,11 @@ export const EventDataSchemas = {
 		prepared: z.boolean(),
 		slide: z.object({ deckId: z.string(), page: z.number().int() }).nullable(),
 		openedAt: z.number(),
-		closesAt: z.number().nullable()
+		closesAt: z.number().nullable(),
+		/** The right answer of a quiz (for a later replay in class; absent in older recordings). */
+		answerKey: z.unknown().optional(),
+		/** Opened by a replayed session at the recorded poll's time. */
+		replayed: z.boolean().optional()
 	}),
 	/** The teacher prepared (or edited) a poll to open later. */
 	'poll.prepared': z.object({ pollId: z.string(), kind: z.enum(['single', 'multiple', 'truefalse', 'numeric', 'text']), question: z.string(), edited: z.boolean() }),
@@ -147,6 +151,13 @@ export const EventDataSchemas = {
 	}),
 	/** A recorded track's writer failed and was restarted: its media has a gap this long. */
 	'recording.fault': z.object({ producerId: z.string(), gapMs: z.number().min(0) }),
+	/** A replayed session's playback changed (the assistant, or a recorded poll stopping it). */
+	'playback.changed': z.object({
+		status: z.enum(['paused', 'playing', 'ended']),
+		positionMs: z.number(),
+		reason: z.enum(['start', 'assistant', 'poll', 'end']),
+		pollId: z.string().nullable()
+	}),
 	/** The teacher ended the lesson: nobody can join it any more. */
 	'lesson.ended': z.object({})
 } as const;

@@ -12,3 +12,4 @@ export * from './recording.ts';
 export * from './analytics.ts';
 export * from './packages.ts';
 export * from './ops.ts';
+export * from './classReplay.ts';

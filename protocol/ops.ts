@@ -46,7 +46,8 @@ export const LessonRecordSchema = z.object({
 	createdAt: z.number(),
 	linksExpireAt: z.number(),
 	status: z.enum(['scheduled', 'live', 'ended']),
-	autoRecord: z.boolean()
+	autoRecord: z.boolean(),
+	replayOf: IdSchema.nullable().optional()
 });
 export const LessonLinksSchema = z.object({
 	teacher: z.string(),

@@ -30,10 +30,11 @@ export const PERMISSIONS: Record<RequestName, readonly Role[]> = {
 	'lesson.setStudentChat': ['teacher'],
 	'poll.prepare': ['teacher'],
 	'poll.discard': ['teacher'],
-	'poll.open': ['teacher'],
-	'poll.close': ['teacher'],
-	'poll.reveal': ['teacher'],
-	'poll.dismiss': ['teacher'],
+	// Assistants only in a replayed session of their room (checked in the handlers).
+	'poll.open': ['teacher', 'assistant'],
+	'poll.close': ['teacher', 'assistant'],
+	'poll.reveal': ['teacher', 'assistant'],
+	'poll.dismiss': ['teacher', 'assistant'],
 	// Classroom screens show polls but never answer; observers watch results.
 	'poll.answer': ['student'],
 	// Assistants only for their own room (checked in the handler).
@@ -50,6 +51,8 @@ export const PERMISSIONS: Record<RequestName, readonly Role[]> = {
 	'classList.denyClaim': ['teacher', 'assistant'],
 	'recording.start': ['teacher'],
 	'recording.stop': ['teacher'],
+	// Only in a replayed session (checked in the handler).
+	'replay.control': ['assistant'],
 	'lesson.end': ['teacher']
 };
 

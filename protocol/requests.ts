@@ -3,6 +3,7 @@ import { IdSchema, PROTOCOL_VERSION } from './common.ts';
 import type { LessonSnapshot, Participant, ChatMessage } from './state.ts';
 import { SurfaceViewSchema, type BlankBoard } from './surface.ts';
 import { PollAnswerSchema, PollSpecSchema, POLL_LIMITS, type PollAnswerResult, type PollInfo, type PollsState } from './polls.ts';
+import { ReplayControlSchema, type PlaybackState } from './classReplay.ts';
 import { ClassroomRefSchema, StudentNameSchema, type ClassList } from './classList.ts';
 
 /**
@@ -125,6 +126,8 @@ export const Requests = {
 	/** Starts a new part of the lesson's recording (teacher only). */
 	'recording.start': Empty,
 	'recording.stop': Empty,
+	/** A replayed session's playback: play (continue after a poll), pause, seek (the assistant). */
+	'replay.control': ReplayControlSchema,
 	/** Ends the lesson for everyone: the catalog marks it ended, every client is told and disconnected. */
 	'lesson.end': Empty
 } as const;
@@ -202,5 +205,6 @@ export interface Responses {
 	'classList.denyClaim': ClassList;
 	'recording.start': null;
 	'recording.stop': null;
+	'replay.control': PlaybackState;
 	'lesson.end': null;
 }

@@ -2,6 +2,7 @@ import type { LocaleKind, Role } from './common.ts';
 import type { SurfaceState } from './surface.ts';
 import type { PublicPoll } from './polls.ts';
 import type { RecordingStatus } from './recording.ts';
+import type { ClassReplayInfo } from './classReplay.ts';
 
 /** What students may write: nothing, questions to the teacher and their assistant, or the chat. */
 export type StudentChatMode = 'off' | 'questions' | 'chat';
@@ -84,6 +85,8 @@ export interface LessonSnapshot {
 	poll: PublicPoll | null;
 	/** Whether the lesson is being recorded (every role sees the REC indicator). */
 	recording: RecordingStatus;
+	/** A replayed session's playback (absent in live lessons). */
+	replay?: ClassReplayInfo;
 }
 
 export interface NetworkQuality {

@@ -14,6 +14,7 @@ import type { PollDraftFiles } from './store/PollDraftFiles.ts';
 import type { EventBus } from '../core/EventBus.ts';
 import { admitRequest } from './handlers/admit.ts';
 import { HANDLERS } from './handlers/index.ts';
+import { loadClassReplay, type ClassReplaySource } from './handlers/classReplay/ClassReplay.ts';
 import { LessonSession, type LessonRecorder } from './lesson/LessonSession.ts';
 import { lessonSocketsRoom } from './lesson/socketRooms.ts';
 import { socketIoChannel } from './lesson/socketIoChannel.ts';
@@ -43,6 +44,8 @@ export interface SignallingDeps {
 	decks: { list(lessonId: string): Promise<DeckInfo[]> };
 	tldrawLicenseKey?: string | null;
 	recorder?: LessonRecorder;
+	/** Recorded lessons for replayed sessions (the recorder's packages). */
+	replays?: ClassReplaySource;
 	/** Multiplies every per-participant request rate (REQUEST_RATE_SCALE; load tests). */
 	requestRateScale?: number;
 }
@@ -217,6 +220,7 @@ export class SignallingServer {
 			const session = this.#session(data.grant.lessonId);
 			if (name === 'lesson.join') {
 				const joinPayload = parsed as { displayName?: string };
+				if (session.record.replayOf) await loadClassReplay(session, this.#deps.replays);
 				const result = await session.join(socket, data.grant, joinPayload.displayName);
 				data.joined = true;
 				return { ok: true, data: result };

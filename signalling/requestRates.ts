@@ -53,6 +53,7 @@ export const REQUEST_RATES: Record<RequestName, RateClass> = {
 	'poll.prepare': 'broadcast',
 	'poll.discard': 'broadcast',
 	'poll.open': 'broadcast',
+	'replay.control': 'broadcast',
 	'poll.close': 'broadcast',
 	'poll.reveal': 'broadcast',
 	'poll.dismiss': 'broadcast',

@@ -56,6 +56,8 @@ function examplePayload(name: RequestName, classroomId: string): unknown {
 			return { pollId: 'pol_missing', classroomId, counts: [1, 2] };
 		case 'poll.state':
 			return {};
+		case 'replay.control':
+			return { action: 'pause' };
 		case 'classList.get':
 			return { classroomId };
 		case 'classList.add':
@@ -125,10 +127,14 @@ describe('role matrix: every request × every role, checked on the server', () =
 		expect(PERMISSIONS['lesson.join']).not.toContain('staff');
 	});
 
-	it('spells out the poll rules: only the teacher runs polls, only students answer, assistants tally', () => {
-		for (const name of ['poll.prepare', 'poll.discard', 'poll.open', 'poll.close', 'poll.reveal', 'poll.dismiss', 'lesson.setStudentChat'] as const) {
+	it('spells out the poll rules: the teacher runs polls (assistants only in a recorded lesson taught in class), only students answer, assistants tally', () => {
+		for (const name of ['poll.prepare', 'poll.discard', 'lesson.setStudentChat'] as const) {
 			expect(PERMISSIONS[name], name).toEqual(['teacher']);
 		}
+		for (const name of ['poll.open', 'poll.close', 'poll.reveal', 'poll.dismiss'] as const) {
+			expect(PERMISSIONS[name], name).toEqual(['teacher', 'assistant']);
+		}
+		expect(PERMISSIONS['replay.control']).toEqual(['assistant']);
 		expect(PERMISSIONS['poll.answer']).toEqual(['student']);
 		expect(PERMISSIONS['poll.tally']).toEqual(['teacher', 'assistant']);
 		expect(PERMISSIONS['classList.merge']).toEqual(['teacher', 'assistant']);

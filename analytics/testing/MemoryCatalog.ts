@@ -49,6 +49,23 @@ export class MemoryCatalog implements CatalogSource {
 		return structuredClone(school);
 	}
 
+	addLesson(input: { id: string; title: string; classroomIds: string[]; replayOf?: string }): LessonRecord {
+		const lesson: LessonRecord = {
+			id: input.id,
+			title: input.title,
+			teacherName: 'T',
+			classroomIds: [...input.classroomIds],
+			joinCodes: {},
+			createdAt: Date.now(),
+			linksExpireAt: Date.now() + 3_600_000,
+			status: 'scheduled',
+			autoRecord: false,
+			...(input.replayOf ? { replayOf: input.replayOf } : {})
+		};
+		this.#lessons.push(lesson);
+		return structuredClone(lesson);
+	}
+
 	addClassroom(schoolId: string, name: string): Classroom {
 		const classroom: Classroom = { id: newId('cls'), schoolId, name, createdAt: Date.now() };
 		this.#classrooms.push(classroom);

@@ -10,6 +10,8 @@ import {
 	CreateApiTokenSchema,
 	CreateClassroomSchema,
 	CreateLessonSchema,
+	CLASS_REPLAYS_API,
+	CreateClassReplaySchema,
 	CreateSchoolSchema,
 	CreateSyncTokenSchema,
 	HoldingsReportSchema,
@@ -98,6 +100,15 @@ const ROUTES: Record<string, Partial<Record<'get' | 'post' | 'delete', Route>>> 
 	'/api/lessons': {
 		get: { summary: 'Every lesson', auth: 'staff', response: z.array(LessonRecordSchema) },
 		post: { summary: 'Create a lesson and its signed links', auth: 'staff', status: '201', body: CreateLessonSchema, response: LessonWithLinksSchema }
+	},
+	[CLASS_REPLAYS_API]: {
+		post: {
+			summary: 'Teach a ready recorded lesson again in one classroom: a replayed session with its signed links',
+			auth: 'staff',
+			status: '201',
+			body: CreateClassReplaySchema,
+			response: LessonWithLinksSchema
+		}
 	},
 	'/api/lessons/{lessonId}': { get: { summary: 'One lesson and its links', auth: 'staff', response: LessonWithLinksSchema, path: lessonPath } },
 	[DECKS_API]: {

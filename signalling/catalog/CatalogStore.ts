@@ -39,7 +39,9 @@ const FileSchema = z.object({
 			linksExpireAt: z.number(),
 			status: z.enum(['scheduled', 'live', 'ended']),
 			// Added with recording; older files have none.
-			autoRecord: z.boolean().default(false)
+			autoRecord: z.boolean().default(false),
+			// Added with replayed sessions.
+			replayOf: z.string().nullable().optional()
 		})
 	),
 	// Added with the class lists; older files have none.
@@ -359,7 +361,7 @@ export class CatalogStore {
 		return student;
 	}
 
-	async addLesson(input: { title: string; teacherName: string; classroomIds: string[]; linksExpireAt: number; autoRecord?: boolean }): Promise<LessonRecord> {
+	async addLesson(input: { title: string; teacherName: string; classroomIds: string[]; linksExpireAt: number; autoRecord?: boolean; replayOf?: string }): Promise<LessonRecord> {
 		for (const id of input.classroomIds) {
 			if (!this.classroom(id)) throw notFound(`no classroom ${id}`);
 		}
@@ -382,7 +384,8 @@ export class CatalogStore {
 			createdAt: Date.now(),
 			linksExpireAt: input.linksExpireAt,
 			status: 'scheduled',
-			autoRecord: input.autoRecord ?? false
+			autoRecord: input.autoRecord ?? false,
+			...(input.replayOf ? { replayOf: input.replayOf } : {})
 		};
 		this.#data.lessons.push(lesson);
 		await this.#save();

@@ -7,6 +7,7 @@ import { lowerHand, raiseHand } from './hands.ts';
 import * as media from './media.ts';
 import { endLesson, startRecording, stopRecording } from './recording.ts';
 import { setStage } from './stage.ts';
+import { controlReplay } from './classReplay/control.ts';
 import { answerPoll } from './polls/answers.ts';
 import { pollState } from './polls/state.ts';
 import { tallyPoll } from './polls/tally.ts';
@@ -57,5 +58,6 @@ export const HANDLERS: { [N in Exclude<RequestName, 'lesson.join'>]: Handler<N> 
 	'classList.denyClaim': denyClaim,
 	'recording.start': startRecording,
 	'recording.stop': stopRecording,
+	'replay.control': controlReplay,
 	'lesson.end': endLesson
 };

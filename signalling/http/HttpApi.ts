@@ -4,6 +4,8 @@ import type { CatalogStore } from '../catalog/CatalogStore.ts';
 import { AppError } from '../../core/errors.ts';
 import { moduleLogger } from '../../core/logger.ts';
 import {
+	CLASS_REPLAYS_API,
+	CreateClassReplaySchema,
 	CreateClassroomSchema,
 	CreateLessonSchema,
 	CreateSchoolSchema,
@@ -16,6 +18,7 @@ import {
 import type { StaffAccess } from './StaffAccess.ts';
 import { decodePathPart, parse, readJson, sendError, sendJson } from '../../core/http/httpUtil.ts';
 import { StudentJoin } from './StudentJoin.ts';
+import type { ClassReplaySource } from '../handlers/classReplay/ClassReplay.ts';
 import { linkOrigin, requestIsSecure } from './staffCookie.ts';
 
 const log = moduleLogger('http-api');
@@ -23,6 +26,8 @@ const log = moduleLogger('http-api');
 export interface HttpApiDeps {
 	catalog: CatalogStore;
 	tokens: TokenService;
+	/** Recorded lessons that may be taught again in class (absent: the route answers unavailable). */
+	replays?: Pick<ClassReplaySource, 'plan'>;
 	/** Staff routes: the session cookie or an admin token. */
 	staff: StaffAccess;
 	/** Origin for links when PUBLIC_URL is not set: taken from the request's Host. */
@@ -93,6 +98,7 @@ export class HttpApi {
 			});
 			return { status: 201, json: { lesson, links: await this.#links(lesson, this.#origin(req)) } };
 		}
+		if (path === CLASS_REPLAYS_API && method === 'POST') return this.#createReplay(req);
 		const lessonMatch = /^\/api\/lessons\/([^/]+)$/.exec(path);
 		if (lessonMatch && method === 'GET') {
 			const id = parse(IdSchema, decodePathPart(lessonMatch[1]));
@@ -101,6 +107,24 @@ export class HttpApi {
 			return { json: { lesson, links: await this.#links(lesson, this.#origin(req)) } };
 		}
 		throw new AppError('not_found', `no route ${method} ${path}`);
+	}
+
+	/** A replayed session of a ready recorded lesson for one classroom: a lesson of its own, with its links. */
+	async #createReplay(req: IncomingMessage): Promise<{ status: number; json: unknown }> {
+		const input = parse(CreateClassReplaySchema, await readJson(req));
+		const { catalog, replays } = this.#deps;
+		if (!replays) throw new AppError('unavailable', 'this server keeps no recorded lessons');
+		if (!catalog.classroom(input.classroomId)) throw new AppError('not_found', `no classroom ${input.classroomId}`);
+		const plan = await replays.plan(input.sourceLessonId);
+		const lesson = await catalog.addLesson({
+			title: plan.title,
+			teacherName: plan.teacherName,
+			classroomIds: [input.classroomId],
+			linksExpireAt: Date.now() + input.linkTtlHours * 3_600_000,
+			replayOf: plan.sourceLessonId
+		});
+		log.info({ lessonId: lesson.id, replayOf: plan.sourceLessonId, classroomId: input.classroomId }, 'replayed session created');
+		return { status: 201, json: { lesson, links: await this.#links(lesson, this.#origin(req)) } };
 	}
 
 	/** Where the same page is served over HTTPS, for a page opened over plain http (null: it is secure already, or we know none). */

@@ -6,6 +6,7 @@ import type { CatalogStore } from '../catalog/CatalogStore.ts';
 import type { EventActor, EventBus } from '../../core/EventBus.ts';
 import { moduleLogger } from '../../core/logger.ts';
 import type {
+	ClassReplayInfo,
 	IceServer,
 	JoinResult,
 	LessonClassroom,
@@ -96,6 +97,7 @@ export class LessonSession {
 	readonly #mediaPolicy: MediaPolicy | null;
 	#draftsRestored: Promise<void> | null = null;
 	#ended = false;
+	#replay: { info(): ClassReplayInfo; stop(): void } | null = null;
 
 	constructor(record: LessonRecord, deps: LessonSessionDeps) {
 		this.lessonId = record.id;
@@ -287,6 +289,11 @@ export class LessonSession {
 		});
 	}
 
+	/** A replayed session's playback (signalling/handlers/classReplay), shown in every snapshot. */
+	attachReplay(replay: { info(): ClassReplayInfo; stop(): void }): void {
+		this.#replay = replay;
+	}
+
 	get recorder(): LessonRecorder | undefined {
 		return this.#deps.recorder;
 	}
@@ -363,7 +370,8 @@ export class LessonSession {
 			surface,
 			studentChat: live.studentChat,
 			poll: current ? publicPoll(current, current.results) : null,
-			recording: this.#deps.recorder?.status(this.lessonId, this.record.autoRecord) ?? { ...RECORDING_OFF, auto: this.record.autoRecord }
+			recording: this.#deps.recorder?.status(this.lessonId, this.record.autoRecord) ?? { ...RECORDING_OFF, auto: this.record.autoRecord },
+			...(this.#replay ? { replay: this.#replay.info() } : {})
 		};
 	}
 
@@ -407,6 +415,7 @@ export class LessonSession {
 	}
 
 	close(): void {
+		this.#replay?.stop();
 		this.#network.stop();
 		this.#linkGuard.stop();
 		this.#presence.forgetAbsent();

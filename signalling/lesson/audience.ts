@@ -41,7 +41,9 @@ export function studentSnapshot(snapshot: LessonSnapshot, classroomId: string | 
 		...snapshot,
 		participants: snapshot.participants.filter((p) => p.role !== 'student'),
 		hands: snapshot.hands.filter((h) => h.classroomId === classroomId),
-		classrooms: ownJoinCodeOnly(snapshot, classroomId)
+		classrooms: ownJoinCodeOnly(snapshot, classroomId),
+		// Phones play nothing of a replayed lesson and see a question only when it opens.
+		...(snapshot.replay ? { replay: { ...snapshot.replay, media: null, polls: [] } } : {})
 	};
 }
 

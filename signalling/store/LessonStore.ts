@@ -1,4 +1,4 @@
-import type { ChatMessage, HandEntry, Participant, PollAnswer, PollInfo, PublicPollResults, StudentChatMode, SurfaceState, TallyCounts } from '../../protocol/index.ts';
+import type { PlaybackState, ChatMessage, HandEntry, Participant, PollAnswer, PollInfo, PublicPollResults, StudentChatMode, SurfaceState, TallyCounts } from '../../protocol/index.ts';
 
 /** The surface state kept per lesson; decks come from the deck files, not from here. */
 export type StoredSurface = Omit<SurfaceState, 'decks'>;
@@ -72,6 +72,9 @@ export interface LessonStore {
 	/** Null until the lesson first changes its surface. */
 	surface(lessonId: string): Promise<StoredSurface | null>;
 	setSurface(lessonId: string, surface: StoredSurface): Promise<void>;
+	/** A replayed session's shared playback; null until it first changes. */
+	playback(lessonId: string): Promise<PlaybackState | null>;
+	setPlayback(lessonId: string, playback: PlaybackState): Promise<void>;
 	putParticipant(lessonId: string, participant: Participant): Promise<void>;
 	participants(lessonId: string): Promise<Participant[]>;
 	bumpVersion(lessonId: string): Promise<number>;

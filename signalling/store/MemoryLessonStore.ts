@@ -1,4 +1,4 @@
-import type { ChatMessage, HandEntry, Participant, PublicPollResults, StudentChatMode } from '../../protocol/index.ts';
+import type { PlaybackState, ChatMessage, HandEntry, Participant, PublicPollResults, StudentChatMode } from '../../protocol/index.ts';
 import type { AnswerOutcome, LessonStore, LiveState, OpenOutcome, StoredAnswer, StoredPoll, StoredSurface, StoredTally } from './LessonStore.ts';
 
 interface PollData {
@@ -16,6 +16,7 @@ interface LessonData {
 	chat: ChatMessage[];
 	participants: Map<string, Participant>;
 	surface: StoredSurface | null;
+	playback: PlaybackState | null;
 	studentChat: StudentChatMode;
 	openPollId: string | null;
 	currentPollId: string | null;
@@ -39,6 +40,7 @@ export class MemoryLessonStore implements LessonStore {
 				chat: [],
 				participants: new Map(),
 				surface: null,
+				playback: null,
 				studentChat: 'off',
 				openPollId: null,
 				currentPollId: null,
@@ -130,6 +132,15 @@ export class MemoryLessonStore implements LessonStore {
 
 	async setSurface(lessonId: string, surface: StoredSurface): Promise<void> {
 		this.#lesson(lessonId).surface = structuredClone(surface);
+	}
+
+	async playback(lessonId: string): Promise<PlaybackState | null> {
+		const playback = this.#lesson(lessonId).playback;
+		return playback ? { ...playback } : null;
+	}
+
+	async setPlayback(lessonId: string, playback: PlaybackState): Promise<void> {
+		this.#lesson(lessonId).playback = { ...playback };
 	}
 
 	async setStudentChat(lessonId: string, mode: StudentChatMode): Promise<boolean> {

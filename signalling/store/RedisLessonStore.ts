@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import type { ChatMessage, HandEntry, Participant, PublicPollResults, StudentChatMode } from '../../protocol/index.ts';
+import type { PlaybackState, ChatMessage, HandEntry, Participant, PublicPollResults, StudentChatMode } from '../../protocol/index.ts';
 import { moduleLogger } from '../../core/logger.ts';
 import type { AnswerOutcome, LessonStore, LiveState, OpenOutcome, StoredAnswer, StoredPoll, StoredSurface, StoredTally } from './LessonStore.ts';
 import { POLL_SCRIPTS, pollFromHash, pollToHash } from './redisPolls.ts';
@@ -21,7 +21,7 @@ export class RedisLessonStore implements LessonStore {
 		this.#prefix = options.keyPrefix ?? 'cb:';
 	}
 
-	#key(lessonId: string, part: 'state' | 'audioOnly' | 'hands' | 'chat' | 'people' | 'surface' | 'polls'): string {
+	#key(lessonId: string, part: 'state' | 'audioOnly' | 'hands' | 'chat' | 'people' | 'surface' | 'playback' | 'polls'): string {
 		return `${this.#prefix}lesson:{${lessonId}}:${part}`;
 	}
 
@@ -111,6 +111,15 @@ export class RedisLessonStore implements LessonStore {
 		await this.#redis.set(this.#key(lessonId, 'surface'), JSON.stringify(surface));
 	}
 
+	async playback(lessonId: string): Promise<PlaybackState | null> {
+		const value = await this.#redis.get(this.#key(lessonId, 'playback'));
+		return value ? (JSON.parse(value) as PlaybackState) : null;
+	}
+
+	async setPlayback(lessonId: string, playback: PlaybackState): Promise<void> {
+		await this.#redis.set(this.#key(lessonId, 'playback'), JSON.stringify(playback));
+	}
+
 	async setStudentChat(lessonId: string, mode: StudentChatMode): Promise<boolean> {
 		const previous = (await this.#redis.eval(SWAP_FIELD, 1, this.#key(lessonId, 'state'), 'studentChat', mode)) as string | null;
 		return (previous ?? 'off') !== mode;
@@ -197,7 +206,7 @@ export class RedisLessonStore implements LessonStore {
 	}
 
 	async clearLesson(lessonId: string): Promise<void> {
-		const parts = ['state', 'audioOnly', 'hands', 'chat', 'people', 'surface', 'polls'] as const;
+		const parts = ['state', 'audioOnly', 'hands', 'chat', 'people', 'surface', 'playback', 'polls'] as const;
 		const pollIds = await this.#redis.lrange(this.#key(lessonId, 'polls'), 0, -1);
 		const pollKeys = pollIds.flatMap((id) => [this.#pollKey(lessonId, id), this.#pollKey(lessonId, id, 'answers'), this.#pollKey(lessonId, id, 'tallies')]);
 		await this.#redis.del(...parts.map((p) => this.#key(lessonId, p)), ...pollKeys);

@@ -132,6 +132,18 @@ export function lessonStoreSuite(name: string, open: () => LessonStore): void {
 			expect(await store.surface(id)).toBeNull();
 		});
 
+		it('keeps a replayed session\'s playback as a copy and clears it with the lesson', async () => {
+			const store = open();
+			const id = lessonId();
+			expect(await store.playback(id)).toBeNull();
+			const playback = { status: 'playing' as const, positionMs: 2500, at: 1_700_000_000_000, reason: 'assistant' as const, waitingPollId: null };
+			await store.setPlayback(id, playback);
+			playback.positionMs = 9;
+			expect(await store.playback(id)).toEqual({ ...playback, positionMs: 2500 });
+			await store.clearLesson(id);
+			expect(await store.playback(id)).toBeNull();
+		});
+
 		it('switches student chat and reports changes', async () => {
 			const store = open();
 			const id = lessonId();

@@ -8,6 +8,15 @@ import { makeProgramWebm, writeFixturePackage } from '../../testing/packageFixtu
 export const STUDENT_NAME = 'Li Lei';
 export const STUDENT_ID = 'stu_lilei';
 
+/** A single-choice quiz in the fixture's timeline. */
+export interface FixturePoll {
+	pollId: string;
+	question: string;
+	options: string[];
+	correct: number;
+	mediaMs: number;
+}
+
 /** Marked moments of the fixture lesson, for seeking. */
 export const MARKS = {
 	page1Board: 1500,
@@ -28,8 +37,16 @@ function event(lessonId: string, at: number, type: ClassroomEvent['type'], actor
 export async function writeLessonFixture(
 	dataDir: string,
 	lessonId: string,
-	opts: { seconds?: number; title?: string; /** A noisy picture at this bitrate (the package's size ≈ bitrate × seconds). */ videoKbps?: number } = {}
+	opts: {
+		seconds?: number;
+		title?: string;
+		/** A noisy picture at this bitrate (the package's size ≈ bitrate × seconds). */
+		videoKbps?: number;
+		/** The recorded quiz (default: poll1, "Which is bigger?", at 2 s, right answer 1/2). */
+		poll?: FixturePoll;
+	} = {}
 ): Promise<RecordingManifest> {
+	const poll: FixturePoll = opts.poll ?? { pollId: 'poll1', question: 'Which is bigger?', options: ['1/2', '1/3'], correct: 0, mediaMs: 2000 };
 	const seconds = opts.seconds ?? 8;
 	const program = path.join(dataDir, `fixture-${lessonId}.webm`);
 	if (opts.videoKbps) await makeNoisyWebm(program, seconds, opts.videoKbps);
@@ -54,13 +71,13 @@ export async function writeLessonFixture(
 		{ kind: 'chat', mediaMs: 800, messageId: 'm1', from: STUDENT_NAME, role: 'student', classroomId: 'room1', channel: 'chat', text: 'I see three quarters' },
 		{
 			kind: 'event',
-			mediaMs: 2000,
-			event: event(lessonId, at(2000), 'poll.opened', 'tch_wang', 'teacher', {
-				pollId: 'poll1', kind: 'single', question: 'Which is bigger?', options: ['1/2', '1/3'], anonymous: false, quiz: true, allowChange: false,
-				timerSeconds: null, prepared: false, slide: null, openedAt: at(2000), closesAt: null
+			mediaMs: poll.mediaMs,
+			event: event(lessonId, at(poll.mediaMs), 'poll.opened', 'tch_wang', 'teacher', {
+				pollId: poll.pollId, kind: 'single', question: poll.question, options: poll.options, anonymous: false, quiz: true, allowChange: false,
+				timerSeconds: null, prepared: false, slide: null, openedAt: at(poll.mediaMs), closesAt: null, answerKey: poll.correct
 			})
 		},
-		{ kind: 'pollResults', mediaMs: 3000, pollId: 'poll1', results: { answered: 1, counts: [1, 0], correct: 1 } },
+		{ kind: 'pollResults', mediaMs: poll.mediaMs + 1000, pollId: poll.pollId, results: { answered: 1, counts: poll.options.map((_, i) => (i === poll.correct ? 1 : 0)), correct: 1 } },
 		{
 			kind: 'event',
 			mediaMs: MARKS.page2,

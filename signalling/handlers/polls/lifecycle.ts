@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { AppError, invalid, notFound } from '../../../core/errors.ts';
 import { SYSTEM_ACTOR, type EventActor } from '../../../core/EventBus.ts';
 import type { LessonSession } from '../../lesson/LessonSession.ts';
+import type { Peer } from '../../lesson/Peer.ts';
 import { POLL_LIMITS, type PollSpec } from '../../../protocol/index.ts';
 import type { StoredPoll } from '../../store/LessonStore.ts';
 import type { Handler } from '../context.ts';
@@ -29,13 +30,13 @@ async function checkSlide(session: LessonSession, spec: PollSpec): Promise<void>
 	if (page > deck.pageCount) throw invalid(`deck "${deck.title}" has ${deck.pageCount} pages; there is no page ${page}`);
 }
 
-async function newDraft(session: LessonSession, spec: PollSpec, prepared: boolean): Promise<StoredPoll> {
+async function newDraft(session: LessonSession, spec: PollSpec, prepared: boolean, id?: string): Promise<StoredPoll> {
 	await checkSlide(session, spec);
 	if ((await session.store.polls(session.lessonId)).length >= POLL_LIMITS.perLesson) {
 		throw conflict(`a lesson holds at most ${POLL_LIMITS.perLesson} polls`);
 	}
 	const poll: StoredPoll = {
-		id: `pol_${randomBytes(6).toString('hex')}`,
+		id: id ?? `pol_${randomBytes(6).toString('hex')}`,
 		spec,
 		status: 'draft',
 		prepared,
@@ -129,24 +130,58 @@ export const discardPoll: Handler<'poll.discard'> = async ({ session, peer }, { 
 	return null;
 };
 
+/**
+ * Polls are the teacher's in a live lesson; in a replayed session the room's assistant runs them
+ * (the session has only their room). The role may; the lesson is the wrong kind: a conflict.
+ */
+export function assertMayRunPolls(session: LessonSession, peer: Peer): void {
+	if (peer.participant.role === 'assistant' && !session.record.replayOf) {
+		throw conflict('in a live lesson the teacher runs the polls; assistants run them when a recorded lesson is taught in class');
+	}
+}
+
 export const openPoll: Handler<'poll.open'> = async ({ session, peer }, payload) => {
+	assertMayRunPolls(session, peer);
 	const live = await session.store.liveState(session.lessonId);
 	if (live.currentPollId) await settleTimer(session, await session.store.poll(session.lessonId, live.currentPollId));
 	const adHoc = 'spec' in payload;
 	const draft = adHoc ? await newDraft(session, payload.spec, false) : await existingPoll(session, payload.pollId);
+	if (!adHoc) await checkSlide(session, draft.spec);
+	return pollInfo(await openDraft(session, session.actorOf(peer), draft, adHoc));
+};
+
+/**
+ * Opens a recorded poll in a replayed session under the recorded poll's id (a draft made on the
+ * spot), as the system: 'exists' when this session opened it already, 'busy' while another
+ * poll is open.
+ */
+export async function openReplayedPoll(session: LessonSession, pollId: string, spec: PollSpec): Promise<'opened' | 'exists' | 'busy'> {
+	const live = await session.store.liveState(session.lessonId);
+	if (live.currentPollId) await settleTimer(session, await session.store.poll(session.lessonId, live.currentPollId));
+	if (await session.store.poll(session.lessonId, pollId)) return 'exists';
+	const draft = await newDraft(session, { ...spec, slide: null, timerSeconds: null }, true, pollId);
+	try {
+		await openDraft(session, SYSTEM_ACTOR, draft, true, true);
+		return 'opened';
+	} catch (error) {
+		if (error instanceof AppError && error.code === 'conflict') return 'busy';
+		throw error;
+	}
+}
+
+async function openDraft(session: LessonSession, actor: EventActor, draft: StoredPoll, dropOnRefusal: boolean, replayed = false): Promise<StoredPoll> {
 	const { spec } = draft;
-	if (!adHoc) await checkSlide(session, spec);
 	const openedAt = Date.now();
 	const closesAt = spec.timerSeconds === null ? null : openedAt + spec.timerSeconds * 1000;
 	const outcome = await session.store.openPoll(session.lessonId, draft.id, { openedAt, closesAt, anonKey: spec.anonymous ? newAnonKey() : null });
 	if (outcome !== 'opened') {
-		if (adHoc) await session.store.deleteDraft(session.lessonId, draft.id);
+		if (dropOnRefusal) await session.store.deleteDraft(session.lessonId, draft.id);
 		if (outcome === 'busy') throw conflict('another poll is open; close it first');
 		if (outcome === 'not_draft') throw conflict('this poll was opened already; prepare a new one');
 		throw notFound(`no poll ${draft.id} in this lesson`);
 	}
 	const feed = feedOf(session);
-	const poll = await session.commit(peer, {
+	return session.commit(actor, {
 		apply: () => existingPoll(session, draft.id),
 		events: (poll) => [
 			pending('poll.opened', {
@@ -161,7 +196,9 @@ export const openPoll: Handler<'poll.open'> = async ({ session, peer }, payload)
 				prepared: poll.prepared,
 				slide: spec.slide,
 				openedAt,
-				closesAt
+				closesAt,
+				...(spec.correct !== null ? { answerKey: spec.correct } : {}),
+				...(replayed ? { replayed: true } : {})
 			})
 		],
 		notify: async (poll) => {
@@ -170,10 +207,10 @@ export const openPoll: Handler<'poll.open'> = async ({ session, peer }, payload)
 			await feed.pushList();
 		}
 	});
-	return pollInfo(poll);
-};
+}
 
 export const closePollRequest: Handler<'poll.close'> = async ({ session, peer }, { pollId }) => {
+	assertMayRunPolls(session, peer);
 	const closed = await closePoll(session, pollId, 'teacher', session.actorOf(peer));
 	const poll = await existingPoll(session, pollId);
 	if (!closed && poll.status === 'draft') throw conflict('this poll has not been opened');
@@ -181,6 +218,7 @@ export const closePollRequest: Handler<'poll.close'> = async ({ session, peer },
 };
 
 export const revealPoll: Handler<'poll.reveal'> = async ({ session, peer }, { pollId }) => {
+	assertMayRunPolls(session, peer);
 	const poll = await existingPoll(session, pollId);
 	if (poll.status !== 'closed') throw conflict('close the poll before revealing its results');
 	if (poll.revealedAt !== null) return pollInfo(poll);
@@ -199,6 +237,7 @@ export const revealPoll: Handler<'poll.reveal'> = async ({ session, peer }, { po
 };
 
 export const dismissPoll: Handler<'poll.dismiss'> = async ({ session, peer }, { pollId }) => {
+	assertMayRunPolls(session, peer);
 	const poll = await existingPoll(session, pollId);
 	if (poll.status === 'open') throw conflict('close the poll before taking it off the screens');
 	await session.commit(peer, {

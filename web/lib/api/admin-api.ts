@@ -7,7 +7,8 @@ import type {
 	SetupStatus
 } from '$protocol';
 import type { z } from 'zod';
-import type { CreateClassroomSchema, CreateLessonSchema, CreateSchoolSchema } from '$protocol';
+import type { CreateClassReplaySchema, CreateClassroomSchema, CreateLessonSchema, CreateSchoolSchema } from '$protocol';
+import { CLASS_REPLAYS_API } from '$protocol';
 
 /** A failed /api call: the server's `{ error: { code, message } }`, or a network problem. */
 export class ApiError extends Error {
@@ -47,6 +48,11 @@ export class AdminApi {
 
 	createLesson(body: z.input<typeof CreateLessonSchema>): Promise<LessonWithLinks> {
 		return this.#call('POST', '/api/lessons', body);
+	}
+
+	/** A replayed session of a ready recorded lesson for one classroom. */
+	createClassReplay(body: z.input<typeof CreateClassReplaySchema>): Promise<LessonWithLinks> {
+		return this.#call('POST', CLASS_REPLAYS_API, body);
 	}
 
 	lesson(id: string): Promise<LessonWithLinks> {

@@ -1,4 +1,5 @@
 import { analyticsEn } from './analytics.en.ts';
+import { classReplayEn } from './classReplay.en.ts';
 import { identityEn } from './identity.en.ts';
 import { pluralEn } from './plural.en.ts';
 import { recordingEn } from './recording.en.ts';
@@ -7,6 +8,7 @@ import { secureEn } from './secure.en.ts';
 /** English UI text. Every key here must also exist in zh-CN.ts (checked by its type). Feature pages keep theirs in <feature>.en.ts. */
 export const en = {
 	...recordingEn,
+	...classReplayEn,
 	...analyticsEn,
 	...identityEn,
 	...pluralEn,

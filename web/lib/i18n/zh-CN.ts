@@ -1,4 +1,5 @@
 import { analyticsZhCN } from './analytics.zh-CN.ts';
+import { classReplayZhCN } from './classReplay.zh-CN.ts';
 import type { MessageKey } from './en.ts';
 import { identityZhCN } from './identity.zh-CN.ts';
 import { pluralZhCN } from './plural.zh-CN.ts';
@@ -8,6 +9,7 @@ import { secureZhCN } from './secure.zh-CN.ts';
 /** 简体中文。The type makes a missing key a compile error. */
 export const zhCN: Record<MessageKey, string> = {
 	...recordingZhCN,
+	...classReplayZhCN,
 	...analyticsZhCN,
 	...identityZhCN,
 	...pluralZhCN,
