@@ -79,6 +79,7 @@ export class AnalyticsService {
 	readonly #background: boolean;
 	#endedSettle: NodeJS.Timeout | null = null;
 	#closed = false;
+	readonly #backgroundWork = new Set<Promise<unknown>>();
 
 	private constructor(store: AnalyticsStore, writer: EventWriter, options: AnalyticsOptions) {
 		this.store = store;
@@ -134,7 +135,7 @@ export class AnalyticsService {
 		this.#endedSettle = setTimeout(() => {
 			this.#endedSettle = null;
 			if (this.#closed) return;
-			this.settle().catch((error: Error) => log.error({ err: error.message }, 'analytics settle after a lesson failed'));
+			this.#track(this.settle()).catch((error: Error) => log.error({ err: error.message }, 'analytics settle after a lesson failed'));
 		}, ENDED_SETTLE_MS);
 		this.#endedSettle.unref();
 	}
@@ -198,7 +199,7 @@ export class AnalyticsService {
 		const timer = setInterval(() => {
 			if (busy) return;
 			busy = true;
-			work()
+			this.#track(work())
 				.catch((error: Error) => log.error({ err: error.message }, 'analytics background work failed'))
 				.finally(() => (busy = false));
 		}, ms);
@@ -206,10 +207,20 @@ export class AnalyticsService {
 		this.#timers.push(timer);
 	}
 
+	/** Background work the store must not close under (DuckDB fails a query whose connection closes). */
+	#track<T>(work: Promise<T>): Promise<T> {
+		this.#backgroundWork.add(work);
+		const done = () => this.#backgroundWork.delete(work);
+		work.then(done, done);
+		return work;
+	}
+
 	async close(): Promise<void> {
 		this.#closed = true;
 		if (this.#endedSettle) clearTimeout(this.#endedSettle);
 		for (const timer of this.#timers) clearInterval(timer);
+		await Promise.allSettled([...this.#backgroundWork]);
+		await this.#summarizer.idle();
 		await this.writer.close();
 		this.store.close();
 		log.info({ written: this.writer.written }, 'analytics store closed');

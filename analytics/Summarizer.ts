@@ -15,7 +15,7 @@ export class Summarizer {
 	readonly #store: AnalyticsStore;
 	readonly #settleMs: number;
 	readonly #ended = new Set<string>();
-	#running: Promise<number> | null = null;
+	#running: Promise<void> | null = null;
 
 	constructor(store: AnalyticsStore, settleMs: number) {
 		this.#store = store;
@@ -29,12 +29,22 @@ export class Summarizer {
 
 	/** Summarises every settled lesson not yet summarised (all of them with `everything`); returns how many. */
 	run(everything = false): Promise<number> {
-		const previous = this.#running ?? Promise.resolve(0);
-		const next = previous.then(() => this.#run(everything));
-		this.#running = next.finally(() => {
-			if (this.#running === next) this.#running = null;
+		// One run at a time; a failed run does not stop the next, and is its caller's to handle.
+		const next = (this.#running ?? Promise.resolve()).then(() => this.#run(everything));
+		const settled = next.then(
+			() => undefined,
+			() => undefined
+		);
+		this.#running = settled;
+		void settled.then(() => {
+			if (this.#running === settled) this.#running = null;
 		});
 		return next;
+	}
+
+	/** Resolves when no run is in progress (before the store closes). */
+	idle(): Promise<void> {
+		return this.#running ?? Promise.resolve();
 	}
 
 	async #run(everything: boolean): Promise<number> {
