@@ -214,7 +214,8 @@ describe('a server restart in the middle of a recorded lesson', () => {
 	it(
 		'keeps what was recorded, resumes an auto-recorded lesson in a new part, and finalises both',
 		async () => {
-			const first = await startTestApp({ RECORDING_MIN_FREE_MB: '1', RECORDING_SEGMENT_SECONDS: '2' });
+			// A grace longer than any shutdown: the teacher leaving must not end the lesson before the server stops.
+			const first = await startTestApp({ RECORDING_MIN_FREE_MB: '1', RECORDING_SEGMENT_SECONDS: '2', RECONNECT_GRACE_MS: '60000' });
 			const dataDir = first.dataDir;
 			const adminToken = new URL(first.app.adminUrl).searchParams.get('token') ?? '';
 			const school = await (
