@@ -14,9 +14,13 @@
  *                  FANOUT_SRTP_SUITE=AES_CM_128_HMAC_SHA1_80  FANOUT_PACING_KBPS=2500 (0: bursts)
  *                  FANOUT_RETRIES=1 (repeats of a step whose worker had to wait for a CPU)
  *                  FANOUT_BUDGET_S=360 (time budget for waiting on a quiet machine and repeats)
+ *                  FANOUT_MODE=bare|product|both (product: the real app, signalling and tokens, see
+ *                  fanout/product.ts; both: bare then product per N, with the per-receiver ratio;
+ *                  these write bench/results/fanout-product.json and leave BENCHMARKS.md alone)
+ *                  FANOUT_PRODUCT_WORKERS=1  FANOUT_ROUTER_MAX_CONSUMERS (product mode's app settings)
  */
 
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +28,7 @@ import * as mediasoup from 'mediasoup';
 import type { SrtpCryptoSuite } from 'mediasoup/types';
 import { bareRig, type RigOptions } from './fanout/bare.ts';
 import { productRig } from './fanout/product.ts';
+import { replaceDocBlock } from './lib/docBlock.ts';
 import type { SinkResult } from './fanout/protocol.ts';
 import { nowMs, sleep, type Rig } from './fanout/rig.ts';
 import { OPUS_FRAME_MS, vp8NominalBitrate, vp8NominalPps } from './fanout/rtp.ts';
@@ -462,30 +467,26 @@ function comparisonTable(rows: Comparison[]): string {
 }
 
 function updateDoc(table: string, json: Record<string, unknown>): void {
-	const begin = '<!-- fanout:results:begin -->';
-	const end = '<!-- fanout:results:end -->';
-	if (!existsSync(DOC_PATH)) {
-		log('BENCHMARKS.md not found; skipped the doc update');
-		return;
-	}
-	const doc = readFileSync(DOC_PATH, 'utf8');
-	const a = doc.indexOf(begin);
-	const b = doc.indexOf(end);
-	if (a < 0 || b < a) {
-		log('BENCHMARKS.md has no fanout results markers; skipped the doc update');
-		return;
-	}
 	const machine = json.machine as Record<string, unknown>;
-	const block =
-		`${begin}\n` +
+	const body =
 		`_Generated ${String(json.generatedAt)} by \`npm run bench:fanout\` on ${String(machine.cpuModel)} ` +
 		`(${String(machine.cores)} cores), Node ${String(machine.node)}, mediasoup ${String(machine.mediasoup)}; ` +
 		`${WARMUP_S} s warm-up + ${MEASURE_S} s measured per N. ` +
 		`Headline: **${String(json.consumersPerCore ?? 'n/a')} consumers per fully used core**._\n\n` +
-		`${table}\n` +
-		end;
-	writeFileSync(DOC_PATH, doc.slice(0, a) + block + doc.slice(b + end.length));
-	log('updated the results table in BENCHMARKS.md');
+		table;
+	log(replaceDocBlock(DOC_PATH, 'fanout', body) ? 'updated the results table in BENCHMARKS.md' : 'BENCHMARKS.md has no fanout results markers; skipped the doc update');
+}
+
+/** The product ÷ bare table of a FANOUT_MODE=both run, with the machine's load next to it. */
+function updateProductDoc(rows: Comparison[], runs: RunResult[], ratio: number | null): void {
+	const other = runs.map((x) => x.otherProcessesCpuPct).filter((x): x is number => x !== null);
+	const body =
+		`_Generated ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`FANOUT_MODE=both npm run bench:fanout\`, ` +
+		`${WARMUP_S} s warm-up + ${MEASURE_S} s measured per step, on ${cpus().length} shared cores: other processes used ` +
+		`${other.length ? `${Math.min(...other).toFixed(0)}-${Math.max(...other).toFixed(0)}` : 'n/a'} % of a core during the windows, so read the ratios as ±10-20 %. ` +
+		`Product ÷ bare per receiver (N >= ${RATIO_FROM_N}): **${fmt(ratio, 2)}**._\n\n` +
+		comparisonTable(rows);
+	log(replaceDocBlock(DOC_PATH, 'fanout-product', body) ? 'updated the product-path table in BENCHMARKS.md' : 'BENCHMARKS.md has no fanout-product markers; skipped');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -497,6 +498,7 @@ async function main(): Promise<void> {
 			`SRTP ${SRTP_ON ? SRTP_SUITE : 'OFF (comparison only)'}, BWE feedback ${KEEP_BWE ? 'kept' : 'stripped'}`
 	);
 	const runs: RunResult[] = [];
+	const failures: Array<{ receivers: number; mode: RunMode; error: string }> = [];
 	const stepS = WARMUP_S + MEASURE_S + 4;
 	const stepCount = RECEIVER_COUNTS.length * (MODE === 'both' ? 2 : 1);
 	const deadline = nowMs() + Math.max(BUDGET_S, stepCount * stepS * 1.5) * 1000;
@@ -516,7 +518,15 @@ async function main(): Promise<void> {
 	for (const [i, { n, mode }] of steps.entries()) {
 		const stepsLeft = steps.length - i;
 		let quiet = await waitForQuiet(Math.min(QUIET_MAX_WAIT_S, slackS(stepsLeft)));
-		let run = await runOnce(n, mode);
+		let run: RunResult;
+		try {
+			run = await runOnce(n, mode);
+		} catch (err) {
+			// One step failing (say a product-path client timing out on an overloaded machine) leaves the others standing.
+			log(`${mode} N=${n}: step failed, left out: ${err instanceof Error ? err.message : String(err)}`);
+			failures.push({ receivers: n, mode, error: err instanceof Error ? err.message : String(err) });
+			continue;
+		}
 		run.machineQuietAtStart = quiet;
 		let attempts = 1;
 		while (
@@ -529,7 +539,11 @@ async function main(): Promise<void> {
 					`(the worker waited for a CPU ${run.workerCpuWaitPct ?? 'n/a'} % of it); repeating this step`
 			);
 			quiet = await waitForQuiet(Math.min(QUIET_MAX_WAIT_S, slackS(stepsLeft) - stepS));
-			const again = await runOnce(n, mode);
+			const again = await runOnce(n, mode).catch((err: unknown) => {
+				log(`${mode} N=${n}: repeat failed (${err instanceof Error ? err.message : String(err)}); keeping the first attempt`);
+				return null;
+			});
+			if (!again) break;
 			again.machineQuietAtStart = quiet;
 			attempts++;
 			if ((again.otherProcessesCpuPct ?? 0) < (run.otherProcessesCpuPct ?? 0)) run = again;
@@ -585,6 +599,7 @@ async function main(): Promise<void> {
 		measureSeconds: MEASURE_S,
 		lossLimitPct: LOSS_LIMIT_PCT,
 		mode: MODE,
+		failures,
 		consumersPerCore: head.value,
 		consumersPerCoreBasis: head.basis,
 		mediasoupStatedConsumersPerWorker: 500,
@@ -599,6 +614,7 @@ async function main(): Promise<void> {
 	console.log(`\n${table}\n`);
 	console.log(`consumersPerCore (headline): ${String(head.value)} - ${head.basis}`);
 	if (UPDATE_DOC && MODE === 'bare') updateDoc(table, json);
+	if (UPDATE_DOC && comparison.length > 0) updateProductDoc(comparison, runs, overallRatio(comparison));
 	if (comparison.length > 0) console.log(`\n${comparisonTable(comparison)}\n\nproduct ÷ bare per receiver (N >= ${RATIO_FROM_N}): ${String(overallRatio(comparison))}`);
 	clearTimeout(hardStop);
 }
