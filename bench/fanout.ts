@@ -455,6 +455,21 @@ function overallRatio(rows: Comparison[]): number | null {
 	return r(sum((x) => (x.product.cpuPerReceiverPct ?? 0) * x.receivers) / sum((x) => (x.bare.cpuPerReceiverPct ?? 0) * x.receivers), 3);
 }
 
+/**
+ * Product ÷ bare of what one more receiver costs: the slope of (worker + Node main) CPU between the
+ * smallest and the largest N >= RATIO_FROM_N, which leaves out what the app costs with no receivers.
+ */
+function marginalRatio(rows: Comparison[]): number | null {
+	const used = rows.filter((x) => x.receivers >= RATIO_FROM_N && x.ratio !== null).sort((a, b) => a.receivers - b.receivers);
+	const lo = used[0];
+	const hi = used.at(-1);
+	if (!lo || !hi || hi.receivers === lo.receivers) return null;
+	const total = (x: Comparison['bare'], n: number) => (x.cpuPerReceiverPct ?? 0) * n;
+	const bare = total(hi.bare, hi.receivers) - total(lo.bare, lo.receivers);
+	const product = total(hi.product, hi.receivers) - total(lo.product, lo.receivers);
+	return bare > 0 ? r(product / bare, 3) : null;
+}
+
 function comparisonTable(rows: Comparison[]): string {
 	const head =
 		'| Receivers | Bare: worker / Node main (% of a core) | Product: worker / Node main (% of a core) | Bare per receiver (%) | Product per receiver (%) | Product ÷ bare | Worker product ÷ bare | Loss bare / product (%) |\n' +
@@ -484,7 +499,8 @@ function updateProductDoc(rows: Comparison[], runs: RunResult[], ratio: number |
 		`_Generated ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`FANOUT_MODE=both npm run bench:fanout\`, ` +
 		`${WARMUP_S} s warm-up + ${MEASURE_S} s measured per step, on ${cpus().length} shared cores: other processes used ` +
 		`${other.length ? `${Math.min(...other).toFixed(0)}-${Math.max(...other).toFixed(0)}` : 'n/a'} % of a core during the windows, so read the ratios as ±10-20 %. ` +
-		`Product ÷ bare per receiver (N >= ${RATIO_FROM_N}): **${fmt(ratio, 2)}**._\n\n` +
+		`Product ÷ bare per receiver (N >= ${RATIO_FROM_N}): **${fmt(ratio, 2)}**; ` +
+		`of one more receiver (the slope between the smallest and largest N): **${fmt(marginalRatio(rows), 2)}**._\n\n` +
 		comparisonTable(rows);
 	log(replaceDocBlock(DOC_PATH, 'fanout-product', body) ? 'updated the product-path table in BENCHMARKS.md' : 'BENCHMARKS.md has no fanout-product markers; skipped');
 }
@@ -603,7 +619,7 @@ async function main(): Promise<void> {
 		consumersPerCore: head.value,
 		consumersPerCoreBasis: head.basis,
 		mediasoupStatedConsumersPerWorker: 500,
-		...(comparison.length > 0 ? { productOverheadRatio: overallRatio(comparison), productVsBare: comparison } : {}),
+		...(comparison.length > 0 ? { productOverheadRatio: overallRatio(comparison), productMarginalRatio: marginalRatio(comparison), productVsBare: comparison } : {}),
 		runs
 	};
 	mkdirSync(dirname(OUT_JSON), { recursive: true });

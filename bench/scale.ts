@@ -44,7 +44,7 @@ type Run = {
 	cpuPerReceiverPct: number | null;
 	otherProcessesCpuPct: number | null;
 };
-type FanoutJson = { consumersPerCore: number | null; consumersPerCoreBasis: string; productOverheadRatio?: number | null; productVsBare?: unknown[]; runs: Run[] };
+type FanoutJson = { consumersPerCore: number | null; consumersPerCoreBasis: string; productOverheadRatio?: number | null; productMarginalRatio?: number | null; productVsBare?: unknown[]; runs: Run[] };
 
 /** Short steps, short waits for a quiet machine: the whole benchmark stays within ~5 minutes. */
 const common = { FANOUT_SECONDS: SECONDS, FANOUT_WARMUP: '2', FANOUT_RETRIES: '0', FANOUT_BUDGET_S: '20', FANOUT_SRTP_SUITE: SUITE };
@@ -71,7 +71,11 @@ function main(): void {
 	const best = within.reduce<Run | null>((a, x) => (a === null || x.receivers > a.receivers ? x : a), null);
 
 	log(`product ÷ bare, interleaved, N=${RATIO_N}`);
-	const ratio = runFanout<FanoutJson>({ ...common, FANOUT_MODE: 'both', FANOUT_N: RATIO_N }, resolve(RUNS, 'ratio.json'));
+	// This run also writes the product ÷ bare table of BENCHMARKS.md (a 'both' run leaves the bare table alone).
+	const ratio = runFanout<FanoutJson>(
+		{ ...common, FANOUT_MODE: 'both', FANOUT_N: RATIO_N, FANOUT_UPDATE_DOC: process.env.SCALE_UPDATE_DOC === '0' ? '0' : '1' },
+		resolve(RUNS, 'ratio.json')
+	);
 
 	const notBuilt = 'multi-node (issue 17 items 3-4: node registry, cross-node pipes, failover) is not built; nothing to measure';
 	const json = {
@@ -88,6 +92,8 @@ function main(): void {
 			(best && best.receivers === Math.max(...LESSON_N) ? '; every N tried passed, so this is a lower bound (a lesson takes 64 classrooms, so 128 devices with their assistants)' : ''),
 		productOverheadRatio: ratio.productOverheadRatio ?? null,
 		productOverheadRatioBasis: 'worker + Node main-thread CPU per receiver, product ÷ bare, summed over the N >= 20 steps of one interleaved run',
+		productMarginalRatio: ratio.productMarginalRatio ?? null,
+		productMarginalRatioBasis: 'the same, of one more receiver: slope between the smallest and largest N (leaves out what the app costs with no receivers)',
 		crossNodeAddedLatencyP99Ms: null,
 		crossNodeAddedLatencyP99MsReason: notBuilt,
 		edgeFailoverSeconds: null,
@@ -111,6 +117,7 @@ function main(): void {
 		`| consumersPerCore | ${cell(json.consumersPerCore)} | bare, one worker, ${SUITE} |`,
 		`| receiversPerLessonPerNode | ${cell(json.receiversPerLessonPerNode)} | product path, ${workers} workers via LessonRouter, loss < ${LOSS_LIMIT_PCT} %, p99 < ${P99_LIMIT_MS} ms |`,
 		`| productOverheadRatio | ${cell(json.productOverheadRatio)} | (worker + Node main) CPU per receiver, product ÷ bare, N = ${RATIO_N} |`,
+		`| (marginal: one more receiver) | ${cell(json.productMarginalRatio)} | slope between the smallest and largest N |`,
 		'| crossNodeAddedLatencyP99Ms | null | multi-node not built |',
 		'| edgeFailoverSeconds | null | multi-node not built |',
 		'| originFailoverSeconds | null | multi-node not built |',

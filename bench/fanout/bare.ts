@@ -7,26 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import * as mediasoup from 'mediasoup';
 import type { PlainTransport, Producer, Router, RtpCapabilities, SrtpCryptoSuite } from 'mediasoup/types';
-import { ROUTER_MEDIA_CODECS } from '../../sfu/codecs.ts';
-import { Publisher } from './publisher.ts';
-import { SendTimeRings, type StreamKind } from './protocol.ts';
-import {
-	AUDIO_PT,
-	AUDIO_SSRC,
-	SETUP_CONCURRENCY,
-	SinkThread,
-	VIDEO_PT,
-	VIDEO_SSRC,
-	clockBase,
-	createProducers,
-	lostOf,
-	mapLimit,
-	nowMs,
-	receiverCapabilities,
-	sleep,
-	type Rig
-} from './rig.ts';
-import { OPUS_TS_STEP, VP8_TS_STEP } from './rtp.ts';
+import type { Publisher } from './publisher.ts';
+import type { StreamKind } from './protocol.ts';
+import { SETUP_CONCURRENCY, lostOf, mapLimit, nowMs, receiverCapabilities, sleep, startSink, startSource, type Rig } from './rig.ts';
 
 export type RigOptions = {
 	receivers: number;
@@ -76,15 +59,7 @@ export async function bareRig(opts: RigOptions): Promise<Rig> {
 		console.error('mediasoup worker died', err);
 		process.exit(1);
 	});
-	const rings = new SendTimeRings();
-	const sink = new SinkThread({
-		receivers: opts.receivers,
-		recvBufferBytes: opts.recvBufferBytes,
-		clockBase,
-		rings: rings.buffer,
-		audioTsStep: OPUS_TS_STEP,
-		videoTsStep: VP8_TS_STEP
-	});
+	const { sink, rings, ready: readyP } = startSink(opts.receivers, opts.recvBufferBytes);
 	let publisher: Publisher | null = null;
 	const close = async (): Promise<void> => {
 		publisher?.stop();
@@ -93,22 +68,10 @@ export async function bareRig(opts: RigOptions): Promise<Rig> {
 		await sleep(300);
 	};
 	try {
-		const router = await worker.createRouter({ mediaCodecs: ROUTER_MEDIA_CODECS });
-		const ingress = await router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: true, comedia: true });
-		const producers = await createProducers(ingress);
-		const ready = await sink.wait('ready');
-		publisher = new Publisher({
-			sfuPort: ingress.tuple.localPort,
-			probePort: ready.probePort,
-			audioSsrc: AUDIO_SSRC,
-			videoSsrc: VIDEO_SSRC,
-			audioPayloadType: AUDIO_PT,
-			videoPayloadType: VIDEO_PT,
-			rings,
-			nowMs,
-			pacingKbps: opts.pacingKbps
-		});
-		await publisher.start();
+		const ready = await readyP;
+		const source = await startSource(worker, rings, ready.probePort, opts.pacingKbps);
+		publisher = source.publisher;
+		const { router, ingress, producers } = source;
 		const caps = receiverCapabilities(router.rtpCapabilities, opts.keepBwe);
 		const list = await mapLimit(ready.ports, SETUP_CONCURRENCY, (port) => createReceiver(router, caps, producers, port, opts.srtpSuite));
 		const streams: Array<{ ssrc: number; kind: StreamKind; receiver: number }> = [];
@@ -125,7 +88,7 @@ export async function bareRig(opts: RigOptions): Promise<Rig> {
 			},
 			sink,
 			ready,
-			publisher,
+			publisher: source.publisher,
 			ingressPorts: [ingress.tuple.localPort],
 			receiverPorts: list.map((x) => x.transport.tuple.localPort),
 			async producerLost() {

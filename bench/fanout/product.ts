@@ -16,27 +16,12 @@
 import * as mediasoup from 'mediasoup';
 import type { Router, RtpCapabilities, WebRtcTransport } from 'mediasoup/types';
 import type { ConsumerOffer, TransportInfo } from '../../protocol/index.ts';
-import { ROUTER_MEDIA_CODECS, clientRtpCapabilities } from '../../sfu/codecs.ts';
+import { clientRtpCapabilities } from '../../sfu/codecs.ts';
 import { TestClient, createLesson, startTestApp } from '../../app/testing/harness.ts';
 import type { RigOptions } from './bare.ts';
-import { Publisher } from './publisher.ts';
-import { SendTimeRings, type StreamKind } from './protocol.ts';
-import {
-	AUDIO_PT,
-	AUDIO_SSRC,
-	SETUP_CONCURRENCY,
-	SinkThread,
-	VIDEO_PT,
-	VIDEO_SSRC,
-	clockBase,
-	createProducers,
-	mapLimit,
-	nowMs,
-	receiverCapabilities,
-	sleep,
-	type Rig
-} from './rig.ts';
-import { OPUS_TS_STEP, VP8_TS_STEP } from './rtp.ts';
+import type { Publisher } from './publisher.ts';
+import type { StreamKind } from './protocol.ts';
+import { SETUP_CONCURRENCY, SinkThread, mapLimit, nowMs, receiverCapabilities, sleep, startSink, startSource, type Rig } from './rig.ts';
 import { bindingRequest } from './stun.ts';
 
 /** A lesson takes at most this many classrooms; receivers past it join as the rooms' assistants. */
@@ -101,17 +86,7 @@ export async function productRig(opts: ProductOptions): Promise<Rig> {
 		RECONNECT_GRACE_MS: '30000'
 	});
 	const helperWorker = await mediasoup.createWorker({ logLevel: 'warn', rtcMinPort: 30000, rtcMaxPort: 39999 });
-	const rings = new SendTimeRings();
-	const sink = new SinkThread({
-		receivers: opts.receivers,
-		recvBufferBytes: opts.recvBufferBytes,
-		clockBase,
-		rings: rings.buffer,
-		audioTsStep: OPUS_TS_STEP,
-		videoTsStep: VP8_TS_STEP
-	});
-	// The sink answers once; a waiter must be in place before the app's setup below takes its time.
-	const readyP = sink.wait('ready', 120_000);
+	const { sink, rings, ready: readyP } = startSink(opts.receivers, opts.recvBufferBytes);
 	const clients: TestClient[] = [];
 	let publisher: Publisher | null = null;
 	const close = async (): Promise<void> => {
@@ -125,22 +100,10 @@ export async function productRig(opts: ProductOptions): Promise<Rig> {
 	try {
 		const rooms = Math.min(MAX_ROOMS, opts.receivers);
 		const lesson = await createLesson(app, rooms);
-		const helper = await helperWorker.createRouter({ mediaCodecs: ROUTER_MEDIA_CODECS });
-		const ingress = await helper.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: true, comedia: true });
-		const source = await createProducers(ingress);
 		const ready = await readyP;
-		publisher = new Publisher({
-			sfuPort: ingress.tuple.localPort,
-			probePort: ready.probePort,
-			audioSsrc: AUDIO_SSRC,
-			videoSsrc: VIDEO_SSRC,
-			audioPayloadType: AUDIO_PT,
-			videoPayloadType: VIDEO_PT,
-			rings,
-			nowMs,
-			pacingKbps: opts.pacingKbps
-		});
-		await publisher.start();
+		const fed = await startSource(helperWorker, rings, ready.probePort, opts.pacingKbps);
+		publisher = fed.publisher;
+		const { router: helper, producers: source } = fed;
 
 		// The teacher: a send transport fed by the helper router, two tracks published through the signalling.
 		const teacher = new TestClient(app.url, lesson.token('teacher'));
@@ -197,7 +160,7 @@ export async function productRig(opts: ProductOptions): Promise<Rig> {
 			},
 			sink,
 			ready,
-			publisher,
+			publisher: fed.publisher,
 			ingressPorts: [udpPort(send)],
 			receiverPorts: [...recvPorts],
 			// The product's producers sit behind LessonMedia's id-based API, which does not expose RTP loss.

@@ -5,10 +5,12 @@
  */
 
 import { Worker as ThreadWorker } from 'node:worker_threads';
-import type { PlainTransport, Producer, RtpCapabilities } from 'mediasoup/types';
+import type { PlainTransport, Producer, Router, RtpCapabilities } from 'mediasoup/types';
+import { ROUTER_MEDIA_CODECS } from '../../sfu/codecs.ts';
 import { clientRtpCapabilities } from '../../sfu/codecs.ts';
-import type { Publisher } from './publisher.ts';
-import type { MainToSink, SinkInit, SinkToMain } from './protocol.ts';
+import { Publisher } from './publisher.ts';
+import { SendTimeRings, type MainToSink, type SinkInit, type SinkToMain } from './protocol.ts';
+import { OPUS_TS_STEP, VP8_TS_STEP } from './rtp.ts';
 
 export const AUDIO_PT = 111;
 export const VIDEO_PT = 96;
@@ -170,3 +172,35 @@ export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, in
 	return out;
 }
 
+
+/** A run's sink thread, with the send-time rings it shares with the publisher; `ready` is awaited in place from the start. */
+export function startSink(receivers: number, recvBufferBytes: number): { sink: SinkThread; rings: SendTimeRings; ready: Promise<Extract<SinkToMain, { type: 'ready' }>> } {
+	const rings = new SendTimeRings();
+	const sink = new SinkThread({ receivers, recvBufferBytes, clockBase, rings: rings.buffer, audioTsStep: OPUS_TS_STEP, videoTsStep: VP8_TS_STEP });
+	return { sink, rings, ready: sink.wait('ready', 120_000) };
+}
+
+/** The synthetic teacher on `worker`'s new router: its producers on a comedia PlainTransport and the started publisher feeding them. */
+export async function startSource(
+	worker: { createRouter: (o: { mediaCodecs: typeof ROUTER_MEDIA_CODECS }) => Promise<Router> },
+	rings: SendTimeRings,
+	probePort: number,
+	pacingKbps: number
+): Promise<{ router: Router; ingress: PlainTransport; producers: { audio: Producer; video: Producer }; publisher: Publisher }> {
+	const router = await worker.createRouter({ mediaCodecs: ROUTER_MEDIA_CODECS });
+	const ingress = await router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: true, comedia: true });
+	const producers = await createProducers(ingress);
+	const publisher = new Publisher({
+		sfuPort: ingress.tuple.localPort,
+		probePort,
+		audioSsrc: AUDIO_SSRC,
+		videoSsrc: VIDEO_SSRC,
+		audioPayloadType: AUDIO_PT,
+		videoPayloadType: VIDEO_PT,
+		rings,
+		nowMs,
+		pacingKbps
+	});
+	await publisher.start();
+	return { router, ingress, producers, publisher };
+}
