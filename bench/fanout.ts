@@ -143,7 +143,7 @@ type RunResult = {
 	mode: RunMode;
 	/** Node process CPU less the sink thread's: publisher + (product mode) the app's main thread and helpers. */
 	nodeMainCpuPct: number | null;
-	/** Worker CPU + Node main CPU per receiver, in % of one core. */
+	/** Worker CPU (scaled to the source's nominal packet rate) + Node main CPU per receiver, in % of one core. */
 	cpuPerReceiverPct: number | null;
 	nodeProcessCpuPct: number;
 	sinkThreadCpuPct: number | null;
@@ -241,6 +241,12 @@ async function runOnce(receivers: number, mode: RunMode): Promise<RunResult> {
 		const cpuFraction = workerCpuMs / wallMs;
 		const consumers = 2 * receivers;
 		const nodeCpuMs = (node1.user + node1.system - node0.user - node0.system) / 1000;
+		// On a loaded machine the publisher falls behind and then catches up, offering more or fewer
+		// packets in a window than its nominal rate; the worker's CPU follows the packets, so it is
+		// scaled to the nominal rate for the per-receiver cost (the Node side works per sample, not per packet).
+		const offeredPackets = pub1.audioPackets - pub0.audioPackets + pub1.videoPackets - pub0.videoPackets;
+		const nominalPackets = ((1000 / OPUS_FRAME_MS + vp8NominalPps()) * wallMs) / 1000;
+		const nominalScale = offeredPackets > 0 ? nominalPackets / offeredPackets : 1;
 		const waitPct =
 			sched0 && sched1 ? (100 * (sched1.waitNs - sched0.waitNs)) / 1e6 / wallMs : null;
 		// /proc/stat ticks are USER_HZ (100/s) summed over all cores.
@@ -304,7 +310,7 @@ async function runOnce(receivers: number, mode: RunMode): Promise<RunResult> {
 			mode,
 			nodeMainCpuPct: res.sinkCpuMs === null ? null : r((100 * (nodeCpuMs - res.sinkCpuMs)) / wallMs, 1),
 			cpuPerReceiverPct:
-				res.sinkCpuMs === null ? null : r((100 * (workerCpuMs + nodeCpuMs - res.sinkCpuMs)) / wallMs / receivers, 3),
+				res.sinkCpuMs === null ? null : r((100 * (workerCpuMs * nominalScale + nodeCpuMs - res.sinkCpuMs)) / wallMs / receivers, 3),
 			nodeProcessCpuPct: r((100 * nodeCpuMs) / wallMs, 1),
 			sinkThreadCpuPct: res.sinkCpuMs === null ? null : r((100 * res.sinkCpuMs) / res.windowMs, 1),
 			workerCpuWaitPct: waitPct === null ? null : r(waitPct, 1),

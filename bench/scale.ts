@@ -11,7 +11,7 @@
  * - crossNodeAddedLatencyP99Ms, edgeFailoverSeconds, originFailoverSeconds: null (multi-node is
  *   not built), with the reason.
  *
- * Env: SCALE_CORE_N=100,200  SCALE_LESSON_N=64,96,128  SCALE_RATIO_N=20,50,100  SCALE_SECONDS=8
+ * Env: SCALE_CORE_N=100,200  SCALE_LESSON_N=32,64,96  SCALE_RATIO_N=20,50,80  SCALE_SECONDS=8
  *      SCALE_UPDATE_DOC=0 (leave BENCHMARKS.md alone)
  */
 
@@ -27,8 +27,8 @@ const RUNS = resolve(ROOT, 'bench/results/scale-runs');
 const OUT = resolve(ROOT, 'bench/results/scale.json');
 const SECONDS = process.env.SCALE_SECONDS ?? '8';
 const CORE_N = process.env.SCALE_CORE_N ?? '100,200';
-const LESSON_N = (process.env.SCALE_LESSON_N ?? '64,96,128').split(',').map(Number);
-const RATIO_N = process.env.SCALE_RATIO_N ?? '20,50,100';
+const LESSON_N = (process.env.SCALE_LESSON_N ?? '32,64,96').split(',').map(Number);
+const RATIO_N = process.env.SCALE_RATIO_N ?? '20,50,80';
 const SUITE = 'AES_CM_128_HMAC_SHA1_80';
 const LOSS_LIMIT_PCT = 0.5;
 const P99_LIMIT_MS = 50;

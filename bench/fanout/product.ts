@@ -143,7 +143,7 @@ export async function productRig(opts: ProductOptions): Promise<Rig> {
 				ends.push(await linkTransport(client, recv, helper, sink, i));
 				await client.ok('media.ready', { rtpCapabilities: caps as never });
 				for (const producerId of producerIds) {
-					const offer = await client.next('media.consumer', (o) => o.producerId === producerId, 20_000);
+					const offer = await client.next('media.consumer', (o) => o.producerId === producerId, 60_000);
 					await client.ok('media.resumeConsumer', { consumerId: offer.consumerId });
 					streams.push({ ssrc: ssrcOf(offer), kind: offer.kind as StreamKind, receiver: i });
 				}
