@@ -529,7 +529,8 @@ async function main(): Promise<void> {
 			console.error('fanout: hard time limit reached, aborting');
 			process.exit(2);
 		},
-		deadline - nowMs() + stepCount * 60_000
+		// A product-path step also starts the app and joins every client, slowly on a loaded machine.
+		deadline - nowMs() + stepCount * (MODE === 'bare' ? 60_000 : 180_000)
 	);
 	hardStop.unref();
 	/** Seconds of the budget not needed for the steps still to run once each. */
