@@ -444,7 +444,8 @@ function compare(runs: RunResult[]): Comparison[] {
 			receivers: bare.receivers,
 			bare: pick(bare),
 			product: pick(product),
-			ratio: bare.cpuPerReceiverPct && product.cpuPerReceiverPct ? r(product.cpuPerReceiverPct / bare.cpuPerReceiverPct, 3) : null,
+			// A step whose worker or harness was starved (loss past the limit) used the CPU it could get, not what the work costs.
+			ratio: sustained(bare) && sustained(product) && bare.cpuPerReceiverPct && product.cpuPerReceiverPct ? r(product.cpuPerReceiverPct / bare.cpuPerReceiverPct, 3) : null,
 			workerRatio: r(product.workerCpuPct / bare.workerCpuPct, 3),
 			nodeExtraPerReceiverPct:
 				bare.nodeMainCpuPct === null || product.nodeMainCpuPct === null ? null : r((product.nodeMainCpuPct - bare.nodeMainCpuPct) / bare.receivers, 3)
@@ -453,7 +454,7 @@ function compare(runs: RunResult[]): Comparison[] {
 	return out;
 }
 
-/** Product ÷ bare per receiver over the steps from RATIO_FROM_N up: summed CPU over summed CPU. */
+/** Product ÷ bare per receiver over the steps from RATIO_FROM_N up where both sides kept loss under the limit: summed CPU over summed CPU. */
 function overallRatio(rows: Comparison[]): number | null {
 	const used = rows.filter((x) => x.receivers >= RATIO_FROM_N && x.ratio !== null);
 	if (used.length === 0) return null;
@@ -504,7 +505,8 @@ function updateProductDoc(rows: Comparison[], runs: RunResult[], ratio: number |
 	const body =
 		`_Generated ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`FANOUT_MODE=both npm run bench:fanout\`, ` +
 		`${WARMUP_S} s warm-up + ${MEASURE_S} s measured per step, on ${cpus().length} shared cores: other processes used ` +
-		`${other.length ? `${Math.min(...other).toFixed(0)}-${Math.max(...other).toFixed(0)}` : 'n/a'} % of a core during the windows, so read the ratios as ±10-20 %. ` +
+		`${other.length ? `${Math.min(...other).toFixed(0)}-${Math.max(...other).toFixed(0)}` : 'n/a'} % of a core during the windows, so read the ratios as ±10-20 %; ` +
+		`a pair where either side lost >= ${LOSS_LIMIT_PCT} % (starved of CPU) has no ratio. ` +
 		`Product ÷ bare per receiver (N >= ${RATIO_FROM_N}): **${fmt(ratio, 2)}**; ` +
 		`of one more receiver (the slope between the smallest and largest N): **${fmt(marginalRatio(rows), 2)}**._\n\n` +
 		comparisonTable(rows);

@@ -1,7 +1,7 @@
 /**
  * The product-path mode of the fan-out benchmark: the real app (HTTP, socket.io, signalling, the
  * network monitor, its worker pool and LessonRouter) in this process, a lesson made through the
- * admin API, the teacher and N classroom devices joined over socket.io with their real tokens.
+ * admin API, the teacher and N (<= 64) classroom devices joined over socket.io with their real tokens.
  *
  * Node has no WebRTC stack, so the browsers' ICE/DTLS ends are played by WebRtcTransports on a
  * helper mediasoup worker of the benchmark's own: the sink thread sends the ICE checks and relays
@@ -24,7 +24,7 @@ import type { StreamKind } from './protocol.ts';
 import { SETUP_CONCURRENCY, SinkThread, mapLimit, nowMs, receiverCapabilities, sleep, startSink, startSource, type Rig } from './rig.ts';
 import { bindingRequest } from './stun.ts';
 
-/** A lesson takes at most this many classrooms; receivers past it join as the rooms' assistants. */
+/** A lesson takes at most this many classrooms, and only classroom devices (and one observer) receive media. */
 const MAX_ROOMS = 64;
 
 export type ProductOptions = RigOptions & {
@@ -79,6 +79,7 @@ const ssrcOf = (offer: ConsumerOffer): number => {
 };
 
 export async function productRig(opts: ProductOptions): Promise<Rig> {
+	if (opts.receivers > MAX_ROOMS) throw new Error(`a lesson has at most ${MAX_ROOMS} classroom devices receiving media (assistants and students get none); N=${opts.receivers} is past it`);
 	const setupStartMs = nowMs();
 	const app = await startTestApp({
 		MEDIASOUP_WORKERS: String(opts.workers),
@@ -98,8 +99,7 @@ export async function productRig(opts: ProductOptions): Promise<Rig> {
 		await sleep(300);
 	};
 	try {
-		const rooms = Math.min(MAX_ROOMS, opts.receivers);
-		const lesson = await createLesson(app, rooms);
+		const lesson = await createLesson(app, opts.receivers);
 		const ready = await readyP;
 		const fed = await startSource(helperWorker, rings, ready.probePort, opts.pacingKbps);
 		publisher = fed.publisher;
@@ -126,7 +126,7 @@ export async function productRig(opts: ProductOptions): Promise<Rig> {
 		}
 		await teacher.ok('media.ready', { rtpCapabilities: teacherJoin.routerRtpCapabilities });
 
-		// The classroom devices (past MAX_ROOMS, the rooms' assistants), each with a receive transport.
+		// The classroom devices, each with a receive transport.
 		const caps = receiverCapabilities(routerCaps, opts.keepBwe);
 		const ends: WebRtcTransport[] = [];
 		const recvPorts = new Set<number>();
@@ -135,7 +135,7 @@ export async function productRig(opts: ProductOptions): Promise<Rig> {
 			Array.from({ length: opts.receivers }, (_, i) => i),
 			SETUP_CONCURRENCY,
 			async (i) => {
-				const client = new TestClient(app.url, lesson.token(i < rooms ? 'classroom' : 'assistant', i % rooms));
+				const client = new TestClient(app.url, lesson.token('classroom', i));
 				clients.push(client);
 				await client.joinLesson();
 				const recv = await client.ok('media.createTransport', { direction: 'recv' });
