@@ -14,48 +14,25 @@
  *                  FANOUT_SRTP_SUITE=AES_CM_128_HMAC_SHA1_80  FANOUT_PACING_KBPS=2500 (0: bursts)
  *                  FANOUT_RETRIES=1 (repeats of a step whose worker had to wait for a CPU)
  *                  FANOUT_BUDGET_S=360 (time budget for waiting on a quiet machine and repeats)
+ *                  FANOUT_MODE=bare|product|both (product: the real app, signalling and tokens, see
+ *                  fanout/product.ts; both: bare then product per N, with the per-receiver ratio;
+ *                  these write bench/results/fanout-product.json and leave BENCHMARKS.md alone)
+ *                  FANOUT_PRODUCT_WORKERS=1  FANOUT_ROUTER_MAX_CONSUMERS (product mode's app settings)
  */
 
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker as ThreadWorker } from 'node:worker_threads';
 import * as mediasoup from 'mediasoup';
-import type {
-	PlainTransport,
-	Producer,
-	Router,
-	RtpCapabilities,
-	SrtpCryptoSuite,
-	Worker
-} from 'mediasoup/types';
-import { ROUTER_MEDIA_CODECS, clientRtpCapabilities } from '../sfu/codecs.ts';
-import { Publisher } from './fanout/publisher.ts';
-import {
-	SendTimeRings,
-	type MainToSink,
-	type SinkInit,
-	type SinkResult,
-	type SinkToMain,
-	type StreamKind
-} from './fanout/protocol.ts';
-import {
-	OPUS_FRAME_MS,
-	OPUS_TS_STEP,
-	VP8_TS_STEP,
-	vp8NominalBitrate,
-	vp8NominalPps
-} from './fanout/rtp.ts';
-import {
-	dropsDelta,
-	machineCpuTicks,
-	processRssMb,
-	schedstat,
-	udpDropsByPort,
-	udpSnmp
-} from './fanout/stats.ts';
+import type { SrtpCryptoSuite } from 'mediasoup/types';
+import { bareRig, type RigOptions } from './fanout/bare.ts';
+import { productRig } from './fanout/product.ts';
+import { replaceDocBlock } from './lib/docBlock.ts';
+import type { SinkResult } from './fanout/protocol.ts';
+import { nowMs, sleep, type Rig } from './fanout/rig.ts';
+import { OPUS_FRAME_MS, vp8NominalBitrate, vp8NominalPps } from './fanout/rtp.ts';
+import { dropsDelta, machineCpuTicks, processRssMb, schedstat, udpDropsByPort, udpSnmp } from './fanout/stats.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..');
@@ -90,7 +67,7 @@ const PACING_KBPS = process.env.FANOUT_PACING_KBPS === undefined ? 2500 : Number
 /** FANOUT_SRTP=0 turns SRTP off: only for measuring what SRTP costs, never the headline. */
 const SRTP_ON = process.env.FANOUT_SRTP !== '0';
 const SRTP_SUITE = (process.env.FANOUT_SRTP_SUITE ?? 'AES_CM_128_HMAC_SHA1_80') as SrtpCryptoSuite;
-const OUT_JSON = resolve(ROOT, process.env.FANOUT_OUT ?? 'bench/results/fanout.json');
+const OUT_JSON = resolve(ROOT, process.env.FANOUT_OUT ?? (process.env.FANOUT_MODE && process.env.FANOUT_MODE !== 'bare' ? 'bench/results/fanout-product.json' : 'bench/results/fanout.json'));
 const UPDATE_DOC = process.env.FANOUT_UPDATE_DOC !== '0';
 const DOC_PATH = resolve(ROOT, 'BENCHMARKS.md');
 /** Loss threshold for a run to count towards the headline figure. */
@@ -112,181 +89,19 @@ const BUDGET_S = envNumber('FANOUT_BUDGET_S', 360);
 /** Before each step, wait up to this long for other processes to use < QUIET_CORE_PCT of a core. */
 const QUIET_MAX_WAIT_S = 45;
 const QUIET_CORE_PCT = 30;
-/** How many receivers are set up concurrently (channel requests in flight). */
-const SETUP_CONCURRENCY = 16;
-
-const AUDIO_PT = 111;
-const VIDEO_PT = 96;
-const AUDIO_SSRC = 0x11111111;
-const VIDEO_SSRC = 0x22222222;
-
-const clockBase = process.hrtime.bigint();
-const nowMs = (): number => Number(process.hrtime.bigint() - clockBase) / 1e6;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const log = (msg: string): void => console.log(`[fanout ${(nowMs() / 1000).toFixed(1)}s] ${msg}`);
-
-// ---------------------------------------------------------------------------------------------
-// Sink thread wrapper
-
-class SinkThread {
-	private readonly thread: ThreadWorker;
-	private waiters: Array<{ type: SinkToMain['type']; resolve: (m: SinkToMain) => void }> = [];
-	private failure: Error | null = null;
-
-	constructor(init: SinkInit) {
-		this.thread = new ThreadWorker(new URL('./fanout/sink.ts', import.meta.url), { workerData: init });
-		this.thread.on('message', (m: SinkToMain) => {
-			if (m.type === 'error') {
-				this.fail(new Error(`sink thread: ${m.message}`));
-				return;
-			}
-			const i = this.waiters.findIndex((w) => w.type === m.type);
-			if (i >= 0) this.waiters.splice(i, 1)[0]?.resolve(m);
-		});
-		this.thread.on('error', (err) => this.fail(err));
-	}
-
-	private fail(err: Error): void {
-		this.failure = err;
-		console.error(err);
-	}
-
-	wait<T extends SinkToMain['type']>(type: T, timeoutMs = 30_000): Promise<Extract<SinkToMain, { type: T }>> {
-		if (this.failure) return Promise.reject(this.failure);
-		return new Promise((resolveWait, reject) => {
-			const timer = setTimeout(() => reject(new Error(`sink thread: no '${type}' in ${timeoutMs} ms`)), timeoutMs);
-			this.waiters.push({
-				type,
-				resolve: (m) => {
-					clearTimeout(timer);
-					resolveWait(m as Extract<SinkToMain, { type: T }>);
-				}
-			});
-		});
-	}
-
-	post(m: MainToSink): void {
-		this.thread.postMessage(m);
-	}
-
-	async close(): Promise<void> {
-		this.post({ type: 'close' });
-		const exited = new Promise<void>((r) => this.thread.once('exit', () => r()));
-		await Promise.race([exited, sleep(2000)]);
-		await this.thread.terminate();
-	}
-}
-
-// ---------------------------------------------------------------------------------------------
-// mediasoup setup
-
 /**
- * What a receiver announces: the router's client capabilities (as handed to browsers). Without
- * FANOUT_BWE=1 the transport-cc and goog-remb feedback are removed, because these sinks never
- * send transport-wide-cc feedback or REMB: with them listed, mediasoup would run its send-side
- * bandwidth estimator blind (see BENCHMARKS.md).
+ * bare: mediasoup alone (the headline); product: the real app and signalling (fanout/product.ts);
+ * both: each N runs bare then product, interleaved, so both see the same machine.
  */
-function receiverCapabilities(router: Router): RtpCapabilities {
-	const caps = clientRtpCapabilities(router.rtpCapabilities);
-	if (KEEP_BWE) return caps;
-	return {
-		...caps,
-		codecs: (caps.codecs ?? []).map((c) => ({
-			...c,
-			rtcpFeedback: (c.rtcpFeedback ?? []).filter((fb) => fb.type !== 'transport-cc' && fb.type !== 'goog-remb')
-		}))
-	};
-}
+const MODE = (process.env.FANOUT_MODE ?? 'bare') as Mode;
+if (!['bare', 'product', 'both'].includes(MODE)) throw new Error('FANOUT_MODE must be bare, product or both');
+/** Product mode: the app's mediasoup workers and the consumers a router takes before LessonRouter pipes further. */
+const PRODUCT_WORKERS = envNumber('FANOUT_PRODUCT_WORKERS', 1);
+const PRODUCT_ROUTER_MAX = process.env.FANOUT_ROUTER_MAX_CONSUMERS ? envNumber('FANOUT_ROUTER_MAX_CONSUMERS', 400) : undefined;
 
-async function createProducers(transport: PlainTransport): Promise<{ audio: Producer; video: Producer }> {
-	const audio = await transport.produce({
-		kind: 'audio',
-		rtpParameters: {
-			codecs: [
-				{
-					mimeType: 'audio/opus',
-					payloadType: AUDIO_PT,
-					clockRate: 48000,
-					channels: 2,
-					parameters: { useinbandfec: 1 },
-					rtcpFeedback: []
-				}
-			],
-			encodings: [{ ssrc: AUDIO_SSRC }],
-			rtcp: { cname: 'fanout-bench', reducedSize: true }
-		}
-	});
-	const video = await transport.produce({
-		kind: 'video',
-		rtpParameters: {
-			codecs: [
-				{
-					mimeType: 'video/VP8',
-					payloadType: VIDEO_PT,
-					clockRate: 90000,
-					rtcpFeedback: [
-						{ type: 'nack' },
-						{ type: 'nack', parameter: 'pli' },
-						{ type: 'ccm', parameter: 'fir' }
-					]
-				}
-			],
-			encodings: [{ ssrc: VIDEO_SSRC }],
-			rtcp: { cname: 'fanout-bench', reducedSize: true }
-		}
-	});
-	return { audio, video };
-}
-
-type Receiver = {
-	transport: PlainTransport;
-	audioSsrc: number;
-	videoSsrc: number;
-};
-
-async function createReceiver(
-	router: Router,
-	caps: RtpCapabilities,
-	producers: { audio: Producer; video: Producer },
-	sinkPort: number
-): Promise<Receiver> {
-	const transport = await router.createPlainTransport({
-		listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
-		rtcpMux: true,
-		comedia: false,
-		enableSrtp: SRTP_ON,
-		...(SRTP_ON ? { srtpCryptoSuite: SRTP_SUITE } : {})
-	});
-	// Remote (sink) SRTP keys: only used to decrypt what the sink would send; 30 bytes is the
-	// master key + salt length of the AES_CM_128 suites (GCM suites use other lengths).
-	const keyBytes = SRTP_SUITE === 'AEAD_AES_256_GCM' ? 44 : SRTP_SUITE === 'AEAD_AES_128_GCM' ? 28 : 30;
-	await transport.connect({
-		ip: '127.0.0.1',
-		port: sinkPort,
-		...(SRTP_ON
-			? { srtpParameters: { cryptoSuite: SRTP_SUITE, keyBase64: randomBytes(keyBytes).toString('base64') } }
-			: {})
-	});
-	const audio = await transport.consume({ producerId: producers.audio.id, rtpCapabilities: caps });
-	const video = await transport.consume({ producerId: producers.video.id, rtpCapabilities: caps });
-	const audioSsrc = audio.rtpParameters.encodings?.[0]?.ssrc;
-	const videoSsrc = video.rtpParameters.encodings?.[0]?.ssrc;
-	if (audioSsrc === undefined || videoSsrc === undefined) throw new Error('consumer without SSRC');
-	return { transport, audioSsrc, videoSsrc };
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-	const out = new Array<R>(items.length);
-	let next = 0;
-	const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
-		while (next < items.length) {
-			const i = next++;
-			out[i] = await fn(items[i] as T, i);
-		}
-	});
-	await Promise.all(runners);
-	return out;
-}
+type Mode = 'bare' | 'product' | 'both';
+type RunMode = 'bare' | 'product';
+const log = (msg: string): void => console.log(`[fanout ${(nowMs() / 1000).toFixed(1)}s] ${msg}`);
 
 // ---------------------------------------------------------------------------------------------
 // One run
@@ -323,7 +138,13 @@ type RunResult = {
 	lostPackets: number;
 	streamsMissing: number;
 	kernelDrops: { sinkSockets: number; sfuIngressSocket: number; sfuReceiverSockets: number };
-	producerLost: number;
+	producerLost: number | null;
+	/** bare: mediasoup alone; product: the real app and signalling (see fanout/product.ts). */
+	mode: RunMode;
+	/** Node process CPU less the sink thread's: publisher + (product mode) the app's main thread and helpers. */
+	nodeMainCpuPct: number | null;
+	/** Worker CPU (scaled to the source's nominal packet rate) + Node main CPU per receiver, in % of one core. */
+	cpuPerReceiverPct: number | null;
 	nodeProcessCpuPct: number;
 	sinkThreadCpuPct: number | null;
 	/** Share of the window the worker was runnable but waiting for a CPU (other load). */
@@ -356,62 +177,28 @@ function r(v: number, digits = 2): number {
 	return Math.round(v * f) / f;
 }
 
-async function runOnce(receivers: number): Promise<RunResult> {
-	const setupStart = nowMs();
-	const worker: Worker = await mediasoup.createWorker({ logLevel: 'warn', rtcMinPort: 20000, rtcMaxPort: 29999 });
-	worker.on('died', (err) => {
-		console.error('mediasoup worker died', err);
-		process.exit(1);
-	});
-	const rings = new SendTimeRings();
-	const sink = new SinkThread({
+function rigFor(mode: RunMode, receivers: number): Promise<Rig> {
+	const opts: RigOptions = {
 		receivers,
 		recvBufferBytes: SINK_RECV_BUFFER,
-		clockBase,
-		rings: rings.buffer,
-		audioTsStep: OPUS_TS_STEP,
-		videoTsStep: VP8_TS_STEP
-	});
-	let publisher: Publisher | null = null;
+		pacingKbps: PACING_KBPS,
+		keepBwe: KEEP_BWE,
+		srtpSuite: SRTP_ON ? SRTP_SUITE : null
+	};
+	if (mode === 'bare') return bareRig(opts);
+	if (!SRTP_ON) throw new Error('the product path always uses DTLS-SRTP; FANOUT_SRTP=0 is for the bare mode only');
+	return productRig({ ...opts, workers: PRODUCT_WORKERS, routerMaxConsumers: PRODUCT_ROUTER_MAX });
+}
+
+async function runOnce(receivers: number, mode: RunMode): Promise<RunResult> {
+	const rig = await rigFor(mode, receivers);
 	try {
-		const router = await worker.createRouter({ mediaCodecs: ROUTER_MEDIA_CODECS });
-		const ingress = await router.createPlainTransport({
-			listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
-			rtcpMux: true,
-			comedia: true
-		});
-		const producers = await createProducers(ingress);
-		const ready = await sink.wait('ready');
-
-		publisher = new Publisher({
-			sfuPort: ingress.tuple.localPort,
-			probePort: ready.probePort,
-			audioSsrc: AUDIO_SSRC,
-			videoSsrc: VIDEO_SSRC,
-			audioPayloadType: AUDIO_PT,
-			videoPayloadType: VIDEO_PT,
-			rings,
-			nowMs,
-			pacingKbps: PACING_KBPS
-		});
-		await publisher.start();
-
-		const caps = receiverCapabilities(router);
-		const list = await mapLimit(ready.ports, SETUP_CONCURRENCY, (port) =>
-			createReceiver(router, caps, producers, port)
-		);
-		const streams: Array<{ ssrc: number; kind: StreamKind; receiver: number }> = [];
-		list.forEach((rcv, i) => {
-			streams.push({ ssrc: rcv.audioSsrc, kind: 'audio', receiver: i });
-			streams.push({ ssrc: rcv.videoSsrc, kind: 'video', receiver: i });
-		});
-		sink.post({ type: 'expect', streams });
-		const setupSeconds = (nowMs() - setupStart) / 1000;
-		log(`N=${receivers}: ${receivers} receivers / ${2 * receivers} consumers ready in ${setupSeconds.toFixed(1)} s, warming up ${WARMUP_S} s`);
+		const { sink, ready, publisher } = rig;
+		const setupSeconds = (nowMs() - rig.setupStartMs) / 1000;
+		log(`${mode} N=${receivers}: ${receivers} receivers / ${2 * receivers} consumers ready in ${setupSeconds.toFixed(1)} s, warming up ${WARMUP_S} s`);
 		await sleep(WARMUP_S * 1000);
 
 		// ---- measurement window
-		const receiverPorts = list.map((x) => x.transport.tuple.localPort);
 		const startedAck = sink.wait('started');
 		sink.post({ type: 'start' });
 		await startedAck;
@@ -419,24 +206,23 @@ async function runOnce(receivers: number): Promise<RunResult> {
 		const pub0 = { ...publisher.counters };
 		const drops0 = udpDropsByPort();
 		const snmp0 = udpSnmp();
-		const ru0 = await worker.getResourceUsage();
+		const ru0 = await rig.workerUsage();
 		const node0 = process.cpuUsage();
-		const sched0 = schedstat(worker.pid);
+		const sched0 = schedSum(rig.workerPids);
 		const mach0 = machineCpuTicks();
 		const t0 = nowMs();
-		const prodStats0 = await producers.video.getStats();
-		const prodAudio0 = await producers.audio.getStats();
+		const producerLost0 = await rig.producerLost();
 
 		let workerRssMax = 0;
 		const rssTimer = setInterval(() => {
-			workerRssMax = Math.max(workerRssMax, processRssMb(worker.pid) ?? 0);
+			workerRssMax = Math.max(workerRssMax, rssSum(rig.workerPids));
 		}, 1000);
 		await sleep(MEASURE_S * 1000);
 		clearInterval(rssTimer);
 
-		const ru1 = await worker.getResourceUsage();
+		const ru1 = await rig.workerUsage();
 		const node1 = process.cpuUsage();
-		const sched1 = schedstat(worker.pid);
+		const sched1 = schedSum(rig.workerPids);
 		const mach1 = machineCpuTicks();
 		const t1 = nowMs();
 		const pub1 = { ...publisher.counters };
@@ -445,17 +231,22 @@ async function runOnce(receivers: number): Promise<RunResult> {
 		const res = await resultP;
 		const drops1 = udpDropsByPort();
 		const snmp1 = udpSnmp();
-		const prodStats1 = await producers.video.getStats();
-		const prodAudio1 = await producers.audio.getStats();
-		workerRssMax = Math.max(workerRssMax, processRssMb(worker.pid) ?? 0);
+		const producerLost1 = await rig.producerLost();
+		workerRssMax = Math.max(workerRssMax, rssSum(rig.workerPids));
 		const nodeRssMb = process.memoryUsage().rss / (1024 * 1024);
 
 		// ---- derive
 		const wallMs = t1 - t0;
-		const workerCpuMs = ru1.ru_utime + ru1.ru_stime - (ru0.ru_utime + ru0.ru_stime);
+		const workerCpuMs = ru1.utime + ru1.stime - (ru0.utime + ru0.stime);
 		const cpuFraction = workerCpuMs / wallMs;
 		const consumers = 2 * receivers;
 		const nodeCpuMs = (node1.user + node1.system - node0.user - node0.system) / 1000;
+		// On a loaded machine the publisher falls behind and then catches up, offering more or fewer
+		// packets in a window than its nominal rate; the worker's CPU follows the packets, so it is
+		// scaled to the nominal rate for the per-receiver cost (the Node side works per sample, not per packet).
+		const offeredPackets = pub1.audioPackets - pub0.audioPackets + pub1.videoPackets - pub0.videoPackets;
+		const nominalPackets = ((1000 / OPUS_FRAME_MS + vp8NominalPps()) * wallMs) / 1000;
+		const nominalScale = offeredPackets > 0 ? nominalPackets / offeredPackets : 1;
 		const waitPct =
 			sched0 && sched1 ? (100 * (sched1.waitNs - sched0.waitNs)) / 1e6 / wallMs : null;
 		// /proc/stat ticks are USER_HZ (100/s) summed over all cores.
@@ -474,10 +265,7 @@ async function runOnce(receivers: number): Promise<RunResult> {
 		const received = res.audio.received + res.video.received;
 		const lost = lostAudio + lostVideo;
 
-		const lostOf = (s: Awaited<ReturnType<Producer['getStats']>>): number =>
-			s.reduce((acc, x) => acc + (x.packetsLost ?? 0), 0);
-		const producerLost =
-			lostOf(prodStats1) - lostOf(prodStats0) + lostOf(prodAudio1) - lostOf(prodAudio0);
+		const producerLost = producerLost0 === null || producerLost1 === null ? null : producerLost1 - producerLost0;
 
 		const snmpDelta: Record<string, number> = {};
 		for (const k of ['InDatagrams', 'InErrors', 'RcvbufErrors', 'SndbufErrors']) {
@@ -489,8 +277,8 @@ async function runOnce(receivers: number): Promise<RunResult> {
 			consumers,
 			measuredSeconds: r(wallMs / 1000, 2),
 			workerCpuPct: r(100 * cpuFraction, 1),
-			workerUserPct: r((100 * (ru1.ru_utime - ru0.ru_utime)) / wallMs, 1),
-			workerSysPct: r((100 * (ru1.ru_stime - ru0.ru_stime)) / wallMs, 1),
+			workerUserPct: r((100 * (ru1.utime - ru0.utime)) / wallMs, 1),
+			workerSysPct: r((100 * (ru1.stime - ru0.stime)) / wallMs, 1),
 			consumersPerCore: Math.round(consumers / cpuFraction),
 			deliveredConsumersPerCore: Math.round((consumers * (1 - pct(lost, received + lost) / 100)) / cpuFraction),
 			lossPct: r(pct(lost, received + lost), 3),
@@ -515,10 +303,14 @@ async function runOnce(receivers: number): Promise<RunResult> {
 			streamsMissing: res.audio.streamsMissing + res.video.streamsMissing,
 			kernelDrops: {
 				sinkSockets: dropsDelta(drops0, drops1, [...ready.ports, ready.probePort]),
-				sfuIngressSocket: dropsDelta(drops0, drops1, [ingress.tuple.localPort]),
-				sfuReceiverSockets: dropsDelta(drops0, drops1, receiverPorts)
+				sfuIngressSocket: dropsDelta(drops0, drops1, rig.ingressPorts),
+				sfuReceiverSockets: dropsDelta(drops0, drops1, rig.receiverPorts)
 			},
 			producerLost,
+			mode,
+			nodeMainCpuPct: res.sinkCpuMs === null ? null : r((100 * (nodeCpuMs - res.sinkCpuMs)) / wallMs, 1),
+			cpuPerReceiverPct:
+				res.sinkCpuMs === null ? null : r((100 * (workerCpuMs * nominalScale + nodeCpuMs - res.sinkCpuMs)) / wallMs / receivers, 3),
 			nodeProcessCpuPct: r((100 * nodeCpuMs) / wallMs, 1),
 			sinkThreadCpuPct: res.sinkCpuMs === null ? null : r((100 * res.sinkCpuMs) / res.windowMs, 1),
 			workerCpuWaitPct: waitPct === null ? null : r(waitPct, 1),
@@ -543,12 +335,23 @@ async function runOnce(receivers: number): Promise<RunResult> {
 		run.offeredEgressMbps = r((perReceiverBits * receivers) / (wallMs / 1000) / 1e6, 1);
 		return run;
 	} finally {
-		publisher?.stop();
-		await sink.close().catch(() => undefined);
-		worker.close();
-		await sleep(300);
+		await rig.close();
 	}
 }
+
+function schedSum(pids: number[]): { runNs: number; waitNs: number } | null {
+	let runNs = 0;
+	let waitNs = 0;
+	for (const pid of pids) {
+		const s = schedstat(pid);
+		if (!s) return null;
+		runNs += s.runNs;
+		waitNs += s.waitNs;
+	}
+	return { runNs, waitNs };
+}
+
+const rssSum = (pids: number[]): number => pids.reduce((acc, pid) => acc + (processRssMb(pid) ?? 0), 0);
 
 /**
  * Waits (at most maxWaitS) until the machine has been quiet for two consecutive seconds: all
@@ -617,31 +420,97 @@ function headline(runs: RunResult[]): { value: number | null; basis: string } {
 	};
 }
 
+/** The product path is compared with bare mediasoup from this many receivers up (issue 17). */
+const RATIO_FROM_N = 20;
+
+type Comparison = {
+	receivers: number;
+	bare: { workerCpuPct: number; nodeMainCpuPct: number | null; cpuPerReceiverPct: number | null; lossPct: number };
+	product: { workerCpuPct: number; nodeMainCpuPct: number | null; cpuPerReceiverPct: number | null; lossPct: number };
+	/** Worker + Node main CPU per receiver, product ÷ bare. */
+	ratio: number | null;
+	workerRatio: number;
+	/** Product Node main CPU above bare's, per receiver (% of a core). */
+	nodeExtraPerReceiverPct: number | null;
+};
+
+function compare(runs: RunResult[]): Comparison[] {
+	const pick = (x: RunResult) => ({ workerCpuPct: x.workerCpuPct, nodeMainCpuPct: x.nodeMainCpuPct, cpuPerReceiverPct: x.cpuPerReceiverPct, lossPct: x.lossPct });
+	const out: Comparison[] = [];
+	for (const bare of runs.filter((x) => x.mode === 'bare')) {
+		const product = runs.find((x) => x.mode === 'product' && x.receivers === bare.receivers);
+		if (!product) continue;
+		out.push({
+			receivers: bare.receivers,
+			bare: pick(bare),
+			product: pick(product),
+			// A step whose worker or harness was starved (loss past the limit) used the CPU it could get, not what the work costs.
+			ratio: sustained(bare) && sustained(product) && bare.cpuPerReceiverPct && product.cpuPerReceiverPct ? r(product.cpuPerReceiverPct / bare.cpuPerReceiverPct, 3) : null,
+			workerRatio: r(product.workerCpuPct / bare.workerCpuPct, 3),
+			nodeExtraPerReceiverPct:
+				bare.nodeMainCpuPct === null || product.nodeMainCpuPct === null ? null : r((product.nodeMainCpuPct - bare.nodeMainCpuPct) / bare.receivers, 3)
+		});
+	}
+	return out;
+}
+
+/** Product ÷ bare per receiver over the steps from RATIO_FROM_N up where both sides kept loss under the limit: summed CPU over summed CPU. */
+function overallRatio(rows: Comparison[]): number | null {
+	const used = rows.filter((x) => x.receivers >= RATIO_FROM_N && x.ratio !== null);
+	if (used.length === 0) return null;
+	const sum = (f: (x: Comparison) => number) => used.reduce((a, x) => a + f(x), 0);
+	return r(sum((x) => (x.product.cpuPerReceiverPct ?? 0) * x.receivers) / sum((x) => (x.bare.cpuPerReceiverPct ?? 0) * x.receivers), 3);
+}
+
+/**
+ * Product ÷ bare of what one more receiver costs: the slope of (worker + Node main) CPU between the
+ * smallest and the largest N >= RATIO_FROM_N, which leaves out what the app costs with no receivers.
+ */
+function marginalRatio(rows: Comparison[]): number | null {
+	const used = rows.filter((x) => x.receivers >= RATIO_FROM_N && x.ratio !== null).sort((a, b) => a.receivers - b.receivers);
+	const lo = used[0];
+	const hi = used.at(-1);
+	if (!lo || !hi || hi.receivers === lo.receivers) return null;
+	const total = (x: Comparison['bare'], n: number) => (x.cpuPerReceiverPct ?? 0) * n;
+	const bare = total(hi.bare, hi.receivers) - total(lo.bare, lo.receivers);
+	const product = total(hi.product, hi.receivers) - total(lo.product, lo.receivers);
+	return bare > 0 ? r(product / bare, 3) : null;
+}
+
+function comparisonTable(rows: Comparison[]): string {
+	const head =
+		'| Receivers | Bare: worker / Node main (% of a core) | Product: worker / Node main (% of a core) | Bare per receiver (%) | Product per receiver (%) | Product ÷ bare | Worker product ÷ bare | Loss bare / product (%) |\n' +
+		'|---:|---:|---:|---:|---:|---:|---:|---:|';
+	const rowsMd = rows.map(
+		(x) =>
+			`| ${x.receivers} | ${x.bare.workerCpuPct} / ${fmt(x.bare.nodeMainCpuPct, 1)} | ${x.product.workerCpuPct} / ${fmt(x.product.nodeMainCpuPct, 1)} | ${fmt(x.bare.cpuPerReceiverPct, 3)} | ${fmt(x.product.cpuPerReceiverPct, 3)} | ${fmt(x.ratio, 2)} | ${x.workerRatio.toFixed(2)} | ${x.bare.lossPct.toFixed(3)} / ${x.product.lossPct.toFixed(3)} |`
+	);
+	return [head, ...rowsMd].join('\n');
+}
+
 function updateDoc(table: string, json: Record<string, unknown>): void {
-	const begin = '<!-- fanout:results:begin -->';
-	const end = '<!-- fanout:results:end -->';
-	if (!existsSync(DOC_PATH)) {
-		log('BENCHMARKS.md not found; skipped the doc update');
-		return;
-	}
-	const doc = readFileSync(DOC_PATH, 'utf8');
-	const a = doc.indexOf(begin);
-	const b = doc.indexOf(end);
-	if (a < 0 || b < a) {
-		log('BENCHMARKS.md has no fanout results markers; skipped the doc update');
-		return;
-	}
 	const machine = json.machine as Record<string, unknown>;
-	const block =
-		`${begin}\n` +
+	const body =
 		`_Generated ${String(json.generatedAt)} by \`npm run bench:fanout\` on ${String(machine.cpuModel)} ` +
 		`(${String(machine.cores)} cores), Node ${String(machine.node)}, mediasoup ${String(machine.mediasoup)}; ` +
 		`${WARMUP_S} s warm-up + ${MEASURE_S} s measured per N. ` +
 		`Headline: **${String(json.consumersPerCore ?? 'n/a')} consumers per fully used core**._\n\n` +
-		`${table}\n` +
-		end;
-	writeFileSync(DOC_PATH, doc.slice(0, a) + block + doc.slice(b + end.length));
-	log('updated the results table in BENCHMARKS.md');
+		table;
+	log(replaceDocBlock(DOC_PATH, 'fanout', body) ? 'updated the results table in BENCHMARKS.md' : 'BENCHMARKS.md has no fanout results markers; skipped the doc update');
+}
+
+/** The product ÷ bare table of a FANOUT_MODE=both run, with the machine's load next to it. */
+function updateProductDoc(rows: Comparison[], runs: RunResult[], ratio: number | null): void {
+	const other = runs.map((x) => x.otherProcessesCpuPct).filter((x): x is number => x !== null);
+	const body =
+		`_Generated ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`FANOUT_MODE=both npm run bench:fanout\`, ` +
+		`${WARMUP_S} s warm-up + ${MEASURE_S} s measured per step, on ${cpus().length} shared cores: other processes used ` +
+		`${other.length ? `${Math.min(...other).toFixed(0)}-${Math.max(...other).toFixed(0)}` : 'n/a'} % of a core during the windows, so read the ratios as ±10-20 %; ` +
+		`a pair where either side lost >= ${LOSS_LIMIT_PCT} % (starved of CPU) has no ratio. ` +
+		`Product ÷ bare per receiver (N >= ${RATIO_FROM_N}): **${fmt(ratio, 2)}**; ` +
+		`of one more receiver (the slope between the smallest and largest N): **${fmt(marginalRatio(rows), 2)}**._\n\n` +
+		comparisonTable(rows);
+	log(replaceDocBlock(DOC_PATH, 'fanout-product', body) ? 'updated the product-path table in BENCHMARKS.md' : 'BENCHMARKS.md has no fanout-product markers; skipped');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -653,23 +522,36 @@ async function main(): Promise<void> {
 			`SRTP ${SRTP_ON ? SRTP_SUITE : 'OFF (comparison only)'}, BWE feedback ${KEEP_BWE ? 'kept' : 'stripped'}`
 	);
 	const runs: RunResult[] = [];
+	const failures: Array<{ receivers: number; mode: RunMode; error: string }> = [];
 	const stepS = WARMUP_S + MEASURE_S + 4;
-	const deadline = nowMs() + Math.max(BUDGET_S, RECEIVER_COUNTS.length * stepS * 1.5) * 1000;
+	const stepCount = RECEIVER_COUNTS.length * (MODE === 'both' ? 2 : 1);
+	const deadline = nowMs() + Math.max(BUDGET_S, stepCount * stepS * 1.5) * 1000;
 	const hardStop = setTimeout(
 		() => {
 			console.error('fanout: hard time limit reached, aborting');
 			process.exit(2);
 		},
-		deadline - nowMs() + RECEIVER_COUNTS.length * 60_000
+		// A product-path step also starts the app and joins every client, slowly on a loaded machine.
+		deadline - nowMs() + stepCount * (MODE === 'bare' ? 60_000 : 180_000)
 	);
 	hardStop.unref();
 	/** Seconds of the budget not needed for the steps still to run once each. */
 	const slackS = (stepsLeft: number): number => (deadline - nowMs()) / 1000 - stepsLeft * stepS;
 
-	for (const [i, n] of RECEIVER_COUNTS.entries()) {
-		const stepsLeft = RECEIVER_COUNTS.length - i;
+	const modes: RunMode[] = MODE === 'both' ? ['bare', 'product'] : [MODE];
+	const steps = RECEIVER_COUNTS.flatMap((n) => modes.map((mode) => ({ n, mode })));
+	for (const [i, { n, mode }] of steps.entries()) {
+		const stepsLeft = steps.length - i;
 		let quiet = await waitForQuiet(Math.min(QUIET_MAX_WAIT_S, slackS(stepsLeft)));
-		let run = await runOnce(n);
+		let run: RunResult;
+		try {
+			run = await runOnce(n, mode);
+		} catch (err) {
+			// One step failing (say a product-path client timing out on an overloaded machine) leaves the others standing.
+			log(`${mode} N=${n}: step failed, left out: ${err instanceof Error ? err.message : String(err)}`);
+			failures.push({ receivers: n, mode, error: err instanceof Error ? err.message : String(err) });
+			continue;
+		}
 		run.machineQuietAtStart = quiet;
 		let attempts = 1;
 		while (
@@ -682,7 +564,11 @@ async function main(): Promise<void> {
 					`(the worker waited for a CPU ${run.workerCpuWaitPct ?? 'n/a'} % of it); repeating this step`
 			);
 			quiet = await waitForQuiet(Math.min(QUIET_MAX_WAIT_S, slackS(stepsLeft) - stepS));
-			const again = await runOnce(n);
+			const again = await runOnce(n, mode).catch((err: unknown) => {
+				log(`${mode} N=${n}: repeat failed (${err instanceof Error ? err.message : String(err)}); keeping the first attempt`);
+				return null;
+			});
+			if (!again) break;
 			again.machineQuietAtStart = quiet;
 			attempts++;
 			if ((again.otherProcessesCpuPct ?? 0) < (run.otherProcessesCpuPct ?? 0)) run = again;
@@ -690,17 +576,19 @@ async function main(): Promise<void> {
 		run.attempts = attempts;
 		runs.push(run);
 		log(
-			`N=${n}: worker CPU ${run.workerCpuPct} % (user ${run.workerUserPct}, sys ${run.workerSysPct}) -> ${run.consumersPerCore} consumers/core, loss ${run.lossPct} % ` +
+			`${mode} N=${n}: worker CPU ${run.workerCpuPct} % (user ${run.workerUserPct}, sys ${run.workerSysPct}) -> ${run.consumersPerCore} consumers/core, loss ${run.lossPct} % ` +
 				`(sink drops ${run.kernelDrops.sinkSockets}, ingress drops ${run.kernelDrops.sfuIngressSocket}), ` +
 				`latency p50 ${fmt(run.latencyP50Ms)} p99 ${fmt(run.latencyP99Ms)} ms ` +
 				`(direct ${fmt(run.latency.directNoSfu.p50)}/${fmt(run.latency.directNoSfu.p99)}), ` +
 				`RSS worker ${run.workerRssMb} MB + node ${run.nodeRssMb} MB, ${run.egressPps} pkt/s out, ` +
-				`node CPU ${run.nodeProcessCpuPct} % (sink thread ${run.sinkThreadCpuPct ?? 'n/a'} %), ` +
+				`node CPU ${run.nodeProcessCpuPct} % (sink thread ${run.sinkThreadCpuPct ?? 'n/a'} %, main ${run.nodeMainCpuPct ?? 'n/a'} %), ` +
+				`${run.cpuPerReceiverPct ?? 'n/a'} % of a core per receiver, ` +
 				`worker waited for CPU ${run.workerCpuWaitPct ?? 'n/a'} %, other processes ${run.otherProcessesCpuPct ?? 'n/a'} % of a core`
 		);
 	}
 
-	const head = headline(runs);
+	const head = headline(runs.filter((x) => x.mode === 'bare'));
+	const comparison = compare(runs);
 	const cpu = cpus();
 	const json = {
 		benchmark: 'fanout',
@@ -735,9 +623,12 @@ async function main(): Promise<void> {
 		warmupSeconds: WARMUP_S,
 		measureSeconds: MEASURE_S,
 		lossLimitPct: LOSS_LIMIT_PCT,
+		mode: MODE,
+		failures,
 		consumersPerCore: head.value,
 		consumersPerCoreBasis: head.basis,
 		mediasoupStatedConsumersPerWorker: 500,
+		...(comparison.length > 0 ? { productOverheadRatio: overallRatio(comparison), productMarginalRatio: marginalRatio(comparison), productVsBare: comparison } : {}),
 		runs
 	};
 	mkdirSync(dirname(OUT_JSON), { recursive: true });
@@ -747,7 +638,9 @@ async function main(): Promise<void> {
 	const table = markdownTable(runs);
 	console.log(`\n${table}\n`);
 	console.log(`consumersPerCore (headline): ${String(head.value)} - ${head.basis}`);
-	if (UPDATE_DOC) updateDoc(table, json);
+	if (UPDATE_DOC && MODE === 'bare') updateDoc(table, json);
+	if (UPDATE_DOC && comparison.length > 0) updateProductDoc(comparison, runs, overallRatio(comparison));
+	if (comparison.length > 0) console.log(`\n${comparisonTable(comparison)}\n\nproduct ÷ bare per receiver (N >= ${RATIO_FROM_N}): ${String(overallRatio(comparison))}`);
 	clearTimeout(hardStop);
 }
 

@@ -15,10 +15,12 @@
  */
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { replaceDocBlock } from './lib/docBlock.ts';
+import { runFanout } from './lib/fanoutRun.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS_DIR = resolve(ROOT, 'bench/results/srtp-runs');
@@ -62,25 +64,10 @@ interface Step {
 	otherProcessesCpuPct: number | null;
 }
 
-function runFanout(bin: string, worker: Step['worker'], suite: string, n: number, round: number): Step {
+function runStep(bin: string, worker: Step['worker'], suite: string, n: number, round: number): Step {
 	const out = resolve(RUNS_DIR, `${worker}-${suite.toLowerCase()}-n${n}-r${round}.json`);
-	const result = spawnSync(process.execPath, ['--import', 'tsx', resolve(ROOT, 'bench/fanout.ts')], {
-		cwd: ROOT,
-		env: {
-			...process.env,
-			MEDIASOUP_WORKER_BIN: bin,
-			FANOUT_N: String(n),
-			FANOUT_SECONDS: SECONDS,
-			FANOUT_SRTP_SUITE: suite,
-			FANOUT_OUT: out,
-			FANOUT_UPDATE_DOC: '0',
-			FANOUT_RETRIES: '1',
-			FANOUT_BUDGET_S: '90'
-		},
-		stdio: ['ignore', 'inherit', 'inherit']
-	});
-	if (result.status !== 0) throw new Error(`fanout ${worker} ${suite} N=${n} failed (${result.status})`);
-	const json = JSON.parse(readFileSync(out, 'utf8')) as { runs: Record<string, unknown>[] };
+	const env = { MEDIASOUP_WORKER_BIN: bin, FANOUT_N: String(n), FANOUT_SECONDS: SECONDS, FANOUT_SRTP_SUITE: suite, FANOUT_RETRIES: '1', FANOUT_BUDGET_S: '90' };
+	const json = runFanout<{ runs: Record<string, unknown>[] }>(env, out);
 	const run = json.runs[0] as {
 		workerCpuPct: number;
 		measuredSeconds: number;
@@ -123,7 +110,7 @@ function main(): void {
 			for (const n of N_LIST) {
 				// Interleaved: before and after of one pair run back to back.
 				for (const worker of ['before', 'after'] as const) {
-					const step = runFanout(bins[worker], worker, suite, n, round);
+					const step = runStep(bins[worker], worker, suite, n, round);
 					log(`${worker} ${suite} N=${n}: ${step.usPerPacket} µs/packet (worker ${step.workerCpuPct} % of a core, loss ${step.lossPct} %)`);
 					steps.push(step);
 				}
@@ -159,17 +146,8 @@ function main(): void {
 	].join('\n');
 	console.log(table);
 	if (process.env.SRTP_UPDATE_DOC === '0') return;
-	const begin = '<!-- srtp:results:begin -->';
-	const end = '<!-- srtp:results:end -->';
-	const doc = readFileSync(DOC, 'utf8');
-	const i = doc.indexOf(begin);
-	const j = doc.indexOf(end);
-	if (i < 0 || j < i) {
-		log('BENCHMARKS.md has no srtp markers; table not written there');
-		return;
-	}
 	const stamp = `Measured ${json.generatedAt.slice(0, 10)} on ${json.machine.cpu} (${json.machine.cores} cores), ${SECONDS} s per step, ${ROUNDS} round(s).`;
-	writeFileSync(DOC, `${doc.slice(0, i + begin.length)}\n${stamp}\n\n${table}\n${doc.slice(j)}`);
+	if (!replaceDocBlock(DOC, 'srtp', `${stamp}\n\n${table}`)) log('BENCHMARKS.md has no srtp markers; table not written there');
 }
 
 main();

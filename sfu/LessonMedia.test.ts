@@ -79,6 +79,26 @@ describe('LessonMedia by id against a real worker', () => {
 		media.closeProducer(producer.id);
 	});
 
+	it('the network monitor and the link guard reading one transport within 2 s share one worker request', async () => {
+		const recv = await media.createWebRtcTransport({});
+		const transport = media.transports.get(recv.id);
+		if (!transport) throw new Error('no transport');
+		const requests = vi.spyOn(transport, 'getStats');
+		await media.transportStats(recv.id);
+		await media.linkStats(recv.id, []);
+		await media.transportBitrates(recv.id);
+		expect(requests).toHaveBeenCalledTimes(1);
+		vi.useFakeTimers({ toFake: ['Date'] });
+		try {
+			vi.setSystemTime(Date.now() + 2_000);
+			await media.transportStats(recv.id);
+			expect(requests).toHaveBeenCalledTimes(2);
+		} finally {
+			vi.useRealTimers();
+		}
+		media.closeTransport(recv.id);
+	});
+
 	it('rejects unknown ids with an SfuError not_found', async () => {
 		await expect(media.connectTransport('nope', { fingerprints: [], role: 'client' })).rejects.toMatchObject({ reason: 'not_found' });
 		await expect(media.restartIce('nope')).rejects.toBeInstanceOf(SfuError);

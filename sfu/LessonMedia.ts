@@ -23,6 +23,8 @@ import type { WorkerSlot } from './WorkerPool.ts';
 import type { ConsumerLayers, ConsumerParameters, ConsumerStats, LessonMediaFigures, LinkStats, ProducedTrack, StreamStats, TransportParameters } from './mediaTypes.ts';
 
 const log = moduleLogger('sfu:lesson-media');
+/** Readers of a transport's stats within this long share one worker request (both sample every 2 s). */
+const STATS_SHARE_MS = 1_900;
 
 export interface LessonMediaEvents {
 	/** The router is gone (worker died or the lesson closed). */
@@ -62,6 +64,8 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 	readonly #transportRouters = new Map<string, Router>();
 	/** Transports made on the router outside this class (a test publisher's), closed with their owner. */
 	readonly #adoptedTransports = new Map<string, PlainTransport>();
+	/** The last stats request per transport (see #statsOf). */
+	readonly #transportStats = new Map<string, { at: number; stats: ReturnType<WebRtcTransport['getStats']> }>();
 	readonly producers = new Map<string, Producer>();
 	readonly consumers = new Map<string, Consumer>();
 	readonly #layerPolicies = new Map<string, LayerPolicy>();
@@ -129,6 +133,7 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 		this.#transportRouters.set(transport.id, router);
 		transport.observer.once('close', () => {
 			this.transports.delete(transport.id);
+			this.#transportStats.delete(transport.id);
 			this.#transportRouters.delete(transport.id);
 			if (!this.#closed) this.emit('transportClosed', transport.id);
 		});
@@ -154,11 +159,24 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 		});
 	}
 
+	/**
+	 * The transport's stats, one worker request per STATS_SHARE_MS: the network monitor and the link
+	 * guard each read every receiving transport every 2 s, on timers of their own, and share it.
+	 */
+	#statsOf(transport: WebRtcTransport): ReturnType<WebRtcTransport['getStats']> {
+		const now = Date.now();
+		const last = this.#transportStats.get(transport.id);
+		if (last && now - last.at < STATS_SHARE_MS) return last.stats;
+		const stats = transport.getStats().catch(() => []);
+		this.#transportStats.set(transport.id, { at: now, stats });
+		return stats;
+	}
+
 	/** The transport's bitrates both ways (zero when it is gone). */
 	async transportBitrates(transportId: string): Promise<{ sendBitrate: number; recvBitrate: number } | null> {
 		const transport = this.transports.get(transportId);
 		if (!transport || transport.closed) return null;
-		const [stats] = await transport.getStats().catch(() => []);
+		const [stats] = await this.#statsOf(transport);
 		return stats ? { sendBitrate: stats.sendBitrate ?? 0, recvBitrate: stats.recvBitrate ?? 0 } : null;
 	}
 
@@ -166,7 +184,7 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 	async transportStats(transportId: string): Promise<{ sendBitrate: number; recvBitrate: number; lossSent: number | null; lossReceived: number | null } | null> {
 		const transport = this.transports.get(transportId);
 		if (!transport || transport.closed) return null;
-		const [stats] = await transport.getStats().catch(() => []);
+		const [stats] = await this.#statsOf(transport);
 		if (!stats) return null;
 		return {
 			sendBitrate: stats.sendBitrate ?? 0,
@@ -194,15 +212,21 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 	async linkStats(transportId: string, consumerIds: Iterable<string>): Promise<LinkStats | null> {
 		const transport = this.transports.get(transportId);
 		if (!transport || transport.closed) return null;
-		const [stats] = (await transport.getStats().catch(() => [])) as { availableOutgoingBitrate?: number }[];
+		const [stats] = (await this.#statsOf(transport)) as { availableOutgoingBitrate?: number }[];
 		const link: LinkStats = { availableBitrate: stats?.availableOutgoingBitrate ?? null, lossFraction: 0, hasVideo: false, videoStarved: false };
+		const flowing: Consumer[] = [];
 		for (const id of consumerIds) {
 			const consumer = this.consumers.get(id);
 			if (!consumer || consumer.closed || consumer.paused || consumer.producerPaused) continue;
+			flowing.push(consumer);
 			if (consumer.kind === 'video') {
 				link.hasVideo = true;
 				if (consumer.type === 'simulcast' && !consumer.currentLayers) link.videoStarved = true;
 			}
+		}
+		// The receiver's reports of its video streams carry the link's loss with the most packets behind
+		// them; audio's only count when no video flows (a room on audio + slides).
+		for (const consumer of flowing.filter((c) => c.kind === (link.hasVideo ? 'video' : 'audio'))) {
 			const streams = (await consumer.getStats().catch(() => [])) as StreamStats[];
 			for (const s of streams) if (s.type === 'outbound-rtp') link.lossFraction = Math.max(link.lossFraction, (s.fractionLost ?? 0) / 256);
 		}

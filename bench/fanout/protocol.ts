@@ -73,7 +73,24 @@ export type MainToSink =
 	| { type: 'expect'; streams: Array<{ ssrc: number; kind: StreamKind; receiver: number }> }
 	| { type: 'start' }
 	| { type: 'stop' }
+	| SinkLink
 	| { type: 'close' };
+
+/**
+ * ICE + DTLS towards a mediasoup WebRtcTransport (the product path): the sink sends `sfuStun` to
+ * `sfuPort` from the receiver's socket and `helperStun` to `helperPort` (a WebRtcTransport of the
+ * benchmark's own worker that plays the browser's DTLS end) from a second socket, and relays DTLS
+ * between the two. With `receiver: null` the sink opens a socket of its own and relays everything
+ * (the teacher's send transport, whose media the helper transport sends).
+ */
+export type SinkLink = {
+	type: 'link';
+	receiver: number | null;
+	sfuPort: number;
+	sfuStun: Uint8Array;
+	helperPort: number;
+	helperStun: Uint8Array;
+};
 
 export type LatencySummary = {
 	count: number;

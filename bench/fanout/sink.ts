@@ -14,11 +14,13 @@ import {
 	SendTimeRings,
 	type KindCounts,
 	type MainToSink,
+	type SinkLink,
 	type SinkInit,
 	type SinkToMain,
 	type StreamKind
 } from './protocol.ts';
 import { isRtcp } from './rtp.ts';
+import { isDtls, isRtpOrRtcp } from './stun.ts';
 import { Samples, summarize, threadCpuMs } from './stats.ts';
 
 type Stream = {
@@ -169,9 +171,56 @@ function finish(): SinkToMain {
 	};
 }
 
+/** Per receiver socket: where its non-media packets (DTLS) go once it is linked. */
+const relayOf: Array<((buf: Buffer) => void) | null> = [];
+const linkSockets: Socket[] = [];
+let consentTimer: NodeJS.Timeout | null = null;
+const consent: Array<() => void> = [];
+/** mediasoup's ICE consent check times out after 30 s without a request; repeat well within it. */
+const CONSENT_EVERY_MS = 2000;
+
+async function link(m: SinkLink, sockets: Socket[]): Promise<void> {
+	const helper = await bindSocket(() => undefined);
+	linkSockets.push(helper);
+	let toSfu: Socket;
+	if (m.receiver === null) {
+		toSfu = await bindSocket(() => undefined);
+		linkSockets.push(toSfu);
+		toSfu.removeAllListeners('message');
+		toSfu.on('message', (buf: Buffer) => {
+			if (isDtls(buf) || isRtpOrRtcp(buf)) helper.send(buf, m.helperPort, '127.0.0.1');
+		});
+	} else {
+		const s = sockets[m.receiver];
+		if (!s) throw new Error(`no receiver ${m.receiver}`);
+		toSfu = s;
+		relayOf[m.receiver] = (buf) => helper.send(buf, m.helperPort, '127.0.0.1');
+	}
+	helper.removeAllListeners('message');
+	helper.on('message', (buf: Buffer) => {
+		if (isDtls(buf) || (m.receiver === null && isRtpOrRtcp(buf))) toSfu.send(buf, m.sfuPort, '127.0.0.1');
+	});
+	const sfuStun = Buffer.from(m.sfuStun);
+	const helperStun = Buffer.from(m.helperStun);
+	const check = (): void => {
+		toSfu.send(sfuStun, m.sfuPort, '127.0.0.1');
+		helper.send(helperStun, m.helperPort, '127.0.0.1');
+	};
+	check();
+	consent.push(check);
+	consentTimer ??= setInterval(() => consent.forEach((c) => c()), CONSENT_EVERY_MS);
+}
+
 async function main(): Promise<void> {
 	const sockets: Socket[] = [];
-	for (let i = 0; i < init.receivers; i++) sockets.push(await bindSocket(onRtp));
+	for (let i = 0; i < init.receivers; i++) {
+		sockets.push(
+			await bindSocket((buf, now) => {
+				if (isRtpOrRtcp(buf)) onRtp(buf, now);
+				else if (isDtls(buf)) relayOf[i]?.(buf);
+			})
+		);
+	}
 	const probe = await bindSocket(onProbe);
 	const post = (m: SinkToMain): void => port!.postMessage(m);
 
@@ -204,8 +253,12 @@ async function main(): Promise<void> {
 			case 'stop':
 				post(finish());
 				break;
+			case 'link':
+				link(m, sockets).catch((err: unknown) => post({ type: 'error', message: String(err) }));
+				break;
 			case 'close':
-				for (const s of sockets) s.close();
+				if (consentTimer) clearInterval(consentTimer);
+				for (const s of [...sockets, ...linkSockets]) s.close();
 				probe.close();
 				port!.close();
 				break;
