@@ -37,6 +37,7 @@ import { StaffSessionHttp } from '../signalling/http/StaffSessionHttp.ts';
 import { applySecurityHeaders } from './http/securityHeaders.ts';
 import { AppError, InvariantError } from '../core/errors.ts';
 import { classReplayPlan } from '../recorder/classReplayPlan.ts';
+import { classReplaySurface } from '../recorder/classReplaySurface.ts';
 import type { ClassReplaySource } from '../signalling/handlers/classReplay/ClassReplay.ts';
 import { moduleLogger } from '../core/logger.ts';
 import { createMetrics } from './metrics.ts';
@@ -130,7 +131,11 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 	const api = new HttpApi({
 		catalog,
 		tokens,
-		replays: { plan: (lessonId) => (replaysRef ? replaysRef.plan(lessonId) : Promise.reject(new AppError('unavailable', 'recordings are not open yet'))) },
+		replays: {
+			plan: (lessonId) => (replaysRef ? replaysRef.plan(lessonId) : notOpenYet()),
+			surface: (lessonId) => (replaysRef ? replaysRef.surface(lessonId) : notOpenYet()),
+			mediaToken: (lessonId, expiresAt) => (replaysRef ? replaysRef.mediaToken(lessonId, expiresAt) : notOpenYet())
+		},
 		staff,
 		publicUrl: config.publicUrl,
 		trustProxy: config.trustProxy,
@@ -170,7 +175,13 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 			if (!manifest) throw new AppError('not_found', `no recorded lesson ${lessonId}`);
 			return classReplayPlan(manifest, await recorder.timeline(lessonId));
 		},
-		mediaToken: (lessonId, expiresAt) => libraryAccess.signMedia(lessonId, expiresAt)
+		mediaToken: (lessonId, expiresAt) => libraryAccess.signMedia(lessonId, expiresAt),
+		async surface(lessonId) {
+			const manifest = await recorder.manifest(lessonId);
+			if (!manifest) throw new AppError('not_found', `no recorded lesson ${lessonId}`);
+			const [timeline, boards] = await Promise.all([recorder.timeline(lessonId), recorder.boards(lessonId)]);
+			return classReplaySurface(manifest, timeline, boards);
+		}
 	};
 	replaysRef = replays;
 	let forgetPackage: (lessonId: string) => Promise<void> = async () => undefined;
@@ -361,4 +372,8 @@ async function startHttps(
 	const { port } = server.address() as AddressInfo;
 	const shownHost = host === '0.0.0.0' || host === '::' ? (firstLanIPv4() ?? 'localhost') : host;
 	return { server, port, url: `https://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`, tls };
+}
+
+function notOpenYet(): Promise<never> {
+	return Promise.reject(new AppError('unavailable', 'recordings are not open yet'));
 }

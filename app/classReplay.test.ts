@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLASS_REPLAYS_API, type LessonLinks, type LessonRecord, type LessonSnapshot } from '../protocol/index.ts';
+import {
+	CLASS_REPLAYS_API,
+	classReplaySurfacePath,
+	type ClassReplaySurface,
+	type LessonLinks,
+	type LessonRecord,
+	type LessonSnapshot
+} from '../protocol/index.ts';
 import { addStudent, createLesson, startTestApp, TestClient, waitFor, type TestApp, type TestLesson } from './testing/harness.ts';
-import { writeLessonFixture } from '../recorder/packages/testing/lessonFixture.ts';
+import { MARKS, STUDENT_NAME, writeLessonFixture } from '../recorder/packages/testing/lessonFixture.ts';
 
 const POLL_AT_MS = 1200;
 
@@ -17,6 +24,7 @@ describe('replayed session', () => {
 	let assistant: TestClient;
 	let room: TestClient;
 	let student: TestClient;
+	let studentToken: string;
 	const clients: TestClient[] = [];
 	const adminToken = () => new URL(t.app.adminUrl).searchParams.get('token') ?? '';
 	const post = (body: unknown) =>
@@ -39,7 +47,8 @@ describe('replayed session', () => {
 		assistant = new TestClient(t.url, tokenOf(entry.assistant));
 		room = new TestClient(t.url, tokenOf(entry.room));
 		const test = { lesson: replay.lesson, links: replay.links, classroomIds: replay.lesson.classroomIds } as unknown as TestLesson;
-		student = new TestClient(t.url, (await addStudent(t, test, 0, 'Wang Fang')).token);
+		studentToken = (await addStudent(t, test, 0, 'Wang Fang')).token;
+		student = new TestClient(t.url, studentToken);
 		clients.push(assistant, room, student);
 		for (const c of clients) await c.joinLesson();
 	}, 60_000);
@@ -62,6 +71,44 @@ describe('replayed session', () => {
 		const res = await fetch(`${t.url}${snap(room).replay!.media!.program!.src}`, { headers: { range: 'bytes=0-99' } });
 		expect(res.status).toBe(206);
 		expect((await res.arrayBuffer()).byteLength).toBe(100);
+	});
+
+	it('gives the room screen and the assistant the recorded slides and board, and nothing else of the recording', async () => {
+		const surfaceOf = (lessonId: string, token?: string) =>
+			fetch(`${t.url}${classReplaySurfacePath(lessonId)}`, token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } });
+		const entry = replay.links.classrooms[0]!;
+		for (const link of [entry.room, entry.assistant]) {
+			const res = await surfaceOf(replay.lesson.id, tokenOf(link));
+			expect(res.status).toBe(200);
+			const text = await res.text();
+			// The recording's chat line and the student who wrote it stay in the package.
+			expect(text).not.toContain(STUDENT_NAME);
+			expect(text).not.toContain('three quarters');
+			expect(text).not.toContain('participant.joined');
+			const surface = JSON.parse(text) as ClassReplaySurface;
+			expect(Object.keys(surface).sort()).toEqual(['boards', 'decks', 'durationMs', 'sourceLessonId', 'views']);
+			expect(surface).toMatchObject({ sourceLessonId: source.lesson.id, durationMs: 4000 });
+			expect(surface.views).toEqual([
+				{ mediaMs: 0, view: { kind: 'deck', deckId: 'deck1', page: 1 } },
+				{ mediaMs: MARKS.page2, view: { kind: 'deck', deckId: 'deck1', page: 2 } }
+			]);
+			expect(surface.boards.map((b) => b.boardId)).toEqual(['d_deck1_1', 'd_deck1_2']);
+			expect(surface.decks).toEqual([{ deckId: 'deck1', pageCount: 2, src: expect.stringMatching(new RegExp(`^/api/recordings/${source.lesson.id}/files/decks/deck1\\.pdf\\?m=`)) }]);
+			const pdf = await fetch(`${t.url}${surface.decks[0]!.src}`);
+			expect(pdf.status).toBe(200);
+			expect(pdf.headers.get('content-type')).toBe('application/pdf');
+		}
+		expect((await surfaceOf(replay.lesson.id)).status).toBe(401);
+		expect((await surfaceOf(replay.lesson.id, 'not-a-token')).status).toBe(401);
+		expect((await surfaceOf(replay.lesson.id, adminToken())).status).toBe(401);
+		// Other roles of the same session, and the rooms of another lesson, are refused.
+		expect((await surfaceOf(replay.lesson.id, tokenOf(replay.links.teacher))).status).toBe(403);
+		expect((await surfaceOf(replay.lesson.id, tokenOf(replay.links.observer))).status).toBe(403);
+		expect((await surfaceOf(replay.lesson.id, studentToken)).status).toBe(403);
+		expect((await surfaceOf(replay.lesson.id, source.token('classroom', 1))).status).toBe(403);
+		// A live lesson's own room has nothing recorded to show; a malformed id changes nothing.
+		expect((await surfaceOf(source.lesson.id, source.token('classroom', 1))).status).toBe(409);
+		expect((await surfaceOf('bad%20id!', tokenOf(entry.room))).status).toBe(400);
 	});
 
 	it('refuses who may not drive it and what is not a replay', async () => {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { CLASS_REPLAYS_API, type LessonDashboard, type LessonLinks, type LessonRecord } from '../protocol/index.ts';
-import { writeLessonFixture } from '../recorder/packages/testing/lessonFixture.ts';
+import { MARKS, writeLessonFixture } from '../recorder/packages/testing/lessonFixture.ts';
 import { createRooms, runScriptedLesson } from './analytics-support.ts';
 import { adminApi } from './api.ts';
 import { launchChromium, serverInfo, shot } from './support.ts';
@@ -61,10 +61,17 @@ test('the room screen plays the recorded lesson, stops at its quiz for the phone
 	await expect(stage).toHaveAttribute('data-status', 'paused');
 	await expect(screen.getByTestId('class-replay-overlay')).toBeVisible();
 	await expect(screen.getByTestId('join-code')).toContainText(entry.joinCode);
+	// Beside the video, the recorded deck page as it was at 0:00 (read with the room's own token).
+	const slides = screen.getByTestId('replay-surface');
+	await expect(slides).toHaveAttribute('data-view', 'deck');
+	await expect(slides).toHaveAttribute('data-page', '1');
+	// The slide's own data-page is set once that page's PDF canvas is painted.
+	await expect(slides.getByTestId('slide-page')).toHaveAttribute('data-page', '1', { timeout: 20_000 });
 
 	const tablet = await page({ viewport: { width: 1024, height: 768 }, locale: 'zh-CN', hasTouch: true });
 	await tablet.goto(entry.assistant);
-	await expect(tablet.getByTestId('replay-assistant')).toBeVisible();
+	await expect(tablet.getByTestId('replay-assistant')).toBeVisible({ timeout: 30_000 });
+	await expect(tablet.getByTestId('replay-surface')).toHaveAttribute('data-page', '1');
 	await expect(tablet.locator(`[data-testid="replay-poll-list"] [data-poll-id="${pollId}"]`)).toHaveAttribute('data-opened', 'false');
 
 	const phones: Page[] = [];
@@ -113,12 +120,18 @@ test('the room screen plays the recorded lesson, stops at its quiz for the phone
 	await tablet.getByTestId('replay-play').click();
 	await expect(stage).toHaveAttribute('data-status', 'playing');
 	await expect(tablet.locator(`[data-testid="replay-poll-list"] [data-poll-id="${pollId}"]`)).toHaveAttribute('data-opened', 'true');
+	// Playing on past MARKS.page2, the room screen turns to the recorded page 2 with its drawing.
+	await expect(slides).toHaveAttribute('data-page', '2', { timeout: 10_000 });
+	await expect(slides.getByTestId('slide-page')).toHaveAttribute('data-page', '2', { timeout: 20_000 });
+	expect(Number(await player.getAttribute('data-position'))).toBeGreaterThanOrEqual(MARKS.page2 - 1200);
+	await shot(screen, 'taught-again-10-room-slides-page2');
 
 	// Pause and rewind: the quiz is not asked twice.
 	await tablet.getByTestId('replay-pause').click();
 	await expect(stage).toHaveAttribute('data-status', 'paused');
 	await tablet.getByTestId('replay-back').click();
 	await expect(tablet.getByTestId('replay-time')).toHaveText('0:00');
+	await expect(slides).toHaveAttribute('data-page', '1', { timeout: 5_000 });
 
 	// The assistant's own quick question reaches the phones.
 	await tablet.getByTestId('quick-poll-question').fill('听懂了吗？');

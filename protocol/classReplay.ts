@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { IdSchema } from './common.ts';
 import type { PollSpec } from './polls.ts';
+import type { BoardSnapshot } from './recording.ts';
+import type { SurfaceView } from './surface.ts';
 
 /**
  * A recorded lesson taught again in class: a *replayed session* is a lesson of its own (one
@@ -41,6 +43,32 @@ export interface ClassReplayPlan {
 	program: { file: string; hasVideo: boolean; hasAudio: boolean } | null;
 	screens: { file: string; startMs: number; durationMs: number }[];
 	polls: ClassReplayPoll[];
+}
+
+/**
+ * GET <CLASS_REPLAYS_API>/<replayed session>/surface, with the session's room screen or assistant
+ * token as Bearer: what the recorded lesson showed on its slides and board, and when. Nothing else of
+ * the recording (no chat, no names, no poll answers).
+ */
+export const CLASS_REPLAY_SURFACE_ROUTE = new RegExp(`^${CLASS_REPLAYS_API}/([^/]+)/surface$`);
+
+export function classReplaySurfacePath(lessonId: string): string {
+	return `${CLASS_REPLAYS_API}/${encodeURIComponent(lessonId)}/surface`;
+}
+
+/** The recorded lesson's slides and board as a package keeps them (recorder; wired in app/). */
+export interface ClassReplaySurfaceSource {
+	durationMs: number;
+	decks: { deckId: string; pageCount: number; file: string }[];
+	/** What classrooms showed from each media time on, in time order. */
+	views: { mediaMs: number; view: SurfaceView }[];
+	boards: BoardSnapshot[];
+}
+
+/** The route's answer: deck files as links the room device may load (media token of the recording). */
+export interface ClassReplaySurface extends Omit<ClassReplaySurfaceSource, 'decks'> {
+	sourceLessonId: string;
+	decks: { deckId: string; pageCount: number; src: string }[];
 }
 
 /** Rewind and skip steps the assistant's tablet offers. */

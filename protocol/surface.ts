@@ -71,6 +71,13 @@ export function boardOfView(view: SurfaceView): string | null {
 	return null;
 }
 
+/** The view a `slide.shown` event announced (an incomplete one reads as nothing shown). */
+export function viewOfSlideShown(data: { kind: 'deck' | 'blank' | 'none'; deckId: string | null; page: number | null; boardId: string | null }): SurfaceView {
+	if (data.kind === 'deck' && data.deckId && data.page) return { kind: 'deck', deckId: data.deckId, page: data.page };
+	if (data.kind === 'blank' && data.boardId) return { kind: 'blank', boardId: data.boardId };
+	return { kind: 'none' };
+}
+
 /** Board pages have a fixed frame so every screen shows the same area: deck pages their own
  * aspect, blank boards 16:9. The frame is BOARD_WIDTH board units wide. */
 export const BOARD_WIDTH = 1600;

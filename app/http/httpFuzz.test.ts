@@ -62,6 +62,8 @@ const ROUTES: Route[] = [
 	{ method: 'POST', path: '/api/lessons', auth: 'admin', body: CreateLessonSchema },
 	{ method: 'GET', path: '/api/lessons/{lesson}', auth: 'admin' },
 	{ method: 'POST', path: CLASS_REPLAYS_API, auth: 'admin', body: CreateClassReplaySchema },
+	// The room screen's and assistant's token of a replayed session; the fuzz lesson is live (409).
+	{ method: 'GET', path: `${CLASS_REPLAYS_API}/{lesson}/surface`, auth: 'lesson' },
 	{ method: 'GET', path: DECKS_API, auth: 'lesson' },
 	{ method: 'POST', path: `${DECKS_API}?name=deck.pdf`, auth: 'lesson' },
 	{ method: 'GET', path: `${DECKS_API}/{deck}/file`, auth: 'lesson' },

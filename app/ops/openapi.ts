@@ -110,6 +110,14 @@ const ROUTES: Record<string, Partial<Record<'get' | 'post' | 'delete', Route>>> 
 			response: LessonWithLinksSchema
 		}
 	},
+	[`${CLASS_REPLAYS_API}/{lessonId}/surface`]: {
+		get: {
+			summary: 'A replayed session’s recorded slides and board along the timeline (its room screen or assistant token; no chat or names)',
+			auth: 'lesson',
+			response: opaque,
+			path: lessonPath
+		}
+	},
 	'/api/lessons/{lessonId}': { get: { summary: 'One lesson and its links', auth: 'staff', response: LessonWithLinksSchema, path: lessonPath } },
 	[DECKS_API]: {
 		get: { summary: 'The lesson’s slide decks', auth: 'lesson', response: opaque },

@@ -4,6 +4,7 @@ import type { CatalogStore } from '../catalog/CatalogStore.ts';
 import { AppError } from '../../core/errors.ts';
 import { moduleLogger } from '../../core/logger.ts';
 import {
+	CLASS_REPLAY_SURFACE_ROUTE,
 	CLASS_REPLAYS_API,
 	CreateClassReplaySchema,
 	CreateClassroomSchema,
@@ -18,6 +19,7 @@ import {
 import type { StaffAccess } from './StaffAccess.ts';
 import { decodePathPart, parse, readJson, sendError, sendJson } from '../../core/http/httpUtil.ts';
 import { StudentJoin } from './StudentJoin.ts';
+import { classReplaySurface } from './classReplaySurface.ts';
 import type { ClassReplaySource } from '../handlers/classReplay/ClassReplay.ts';
 import { linkOrigin, requestIsSecure } from './staffCookie.ts';
 
@@ -27,7 +29,7 @@ export interface HttpApiDeps {
 	catalog: CatalogStore;
 	tokens: TokenService;
 	/** Recorded lessons that may be taught again in class (absent: the route answers unavailable). */
-	replays?: Pick<ClassReplaySource, 'plan'>;
+	replays?: Pick<ClassReplaySource, 'plan' | 'surface' | 'mediaToken'>;
 	/** Staff routes: the session cookie or an admin token. */
 	staff: StaffAccess;
 	/** Origin for links when PUBLIC_URL is not set: taken from the request's Host. */
@@ -75,6 +77,8 @@ export class HttpApi {
 		}
 		const joined = await this.#join.route(req, path, method);
 		if (joined) return joined;
+		const surfaceMatch = CLASS_REPLAY_SURFACE_ROUTE.exec(path);
+		if (surfaceMatch && method === 'GET') return { json: await classReplaySurface(req, parse(IdSchema, decodePathPart(surfaceMatch[1])), this.#deps) };
 		await this.#deps.staff.require(req);
 		if (path === '/api/catalog' && method === 'GET') return { json: { schools: catalog.schools(), classrooms: catalog.classrooms() } };
 		if (path === '/api/schools' && method === 'POST') {

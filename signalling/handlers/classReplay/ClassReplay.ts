@@ -7,6 +7,7 @@ import {
 	type ClassReplayInfo,
 	type ClassReplayPlan,
 	type ClassReplayPoll,
+	type ClassReplaySurfaceSource,
 	type PlaybackState,
 	type ReplayControl
 } from '../../../protocol/index.ts';
@@ -21,6 +22,8 @@ export interface ClassReplaySource {
 	plan(sourceLessonId: string): Promise<ClassReplayPlan>;
 	/** A token for the recorded lesson's media files, valid until `expiresAt`. */
 	mediaToken(sourceLessonId: string, expiresAt: number): Promise<string>;
+	/** The recorded slides and board (the room screen shows them beside the video). */
+	surface(sourceLessonId: string): Promise<ClassReplaySurfaceSource>;
 }
 
 /**

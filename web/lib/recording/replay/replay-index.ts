@@ -1,4 +1,4 @@
-import type { BoardSnapshot, ClassroomEvent, SurfaceView, TimelineEntry } from '$protocol';
+import { viewOfSlideShown, type BoardSnapshot, type ClassroomEvent, type SurfaceView, type TimelineEntry } from '$protocol';
 
 /** A moment worth finding on the seek bar. */
 export type ReplayMarker =
@@ -144,7 +144,7 @@ export class ReplayIndex {
 				into.names.set(event.actor, event.data.displayName);
 				break;
 			case 'slide.shown': {
-				const view = viewOf(event.data);
+				const view = viewOfSlideShown(event.data);
 				into.views.push({ atMs, view });
 				if (view.kind !== 'none') into.markers.push({ kind: 'slide', atMs, view });
 				break;
@@ -184,12 +184,6 @@ export class ReplayIndex {
 				break;
 		}
 	}
-}
-
-function viewOf(data: { kind: 'deck' | 'blank' | 'none'; deckId: string | null; page: number | null; boardId: string | null }): SurfaceView {
-	if (data.kind === 'deck' && data.deckId && data.page) return { kind: 'deck', deckId: data.deckId, page: data.page };
-	if (data.kind === 'blank' && data.boardId) return { kind: 'blank', boardId: data.boardId };
-	return NONE;
 }
 
 export function sameView(a: SurfaceView, b: SurfaceView): boolean {

@@ -15,3 +15,18 @@ export function stageMediaOf(manifest: RecordingManifest, mediaToken: string): S
 		screens: (media?.screens ?? []).map((s) => ({ src: url(s.file), startMs: s.startMs, durationMs: s.durationMs }))
 	};
 }
+
+/** A slide deck of a package and the link its PDF loads from. */
+export interface DeckSource {
+	deckId: string;
+	pageCount: number;
+	src: string;
+}
+
+export function deckSourcesOf(manifest: RecordingManifest, mediaToken: string): DeckSource[] {
+	return manifest.decks.map((d) => ({
+		deckId: d.deckId,
+		pageCount: d.pageCount,
+		src: recordingFileUrl(manifest.lessonId, d.file.startsWith('decks/') ? d.file : `decks/${d.file}`, mediaToken)
+	}));
+}
