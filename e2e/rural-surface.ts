@@ -26,12 +26,19 @@ export async function ruralDeck(pages: number, padKiB: number): Promise<Buffer> 
 
 /** The teacher uploads a deck; returns its id. */
 export async function uploadDeck(teacher: Page, bytes: Buffer): Promise<string> {
-	await teacher.getByTestId('surface-toggle').click();
+	const known = new Set(await teacher.getByTestId('deck-item').evaluateAll((items) => items.map((i) => i.getAttribute('data-deck'))));
 	await teacher.getByTestId('deck-file-input').setInputFiles({ name: 'rural.pdf', mimeType: 'application/pdf', buffer: bytes });
-	const item = teacher.getByTestId('deck-item').filter({ hasText: 'rural' });
-	await item.waitFor({ timeout: 90_000 });
-	const id = await item.getAttribute('data-deck');
-	if (!id) throw new Error('the uploaded deck has no id');
+	// The deck list is in the DOM whether or not the teacher's surface panel is open.
+	const item = teacher.locator('[data-testid="deck-item"]').last();
+	await item.waitFor({ state: 'attached', timeout: 90_000 });
+	let id: string | null = null;
+	for (let i = 0; i < 180 && !id; i++) {
+		const ids = await teacher.getByTestId('deck-item').evaluateAll((items) => items.map((el) => el.getAttribute('data-deck')));
+		id = ids.find((d) => d && !known.has(d)) ?? null;
+		if (!id) await teacher.waitForTimeout(500);
+	}
+	if (!id) throw new Error('the uploaded deck never listed');
+	if (!(await teacher.getByTestId(`deck-show-${id}`).isVisible())) await teacher.getByTestId('surface-toggle').click();
 	return id;
 }
 
