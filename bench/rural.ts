@@ -7,10 +7,14 @@
  * userspace relay (e2e/ruralLink.ts), then a 30 s outage of the rural room, then the links clear.
  * Per profile: teacher-audio concealment, longest audio gap (50 ms resolution, in the page), share
  * of time on each teacher-camera layer, bytes per minute down and up through the relay; and the
- * times the modes took. Writes bench/results/rural.json and the table in BENCHMARKS.md.
+ * times the modes took. The room pages' HTTP, socket.io and board WebSocket cross a TCP relay with
+ * the same profile (e2e/ruralTcpLink.ts): a deck is uploaded once the links are impaired (its
+ * progress on the poor room, the time until each room has it), then, during the held stretch, the
+ * teacher turns pages and draws shapes; per room, the time until the page is rendered there and
+ * until its board has the shape (p50/p95). Writes bench/results/rural.json and the table in BENCHMARKS.md.
  *
- * Overrides (env): RURAL_HOLD_S=60 (the steady impaired stretch)  RURAL_UPDATE_DOC=0 (leave
- * BENCHMARKS.md alone)  RURAL_OUT=path.json
+ * Overrides (env): RURAL_HOLD_S=60 (the steady impaired stretch)  RURAL_TURNS=12  RURAL_STROKES=12
+ * RURAL_UPDATE_DOC=0 (leave BENCHMARKS.md alone)  RURAL_OUT=path.json
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -18,12 +22,16 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import globalSetup from '../e2e/global-setup.ts';
 import { concealmentPct, layerShares, PROFILES, ROOMS, startLesson, takeAudioGap, type Lesson, type RoomName, type Sample } from '../e2e/rural-scenario.ts';
+import { deckCached, ruralDeck, timePageTurn, timeStroke, uploadDeck, type Latencies } from '../e2e/rural-surface.ts';
 import { inboundStats } from '../e2e/support.ts';
-import { round } from './lib/summary.ts';
+import { slides } from '../e2e/surface-support.ts';
+import { percentile, round } from './lib/summary.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const HOLD_S = Number(process.env.RURAL_HOLD_S ?? 60);
 const OUT = process.env.RURAL_OUT ?? resolve(HERE, 'results/rural.json');
+const TURNS = Number(process.env.RURAL_TURNS ?? 12);
+const STROKES = Number(process.env.RURAL_STROKES ?? 12);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -51,11 +59,66 @@ interface ProfileFigures {
 	layerShare: ReturnType<typeof layerShares>;
 	downKBytesPerMin: number;
 	upKBytesPerMin: number;
+	/** HTTP, socket.io and board WebSocket through the TCP relay over the same stretch. */
+	tcpDownKBytesPerMin: number;
+	tcpUpKBytesPerMin: number;
+	deckCachedSeconds: number;
+	pageTurn: Latency;
+	stroke: Latency;
+}
+
+interface Latency {
+	samples: number;
+	/** Never arrived within 20 s. */
+	lost: number;
+	p50Ms: number;
+	p95Ms: number;
+	maxMs: number;
+}
+
+function latency(values: number[]): Latency {
+	const arrived = values.filter((v) => v >= 0).sort((a, b) => a - b);
+	return { samples: values.length, lost: values.length - arrived.length, p50Ms: percentile(arrived, 50), p95Ms: percentile(arrived, 95), maxMs: arrived.at(-1) ?? NaN };
+}
+
+/** A deck crosses the impaired links: whether the poor room shows its progress, and when each room has it. */
+async function deckAcross(lesson: Lesson): Promise<{ deckId: string; poorProgressShown: boolean; cachedSeconds: Record<RoomName, number> }> {
+	const deckId = await uploadDeck(lesson.teacher, await ruralDeck(Math.max(TURNS, 1) + 1, 160));
+	const from = Date.now();
+	const poorProgressShown = await lesson.rooms.poor.page
+		.getByTestId('deck-progress')
+		.waitFor({ timeout: 10_000 })
+		.then(() => true, () => false);
+	const cachedSeconds = {} as Record<RoomName, number>;
+	await Promise.all(
+		ROOMS.map(async (room) => {
+			await until(() => deckCached(lesson.rooms[room].page, deckId), 120_000, `${room}: deck cached`, 200);
+			cachedSeconds[room] = seconds(from);
+		})
+	);
+	await lesson.teacher.getByTestId(`deck-show-${deckId}`).click();
+	for (const room of ROOMS) await until(async () => (await slides.renderedPage(lesson.rooms[room].page)) === 1, 30_000, `${room}: page 1`);
+	return { deckId, poorProgressShown, cachedSeconds };
+}
+
+/** Page turns and strokes, alternating, spread over the held stretch. */
+async function turnsAndStrokes(lesson: Lesson, untilMs: number): Promise<{ turns: Latencies[]; strokes: Latencies[] }> {
+	const turns: Latencies[] = [];
+	const strokes: Latencies[] = [];
+	const steps = TURNS + STROKES;
+	for (let i = 0; i < steps; i++) {
+		const started = Date.now();
+		if ((i % 2 === 0 && turns.length < TURNS) || strokes.length >= STROKES) turns.push(await timePageTurn(lesson, turns.length + 2));
+		else strokes.push(await timeStroke(lesson, strokes.length));
+		const spacing = Math.max(0, (untilMs - Date.now()) / Math.max(1, steps - i - 1));
+		await sleep(Math.max(0, Math.min(spacing, 5_000) - (Date.now() - started)));
+	}
+	return { turns, strokes };
 }
 
 async function main(): Promise<void> {
 	const teardown = await globalSetup();
-	const lesson = await startLesson('Rural bench · 弱网基准');
+	const lesson = await startLesson('Rural bench · 弱网基准', { signallingOnLink: true });
 	try {
 		for (const page of [lesson.teacher, ...ROOMS.map((r) => lesson.rooms[r].page)]) {
 			await until(async () => (await page.getByTestId('connection-state').getAttribute('data-state')) === 'connected', 60_000, 'connected', 500);
@@ -76,18 +139,27 @@ async function main(): Promise<void> {
 		const poorFallbackSeconds = seconds(impairedAt);
 		console.log(`poor room on audio + slides after ${poorFallbackSeconds} s`);
 
-		// The steady impaired stretch.
+		const deck = await deckAcross(lesson);
+		console.log(`deck on every room: ${JSON.stringify(deck.cachedSeconds)} s; poor room showed progress: ${deck.poorProgressShown}`);
+
+		// The steady impaired stretch, the teacher turning pages and drawing through it.
 		await sleep(5_000);
 		const holdFrom = Date.now();
-		const bytesAt = Object.fromEntries(ROOMS.map((r) => [r, { down: lesson.rooms[r].link.down.counters.bytes, up: lesson.rooms[r].link.up.counters.bytes }]));
+		const bytesAt = Object.fromEntries(
+			ROOMS.map((r) => {
+				const { link, tcp } = lesson.rooms[r];
+				return [r, { down: link.down.counters.bytes, up: link.up.counters.bytes, tcpDown: tcp.down.counters.bytes, tcpUp: tcp.up.counters.bytes }];
+			})
+		);
 		for (const room of ROOMS) await takeAudioGap(lesson.rooms[room].page);
 		const micFrom = Object.fromEntries(await Promise.all(ROOMS.map(async (r) => [r, await mic(lesson, r)] as const)));
-		await sleep(HOLD_S * 1000);
+		const { turns, strokes } = await turnsAndStrokes(lesson, holdFrom + HOLD_S * 1000);
+		await sleep(Math.max(0, holdFrom + HOLD_S * 1000 - Date.now()));
 		const micTo = Object.fromEntries(await Promise.all(ROOMS.map(async (r) => [r, await mic(lesson, r)] as const)));
 		const minutes = (Date.now() - holdFrom) / 60_000;
 		const profiles = {} as Record<RoomName, ProfileFigures>;
 		for (const room of ROOMS) {
-			const link = lesson.rooms[room].link;
+			const { link, tcp } = lesson.rooms[room];
 			const asSample = (s: Awaited<ReturnType<typeof mic>>): Sample | undefined =>
 				s && { at: 0, width: 0, weak: false, packets: s.packetsReceived, concealed: s.concealedSamples ?? 0, total: s.totalSamplesReceived ?? 0 };
 			profiles[room] = {
@@ -95,7 +167,12 @@ async function main(): Promise<void> {
 				maxAudioGapMs: await takeAudioGap(lesson.rooms[room].page),
 				layerShare: layerShares(lesson.rooms[room].samples.filter((s) => s.at >= holdFrom)),
 				downKBytesPerMin: round((link.down.counters.bytes - (bytesAt[room]?.down ?? 0)) / 1024 / minutes, 0),
-				upKBytesPerMin: round((link.up.counters.bytes - (bytesAt[room]?.up ?? 0)) / 1024 / minutes, 0)
+				upKBytesPerMin: round((link.up.counters.bytes - (bytesAt[room]?.up ?? 0)) / 1024 / minutes, 0),
+				tcpDownKBytesPerMin: round((tcp.down.counters.bytes - (bytesAt[room]?.tcpDown ?? 0)) / 1024 / minutes, 0),
+				tcpUpKBytesPerMin: round((tcp.up.counters.bytes - (bytesAt[room]?.tcpUp ?? 0)) / 1024 / minutes, 0),
+				deckCachedSeconds: deck.cachedSeconds[room],
+				pageTurn: latency(turns.map((l) => l[room])),
+				stroke: latency(strokes.map((l) => l[room]))
 			};
 		}
 		await lesson.shots('bench');
@@ -135,9 +212,9 @@ async function main(): Promise<void> {
 			ruralTopLayerBackSeconds,
 			outageRecoverySeconds,
 			outageVideoSeconds,
-			/** Slides and board travel over signalling and HTTP, which these relays (UDP media only) do not carry. */
-			poorPageTurnP95Ms: null,
-			notMeasured: ['page-turn and stroke latency: the relays carry the UDP media only; signalling and HTTP go direct, so a figure here would not be the poor link\'s'],
+			poorPageTurnP95Ms: profiles.poor.pageTurn.p95Ms,
+			poorStrokeP95Ms: profiles.poor.stroke.p95Ms,
+			poorDeckProgressShown: deck.poorProgressShown,
 			profiles
 		};
 		mkdirSync(dirname(OUT), { recursive: true });
@@ -160,6 +237,7 @@ function updateDoc(r: {
 	ruralTopLayerBackSeconds: number;
 	outageRecoverySeconds: number;
 	outageVideoSeconds: number;
+	poorDeckProgressShown: boolean;
 	profiles: Record<RoomName, ProfileFigures>;
 }): void {
 	const file = resolve(HERE, '../BENCHMARKS.md');
@@ -168,14 +246,25 @@ function updateDoc(r: {
 	const rows = ROOMS.map((room) => {
 		const p = r.profiles[room];
 		const l = p.layerShare;
-		return `| ${room} | ${p.concealmentPct ?? '–'} % | ${p.maxAudioGapMs} ms | ${pct(l.top)} / ${pct(l.mid)} / ${pct(l.low)} / ${pct(l.none)} | ${p.downKBytesPerMin} | ${p.upKBytesPerMin} |`;
+		return `| ${room} | ${p.concealmentPct ?? '–'} % | ${p.maxAudioGapMs} ms | ${pct(l.top)} / ${pct(l.mid)} / ${pct(l.low)} / ${pct(l.none)} | ${p.downKBytesPerMin} | ${p.upKBytesPerMin} | ${p.tcpDownKBytesPerMin} / ${p.tcpUpKBytesPerMin} |`;
+	});
+	const ms = (x: Latency) => `${x.p50Ms} / ${x.p95Ms} ms${x.lost > 0 ? ` (${x.lost} of ${x.samples} never arrived)` : ''}`;
+	const surfaceRows = ROOMS.map((room) => {
+		const p = r.profiles[room];
+		return `| ${room} | ${p.deckCachedSeconds} s | ${ms(p.pageTurn)} | ${ms(p.stroke)} | ${p.pageTurn.samples} / ${p.stroke.samples} |`;
 	});
 	const table = [
 		`Run ${r.date.slice(0, 10)} on ${r.machine.cores} cores (${r.machine.cpu}), shared with other work; ${r.holdSeconds} s of all three links impaired at once.`,
 		'',
-		'| room | teacher audio concealed | longest audio gap | teacher camera top / mid / low / none | KiB/min down | KiB/min up |',
-		'| --- | --- | --- | --- | --- | --- |',
+		'| room | teacher audio concealed | longest audio gap | teacher camera top / mid / low / none | KiB/min down | KiB/min up | KiB/min down / up, TCP (signalling, board) |',
+		'| --- | --- | --- | --- | --- | --- | --- |',
 		...rows,
+		'',
+		`Slides and board on the same links (a ${TURNS + 1}-page deck padded to about 160 KiB; the poor room ${r.poorDeckProgressShown ? 'showed' : '**did not show**'} the deck's progress while it crossed):`,
+		'',
+		'| room | deck on the device after | page turn p50 / p95 | stroke p50 / p95 | turns / strokes |',
+		'| --- | --- | --- | --- | --- |',
+		...surfaceRows,
 		'',
 		`Good room on the top layer for **${pct(r.goodRoomTopLayerShare)}** of the whole run. Poor room on audio + slides after **${r.poorFallbackSeconds} s**, back on video ${r.poorRecoverSeconds} s after its link cleared; rural room back on the top layer after ${r.ruralTopLayerBackSeconds} s. ` +
 			`After a 30 s outage the rural room hears the teacher again after **${r.outageRecoverySeconds} s** and sees video after ${r.outageVideoSeconds} s.`

@@ -1,6 +1,8 @@
 import { expect, test } from '@playwright/test';
 import { PROFILES, ROOMS, startLesson, takeAudioGap, type Lesson, type RoomName } from './rural-scenario.ts';
+import { deckCached, ruralDeck, timePageTurn, timeStroke, uploadDeck, type Latencies } from './rural-surface.ts';
 import { inboundStats } from './support.ts';
+import { slides } from './surface-support.ts';
 
 /**
  * One lesson, the teacher on a clean link, three classrooms on good, rural and poor links at once
@@ -25,6 +27,67 @@ async function audioKeepsFlowing(lesson: Lesson, room: RoomName): Promise<void> 
 		const before = await micPackets(lesson, room);
 		await lesson.teacher.waitForTimeout(2_000);
 		expect(await micPackets(lesson, room), `${room}: teacher audio keeps flowing`).toBeGreaterThan(before);
+	}
+}
+
+/**
+ * Slides and board with every byte of the room pages (HTTP, socket.io, board WebSocket) on the
+ * rooms' links too (e2e/ruralTcpLink.ts). Opt-in (CB_E2E_RURAL_SURFACE=1): on the shared 2-core
+ * machine it has not yet run green end to end. The first showing of a freshly cached deck took over
+ * 15 s on a room (pdf.js's code and worker load and parse on first use; on the poor link that code
+ * crosses 300 kbit/s), and the load of the machine made the deck upload itself take over 30 s.
+ */
+test('slides and board on good, rural and poor links: the deck crosses with progress, page turns within 2 s, strokes within 1 s', async () => {
+	test.skip(process.env.CB_E2E_RURAL_SURFACE !== '1', 'opt-in: CB_E2E_RURAL_SURFACE=1 (not yet green on the shared machine, see above)');
+	test.setTimeout(300_000);
+	const lesson = await startLesson('课件与白板 · Slides on three links', { signallingOnLink: true });
+	try {
+		for (const page of [lesson.teacher, ...ROOMS.map((r) => lesson.rooms[r].page)]) {
+			await expect(page.getByTestId('connection-state')).toHaveAttribute('data-state', 'connected', { timeout: 60_000 });
+		}
+		lesson.setLink('good', PROFILES.good);
+		lesson.setLink('rural', PROFILES.rural);
+		lesson.setLink('poor', PROFILES.poor);
+		await slidesAndBoard(lesson);
+	} finally {
+		await lesson.close();
+	}
+});
+
+/** The worst a lost TCP segment costs on the poor link: one retransmission timeout (600 ms RTT). */
+const POOR_RETRANSMIT_MS = 600;
+
+/**
+ * On the impaired links: a deck crosses (its progress shows on the poor room meanwhile), then page
+ * turns show on every room within 2 s and board strokes within 1 s. On the poor link a stroke that
+ * loses its segment waits for TCP to send it again; that one is allowed the retransmission on top.
+ */
+async function slidesAndBoard(lesson: Lesson): Promise<void> {
+	const deckId = await uploadDeck(lesson.teacher, await ruralDeck(5, 160));
+	await expect(lesson.rooms.poor.page.getByTestId('deck-progress'), "poor room: the deck's progress shows while it crosses the link").toBeVisible({ timeout: 10_000 });
+	for (const room of ROOMS) {
+		await expect.poll(() => deckCached(lesson.rooms[room].page, deckId), { timeout: 60_000, intervals: [500], message: `${room}: the deck is on the device` }).toBe(true);
+	}
+	// The first showing opens the document in pdf.js (its worker, the parse): seconds on a busy machine, whatever the link.
+	const shownAt = Date.now();
+	await lesson.teacher.getByTestId(`deck-show-${deckId}`).click();
+	for (const room of ROOMS) await expect.poll(() => slides.renderedPage(lesson.rooms[room].page), { timeout: 45_000, message: `${room}: page 1` }).toBe(1);
+	console.log(`rural rooms: the deck's first page on every room after ${((Date.now() - shownAt) / 1000).toFixed(1)} s`);
+	const turns: Latencies[] = [];
+	for (let page = 2; page <= 4; page++) turns.push(await timePageTurn(lesson, page));
+	const strokes: Latencies[] = [];
+	for (let i = 0; i < 4; i++) strokes.push(await timeStroke(lesson, i));
+	const per = (all: Latencies[], room: RoomName) => all.map((l) => l[room]);
+	console.log(`rural rooms: page turns (ms) ${JSON.stringify(Object.fromEntries(ROOMS.map((r) => [r, per(turns, r)])))}; strokes (ms) ${JSON.stringify(Object.fromEntries(ROOMS.map((r) => [r, per(strokes, r)])))}`);
+	for (const room of ROOMS) {
+		for (const ms of per(turns, room)) {
+			expect(ms, `${room}: the page turn arrives`).toBeGreaterThanOrEqual(0);
+			expect(ms, `${room}: a page turn shows within 2 s`).toBeLessThanOrEqual(2_000);
+		}
+		const ms = per(strokes, room).sort((a, b) => a - b);
+		expect(ms[0], `${room}: strokes arrive`).toBeGreaterThanOrEqual(0);
+		expect(ms[Math.floor(ms.length / 2)], `${room}: a stroke reaches the room within 1 s`).toBeLessThanOrEqual(1_000);
+		expect(ms.at(-1), `${room}: every stroke within 1 s${room === 'poor' ? ' (plus one retransmission)' : ''}`).toBeLessThanOrEqual(room === 'poor' ? 1_000 + POOR_RETRANSMIT_MS : 1_000);
 	}
 }
 

@@ -4,6 +4,7 @@ import type { LessonLinks, LessonRecord } from '../protocol/index.ts';
 import { adminApi } from './api.ts';
 import { routeThroughRelay } from './lossyRelay.ts';
 import { PROFILES, RuralLink, type LinkProfile } from './ruralLink.ts';
+import { RuralTcpLink } from './ruralTcpLink.ts';
 import { inboundStats, launchChromium, serverInfo, shot, type InboundStat } from './support.ts';
 
 const MEDIA = path.resolve('e2e/.media');
@@ -34,7 +35,10 @@ export interface Room {
 	name: RoomName;
 	classroomId: string;
 	page: Page;
+	/** The media (UDP to the SFU). */
 	link: RuralLink;
+	/** The page's HTTP, socket.io and board WebSocket when `signallingOnLink`: the page's origin is then this relay. */
+	tcp: RuralTcpLink;
 	samples: Sample[];
 }
 
@@ -86,8 +90,8 @@ export interface Lesson {
 	shots(label: string): Promise<void>;
 }
 
-/** A teacher on a clean link and three classrooms, each behind its own relay (one Chromium for the rooms). */
-export async function startLesson(title: string): Promise<Lesson> {
+/** A teacher on a clean link and three classrooms, each behind its own relays, UDP for the media and TCP for everything else, both set to the room's profile (one Chromium for the rooms). */
+export async function startLesson(title: string, options: { signallingOnLink?: boolean } = {}): Promise<Lesson> {
 	const tag = Math.random().toString(36).slice(2, 6);
 	const school = await adminApi<{ id: string }>('POST', '/api/schools', { name: `青山村小学 ${tag}`, locale: 'rural' });
 	const ids: string[] = [];
@@ -95,7 +99,7 @@ export async function startLesson(title: string): Promise<Lesson> {
 	const { links } = await adminApi<{ lesson: LessonRecord; links: LessonLinks }>('POST', '/api/lessons', { title, teacherName: '陈老师', classroomIds: ids });
 	const { rtcPort } = serverInfo();
 	const browsers: Browser[] = [];
-	const relays: RuralLink[] = [];
+	const relays: (RuralLink | RuralTcpLink)[] = [];
 	let sampling: Promise<void> | null = null;
 	let stop = false;
 	try {
@@ -112,12 +116,16 @@ export async function startLesson(title: string): Promise<Lesson> {
 			const link = new RuralLink({ host: '127.0.0.1', port: rtcPort });
 			relays.push(link);
 			const relayPort = await link.start();
+			const tcp = new RuralTcpLink(Number(new URL(serverInfo().url).port));
+			relays.push(tcp);
+			const url = new URL(links.classrooms[i]?.room ?? '');
+			if (options.signallingOnLink) url.host = `127.0.0.1:${await tcp.start()}`;
 			const context = await roomBrowser.newContext({ viewport: { width: 1280, height: 720 }, locale: i === 1 ? 'en-US' : 'zh-CN' });
 			await context.addInitScript(NAME_SHIM);
 			await context.addInitScript(routeThroughRelay, { rtcPort, relayPort });
 			const page = await context.newPage();
-			await page.goto(links.classrooms[i]?.room ?? '');
-			rooms[name] = { name, classroomId: ids[i] as string, page, link, samples: [] };
+			await page.goto(url.href);
+			rooms[name] = { name, classroomId: ids[i] as string, page, link, tcp, samples: [] };
 		}
 		const sampleRoom = async (room: Room) => {
 			const stats = await inboundStats(room.page).catch(() => [] as InboundStat[]);
@@ -162,6 +170,7 @@ export async function startLesson(title: string): Promise<Lesson> {
 			},
 			setLink(room, profile) {
 				rooms[room].link.set(profile);
+				rooms[room].tcp.set(profile);
 			},
 			teacherSeesWeak: (room) => teacher.locator(`[data-testid="classroom-tile"][data-classroom="${rooms[room].classroomId}"] [data-testid="weak-link-badge"]`).first().isVisible(),
 			async shots(label) {

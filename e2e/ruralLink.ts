@@ -58,7 +58,8 @@ class Direction {
 /**
  * A userspace UDP relay on 127.0.0.1 standing in for one school's link (this kernel has no netem):
  * rate caps both ways, random loss, delay and jitter, and a cut. The room's page reaches the SFU's
- * WebRtcServer port through it (routeThroughRelay in lossyRelay.ts); signalling and HTTP go direct.
+ * WebRtcServer port through it (routeThroughRelay in lossyRelay.ts); its HTTP, socket.io and board
+ * WebSocket cross RuralTcpLink (ruralTcpLink.ts) with the same profile.
  */
 export class RuralLink {
 	readonly #target: { host: string; port: number };

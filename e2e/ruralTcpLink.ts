@@ -1,0 +1,115 @@
+import net from 'node:net';
+import { PROFILES, type LinkProfile } from './ruralLink.ts';
+
+/** A pipe stops reading once this many of its bytes wait in the link (TCP's window, roughly). */
+const WINDOW_BYTES = 64 * 1024;
+/** Linux's smallest retransmission timeout. */
+const MIN_RTO_MS = 200;
+
+/**
+ * One direction of the link for TCP: a FIFO paced at the rate, half the RTT of delay plus jitter,
+ * and loss as TCP lives it: nothing is dropped, but a lost segment holds up its own bytes and all
+ * after it until it is sent again (one retransmission timeout, at least 200 ms, about an RTT more).
+ * While the link is cut everything waits and crosses, in order, once it is back.
+ */
+class TcpDirection {
+	#nextFree = 0;
+	#lastDelivery = 0;
+	readonly #held: { size: number; send: () => void }[] = [];
+	readonly counters = { chunks: 0, bytes: 0, stalls: 0 };
+
+	pass(profile: LinkProfile, kbps: number, size: number, send: () => void): void {
+		if (profile.cut || this.#held.length > 0) {
+			this.#held.push({ size, send });
+			return;
+		}
+		this.counters.chunks++;
+		this.counters.bytes += size;
+		const now = performance.now();
+		let departure = Math.max(now, this.#nextFree);
+		if (kbps > 0) departure += (size * 8) / kbps;
+		this.#nextFree = departure;
+		let delay = profile.rttMs / 2 + (profile.jitterMs > 0 ? (Math.random() * 2 - 1) * profile.jitterMs : 0);
+		if (size > 0 && Math.random() < profile.loss) {
+			this.counters.stalls++;
+			delay += Math.max(MIN_RTO_MS, profile.rttMs) + profile.rttMs / 2;
+		}
+		const delivery = Math.max(this.#lastDelivery, departure + delay);
+		this.#lastDelivery = delivery;
+		setTimeout(send, Math.max(0, delivery - now));
+	}
+
+	/** The link is back: what waited crosses now, in order. */
+	release(profile: LinkProfile, kbps: number): void {
+		const held = this.#held.splice(0);
+		for (const item of held) this.pass(profile, kbps, item.size, item.send);
+	}
+}
+
+/**
+ * A userspace TCP relay on 127.0.0.1 standing in for one school's link for HTTP, socket.io and the
+ * board WebSocket (the media goes through RuralLink, the UDP one, with the same profile): the room
+ * page's origin is this relay, so every byte it exchanges with the server crosses the link.
+ */
+export class RuralTcpLink {
+	readonly #targetPort: number;
+	readonly #server = net.createServer((client) => this.#accept(client));
+	readonly #sockets = new Set<net.Socket>();
+	readonly down = new TcpDirection();
+	readonly up = new TcpDirection();
+	#profile: LinkProfile = PROFILES.clean;
+
+	constructor(targetPort: number) {
+		this.#targetPort = targetPort;
+	}
+
+	/** Listens; returns the port. */
+	async start(): Promise<number> {
+		await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', () => resolve()));
+		return (this.#server.address() as net.AddressInfo).port;
+	}
+
+	set(profile: LinkProfile): void {
+		this.#profile = profile;
+		if (!profile.cut) {
+			this.down.release(profile, profile.downKbps);
+			this.up.release(profile, profile.upKbps);
+		}
+	}
+
+	close(): void {
+		for (const socket of this.#sockets) socket.destroy();
+		this.#server.close();
+	}
+
+	#accept(client: net.Socket): void {
+		const upstream = net.connect(this.#targetPort, '127.0.0.1');
+		client.setNoDelay(true);
+		upstream.setNoDelay(true);
+		this.#sockets.add(client).add(upstream);
+		const drop = () => {
+			for (const s of [client, upstream]) {
+				s.destroy();
+				this.#sockets.delete(s);
+			}
+		};
+		client.on('error', drop).on('close', drop);
+		upstream.on('error', drop).on('close', drop);
+		this.#pipe(client, upstream, this.up, () => this.#profile.upKbps);
+		this.#pipe(upstream, client, this.down, () => this.#profile.downKbps);
+	}
+
+	#pipe(from: net.Socket, to: net.Socket, direction: TcpDirection, kbps: () => number): void {
+		let inFlight = 0;
+		from.on('data', (chunk: Buffer) => {
+			inFlight += chunk.length;
+			if (inFlight > WINDOW_BYTES) from.pause();
+			direction.pass(this.#profile, kbps(), chunk.length, () => {
+				inFlight -= chunk.length;
+				if (inFlight <= WINDOW_BYTES && from.isPaused()) from.resume();
+				if (!to.destroyed) to.write(chunk);
+			});
+		});
+		from.on('end', () => direction.pass(this.#profile, kbps(), 0, () => to.end()));
+	}
+}
