@@ -50,6 +50,7 @@ export const ConnectRefusalSchema = z.enum([
 	'token_expired',
 	'lesson_not_found',
 	'lesson_ended',
-	'classroom_not_in_lesson'
+	'classroom_not_in_lesson',
+	'session_replaced'
 ]);
 export type ConnectRefusal = z.infer<typeof ConnectRefusalSchema>;

@@ -23,6 +23,7 @@ import { Requests, type Ack, type DeckInfo, type RequestName, type WireError } f
 import { RequestRates } from './requestRates.ts';
 import { inBackground } from '../core/background.ts';
 import type { LessonStore } from './store/LessonStore.ts';
+import { assertCurrentHolder } from './auth/currentHolder.ts';
 
 const log = moduleLogger('signalling');
 
@@ -121,6 +122,7 @@ export class SignallingServer {
 		if (grant.classroomId && !lesson.classroomIds.includes(grant.classroomId)) {
 			throw new TokenError('classroom_not_in_lesson', 'this classroom is not part of the lesson');
 		}
+		assertCurrentHolder(this.#deps.catalog, grant);
 		// Observers share one link; each connection is its own unseen viewer.
 		const participantId = grant.role === 'observer' ? `${grant.participantId}-${randomBytes(4).toString('hex')}` : grant.participantId;
 		const data: SocketData = { grant, participantId, joined: false };

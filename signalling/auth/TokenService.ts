@@ -11,12 +11,13 @@ const LessonClaimsSchema = z.object({
 	role: RoleSchema,
 	cid: IdSchema.nullable(),
 	sub: z.string().min(1).max(80),
-	exp: z.number()
+	exp: z.number(),
+	hld: z.string().min(1).max(32).optional()
 });
 /** `gen`: the admin-link generation it was issued in; a newer generation revokes it (AdminGeneration). */
 const AdminClaimsSchema = z.object({ kind: z.literal('admin'), sub: z.string(), gen: z.string().min(1).max(64), exp: z.number() });
 const StaffSessionClaimsSchema = z.object({ kind: z.literal('staff'), sid: z.string().min(16).max(64), gen: z.string().min(1).max(64), exp: z.number() });
-const DeviceClaimsSchema = z.object({ kind: z.literal('device'), cid: IdSchema, sub: IdSchema, exp: z.number() });
+const DeviceClaimsSchema = z.object({ kind: z.literal('device'), cid: IdSchema, sub: IdSchema, exp: z.number(), hld: z.string().min(1).max(32).optional() });
 const ApiClaimsSchema = z.object({ kind: z.literal('api'), jti: IdSchema, exp: z.number().optional() });
 const MediaClaimsSchema = z.object({ kind: z.literal('media'), lid: IdSchema, exp: z.number() });
 
@@ -28,6 +29,8 @@ export interface LessonGrant {
 	/** Stable pseudonymous identity of whoever holds this link. */
 	participantId: string;
 	expiresAt: number;
+	/** A student's link: which device's link it is (CatalogStore.hold); a newer one replaces it. */
+	holder?: string;
 }
 export interface AdminGrant {
 	kind: 'admin';
@@ -48,6 +51,8 @@ export interface DeviceGrant {
 	classroomId: string;
 	studentId: string;
 	expiresAt: number;
+	/** The holder key of the link it came with (LessonGrant.holder). */
+	holder?: string;
 }
 
 /**
@@ -89,7 +94,8 @@ export class TokenService {
 	}
 
 	async signLesson(grant: Omit<LessonGrant, 'kind'>): Promise<string> {
-		return new SignJWT({ kind: 'lesson', lid: grant.lessonId, role: grant.role, cid: grant.classroomId })
+		const holder = grant.holder === undefined ? {} : { hld: grant.holder };
+		return new SignJWT({ kind: 'lesson', lid: grant.lessonId, role: grant.role, cid: grant.classroomId, ...holder })
 			.setProtectedHeader({ alg: 'HS256' })
 			.setIssuer(ISSUER)
 			.setSubject(grant.participantId)
@@ -119,7 +125,8 @@ export class TokenService {
 	}
 
 	async signDevice(grant: Omit<DeviceGrant, 'kind'>): Promise<string> {
-		return new SignJWT({ kind: 'device', cid: grant.classroomId })
+		const holder = grant.holder === undefined ? {} : { hld: grant.holder };
+		return new SignJWT({ kind: 'device', cid: grant.classroomId, ...holder })
 			.setProtectedHeader({ alg: 'HS256' })
 			.setIssuer(ISSUER)
 			.setSubject(grant.studentId)
@@ -164,11 +171,17 @@ export class TokenService {
 		const media = MediaClaimsSchema.safeParse(payload);
 		if (media.success) return { kind: 'media', lessonId: media.data.lid, expiresAt: media.data.exp * 1000 };
 		const device = DeviceClaimsSchema.safeParse(payload);
-		if (device.success) return { kind: 'device', classroomId: device.data.cid, studentId: device.data.sub, expiresAt: device.data.exp * 1000 };
+		if (device.success) {
+			const grant: DeviceGrant = { kind: 'device', classroomId: device.data.cid, studentId: device.data.sub, expiresAt: device.data.exp * 1000 };
+			if (device.data.hld !== undefined) grant.holder = device.data.hld;
+			return grant;
+		}
 		const lesson = LessonClaimsSchema.safeParse(payload);
 		if (!lesson.success) throw new TokenError('token_invalid', 'this link is not valid');
 		const c = lesson.data;
-		return { kind: 'lesson', lessonId: c.lid, role: c.role, classroomId: c.cid, participantId: c.sub, expiresAt: c.exp * 1000 };
+		const grant: LessonGrant = { kind: 'lesson', lessonId: c.lid, role: c.role, classroomId: c.cid, participantId: c.sub, expiresAt: c.exp * 1000 };
+		if (c.hld !== undefined) grant.holder = c.hld;
+		return grant;
 	}
 
 	async verifyLesson(token: unknown): Promise<LessonGrant> {

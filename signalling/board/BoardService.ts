@@ -11,6 +11,7 @@ import { MAX_BOARD_MESSAGE_BYTES } from '../../protocol/index.ts';
 import type { BoardStorage } from './BoardStorage.ts';
 import { LessonBoard, type BoardAccess } from './LessonBoard.ts';
 import { boardUpgradeTarget } from './upgradeTarget.ts';
+import { assertCurrentHolder } from '../auth/currentHolder.ts';
 
 const log = moduleLogger('board-service');
 
@@ -122,6 +123,7 @@ export class BoardService {
 			const lesson = this.#deps.catalog.lesson(grant.lessonId);
 			if (!lesson) throw new TokenError('lesson_not_found', 'this lesson does not exist');
 			if (lesson.status === 'ended') throw new TokenError('lesson_ended', 'this lesson has ended');
+			assertCurrentHolder(this.#deps.catalog, grant);
 			canDraw = await this.#deps.canDraw(grant);
 		} catch (error) {
 			const reason = error instanceof TokenError ? error.reason : 'internal';

@@ -62,7 +62,9 @@ const FileSchema = z.object({
 		)
 		.default([]),
 	/** Key of the per-lesson pick handles the join page shows instead of student ids. */
-	pickKey: z.string().optional()
+	pickKey: z.string().optional(),
+	/** Per student, the holder key of the device that got its link last; older links stop working. */
+	holders: z.record(z.string(), z.string()).default({})
 });
 type CatalogFile = z.infer<typeof FileSchema>;
 type StoredStudent = CatalogFile['students'][number];
@@ -78,7 +80,7 @@ function shortId(prefix: string): string {
  */
 export class CatalogStore {
 	readonly #file: string;
-	#data: CatalogFile = { version: 1, schools: [], classrooms: [], lessons: [], students: [] };
+	#data: CatalogFile = { version: 1, schools: [], classrooms: [], lessons: [], students: [], holders: {} };
 	#writes: Promise<void> = Promise.resolve();
 	#pendingWrite: Promise<void> | null = null;
 	readonly #roomListeners = new Set<(lessonId: string, classroomId: string) => void>();
@@ -325,12 +327,28 @@ export class CatalogStore {
 		return true;
 	}
 
-	/** Marks an entry as held by a device (after an approved claim or a device token). */
-	markHeld(id: string): void {
+	/**
+	 * A device gets this entry's link (an approved claim, a free name, its own again): the entry is
+	 * held from now on, and the returned holder key goes into the new link. A device showing the
+	 * current key keeps it; any other gets a new one, and links with an older key stop working, so a
+	 * phone that was replaced while it was offline cannot take the name back.
+	 */
+	hold(id: string, presented?: string): string {
 		const student = this.#data.students.find((s) => s.id === id && isActive(s));
-		if (!student || student.heldAt !== null) return;
-		student.heldAt = Date.now();
-		void this.#save().catch(() => undefined);
+		const firstHold = student !== undefined && student.heldAt === null;
+		if (student && firstHold) student.heldAt = Date.now();
+		const current = this.#data.holders[id];
+		const kept = presented !== undefined && presented === current;
+		const key = kept ? current : randomBytes(9).toString('base64url');
+		this.#data.holders[id] = key;
+		if (firstHold || !kept) void this.#save().catch(() => undefined);
+		return key;
+	}
+
+	/** Whether a link's holder key is this entry's current one (links without a key predate holders). */
+	holdsNow(id: string, key: string | undefined): boolean {
+		const current = this.#data.holders[id];
+		return key === undefined || current === undefined || current === key;
 	}
 
 	/** The handle a listed name is picked by in one lesson: opaque, different in every lesson. */

@@ -88,6 +88,31 @@ describe('claims on held names', () => {
 		await assistant1.ok('classList.denyClaim', { claimId: typed.claimId });
 	});
 
+	it('a phone replaced while it was offline cannot take the name back: its link is refused, its device token asks again', async () => {
+		await assistant1.ok('classList.add', { names: ['Offline Kid'] });
+		const real = await holder('Offline Kid');
+		real.client.close();
+		const pending = await claimFor({ pick: await pickOf('Offline Kid') });
+		await assistant1.next('classList.updated', withClaim(pending.claimId));
+		await assistant1.ok('classList.approveClaim', { claimId: pending.claimId });
+		const answer = (await post<ClaimAnswer>(JOIN_CLAIM_API, { claimId: pending.claimId, secret: pending.secret })).body;
+		const grant = (answer as Extract<ClaimAnswer, { status: 'approved' }>).grant;
+		const approved = await phone(grant);
+
+		const back = new TestClient(t.url, real.grant.token);
+		clients.push(back);
+		expect(await back.refused()).toBe('session_replaced');
+		expect(approved.socket.connected).toBe(true);
+		expect(approved.all('session.replaced')).toEqual([]);
+		expect((await post('/api/join', { code: lesson.joinCode(0), deviceToken: real.grant.deviceToken, pick: await pickOf('Offline Kid') })).status).toBe(202);
+		// The approved phone's own link still works after a reload.
+		const reloaded = new TestClient(t.url, grant.token);
+		clients.push(reloaded);
+		await reloaded.joinLesson();
+		expect(await approved.next('session.replaced')).toEqual({});
+		for (const claim of (await assistant1.ok('classList.get', {})).claims) await assistant1.ok('classList.denyClaim', { claimId: claim.id });
+	});
+
 	it('denial tells the waiting phone no and gives it nothing', async () => {
 		const real = await holder('Li Lei');
 		const pending = await claimFor({ pick: await pickOf('Li Lei') });

@@ -97,20 +97,22 @@ export class StudentJoin {
 
 		const { lesson, classroomId } = this.#lesson(input.code);
 		const { catalog } = this.#deps;
-		const remembered = device?.classroomId === classroomId ? resolvedFor(catalog.resolveStudent(device.studentId), classroomId) : undefined;
+		// A phone whose name was handed to another phone since (an approved claim) is not that student any more.
+		const current = device?.classroomId === classroomId && catalog.holdsNow(device.studentId, device.holder);
+		const remembered = current ? resolvedFor(catalog.resolveStudent(device.studentId), classroomId) : undefined;
 
 		if (input.pick) {
 			const picked = catalog.studentByPick(lesson.id, classroomId, input.pick);
 			if (!picked) throw new AppError('not_found', 'that name is not on this class list; pick it again or type your name');
-			return this.#claimOrGrant(lesson, classroomId, picked, remembered);
+			return this.#claimOrGrant(lesson, classroomId, picked, remembered, device?.holder);
 		}
 		if (input.name) {
 			const name = input.name;
-			if (remembered && sameStudentName(remembered.name, name)) return this.#grant(lesson, classroomId, remembered);
+			if (remembered && sameStudentName(remembered.name, name)) return this.#grant(lesson, classroomId, remembered, device?.holder);
 			const listed = catalog.listedByName(classroomId, name);
-			if (listed) return this.#claimOrGrant(lesson, classroomId, listed, remembered);
+			if (listed) return this.#claimOrGrant(lesson, classroomId, listed, remembered, device?.holder);
 			// A phone holds one typed name per room: typing another renames it.
-			if (remembered && !remembered.listed) return this.#grant(lesson, classroomId, await catalog.renameStudent(remembered.id, name));
+			if (remembered && !remembered.listed) return this.#grant(lesson, classroomId, await catalog.renameStudent(remembered.id, name), device?.holder);
 			const typed = await catalog.addTypedStudent(classroomId, name, lesson.id);
 			if (!typed) {
 				throw new AppError(
@@ -120,16 +122,16 @@ export class StudentJoin {
 				);
 			}
 			catalog.roomChanged(lesson.id, classroomId);
-			return this.#grant(lesson, classroomId, typed);
+			return this.#grant(lesson, classroomId, typed, device?.holder);
 		}
-		if (remembered) return this.#grant(lesson, classroomId, remembered);
+		if (remembered) return this.#grant(lesson, classroomId, remembered, device?.holder);
 		throw new AppError('invalid', 'type your name or pick it from the list');
 	}
 
 	/** A listed name: this device's own or nobody's yet joins at once; another device's waits for approval. */
-	#claimOrGrant(lesson: LessonRecord, classroomId: string, student: Student, remembered: Student | undefined): Promise<Answer> | Answer {
+	#claimOrGrant(lesson: LessonRecord, classroomId: string, student: Student, remembered: Student | undefined, presented: string | undefined): Promise<Answer> | Answer {
 		const { catalog } = this.#deps;
-		if (remembered?.id === student.id || catalog.takeIfFree(student.id)) return this.#grant(lesson, classroomId, student);
+		if (remembered?.id === student.id || catalog.takeIfFree(student.id)) return this.#grant(lesson, classroomId, student, presented);
 		const opened = catalog.claims.open({ lessonId: lesson.id, classroomId, studentId: student.id, name: student.name });
 		if (!opened) {
 			throw new AppError('rate_limited', 'too many phones are waiting for approval in this room; ask your assistant', 'too_many_claims');
@@ -146,17 +148,18 @@ export class StudentJoin {
 		return { status: 202, json: pending };
 	}
 
-	async #grant(lesson: LessonRecord, classroomId: string, student: Student): Promise<Answer> {
-		return { status: 201, json: await this.#tokensFor(lesson, classroomId, student) };
+	/** `presented`: the holder key of the device token the phone showed (kept when it is the name's current one). */
+	async #grant(lesson: LessonRecord, classroomId: string, student: Student, presented: string | undefined): Promise<Answer> {
+		return { status: 201, json: await this.#tokensFor(lesson, classroomId, student, presented) };
 	}
 
-	async #tokensFor(lesson: LessonRecord, classroomId: string, student: Student): Promise<JoinGrant> {
+	async #tokensFor(lesson: LessonRecord, classroomId: string, student: Student, presented?: string): Promise<JoinGrant> {
 		const { catalog, tokens } = this.#deps;
-		catalog.markHeld(student.id);
+		const holder = catalog.hold(student.id, presented);
 		const expiresAt = lesson.linksExpireAt;
 		const [token, deviceToken] = await Promise.all([
-			tokens.signLesson({ lessonId: lesson.id, role: 'student', classroomId, participantId: student.id, expiresAt }),
-			tokens.signDevice({ classroomId, studentId: student.id, expiresAt: Date.now() + DEVICE_TOKEN_DAYS * 86_400_000 })
+			tokens.signLesson({ lessonId: lesson.id, role: 'student', classroomId, participantId: student.id, expiresAt, holder }),
+			tokens.signDevice({ classroomId, studentId: student.id, expiresAt: Date.now() + DEVICE_TOKEN_DAYS * 86_400_000, holder })
 		]);
 		log.debug({ lessonId: lesson.id, classroomId }, 'student joined by code');
 		return { token, deviceToken, student: { id: student.id, name: student.name }, lessonId: lesson.id, classroomId, expiresAt };
@@ -209,11 +212,11 @@ export class StudentJoin {
 	}
 
 	/** The classroom and student a device token names, if it is valid; anything else is ignored. */
-	async #device(deviceToken: string | undefined): Promise<{ classroomId: string; studentId: string } | undefined> {
+	async #device(deviceToken: string | undefined): Promise<{ classroomId: string; studentId: string; holder?: string } | undefined> {
 		if (!deviceToken) return undefined;
 		try {
 			const grant = await this.#deps.tokens.verifyDevice(deviceToken);
-			return { classroomId: grant.classroomId, studentId: grant.studentId };
+			return { classroomId: grant.classroomId, studentId: grant.studentId, ...(grant.holder === undefined ? {} : { holder: grant.holder }) };
 		} catch (error) {
 			if (error instanceof TokenError) return undefined;
 			throw error;

@@ -153,6 +153,7 @@ export const en = {
 	'refusal.lesson_not_found': 'This lesson no longer exists. Ask the teacher for a new link.',
 	'refusal.lesson_ended': 'This lesson has ended. Thank you for taking part!',
 	'refusal.classroom_not_in_lesson': 'This classroom is no longer part of the lesson. Ask the teacher for a new link.',
+	'refusal.session_replaced': 'Your name was opened on another phone, so this one has stopped. Ask your assistant if that was not you.',
 	'refusal.unknown': 'Could not join the lesson ({message}).',
 
 	// Request errors (toasts)

@@ -144,6 +144,7 @@ export const zhCN: Record<MessageKey, string> = {
 	'refusal.lesson_not_found': '这节课已不存在，请向老师索取新链接。',
 	'refusal.lesson_ended': '这节课已经结束，感谢参与！',
 	'refusal.classroom_not_in_lesson': '该教室已不在这节课中，请向老师索取新链接。',
+	'refusal.session_replaced': '你的名字已在另一部手机上打开，这部手机已停止。如果不是你本人，请告诉助教老师。',
 	'refusal.unknown': '无法进入课堂（{message}）。',
 
 	'error.invalid': '请求未被接受。',
