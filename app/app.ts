@@ -48,6 +48,7 @@ import { SignallingServer } from '../signalling/SignallingServer.ts';
 import { createLessonStore } from '../signalling/store/createLessonStore.ts';
 import { PollDraftFiles } from '../signalling/store/PollDraftFiles.ts';
 import type { LessonStore } from '../signalling/store/LessonStore.ts';
+import type { RoomReplayChoice } from '../protocol/index.ts';
 
 const log = moduleLogger('app');
 
@@ -127,14 +128,15 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		}
 	});
 	let httpsPort: number | null = null;
-	let replaysRef: ClassReplaySource | undefined;
+	let replaysRef: RoomReplaySource | undefined;
 	const api = new HttpApi({
 		catalog,
 		tokens,
 		replays: {
 			plan: (lessonId) => (replaysRef ? replaysRef.plan(lessonId) : notOpenYet()),
 			surface: (lessonId) => (replaysRef ? replaysRef.surface(lessonId) : notOpenYet()),
-			mediaToken: (lessonId, expiresAt) => (replaysRef ? replaysRef.mediaToken(lessonId, expiresAt) : notOpenYet())
+			mediaToken: (lessonId, expiresAt) => (replaysRef ? replaysRef.mediaToken(lessonId, expiresAt) : notOpenYet()),
+			choices: () => (replaysRef ? replaysRef.choices() : notOpenYet())
 		},
 		staff,
 		publicUrl: config.publicUrl,
@@ -169,7 +171,20 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		resumeWindowMs: config.reconnectGraceMs
 	});
 	const libraryAccess = new RecordingViewerAccess(staff, tokens);
-	const replays: ClassReplaySource = {
+	const replays: RoomReplaySource = {
+		async choices() {
+			return recorder
+				.list({})
+				.filter((entry) => entry.state === 'ready')
+				.map((entry) => ({
+					lessonId: entry.lessonId,
+					title: entry.title,
+					teacherName: entry.teacherName,
+					startedAt: entry.startedAt,
+					durationMs: entry.durationMs,
+					...(entry.origin ? { origin: entry.origin } : {})
+				}));
+		},
 		async plan(lessonId) {
 			const manifest = await recorder.manifest(lessonId);
 			if (!manifest) throw new AppError('not_found', `no recorded lesson ${lessonId}`);
@@ -373,6 +388,9 @@ async function startHttps(
 	const shownHost = host === '0.0.0.0' || host === '::' ? (firstLanIPv4() ?? 'localhost') : host;
 	return { server, port, url: `https://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`, tls };
 }
+
+/** Recorded lessons to teach again: a room page lists the ready ones. */
+type RoomReplaySource = ClassReplaySource & { choices(): Promise<RoomReplayChoice[]> };
 
 function notOpenYet(): Promise<never> {
 	return Promise.reject(new AppError('unavailable', 'recordings are not open yet'));

@@ -13,3 +13,4 @@ export * from './analytics.ts';
 export * from './packages.ts';
 export * from './ops.ts';
 export * from './classReplay.ts';
+export * from './roomPage.ts';

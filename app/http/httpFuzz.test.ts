@@ -8,6 +8,9 @@ import {
 	CreateClassroomSchema,
 	CreateLessonSchema,
 	CLASS_REPLAYS_API,
+	ROOM_REPLAYS_API,
+	RoomLinkRequestSchema,
+	StartRoomReplaySchema,
 	CreateClassReplaySchema,
 	ClaimPollSchema,
 	ClaimRefSchema,
@@ -31,7 +34,7 @@ import { rawRequest } from '../../core/testing/rawHttp.ts';
 import { startServerProcess, type ServerProcess } from '../testing/serverProcess.ts';
 import { malformedOf } from '../../core/testing/zodArbitrary.ts';
 
-type Auth = 'none' | 'admin' | 'lesson' | 'media' | 'api' | 'metrics';
+type Auth = 'none' | 'admin' | 'lesson' | 'media' | 'api' | 'metrics' | 'room';
 interface Route {
 	method: string;
 	/** `{lesson}`, `{code}`, `{deck}` are filled in with real ones. */
@@ -61,6 +64,10 @@ const ROUTES: Route[] = [
 	{ method: 'GET', path: SETUP_STATUS_API, auth: 'admin' },
 	{ method: 'POST', path: '/api/lessons', auth: 'admin', body: CreateLessonSchema },
 	{ method: 'GET', path: '/api/lessons/{lesson}', auth: 'admin' },
+	{ method: 'POST', path: '/api/classrooms/{classroom}/room-link', auth: 'admin', body: RoomLinkRequestSchema },
+	// A classroom's room page token (the assistant's tablet between lessons).
+	{ method: 'GET', path: ROOM_REPLAYS_API, auth: 'room' },
+	{ method: 'POST', path: ROOM_REPLAYS_API, auth: 'room', body: StartRoomReplaySchema },
 	{ method: 'POST', path: CLASS_REPLAYS_API, auth: 'admin', body: CreateClassReplaySchema },
 	// The room screen's and assistant's token of a replayed session; the fuzz lesson is live (409).
 	{ method: 'GET', path: `${CLASS_REPLAYS_API}/{lesson}/surface`, auth: 'lesson' },
@@ -104,6 +111,7 @@ const ROUTES: Route[] = [
 	{ method: 'GET', path: `${DATA_API}/events`, auth: 'api' },
 	{ method: 'GET', path: `${DATA_API}/summaries`, auth: 'api' },
 	{ method: 'GET', path: '/', auth: 'none' },
+	{ method: 'GET', path: '/room', auth: 'none' },
 	{ method: 'GET', path: '/admin', auth: 'none' },
 	{ method: 'GET', path: '/live', auth: 'none' },
 	{ method: 'GET', path: '/join/{code}', auth: 'none' },
@@ -139,8 +147,11 @@ describe('HTTP fuzz: every route', () => {
 	let links: LessonLinks;
 	const counts = { paths: 0, tokens: 0, bodies: 0, raw: 0 };
 	const fill = (p: string, token = '') =>
-		p.replaceAll('{lesson}', lesson.id).replaceAll('{code}', links.classrooms[0]?.joinCode ?? 'AAAAAA').replaceAll('{deck}', 'dck_missing').replaceAll('{token}', token);
+		p.replaceAll('{lesson}', lesson.id).replaceAll('{classroom}', lesson.classroomIds[0] ?? 'cls_missing').replaceAll('{code}', links.classrooms[0]?.joinCode ?? 'AAAAAA').replaceAll('{deck}', 'dck_missing').replaceAll('{token}', token);
 	const admin = () => ({ authorization: `Bearer ${server.adminToken}` });
+	let roomToken = '';
+	/** The credential a route takes: the room page's token for its routes, else the admin's. */
+	const credentialOf = (route: Route) => (route.auth === 'room' ? { authorization: `Bearer ${roomToken}` } : admin());
 
 	async function state(): Promise<string> {
 		const read = async (p: string) => (await fetch(`${server.url}${p}`, { headers: admin() })).text();
@@ -176,6 +187,7 @@ describe('HTTP fuzz: every route', () => {
 		const school = (await post('/api/schools', { name: 'Fuzz school', locale: 'rural' })) as { id: string };
 		const room = (await post('/api/classrooms', { schoolId: school.id, name: 'Room 1' })) as { id: string };
 		({ lesson, links } = (await post('/api/lessons', { title: 'Fuzz lesson', teacherName: 'T', classroomIds: [room.id] })) as { lesson: LessonRecord; links: LessonLinks });
+		roomToken = new URL(((await post(`/api/classrooms/${room.id}/room-link`, {})) as { link: string }).link).searchParams.get('t') ?? '';
 	}, 90_000);
 	afterAll(async () => {
 		console.log(`HTTP fuzz cases: ${JSON.stringify(counts)}`);
@@ -185,7 +197,7 @@ describe('HTTP fuzz: every route', () => {
 	it('every route here is in the OpenAPI document, and every documented route is fuzzed here', async () => {
 		const doc = (await (await fetch(`${server.url}/api/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
 		const templates = Object.entries(doc.paths).flatMap(([p, methods]) => Object.keys(methods).map((m) => ({ method: m.toUpperCase(), pattern: new RegExp(`^${p.replace(/\{[^}]+\}/g, '[^/]+')}$`), p })));
-		const pages = new Set(['/', '/admin', '/live', '/join/{code}', '/library', '/replay/{lesson}', '/analytics']);
+		const pages = new Set(['/', '/room', '/admin', '/live', '/join/{code}', '/library', '/replay/{lesson}', '/analytics']);
 		const api = ROUTES.filter((r) => !pages.has(r.path));
 		for (const route of api) {
 			const concrete = fill(route.path).split('?')[0]!;
@@ -208,7 +220,7 @@ describe('HTTP fuzz: every route', () => {
 				async (route, method, segments, at, query) => {
 					const parts = fill(route.path).split('?')[0]!.split('/');
 					parts.splice(1 + (at % parts.length), 0, ...segments);
-					const status = await send(method, parts.join('/') + query, { headers: admin() });
+					const status = await send(method, parts.join('/') + query, { headers: credentialOf(route) });
 					counts.paths++;
 					answered(status, `${method} ${parts.join('/').slice(0, 120)}`);
 				}
@@ -234,6 +246,7 @@ describe('HTTP fuzz: every route', () => {
 			algNoneLesson: `${b64({ alg: 'none' })}.${b64({ kind: 'lesson', lid: lesson.id, role: 'teacher', cid: null, sub: 't', iss: 'classbridge', exp })}.`,
 			hs512: `${b64({ alg: 'HS512' })}.${b64({ kind: 'admin', sub: 'admin', exp })}.c2ln`,
 			device: await tokens.signDevice({ classroomId: lesson.classroomIds[0]!, studentId: 'stu_x', expiresAt: Date.now() + 3_600_000 }),
+			revokedRoom: await tokens.signRoom({ classroomId: lesson.classroomIds[0]!, generation: 'an-older-generation', expiresAt: Date.now() + 3_600_000 }),
 			studentAsTeacher: await tokens.signLesson({ lessonId: lesson.id, role: 'student', classroomId: lesson.classroomIds[0]!, participantId: 'stu_x', expiresAt: Date.now() + 3_600_000 }),
 			garbage: 'eyJ.eyJ.',
 			huge: 'e'.repeat(10_000)
@@ -268,7 +281,7 @@ describe('HTTP fuzz: every route', () => {
 		);
 		await fc.assert(
 			fc.asyncProperty(fc.constantFrom(...jsonRoutes), body, async (route, text) => {
-				const status = await send(route.method, fill(route.path), { headers: { ...admin(), 'content-type': 'application/json' }, body: text });
+				const status = await send(route.method, fill(route.path), { headers: { ...credentialOf(route), 'content-type': 'application/json' }, body: text });
 				counts.bodies++;
 				answered(status, `${route.path} body ${text.slice(0, 60)}`);
 			}),
@@ -277,7 +290,7 @@ describe('HTTP fuzz: every route', () => {
 		for (const route of jsonRoutes.filter((r) => r.body)) {
 			await fc.assert(
 				fc.asyncProperty(malformedOf(route.body!), async (value) => {
-					const status = await send(route.method, fill(route.path), { headers: { ...admin(), 'content-type': 'application/json' }, body: JSON.stringify(value) });
+					const status = await send(route.method, fill(route.path), { headers: { ...credentialOf(route), 'content-type': 'application/json' }, body: JSON.stringify(value) });
 					counts.bodies++;
 					expect([400, 413], `${route.path}: ${JSON.stringify(value).slice(0, 80)}`).toContain(status);
 				}),

@@ -13,6 +13,9 @@ import {
 	CLASS_REPLAYS_API,
 	CreateClassReplaySchema,
 	CreateSchoolSchema,
+	ROOM_REPLAYS_API,
+	RoomLinkRequestSchema,
+	StartRoomReplaySchema,
 	CreateSyncTokenSchema,
 	HoldingsReportSchema,
 	PACKAGES_API,
@@ -42,7 +45,7 @@ import {
 } from '../../protocol/index.ts';
 
 /** The staff routes' login: the staff session cookie or an admin token. */
-type Auth = 'none' | 'staff' | 'lesson' | 'media' | 'api' | 'metrics';
+type Auth = 'none' | 'staff' | 'lesson' | 'media' | 'api' | 'metrics' | 'room';
 
 const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
 const errors = {
@@ -54,7 +57,8 @@ const SECURITY: Record<Auth, ZodOpenApiOperationObject['security']> = {
 	lesson: [{ bearerAuth: [] }, { lessonToken: [] }],
 	media: [{ mediaToken: [] }, { bearerAuth: [] }, { staffCookie: [] }],
 	api: [{ bearerAuth: [] }],
-	metrics: [{ bearerAuth: [] }, {}]
+	metrics: [{ bearerAuth: [] }, {}],
+	room: [{ bearerAuth: [] }]
 };
 
 interface Route {
@@ -116,6 +120,26 @@ const ROUTES: Record<string, Partial<Record<'get' | 'post' | 'delete', Route>>> 
 			auth: 'lesson',
 			response: opaque,
 			path: lessonPath
+		}
+	},
+	'/api/classrooms/{classroomId}/room-link': {
+		post: {
+			summary: 'The classroom’s room page link, for its assistant to start recorded lessons there',
+			auth: 'staff',
+			status: '201',
+			body: RoomLinkRequestSchema,
+			response: z.object({ classroomId: IdSchema, link: z.string(), expiresAt: z.number() }),
+			path: z.object({ classroomId: IdSchema })
+		}
+	},
+	[ROOM_REPLAYS_API]: {
+		get: { summary: 'The recorded lessons this room may take again (its room page token)', auth: 'room', response: opaque },
+		post: {
+			summary: 'Start a recorded lesson in this room: a replayed session and the links of its room screen and assistant',
+			auth: 'room',
+			status: '201',
+			body: StartRoomReplaySchema,
+			response: opaque
 		}
 	},
 	'/api/lessons/{lessonId}': { get: { summary: 'One lesson and its links', auth: 'staff', response: LessonWithLinksSchema, path: lessonPath } },

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { AdminGeneration } from './AdminGeneration.ts';
 import { SignedOutSessions } from './SignedOutSessions.ts';
-import { TokenError, type AdminGrant, type StaffSessionGrant, type TokenService } from './TokenService.ts';
+import { TokenError, type AdminGrant, type RoomGrant, type StaffSessionGrant, type TokenService } from './TokenService.ts';
 
 /**
  * How long a staff browser stays signed in after opening the admin link: a working day. The link
@@ -48,6 +48,20 @@ export class StaffAuth {
 		const grant = await this.#tokens.verify(token);
 		if (grant.kind !== 'admin') throw new TokenError('token_invalid', 'admin link required');
 		await this.#current(grant.generation, 'this admin link has been replaced by a newer one (npm run admin-link)');
+		return grant;
+	}
+
+	/** A classroom's room-page link token, of the current generation (a new admin link ends it too). */
+	async roomToken(classroomId: string, expiresAt: number): Promise<string> {
+		const generation = await this.#generation.current();
+		if (!generation) throw new Error(`no admin-link generation in ${this.#generation.file}`);
+		return this.#tokens.signRoom({ classroomId, generation, expiresAt });
+	}
+
+	async verifyRoomToken(token: unknown): Promise<RoomGrant> {
+		const grant = await this.#tokens.verify(token);
+		if (grant.kind !== 'room') throw new TokenError('token_invalid', 'a room page link is required');
+		await this.#current(grant.generation, 'this room page link has been replaced; ask your school for a new one');
 		return grant;
 	}
 

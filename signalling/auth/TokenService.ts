@@ -18,6 +18,7 @@ const LessonClaimsSchema = z.object({
 const AdminClaimsSchema = z.object({ kind: z.literal('admin'), sub: z.string(), gen: z.string().min(1).max(64), exp: z.number() });
 const StaffSessionClaimsSchema = z.object({ kind: z.literal('staff'), sid: z.string().min(16).max(64), gen: z.string().min(1).max(64), exp: z.number() });
 const DeviceClaimsSchema = z.object({ kind: z.literal('device'), cid: IdSchema, sub: IdSchema, exp: z.number(), hld: z.string().min(1).max(32).optional() });
+const RoomClaimsSchema = z.object({ kind: z.literal('room'), cid: IdSchema, gen: z.string().min(1).max(64), exp: z.number() });
 const ApiClaimsSchema = z.object({ kind: z.literal('api'), jti: IdSchema, exp: z.number().optional() });
 const MediaClaimsSchema = z.object({ kind: z.literal('media'), lid: IdSchema, exp: z.number() });
 
@@ -35,6 +36,16 @@ export interface LessonGrant {
 export interface AdminGrant {
 	kind: 'admin';
 	/** The admin-link generation it belongs to: valid only while that is the current one. */
+	generation: string;
+	expiresAt: number;
+}
+/**
+ * A classroom's room page (the assistant's tablet between lessons): it may list the recorded lessons
+ * and start one of them in that classroom. Of an admin-link generation, like staff links.
+ */
+export interface RoomGrant {
+	kind: 'room';
+	classroomId: string;
 	generation: string;
 	expiresAt: number;
 }
@@ -135,6 +146,16 @@ export class TokenService {
 			.sign(this.#secret);
 	}
 
+	async signRoom(grant: Omit<RoomGrant, 'kind'>): Promise<string> {
+		return new SignJWT({ kind: 'room', cid: grant.classroomId, gen: grant.generation })
+			.setProtectedHeader({ alg: 'HS256' })
+			.setIssuer(ISSUER)
+			.setSubject('room')
+			.setIssuedAt()
+			.setExpirationTime(Math.floor(grant.expiresAt / 1000))
+			.sign(this.#secret);
+	}
+
 	/** An API token with this id; without `expiresAt` it lasts until revoked. */
 	async signApi(tokenId: string, expiresAt?: number): Promise<string> {
 		const jwt = new SignJWT({ kind: 'api' }).setProtectedHeader({ alg: 'HS256' }).setIssuer(ISSUER).setSubject('api').setJti(tokenId).setIssuedAt();
@@ -152,7 +173,7 @@ export class TokenService {
 			.sign(this.#secret);
 	}
 
-	async verify(token: unknown): Promise<LessonGrant | AdminGrant | StaffSessionGrant | DeviceGrant | ApiGrant | MediaGrant> {
+	async verify(token: unknown): Promise<LessonGrant | AdminGrant | StaffSessionGrant | DeviceGrant | ApiGrant | MediaGrant | RoomGrant> {
 		if (typeof token !== 'string' || token.length === 0) throw new TokenError('token_missing', 'no token given');
 		if (token.length > 2048) throw new TokenError('token_invalid', 'token too long');
 		let payload: unknown;
@@ -166,6 +187,8 @@ export class TokenService {
 		if (admin.success) return { kind: 'admin', generation: admin.data.gen, expiresAt: admin.data.exp * 1000 };
 		const staff = StaffSessionClaimsSchema.safeParse(payload);
 		if (staff.success) return { kind: 'staff', sessionId: staff.data.sid, generation: staff.data.gen, expiresAt: staff.data.exp * 1000 };
+		const room = RoomClaimsSchema.safeParse(payload);
+		if (room.success) return { kind: 'room', classroomId: room.data.cid, generation: room.data.gen, expiresAt: room.data.exp * 1000 };
 		const api = ApiClaimsSchema.safeParse(payload);
 		if (api.success) return { kind: 'api', tokenId: api.data.jti, expiresAt: api.data.exp === undefined ? null : api.data.exp * 1000 };
 		const media = MediaClaimsSchema.safeParse(payload);

@@ -11,7 +11,9 @@ import {
 	CreateLessonSchema,
 	CreateSchoolSchema,
 	IdSchema,
+	ROOM_LINK_ROUTE,
 	SETUP_STATUS_API,
+	type RoomReplayChoice,
 	type LessonLinks,
 	type LessonRecord,
 	type SetupStatus
@@ -22,6 +24,9 @@ import { StudentJoin } from './StudentJoin.ts';
 import { classReplaySurface } from './classReplaySurface.ts';
 import type { ClassReplaySource } from '../handlers/classReplay/ClassReplay.ts';
 import { linkOrigin, requestIsSecure } from './staffCookie.ts';
+import { lessonLinks } from './lessonLinks.ts';
+import { createReplayedSession } from './replayedSession.ts';
+import { RoomPage } from './RoomPage.ts';
 
 const log = moduleLogger('http-api');
 
@@ -29,7 +34,7 @@ export interface HttpApiDeps {
 	catalog: CatalogStore;
 	tokens: TokenService;
 	/** Recorded lessons that may be taught again in class (absent: the route answers unavailable). */
-	replays?: Pick<ClassReplaySource, 'plan' | 'surface' | 'mediaToken'>;
+	replays?: Pick<ClassReplaySource, 'plan' | 'surface' | 'mediaToken'> & { choices?: () => Promise<RoomReplayChoice[]> };
 	/** Staff routes: the session cookie or an admin token. */
 	staff: StaffAccess;
 	/** Origin for links when PUBLIC_URL is not set: taken from the request's Host. */
@@ -46,10 +51,12 @@ export interface HttpApiDeps {
 export class HttpApi {
 	readonly #deps: HttpApiDeps;
 	readonly #join: StudentJoin;
+	readonly #room: RoomPage;
 
 	constructor(deps: HttpApiDeps) {
 		this.#deps = deps;
 		this.#join = new StudentJoin(deps);
+		this.#room = new RoomPage({ ...deps, roomTokens: deps.staff.auth });
 	}
 
 	/** Returns false when the path is not ours, so the next handler (SvelteKit) takes it. */
@@ -77,6 +84,8 @@ export class HttpApi {
 		}
 		const joined = await this.#join.route(req, path, method);
 		if (joined) return joined;
+		const roomPage = await this.#room.route(req, path, method, this.#origin(req));
+		if (roomPage) return roomPage;
 		const surfaceMatch = CLASS_REPLAY_SURFACE_ROUTE.exec(path);
 		if (surfaceMatch && method === 'GET') return { json: await classReplaySurface(req, parse(IdSchema, decodePathPart(surfaceMatch[1])), this.#deps) };
 		await this.#deps.staff.require(req);
@@ -103,6 +112,10 @@ export class HttpApi {
 			return { status: 201, json: { lesson, links: await this.#links(lesson, this.#origin(req)) } };
 		}
 		if (path === CLASS_REPLAYS_API && method === 'POST') return this.#createReplay(req);
+		const roomLinkMatch = ROOM_LINK_ROUTE.exec(path);
+		if (roomLinkMatch && method === 'POST') {
+			return { status: 201, json: await this.#room.link(req, parse(IdSchema, decodePathPart(roomLinkMatch[1])), this.#origin(req)) };
+		}
 		const lessonMatch = /^\/api\/lessons\/([^/]+)$/.exec(path);
 		if (lessonMatch && method === 'GET') {
 			const id = parse(IdSchema, decodePathPart(lessonMatch[1]));
@@ -116,18 +129,7 @@ export class HttpApi {
 	/** A replayed session of a ready recorded lesson for one classroom: a lesson of its own, with its links. */
 	async #createReplay(req: IncomingMessage): Promise<{ status: number; json: unknown }> {
 		const input = parse(CreateClassReplaySchema, await readJson(req));
-		const { catalog, replays } = this.#deps;
-		if (!replays) throw new AppError('unavailable', 'this server keeps no recorded lessons');
-		if (!catalog.classroom(input.classroomId)) throw new AppError('not_found', `no classroom ${input.classroomId}`);
-		const plan = await replays.plan(input.sourceLessonId);
-		const lesson = await catalog.addLesson({
-			title: plan.title,
-			teacherName: plan.teacherName,
-			classroomIds: [input.classroomId],
-			linksExpireAt: Date.now() + input.linkTtlHours * 3_600_000,
-			replayOf: plan.sourceLessonId
-		});
-		log.info({ lessonId: lesson.id, replayOf: plan.sourceLessonId, classroomId: input.classroomId }, 'replayed session created');
+		const lesson = await createReplayedSession(this.#deps.catalog, this.#deps.replays, { ...input, by: 'staff' });
 		return { status: 201, json: { lesson, links: await this.#links(lesson, this.#origin(req)) } };
 	}
 
@@ -146,24 +148,7 @@ export class HttpApi {
 		return linkOrigin(req, { publicUrl: this.#deps.publicUrl, trustProxy: this.#deps.trustProxy ?? 0 });
 	}
 
-	/** Signed links: one per role and classroom, each an identity of its own. */
-	async #links(lesson: LessonRecord, origin: string): Promise<LessonLinks> {
-		const { tokens } = this.#deps;
-		const expiresAt = lesson.linksExpireAt;
-		const link = async (role: 'teacher' | 'observer' | 'classroom' | 'assistant', classroomId: string | null, participantId: string) =>
-			`${origin}/live?t=${await tokens.signLesson({ lessonId: lesson.id, role, classroomId, participantId, expiresAt })}`;
-		return {
-			teacher: await link('teacher', null, `teacher-${lesson.id}`),
-			observer: await link('observer', null, `observer-${lesson.id}`),
-			classrooms: await Promise.all(
-				lesson.classroomIds.map(async (classroomId) => ({
-					classroomId,
-					room: await link('classroom', classroomId, `room-${classroomId}`),
-					assistant: await link('assistant', classroomId, `assistant-${classroomId}`),
-					joinCode: lesson.joinCodes[classroomId] ?? ''
-				}))
-			),
-			expiresAt
-		};
+	#links(lesson: LessonRecord, origin: string): Promise<LessonLinks> {
+		return lessonLinks(this.#deps.tokens, lesson, origin);
 	}
 }

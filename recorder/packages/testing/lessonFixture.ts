@@ -86,15 +86,51 @@ export async function writeLessonFixture(
 	];
 	await writeFile(path.join(dir, 'timeline.jsonl'), timeline.map((e) => JSON.stringify(e)).join('\n') + '\n');
 	const boards: BoardSnapshot[] = [
-		{ mediaMs: 1000, boardId: 'd_deck1_1', records: [{ id: 'page:d_deck1_1', typeName: 'page' }, geo('shape:box1', 'page:d_deck1_1')] },
-		{ mediaMs: MARKS.page2Board - 200, boardId: 'd_deck1_2', records: [{ id: 'page:d_deck1_2', typeName: 'page' }, geo('shape:circle2', 'page:d_deck1_2', 'ellipse')] }
+		{ mediaMs: 1000, boardId: 'd_deck1_1', records: [boardPage('d_deck1_1'), geo('shape:box1', 'page:d_deck1_1')] },
+		{ mediaMs: MARKS.page2Board - 200, boardId: 'd_deck1_2', records: [boardPage('d_deck1_2'), geo('shape:circle2', 'page:d_deck1_2', 'ellipse')] }
 	];
 	await writeFile(path.join(dir, 'boards.jsonl'), boards.map((e) => JSON.stringify(e)).join('\n') + '\n');
 	return manifest;
 }
 
+/** Board records as a real recording holds them: complete, so tldraw's own store takes them. */
+function boardPage(boardId: string): Record<string, unknown> {
+	return { id: `page:${boardId}`, typeName: 'page', name: boardId, index: 'a1', meta: {} };
+}
+
 function geo(id: string, parentId: string, shape = 'rectangle'): Record<string, unknown> {
-	return { id, typeName: 'shape', type: 'geo', parentId, index: 'a1', x: 200, y: 150, rotation: 0, isLocked: false, opacity: 1, meta: {}, props: { geo: shape, w: 300, h: 200, color: 'red', fill: 'none' } };
+	return {
+		id,
+		typeName: 'shape',
+		type: 'geo',
+		parentId,
+		index: 'a1',
+		x: 200,
+		y: 150,
+		rotation: 0,
+		isLocked: false,
+		opacity: 1,
+		meta: {},
+		props: {
+			geo: shape,
+			dash: 'draw',
+			url: '',
+			w: 300,
+			h: 200,
+			growY: 0,
+			scale: 1,
+			flipX: false,
+			flipY: false,
+			labelColor: 'black',
+			color: 'red',
+			fill: 'none',
+			size: 'm',
+			font: 'draw',
+			align: 'middle',
+			verticalAlign: 'middle',
+			richText: { type: 'doc', content: [{ type: 'paragraph' }] }
+		}
+	};
 }
 
 /** A VP8 + Opus WebM of moving noise (it does not compress), about `kbps` × `seconds` big. */

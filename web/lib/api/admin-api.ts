@@ -3,12 +3,13 @@ import type {
 	Classroom,
 	LessonLinks,
 	LessonRecord,
+	RoomLink,
 	School,
 	SetupStatus
 } from '$protocol';
 import type { z } from 'zod';
 import type { CreateClassReplaySchema, CreateClassroomSchema, CreateLessonSchema, CreateSchoolSchema } from '$protocol';
-import { CLASS_REPLAYS_API } from '$protocol';
+import { CLASS_REPLAYS_API, roomLinkPath } from '$protocol';
 
 /** A failed /api call: the server's `{ error: { code, message } }`, or a network problem. */
 export class ApiError extends Error {
@@ -55,6 +56,11 @@ export class AdminApi {
 		return this.#call('POST', CLASS_REPLAYS_API, body);
 	}
 
+	/** The classroom's room page link (its assistant starts recorded lessons there). */
+	roomLink(classroomId: string): Promise<RoomLink> {
+		return this.#call('POST', roomLinkPath(classroomId), {});
+	}
+
 	lesson(id: string): Promise<LessonWithLinks> {
 		return this.#call('GET', `/api/lessons/${encodeURIComponent(id)}`);
 	}
@@ -63,25 +69,31 @@ export class AdminApi {
 		return this.#call('GET', '/api/setup/status');
 	}
 
-	async #call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-		let res: Response;
-		try {
-			res = await fetch(path, {
-				method,
-				headers: {
-					accept: 'application/json',
-					...(body === undefined ? {} : { 'content-type': 'application/json' })
-				},
-				body: body === undefined ? undefined : JSON.stringify(body)
-			});
-		} catch (err) {
-			throw new ApiError(0, 'network', err instanceof Error ? err.message : String(err));
-		}
-		const data: unknown = await res.json().catch(() => null);
-		if (!res.ok) {
-			const error = (data as { error?: { code?: string; message?: string } } | null)?.error;
-			throw new ApiError(res.status, error?.code ?? 'internal', error?.message ?? `HTTP ${res.status}`);
-		}
-		return data as T;
+	#call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+		return callJson<T>(method, path, body);
 	}
+}
+
+/** One JSON call to this server's API; a refusal or a network failure becomes an ApiError. */
+export async function callJson<T>(method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+	let res: Response;
+	try {
+		res = await fetch(path, {
+			method,
+			headers: {
+				accept: 'application/json',
+				...headers,
+				...(body === undefined ? {} : { 'content-type': 'application/json' })
+			},
+			body: body === undefined ? undefined : JSON.stringify(body)
+		});
+	} catch (err) {
+		throw new ApiError(0, 'network', err instanceof Error ? err.message : String(err));
+	}
+	const data: unknown = await res.json().catch(() => null);
+	if (!res.ok) {
+		const error = (data as { error?: { code?: string; message?: string } } | null)?.error;
+		throw new ApiError(res.status, error?.code ?? 'internal', error?.message ?? `HTTP ${res.status}`);
+	}
+	return data as T;
 }

@@ -63,5 +63,39 @@ export const classReplayEn = {
 	'creplay.an.replayedOn': 'replayed {date}',
 	'creplay.an.notReached': 'not reached',
 	'creplay.an.replayOf': 'Replayed in class from “{title}”',
-	'creplay.an.openSource': 'Open the recorded lesson’s page'
+	'creplay.an.openSource': 'Open the recorded lesson’s page',
+
+	// Room page (the assistant's tablet between lessons)
+	'room.title': 'Room page',
+	'room.heading': 'Teach a recorded lesson',
+	'room.subtitle': 'Pick a lesson. The room screen plays it and stops at each of its questions for the students to answer on their phones; you run it from this tablet.',
+	'room.loading': 'Loading the recorded lessons…',
+	'room.loadFailed': 'Could not load the lessons: {message}',
+	'room.empty': 'No recorded lessons on this server yet. They appear here once a lesson is recorded, synced from the district or imported.',
+	'room.search': 'Search by title or teacher',
+	'room.teach': 'Teach in class',
+	'room.starting': 'Starting…',
+	'room.origin.synced': 'synced from {from}',
+	'room.origin.imported': 'imported from {from}',
+	'room.refused': 'This room page link is not valid any more. Ask your school for a new one.',
+	'room.started': 'Ready',
+	'room.inProgress': 'In progress in this room',
+	'room.step.screen': 'Open the lesson on the room screen',
+	'room.step.screenHint': 'On the room screen, open this link, or open this room page there and choose “This device is the room screen”.',
+	'room.step.showHere': 'Show on this screen',
+	'room.step.code': 'Students join on their phones with the code',
+	'room.controls': 'Go to the controls',
+	'room.screen.use': 'This device is the room screen',
+	'room.screen.useHint': 'It waits here and opens the lesson as soon as it is started on the tablet.',
+	'room.screen.waiting': 'Waiting for your assistant to start a lesson…',
+	'room.screen.stop': 'Not the room screen',
+
+	// Admin: the room page link
+	'roomlink.button': 'Room page link',
+	'roomlink.title': 'Room page for {room}',
+	'roomlink.body': 'Give this link to the room’s assistant. With it they can start any recorded lesson of this server in this room, without a staff sign-in. A new admin link ends it.',
+	'roomlink.label': 'Room page',
+	'roomlink.until': 'works until {date}',
+	'roomlink.making': 'Making the link…',
+	'roomlink.close': 'Close'
 } as const;

@@ -61,5 +61,39 @@ export const classReplayZhCN: Record<keyof typeof classReplayEn, string> = {
 	'creplay.an.replayedOn': '{date} 重播',
 	'creplay.an.notReached': '未播放到',
 	'creplay.an.replayOf': '课堂重播自《{title}》',
-	'creplay.an.openSource': '打开原课的页面'
+	'creplay.an.openSource': '打开原课的页面',
+
+	// 教室主页（两节课之间助教的平板）
+	'room.title': '教室主页',
+	'room.heading': '播放一节录播课',
+	'room.subtitle': '选择一节课。教室大屏播放这节课，每到一道题就暂停，学生用手机作答；您在这台平板上控制播放。',
+	'room.loading': '正在加载录播课…',
+	'room.loadFailed': '无法加载录播课：{message}',
+	'room.empty': '这台服务器上还没有录播课。课程录制完成、从区里同步或导入后会出现在这里。',
+	'room.search': '按课名或老师搜索',
+	'room.teach': '在教室播放',
+	'room.starting': '正在开始…',
+	'room.origin.synced': '同步自 {from}',
+	'room.origin.imported': '导入自 {from}',
+	'room.refused': '这个教室主页链接已失效，请向学校索取新链接。',
+	'room.started': '已就绪',
+	'room.inProgress': '本教室正在进行',
+	'room.step.screen': '在教室大屏上打开这节课',
+	'room.step.screenHint': '在教室大屏上打开这个链接；或者在大屏上打开本教室主页，选择“这台设备是教室大屏”。',
+	'room.step.showHere': '在本屏显示',
+	'room.step.code': '学生用手机输入加入码',
+	'room.controls': '进入控制台',
+	'room.screen.use': '这台设备是教室大屏',
+	'room.screen.useHint': '它会在这里等待，平板上一开始播放就自动打开这节课。',
+	'room.screen.waiting': '正在等待助教老师开始上课…',
+	'room.screen.stop': '这不是教室大屏',
+
+	// 管理：教室主页链接
+	'roomlink.button': '教室主页链接',
+	'roomlink.title': '{room} 的教室主页',
+	'roomlink.body': '把这个链接交给本教室的助教老师。凭它可以在本教室播放这台服务器上的任何录播课，无需管理员登录。生成新的管理员链接后它即失效。',
+	'roomlink.label': '教室主页',
+	'roomlink.until': '有效期至 {date}',
+	'roomlink.making': '正在生成链接…',
+	'roomlink.close': '关闭'
 };
