@@ -32,9 +32,13 @@ test('a room device caches the lesson deck ahead and a reload shows it without f
 		const cachedUrls = () => room.evaluate(async () => (await (await caches.open('classbridge-decks-v1')).keys()).map((r) => r.url));
 		await expect.poll(async () => (await cachedUrls()).some((u) => u.includes(deckId)), { timeout: 30_000, message: 'the deck is cached on the room device before it is shown' }).toBe(true);
 		await expect(room.getByTestId('deck-progress')).toHaveCount(0);
+		// The slide engine is on the device before the deck is shown, so the first page turn needs no megabyte of code.
+		const engineLoaded = () => room.evaluate(() => performance.getEntriesByType('resource').some((e) => /pdf\.worker/.test(e.name)));
+		await expect.poll(engineLoaded, { timeout: 15_000, message: 'pdf.js worker loaded ahead' }).toBe(true);
 
 		await room.reload();
 		await expect(room.getByTestId('connection-state')).toHaveAttribute('data-state', 'connected', { timeout: 30_000 });
+		await expect.poll(engineLoaded, { timeout: 15_000, message: 'pdf.js worker loaded ahead after a reload' }).toBe(true);
 		const fileRequests: string[] = [];
 		room.on('request', (r) => {
 			if (r.url().includes(deckId) && r.url().includes('/file')) fileRequests.push(r.url());

@@ -31,6 +31,12 @@ export class DeckCache {
 	ready = $state<Record<string, true>>({});
 	#queue: Promise<void> = Promise.resolve();
 	readonly #asked = new Set<string>();
+	readonly #warm: ((deckId: string, token: string) => Promise<void>) | null;
+
+	/** `warm` readies a cached deck for showing (the slide engine loaded, its first page drawn once). */
+	constructor(warm: ((deckId: string, token: string) => Promise<void>) | null = null) {
+		this.#warm = warm;
+	}
 
 	/** Fetches every deck not cached yet (call again when the list changes). */
 	sync(decks: readonly DeckInfo[], token: string): void {
@@ -56,6 +62,7 @@ export class DeckCache {
 		const cache = await store.open(CACHE);
 		const url = deckFileUrl(deck.id);
 		if (await cache.match(url)) {
+			await this.#warmUp(deck.id, token);
 			this.ready[deck.id] = true;
 			return;
 		}
@@ -74,7 +81,14 @@ export class DeckCache {
 			if (total > 0) this.progress[deck.id] = Math.min(0.99, received / total);
 		}
 		await cache.put(url, new Response(new Blob(chunks as BlobPart[], { type: 'application/pdf' }), { headers: { 'content-type': 'application/pdf' } }));
+		this.progress[deck.id] = 0.99;
+		await this.#warmUp(deck.id, token);
 		delete this.progress[deck.id];
 		this.ready[deck.id] = true;
+	}
+
+	async #warmUp(deckId: string, token: string): Promise<void> {
+		// A deck that cannot be drawn now still shows (or says why) when the teacher turns to it.
+		await this.#warm?.(deckId, token).catch(() => undefined);
 	}
 }

@@ -104,3 +104,14 @@ export async function pageSize(doc: PDFDocumentProxy, pageNumber: number): Promi
 	const viewport = (await doc.getPage(pageNumber)).getViewport({ scale: 1 });
 	return { width: viewport.width, height: viewport.height };
 }
+
+/**
+ * Opens a deck fetched ahead and draws its first page small, off screen, so that pdf.js's code,
+ * worker and fonts are on the device before the deck is shown: the first showing then needs only
+ * the page number too, not a megabyte of code across a thin link.
+ */
+export async function warmDeck(deckId: string, token: string): Promise<void> {
+	const doc = await openDeck(deckId, token);
+	await renderPageCanvas(doc, 1, { width: 64 });
+	await (await doc.getPage(1)).getTextContent();
+}
