@@ -33,9 +33,9 @@ async function audioKeepsFlowing(lesson: Lesson, room: RoomName): Promise<void> 
 /**
  * Slides and board with every byte of the room pages (HTTP, socket.io, board WebSocket) on the
  * rooms' links too (e2e/ruralTcpLink.ts). Opt-in (CB_E2E_RURAL_SURFACE=1): on the shared 2-core
- * machine it has not yet run green end to end. The first showing of a freshly cached deck took over
- * 15 s on a room (pdf.js's code and worker load and parse on first use; on the poor link that code
- * crosses 300 kbit/s), and the load of the machine made the deck upload itself take over 30 s.
+ * machine it has not yet run green end to end: the deck crosses to all three rooms with progress
+ * and is cached (the slide engine warmed on each), but the poor room has not shown page 1 within
+ * 45 s of the teacher showing the deck (not yet diagnosed).
  */
 test('slides and board on good, rural and poor links: the deck crosses with progress, page turns within 2 s, strokes within 1 s', async () => {
 	test.skip(process.env.CB_E2E_RURAL_SURFACE !== '1', 'opt-in: CB_E2E_RURAL_SURFACE=1 (not yet green on the shared machine, see above)');

@@ -27,6 +27,8 @@ export async function ruralDeck(pages: number, padKiB: number): Promise<Buffer> 
 /** The teacher uploads a deck; returns its id. */
 export async function uploadDeck(teacher: Page, bytes: Buffer): Promise<string> {
 	const known = new Set(await teacher.getByTestId('deck-item').evaluateAll((items) => items.map((i) => i.getAttribute('data-deck'))));
+	// The file input is in the teacher's surface panel: open it first.
+	if ((await teacher.getByTestId('deck-file-input').count()) === 0) await teacher.getByTestId('surface-toggle').click();
 	await teacher.getByTestId('deck-file-input').setInputFiles({ name: 'rural.pdf', mimeType: 'application/pdf', buffer: bytes });
 	// The deck list is in the DOM whether or not the teacher's surface panel is open.
 	const item = teacher.locator('[data-testid="deck-item"]').last();
