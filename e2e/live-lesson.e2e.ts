@@ -51,6 +51,42 @@ test.afterAll(async () => {
 	await roomsBrowser?.close();
 });
 
+// First on purpose: Chromium reaches the top layer with the probing it does when a call starts. Later in
+// the lesson, on this 2-core machine, the teacher's bandwidth estimate settles below what the 1280
+// layer needs and the top layer stops (reproduced on an idle machine; an open finding in the issues).
+test('three layers leave the teacher; changing the preferred spatial layer changes the decoded frame width', async () => {
+	type Outbound = { rid: string | null; frameWidth: number; bytesSent: number; qualityLimitationReason: string | null };
+	const layers = () => hook<Outbound[]>(teacher, 'outboundStats', 'camera');
+	/** Widths of the encodings whose byte count grows over one second. */
+	const flowingWidths = async () => {
+		const before = await layers();
+		await teacher.waitForTimeout(1000);
+		const after = await layers();
+		return after
+			.filter((l) => l.bytesSent > (before.find((b) => b.rid === l.rid)?.bytesSent ?? Number.POSITIVE_INFINITY))
+			.map((l) => l.frameWidth)
+			.sort((a, b) => a - b);
+	};
+	// Chromium adds the top layer once its bandwidth estimate has ramped up (4-8 s on an idle machine).
+	await expect
+		.poll(flowingWidths, { timeout: 60_000, intervals: [250], message: 'teacher sends three layers' })
+		.toEqual([320, 640, 1280])
+		.catch(async (error: Error) => {
+			throw new Error(`${error.message}\nteacher encodings: ${JSON.stringify(await layers())}`);
+		});
+
+	const consumerId = (await inboundStats(room1)).find(teacherCamera)?.consumerId ?? '';
+	expect(consumerId).not.toBe('');
+	const width = async () => (await inboundStats(room1)).find((s) => s.consumerId === consumerId)?.frameWidth;
+	await hook(room1, 'setPreferredLayers', consumerId, 2);
+	await expect.poll(width, { timeout: 30_000, intervals: [500] }).toBe(1280);
+	await hook(room1, 'setPreferredLayers', consumerId, 0);
+	await expect.poll(width, { timeout: 20_000, intervals: [500] }).toBe(320);
+	await hook(room1, 'setPreferredLayers', consumerId, 1);
+	await expect.poll(width, { timeout: 20_000, intervals: [500] }).toBe(640);
+	await hook(room1, 'setPreferredLayers', consumerId, 2);
+});
+
 test('each classroom decodes the teacher video and audio', async () => {
 	for (const room of [room1, room2]) {
 		const video = await expectFlowing(room, teacherCamera, 'teacher camera at a classroom', 30_000);
@@ -104,39 +140,6 @@ test("a hand raised in room 2 shows in the teacher's queue", async () => {
 	await expect(entry).toBeVisible({ timeout: 10_000 });
 	await shot(teacher, 'teacher-hand-queue');
 	await shot(room2, 'classroom-2-hand-raised');
-});
-
-test('three layers leave the teacher; changing the preferred spatial layer changes the decoded frame width', async () => {
-	type Outbound = { rid: string | null; frameWidth: number; bytesSent: number; qualityLimitationReason: string | null };
-	const layers = () => hook<Outbound[]>(teacher, 'outboundStats', 'camera');
-	/** Widths of the encodings whose byte count grows over one second. */
-	const flowingWidths = async () => {
-		const before = await layers();
-		await teacher.waitForTimeout(1000);
-		const after = await layers();
-		return after
-			.filter((l) => l.bytesSent > (before.find((b) => b.rid === l.rid)?.bytesSent ?? Number.POSITIVE_INFINITY))
-			.map((l) => l.frameWidth)
-			.sort((a, b) => a - b);
-	};
-	// Chromium adds the top layer once its bandwidth estimate has ramped up (4-8 s on an idle machine).
-	await expect
-		.poll(flowingWidths, { timeout: 60_000, intervals: [250], message: 'teacher sends three layers' })
-		.toEqual([320, 640, 1280])
-		.catch(async (error: Error) => {
-			throw new Error(`${error.message}\nteacher encodings: ${JSON.stringify(await layers())}`);
-		});
-
-	const consumerId = (await inboundStats(room1)).find(teacherCamera)?.consumerId ?? '';
-	expect(consumerId).not.toBe('');
-	const width = async () => (await inboundStats(room1)).find((s) => s.consumerId === consumerId)?.frameWidth;
-	await hook(room1, 'setPreferredLayers', consumerId, 2);
-	await expect.poll(width, { timeout: 30_000, intervals: [500] }).toBe(1280);
-	await hook(room1, 'setPreferredLayers', consumerId, 0);
-	await expect.poll(width, { timeout: 20_000, intervals: [500] }).toBe(320);
-	await hook(room1, 'setPreferredLayers', consumerId, 1);
-	await expect.poll(width, { timeout: 20_000, intervals: [500] }).toBe(640);
-	await hook(room1, 'setPreferredLayers', consumerId, 2);
 });
 
 test('a classroom whose connection is cut is back and decoding within 10 s', async () => {

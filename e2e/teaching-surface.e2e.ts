@@ -185,6 +185,9 @@ test('a blank board: shown white to the classroom, cleared by the teacher', asyn
 	await teacher.getByTestId('blank-add').click();
 	await expect(room.getByTestId('surface')).toHaveAttribute('data-view', 'blank');
 	await expect.poll(() => board.id(room), { timeout: 20_000 }).toMatch(/^b_/);
+	// The teacher's own board has switched to the blank page too before drawing (on a busy machine it lags).
+	const blankId = await board.id(room);
+	await expect.poll(() => board.id(teacher), { timeout: 20_000 }).toBe(blankId);
 	const id = await board.createRect(teacher, 300, 200, 500, 300);
 	await expectShape(room, id, 'a shape on the blank board at the classroom');
 	teacher.once('dialog', (dialog) => void dialog.accept());
