@@ -79,7 +79,8 @@ test('three layers leave the teacher; changing the preferred spatial layer chang
 	expect(consumerId).not.toBe('');
 	const width = async () => (await inboundStats(room1)).find((s) => s.consumerId === consumerId)?.frameWidth;
 	await hook(room1, 'setPreferredLayers', consumerId, 2);
-	await expect.poll(width, { timeout: 30_000, intervals: [500] }).toBe(1280);
+	// The SFU forwards the top layer once its estimate of the room's downlink covers it (it starts at 1 Mbit/s).
+	await expect.poll(width, { timeout: 60_000, intervals: [500] }).toBe(1280);
 	await hook(room1, 'setPreferredLayers', consumerId, 0);
 	await expect.poll(width, { timeout: 20_000, intervals: [500] }).toBe(320);
 	await hook(room1, 'setPreferredLayers', consumerId, 1);
