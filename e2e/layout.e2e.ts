@@ -3,7 +3,7 @@ import { expect, test, type Browser, type BrowserContext, type Page } from '@pla
 import type { LessonLinks } from '../protocol/index.ts';
 import { createTwoRoomLesson } from './api.ts';
 import { contextFor, layoutProblems, screenshotAt, SIZES, type LayoutRules, type SizeName } from './layout-support.ts';
-import { launchChromium, serverInfo } from './support.ts';
+import { expectCameraLayers, launchChromium, serverInfo } from './support.ts';
 
 const MEDIA = path.resolve('e2e/.media');
 
@@ -168,23 +168,7 @@ test('the observer (1440x900) sees the whole lesson: every room, not one room\'s
 });
 
 test('a 640x360 teacher camera sends its full 360p as the top simulcast layer (not 320x180)', async () => {
-	type Outbound = { rid: string | null; frameWidth: number; bytesSent: number };
-	const layers = () => teacher.evaluate(() => (window as unknown as { __classbridge: { outboundStats(s: string): Promise<Outbound[]> } }).__classbridge.outboundStats('camera'));
-	const flowingWidths = async () => {
-		const before = await layers();
-		await teacher.waitForTimeout(1000);
-		const after = await layers();
-		return after
-			.filter((l) => l.bytesSent > (before.find((b) => b.rid === l.rid)?.bytesSent ?? Number.POSITIVE_INFINITY))
-			.map((l) => l.frameWidth)
-			.sort((a, b) => a - b);
-	};
-	await expect
-		.poll(flowingWidths, { timeout: 60_000, intervals: [250], message: 'a 640x360 camera: 320 and 640 wide layers' })
-		.toEqual([320, 640])
-		.catch(async (error: Error) => {
-			throw new Error(`${error.message}\nteacher encodings: ${JSON.stringify(await layers())}`);
-		});
+	await expectCameraLayers(teacher, [320, 640], 'a 640x360 camera: 320 and 640 wide layers');
 });
 
 test('the teacher laptop (1440x900 and 1366x768): the quiz composer saves and publishes without scrolling past the room strip', async () => {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { createTwoRoomLesson } from './api.ts';
-import { expectFlowing, expectNotReceiving, inboundStats, launchChromium, shot } from './support.ts';
+import { expectCameraLayers, expectFlowing, expectNotReceiving, inboundStats, launchChromium, shot } from './support.ts';
 
 const MEDIA = path.resolve('e2e/.media');
 
@@ -55,25 +55,8 @@ test.afterAll(async () => {
 // the lesson, on this 2-core machine, the teacher's bandwidth estimate settles below what the 1280
 // layer needs and the top layer stops (reproduced on an idle machine; an open finding in the issues).
 test('three layers leave the teacher; changing the preferred spatial layer changes the decoded frame width', async () => {
-	type Outbound = { rid: string | null; frameWidth: number; bytesSent: number; qualityLimitationReason: string | null };
-	const layers = () => hook<Outbound[]>(teacher, 'outboundStats', 'camera');
-	/** Widths of the encodings whose byte count grows over one second. */
-	const flowingWidths = async () => {
-		const before = await layers();
-		await teacher.waitForTimeout(1000);
-		const after = await layers();
-		return after
-			.filter((l) => l.bytesSent > (before.find((b) => b.rid === l.rid)?.bytesSent ?? Number.POSITIVE_INFINITY))
-			.map((l) => l.frameWidth)
-			.sort((a, b) => a - b);
-	};
 	// Chromium adds the top layer once its bandwidth estimate has ramped up (4-8 s on an idle machine).
-	await expect
-		.poll(flowingWidths, { timeout: 60_000, intervals: [250], message: 'teacher sends three layers' })
-		.toEqual([320, 640, 1280])
-		.catch(async (error: Error) => {
-			throw new Error(`${error.message}\nteacher encodings: ${JSON.stringify(await layers())}`);
-		});
+	await expectCameraLayers(teacher, [320, 640, 1280], 'teacher sends three layers');
 
 	const consumerId = (await inboundStats(room1)).find(teacherCamera)?.consumerId ?? '';
 	expect(consumerId).not.toBe('');

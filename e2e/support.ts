@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from '@playwright/test';
+import { chromium, expect, type Browser, type Page } from '@playwright/test';
 
 export const SHOTS = path.resolve('test-results/screenshots');
 
@@ -91,4 +91,28 @@ export async function expectNotReceiving(page: Page, pick: Pick, what: string, t
 
 export async function shot(page: Page, name: string): Promise<void> {
 	await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: false });
+}
+
+/**
+ * Waits until the widths of the page's camera encodings whose bytes grow over one second are exactly
+ * `widths` (Chromium adds a layer once its bandwidth estimate covers it); a failure lists the encodings.
+ */
+export async function expectCameraLayers(page: Page, widths: number[], message: string, timeoutMs = 60_000): Promise<void> {
+	type Outbound = { rid: string | null; frameWidth: number; bytesSent: number; qualityLimitationReason?: string | null };
+	const layers = () => page.evaluate(() => (window as unknown as { __classbridge: { outboundStats(s: string): Promise<Outbound[]> } }).__classbridge.outboundStats('camera'));
+	const flowingWidths = async () => {
+		const before = await layers();
+		await page.waitForTimeout(1000);
+		const after = await layers();
+		return after
+			.filter((l) => l.bytesSent > (before.find((b) => b.rid === l.rid)?.bytesSent ?? Number.POSITIVE_INFINITY))
+			.map((l) => l.frameWidth)
+			.sort((a, b) => a - b);
+	};
+	await expect
+		.poll(flowingWidths, { timeout: timeoutMs, intervals: [250], message })
+		.toEqual(widths)
+		.catch(async (error: Error) => {
+			throw new Error(`${error.message}\nencodings: ${JSON.stringify(await layers())}`);
+		});
 }
