@@ -17,7 +17,7 @@ import { unauthorizedOnRefusal } from '../auth/tokenRefusal.ts';
 import type { TokenService } from '../auth/TokenService.ts';
 import type { CatalogStore } from '../catalog/CatalogStore.ts';
 import type { ClassReplaySource } from '../handlers/classReplay/ClassReplay.ts';
-import { lessonLinks } from './lessonLinks.ts';
+import { classroomLinks } from './lessonLinks.ts';
 import { createReplayedSession } from './replayedSession.ts';
 
 /** A replayed session the assistant starts is for today's class: its links last a school day. */
@@ -90,9 +90,9 @@ export class RoomPage {
 
 	/** A replayed session of one room, as the room page shows it: its two devices' links. */
 	async #started(lesson: LessonRecord, origin: string): Promise<RoomReplayStarted> {
-		const links = await lessonLinks(this.#deps.tokens, lesson, origin);
-		const room = links.classrooms[0];
-		if (!room) throw new AppError('internal', 'the replayed session has no classroom');
-		return { lessonId: lesson.id, title: lesson.title, room: room.room, assistant: room.assistant, joinCode: room.joinCode, expiresAt: links.expiresAt };
+		const classroomId = lesson.classroomIds[0];
+		if (!classroomId) throw new AppError('internal', 'the replayed session has no classroom');
+		const room = await classroomLinks(this.#deps.tokens, lesson, classroomId, origin);
+		return { lessonId: lesson.id, title: lesson.title, room: room.room, assistant: room.assistant, joinCode: room.joinCode, expiresAt: lesson.linksExpireAt };
 	}
 }
