@@ -1,7 +1,12 @@
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { loadTls, type TlsMaterial } from './tls.ts';
+import { Cluster } from './cluster/Cluster.ts';
+import { sharedSecret } from '../signalling/cluster/sharedSecret.ts';
+import { RedisCatalogReplica } from '../signalling/catalog/CatalogReplica.ts';
+import { inBackground } from '../core/background.ts';
 import { firstLanIPv4 } from './config.ts';
 import { RecordingService } from '../recorder/index.ts';
 import { Sfu } from '../sfu/index.ts';
@@ -52,6 +57,14 @@ import type { RoomReplayChoice } from '../protocol/index.ts';
 
 const log = moduleLogger('app');
 
+/** With a cluster, the secret every node shares (the first node's); alone, this node's own. */
+async function clusterSecret(cluster: Cluster | null, local: { secret: Uint8Array }): Promise<{ secret: Uint8Array }> {
+	if (!cluster) return local;
+	const shared = await sharedSecret(cluster.redis, local.secret);
+	if (shared.adopted) log.info('signing with the deployment\'s shared secret (links made by this node alone before no longer open)');
+	return shared;
+}
+
 /** A route failed past its own error handling: the sender gets a 500 (or a cut-off response); the node goes on. */
 function failRequest(res: ServerResponse, error: unknown, path: string): void {
 	log.error({ err: (error as Error)?.message, stack: (error as Error)?.stack, path }, 'request failed outside its route');
@@ -91,12 +104,15 @@ export interface App {
  * socket.io signalling on the same server, and the mediasoup worker pool.
  */
 export async function createApp(config: Config, web?: NextHandler): Promise<App> {
-	const { secret } = await loadOrCreateSecret(config.dataDir);
+	const cluster = config.redisUrl ? Cluster.open(config.redisUrl) : null;
+	const { secret } = await clusterSecret(cluster, await loadOrCreateSecret(config.dataDir));
 	const tokens = new TokenService(secret);
 	const staffAuth = await StaffAuth.open(config.dataDir, tokens);
 	const requestOrigin = { publicUrl: config.publicUrl, trustProxy: config.trustProxy };
 	const staff = new StaffAccess(staffAuth, requestOrigin);
 	const catalog = await CatalogStore.open(config.dataDir);
+	const catalogReplica = cluster ? await RedisCatalogReplica.open(cluster.redis) : null;
+	if (catalogReplica) await catalog.replicate(catalogReplica);
 	const store = createLessonStore(config.redisUrl);
 	const bus = new EventBus();
 	const sfu = new Sfu({ ...config.mediasoup });
@@ -264,6 +280,7 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 			return;
 		}
 		(async () => {
+			if (await cluster?.forwardRequest(req, res)) return;
 			if (await ops.handle(req, res, target.pathname)) return;
 			for (const route of routes) if (await route.handle(req, res)) return;
 			if (web) web(req, res, () => notFound(res));
@@ -307,6 +324,8 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		requestRateScale: config.requestRateScale
 	});
 	signallingRef = signalling;
+	// After socket.io and the board have attached theirs: a lesson on another node is forwarded before they see it.
+	cluster?.interceptUpgrades(httpServer);
 	// A phone joined or a claim changed over HTTP: the room's panels get the class list again.
 	catalog.onRoomChanged((lessonId, classroomId) => {
 		const session = signalling.sessions.get(lessonId);
@@ -322,6 +341,16 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 	const { port } = httpServer.address() as AddressInfo;
 	const https = config.https ? await startHttps(httpServer, config.host, config.https, config.dataDir) : null;
 	httpsPort = https?.port ?? null;
+	await cluster?.start({
+		nodeId: config.node.id ?? `${hostname()}-${port}`,
+		nodeUrl: config.node.url ?? `http://${config.host === '0.0.0.0' || config.host === '::' ? (firstLanIPv4() ?? '127.0.0.1') : config.host}:${port}`,
+		load: async () => ({ lessons: signalling.sessions.size, consumers: (await sfu.counts()).consumers }),
+		serving: (lessonId) => signalling.sessions.has(lessonId),
+		handOver: (lessonId) => {
+			signalling.handOver(lessonId);
+			inBackground(log, 'closing a handed-over board', boards.closeLesson(lessonId), { lessonId });
+		}
+	});
 	const url = config.publicUrl ?? `http://localhost:${port}`;
 	// Valid until its TTL or the next `npm run admin-link`, whichever comes first.
 	const adminToken = await staffAuth.adminToken(Date.now() + config.adminTokenTtlDays * 86_400_000);
@@ -345,6 +374,8 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		packages: lessonPackages,
 		sync,
 		async close() {
+			// First: the other nodes take this node's lessons over at once.
+			await cluster?.close();
 			await sync?.stop();
 			// Parts close cleanly while their routers still exist.
 			await recorder.close();
@@ -356,6 +387,7 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 			sfu.close();
 			await health.close();
 			await store.close();
+			await catalogReplica?.close();
 			if (https) {
 				await new Promise<void>((resolve) => https.server.close(() => resolve()));
 				https.server.closeAllConnections();

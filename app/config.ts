@@ -16,6 +16,10 @@ const EnvSchema = z.object({
 	PUBLIC_URL: z.url().optional(),
 	DATA_DIR: z.string().default('./data'),
 	REDIS_URL: z.string().optional(),
+	/** With REDIS_URL: this node's name among the deployment's nodes (default: host name and port). */
+	NODE_ID: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/).optional(),
+	/** With REDIS_URL: where the other nodes reach this one over plain HTTP (default: http://LAN address:PORT). */
+	NODE_URL: z.url().optional(),
 	/** mediasoup: one worker per core unless set. */
 	MEDIASOUP_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
 	/** WebRtcServer port (UDP and TCP) of worker 0; worker i listens on RTC_PORT + i. */
@@ -104,6 +108,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
 		publicUrl: e.PUBLIC_URL?.replace(/\/$/, ''),
 		dataDir: path.resolve(e.DATA_DIR),
 		redisUrl: e.REDIS_URL,
+		node: { id: e.NODE_ID ?? null, url: e.NODE_URL?.replace(/\/$/, '') ?? null },
 		mediasoup: {
 			numWorkers: e.MEDIASOUP_WORKERS ?? os.availableParallelism(),
 			rtcPort: e.RTC_PORT,

@@ -6,6 +6,7 @@ export * from './permissions.ts';
 export * from './events.ts';
 export * from './api.ts';
 export * from './surface.ts';
+export * from './routing.ts';
 export * from './polls.ts';
 export * from './classList.ts';
 export * from './recording.ts';

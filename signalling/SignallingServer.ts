@@ -147,6 +147,16 @@ export class SignallingServer {
 		return session;
 	}
 
+	/**
+	 * Another node serves the lesson now (it took it over while this one was cut off): this node's
+	 * sockets of the lesson are closed, so that they reconnect there, and its session and router go.
+	 */
+	handOver(lessonId: string): void {
+		this.io.local.in(lessonSocketsRoom(lessonId)).disconnectSockets(true);
+		const session = this.#sessions.get(lessonId);
+		if (session) this.#release(session);
+	}
+
 	/** Everyone left: free the session and the lesson's router; the state stays in the store. */
 	#release(session: LessonSession): void {
 		if (this.#sessions.get(session.lessonId) !== session) return;

@@ -18,7 +18,7 @@ import type {
 	ServerNotifications,
 	WireError
 } from '../../protocol/index.ts';
-import { JOIN_API, PROTOCOL_VERSION } from '../../protocol/index.ts';
+import { JOIN_API, PROTOCOL_VERSION, SOCKET_LESSON_PARAM, tokenLessonId } from '../../protocol/index.ts';
 import { freePort } from '../../core/testing/ports.ts';
 
 /** A real app (HTTP, socket.io, one real mediasoup worker) on free ports with a temp data folder. */
@@ -139,8 +139,18 @@ export class TestClient {
 	readonly received: { name: keyof ServerNotifications; payload: unknown }[] = [];
 	join: JoinResult | null = null;
 
-	constructor(url: string, token: string | undefined) {
-		this.socket = connect(url, { path: '/socket.io', auth: token === undefined ? {} : { token }, transports: ['websocket'], reconnection: false, forceNew: true });
+	/** `reconnect`: socket.io retries as a browser does (every 0.5 s here); the test joins again on each `connect`. */
+	constructor(url: string, token: string | undefined, options: { reconnect?: boolean } = {}) {
+		this.socket = connect(url, {
+			path: '/socket.io',
+			auth: token === undefined ? {} : { token },
+			query: { [SOCKET_LESSON_PARAM]: token === undefined ? '' : (tokenLessonId(token) ?? '') },
+			transports: ['websocket'],
+			reconnection: options.reconnect ?? false,
+			reconnectionDelay: 500,
+			reconnectionDelayMax: 500,
+			forceNew: true
+		});
 		this.socket.onAny((name: keyof ServerNotifications, payload: unknown) => this.received.push({ name, payload }));
 	}
 
@@ -215,3 +225,4 @@ export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefi
 }
 
 export type { Role };
+

@@ -14,6 +14,8 @@ export interface ServerProcess {
 	output(): string;
 	/** True while the process has not exited. */
 	alive(): boolean;
+	/** kill -9 of the server and the process tsx runs it in (its own process group), as a crash or power loss. */
+	kill(): Promise<void>;
 	stop(): Promise<void>;
 }
 
@@ -36,7 +38,9 @@ export async function startServerProcess(env: Record<string, string> = {}, optio
 			ANALYTICS_FILE: ':memory:',
 			...env
 		},
-		stdio: ['ignore', 'pipe', 'pipe']
+		stdio: ['ignore', 'pipe', 'pipe'],
+		// Its own process group: kill() reaches the node process tsx starts, not only tsx.
+		detached: true
 	});
 	let output = '';
 	let exited = false;
@@ -63,6 +67,12 @@ export async function startServerProcess(env: Record<string, string> = {}, optio
 		child,
 		output: () => output,
 		alive: () => !exited,
+		async kill() {
+			if (exited || child.pid === undefined) return;
+			const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+			process.kill(-child.pid, 'SIGKILL');
+			await gone;
+		},
 		async stop() {
 			if (!exited) {
 				child.kill('SIGTERM');

@@ -104,6 +104,16 @@ export class BoardService {
 		board?.showBoard(boardId);
 	}
 
+	/** Saves and closes the lesson's board here, ending its sessions (another node serves the lesson now). */
+	async closeLesson(lessonId: string): Promise<void> {
+		const pending = this.#boards.get(lessonId);
+		if (!pending) return;
+		this.#boards.delete(lessonId);
+		clearTimeout(this.#idleTimers.get(lessonId));
+		this.#idleTimers.delete(lessonId);
+		await (await pending).close();
+	}
+
 	/** Open boards (metrics, tests). */
 	get openBoards(): number {
 		return this.#boards.size;

@@ -17,6 +17,7 @@ import { InvariantError, AppError, notFound } from '../../core/errors.ts';
 import { moduleLogger } from '../../core/logger.ts';
 import { writeFileAtomic } from '../../core/writeFileAtomic.ts';
 import { StudentClaims } from './StudentClaims.ts';
+import type { CatalogReplica } from './CatalogReplica.ts';
 
 const log = moduleLogger('catalog');
 
@@ -26,6 +27,8 @@ const CODE_LENGTH = 6;
 
 const FileSchema = z.object({
 	version: z.literal(1),
+	/** With a replica: the revision of the shared copy this one is (CatalogReplica). */
+	rev: z.number().int().nonnegative().default(0),
 	schools: z.array(z.object({ id: z.string(), name: z.string(), locale: z.enum(['urban', 'rural']), createdAt: z.number() })),
 	classrooms: z.array(z.object({ id: z.string(), schoolId: z.string(), name: z.string(), createdAt: z.number() })),
 	lessons: z.array(
@@ -80,12 +83,13 @@ function shortId(prefix: string): string {
  */
 export class CatalogStore {
 	readonly #file: string;
-	#data: CatalogFile = { version: 1, schools: [], classrooms: [], lessons: [], students: [], holders: {} };
+	#data: CatalogFile = { version: 1, rev: 0, schools: [], classrooms: [], lessons: [], students: [], holders: {} };
 	#writes: Promise<void> = Promise.resolve();
 	#pendingWrite: Promise<void> | null = null;
 	readonly #roomListeners = new Set<(lessonId: string, classroomId: string) => void>();
 	/** Phones waiting for approval to join as a held name (in memory: a restart drops them). */
 	readonly claims = new StudentClaims();
+	#replica: CatalogReplica | null = null;
 
 	private constructor(file: string) {
 		this.#file = file;
@@ -109,6 +113,31 @@ export class CatalogStore {
 		store.claims.onChange((lessonId, classroomId) => store.roomChanged(lessonId, classroomId));
 		log.info({ schools: store.#data.schools.length, lessons: store.#data.lessons.length }, 'catalog loaded');
 		return store;
+	}
+
+	/**
+	 * Shares the catalog with the other nodes of a deployment: the copy in the replica wins over this
+	 * node's file at start (or this one seeds it), each save is published, and another node's save
+	 * replaces this copy. Saves are whole documents and the newest wins: two nodes changing the
+	 * catalog within the same moment keep only one of the two changes.
+	 */
+	async replicate(replica: CatalogReplica): Promise<void> {
+		const shared = await replica.load();
+		if (shared) await this.#adopt(shared.rev, shared.json);
+		else this.#data.rev = await replica.publish(JSON.stringify(this.#data));
+		this.#replica = replica;
+		replica.onRemote((rev, json) => {
+			if (rev <= this.#data.rev) return; // this node's own save, or an older one
+			this.#adopt(rev, json).catch((error: Error) => log.error({ err: error.message }, 'catalog from another node not taken'));
+		});
+	}
+
+	async #adopt(rev: number, json: string): Promise<void> {
+		const parsed = FileSchema.safeParse(JSON.parse(json));
+		if (!parsed.success) throw new Error(`the shared catalog is not valid: ${parsed.error.message}`);
+		this.#data = { ...parsed.data, rev };
+		await this.#writes;
+		await writeFileAtomic(this.#file, JSON.stringify(this.#data, null, '\t'));
 	}
 
 	schools(): School[] {
@@ -428,6 +457,12 @@ export class CatalogStore {
 		if (this.#pendingWrite) return this.#pendingWrite;
 		const write = this.#writes.then(async () => {
 			this.#pendingWrite = null;
+			if (this.#replica) {
+				this.#data.rev = await this.#replica.publish(JSON.stringify(this.#data)).catch((error: Error) => {
+					log.warn({ err: error.message }, 'catalog change not shared with the other nodes');
+					return this.#data.rev;
+				});
+			}
 			await writeFileAtomic(this.#file, JSON.stringify(this.#data, null, '\t'));
 		});
 		this.#pendingWrite = write;

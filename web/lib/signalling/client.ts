@@ -8,7 +8,7 @@ import type {
 	Responses,
 	ServerNotifications
 } from '$protocol';
-import { ConnectRefusalSchema } from '$protocol';
+import { ConnectRefusalSchema, SOCKET_LESSON_PARAM, tokenLessonId } from '$protocol';
 import type { ReconnectPolicy } from '../net/reconnect-policy.ts';
 import { RequestError } from './request-error.ts';
 
@@ -36,6 +36,7 @@ export class SignallingClient {
 		this.socket = io({
 			path: '/socket.io',
 			auth: { token },
+			query: { [SOCKET_LESSON_PARAM]: tokenLessonId(token) ?? '' },
 			transports: ['websocket'],
 			autoConnect: false,
 			...policy.socketOptions()
@@ -112,3 +113,4 @@ export class SignallingClient {
 		this.socket.disconnect();
 	}
 }
+

@@ -1,0 +1,172 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedisServer, type RedisServerHandle } from '../core/testing/redisServer.ts';
+import { BoardTestClient } from '../signalling/testing/boardClient.ts';
+import { setUpMedia } from '../signalling/testing/fakeMedia.ts';
+import type { LessonLinks, LessonRecord } from '../protocol/index.ts';
+import { startBalancer, type Balancer } from './testing/balancer.ts';
+import { TestClient, waitFor } from './testing/harness.ts';
+import { startServerProcess, type ServerProcess } from './testing/serverProcess.ts';
+
+type NodeName = 'a' | 'b' | 'c';
+
+const portOf = (node: ServerProcess) => Number(new URL(node.url).port);
+const tokenOf = (link: string) => new URL(link).searchParams.get('t') ?? '';
+
+/** Producer ids a client is offered and still holds. */
+function receiving(client: TestClient): Set<string> {
+	const closed = new Set(client.all('media.consumerClosed').map((c) => c.consumerId));
+	return new Set(client.all('media.consumer').filter((c) => !closed.has(c.consumerId)).map((c) => c.producerId));
+}
+
+/** Joins again after every reconnect, as the browser's session does; resolves on the next join. */
+function rejoinOnReconnect(client: TestClient): { next(): Promise<number> } {
+	let waiting: ((at: number) => void) | null = null;
+	client.socket.io.on('reconnect', () => {
+		client.joinLesson().then(
+			() => waiting?.(Date.now()),
+			() => undefined // the next reconnect joins again
+		);
+	});
+	return { next: () => new Promise<number>((resolve) => (waiting = resolve)) };
+}
+
+/**
+ * Three server processes on one redis-server, each client behind its own balancer that prefers
+ * one node and falls over to the next: one lesson, served by the node its first participant reached
+ * (the origin), reached from every node; an edge killed; the origin killed.
+ */
+describe('a lesson across three nodes', () => {
+	let redis: RedisServerHandle;
+	const nodes = {} as Record<NodeName, ServerProcess>;
+	const balancers: Balancer[] = [];
+	const clients: TestClient[] = [];
+	let lesson: LessonRecord;
+	let links: LessonLinks;
+	let teacher: TestClient;
+	let room1: TestClient;
+	let room2: TestClient;
+
+	/** A client whose balancer tries the nodes in this order. */
+	const via = async (...order: NodeName[]) => {
+		const balancer = await startBalancer(order.map((n) => portOf(nodes[n])));
+		balancers.push(balancer);
+		return balancer;
+	};
+	const client = (balancer: Balancer, token: string) => {
+		const c = new TestClient(balancer.url, token, { reconnect: true });
+		clients.push(c);
+		return c;
+	};
+	const onlineIds = (c: TestClient) => new Set((c.latestSnapshot()?.participants ?? []).filter((p) => p.online).map((p) => p.id));
+
+	beforeAll(async () => {
+		redis = await startRedisServer();
+		const env = (id: string) => ({ REDIS_URL: redis.url, NODE_ID: id, LOG_LEVEL: 'info', RECONNECT_GRACE_MS: '20000' });
+		[nodes.a, nodes.b, nodes.c] = await Promise.all([startServerProcess(env('node-a')), startServerProcess(env('node-b')), startServerProcess(env('node-c'))]);
+		const post = async (route: string, body: unknown) => {
+			const res = await fetch(`${nodes.a.url}${route}`, {
+				method: 'POST',
+				headers: { authorization: `Bearer ${nodes.a.adminToken}`, 'content-type': 'application/json' },
+				body: JSON.stringify(body)
+			});
+			if (!res.ok) throw new Error(`${route}: ${res.status} ${await res.text()}`);
+			return res.json() as Promise<Record<string, unknown>>;
+		};
+		const school = await post('/api/schools', { name: 'Hillside', locale: 'rural' });
+		const rooms = [await post('/api/classrooms', { schoolId: school.id, name: 'Room 1' }), await post('/api/classrooms', { schoolId: school.id, name: 'Room 2' })];
+		({ lesson, links } = (await post('/api/lessons', { title: 'Fractions', teacherName: 'Ms Chen', classroomIds: rooms.map((r) => r.id) })) as unknown as {
+			lesson: LessonRecord;
+			links: LessonLinks;
+		});
+	}, 120_000);
+
+	afterAll(async () => {
+		for (const c of clients) c.close();
+		for (const b of balancers) await b.close();
+		await Promise.all(Object.values(nodes).map((n) => n?.stop()));
+		await redis?.stop();
+	}, 60_000);
+
+	it('the catalog made on one node is on every node', async () => {
+		const code = links.classrooms[0]?.joinCode ?? '';
+		for (const node of [nodes.b, nodes.c]) {
+			await waitFor(async () => ((await fetch(`${node.url}/api/join/${code}`)).ok ? true : undefined), 8000, 'the join code on another node');
+		}
+	});
+
+	it('participants reaching three nodes share one lesson: a classroom on B gets the teacher on A, a room staged on C is heard everywhere', async () => {
+		teacher = client(await via('a', 'b', 'c'), tokenOf(links.teacher));
+		await teacher.joinLesson();
+		room1 = client(await via('b', 'c', 'a'), tokenOf(links.classrooms[0]?.room ?? ''));
+		room2 = client(await via('c', 'a', 'b'), tokenOf(links.classrooms[1]?.room ?? ''));
+		await Promise.all([room1.joinLesson(), room2.joinLesson()]);
+		expect(balancers.map((b) => b.chosen[0])).toEqual([portOf(nodes.a), portOf(nodes.b), portOf(nodes.c)]);
+		const roomIds = [room1.join?.self.id ?? '', room2.join?.self.id ?? ''];
+		await waitFor(() => (roomIds.every((id) => onlineIds(teacher).has(id)) ? true : undefined), 8000, 'both rooms online at the teacher');
+
+		const teacherMedia = await setUpMedia(teacher, ['mic', 'camera']);
+		await setUpMedia(room1, ['mic']);
+		const room2Media = await setUpMedia(room2, ['mic', 'camera']);
+		const teacherTracks = Object.values(teacherMedia.producers);
+		await waitFor(() => (teacherTracks.every((p) => receiving(room1).has(p)) ? true : undefined), 8000, "the teacher's tracks at room 1 (node B)");
+		await waitFor(() => (teacherTracks.every((p) => receiving(room2).has(p)) ? true : undefined), 8000, "the teacher's tracks at room 2 (node C)");
+
+		await teacher.ok('stage.set', { classroomId: lesson.classroomIds[1] ?? '' });
+		const staged = room2Media.producers.mic ?? '';
+		await waitFor(() => (receiving(room1).has(staged) && receiving(teacher).has(staged) ? true : undefined), 8000, 'the staged room heard on A and B');
+
+		// One process holds the lesson: only the origin made a router for it.
+		const routed = (node: ServerProcess) => node.output().split('\n').some((line) => line.includes('lesson router created') && line.includes(lesson.id));
+		expect([routed(nodes.a), routed(nodes.b), routed(nodes.c)]).toEqual([true, false, false]);
+	}, 60_000);
+
+	it('a board edit made through node A reaches a viewer on node C', async () => {
+		const boardId = (await teacher.ok('board.addBlank', {})).id;
+		await teacher.ok('surface.show', { view: { kind: 'blank', boardId } });
+		const drawer = new BoardTestClient(balancers[0]?.url ?? '', tokenOf(links.teacher));
+		const viewer = new BoardTestClient(balancers[2]?.url ?? '', tokenOf(links.classrooms[1]?.room ?? ''));
+		try {
+			await Promise.all([drawer.ready, viewer.ready]);
+			const shape = drawer.createRect(boardId, 10, 10);
+			await waitFor(() => viewer.record(shape), 8000, 'the stroke at the viewer on C');
+		} finally {
+			drawer.close();
+			viewer.close();
+		}
+	}, 30_000);
+
+	it('node B killed: the room it served is back in the lesson through node C within 10 s', async () => {
+		const rejoined = rejoinOnReconnect(room1);
+		const back = rejoined.next();
+		const killedAt = Date.now();
+		await nodes.b.kill();
+		const at = await back;
+		const id = room1.join?.self.id ?? '';
+		await waitFor(() => (onlineIds(teacher).has(id) ? true : undefined), 10_000, 'room 1 online again at the teacher');
+		expect(at - killedAt).toBeLessThan(10_000);
+		expect(balancers[1]?.chosen.at(-1)).toBe(portOf(nodes.c));
+		console.info(`edge failover: room 1 joined again ${at - killedAt} ms after node B was killed`);
+	}, 30_000);
+
+	it('the origin (node A) killed: the lesson moves to another node within 15 s, its state intact, and media is built again', async () => {
+		const sent = await teacher.ok('chat.send', { text: 'before the failover' });
+		const teacherBack = rejoinOnReconnect(teacher).next();
+		const roomBack = rejoinOnReconnect(room2).next();
+		const killedAt = Date.now();
+		await nodes.a.kill();
+		const [teacherAt, roomAt] = await Promise.all([teacherBack, roomBack]);
+		expect(Math.max(teacherAt, roomAt) - killedAt).toBeLessThan(15_000);
+		console.info(`origin failover: teacher back after ${teacherAt - killedAt} ms, room 2 after ${roomAt - killedAt} ms`);
+		// Stage and chat come from the shared lesson state.
+		expect(teacher.join?.lesson.stageClassroomId).toBe(lesson.classroomIds[1]);
+		expect(teacher.join?.chat.some((m) => m.id === sent.id)).toBe(true);
+		// The new origin builds media again: the room hears the teacher there.
+		teacher.received.length = 0;
+		room2.received.length = 0;
+		const media = await setUpMedia(teacher, ['mic']);
+		await setUpMedia(room2, ['mic']);
+		await waitFor(() => (receiving(room2).has(media.producers.mic ?? '') ? true : undefined), 8000, 'the teacher heard at room 2 on the new origin');
+		const newOrigin = [nodes.b, nodes.c].find((n) => n.output().includes('lesson taken over'));
+		expect(newOrigin).toBeDefined();
+	}, 40_000);
+});

@@ -1,0 +1,101 @@
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Redis } from 'ioredis';
+import { moduleLogger } from '../../core/logger.ts';
+import { LessonOrigins } from '../../signalling/cluster/LessonOrigins.ts';
+import { NodeRegistry, type NodeInfo } from '../../signalling/cluster/NodeRegistry.ts';
+import { OriginForwarder } from './OriginForwarder.ts';
+
+const log = moduleLogger('cluster');
+
+export interface ClusterOptions {
+	nodeId: string;
+	/** How the other nodes reach this one (plain HTTP inside the deployment). */
+	nodeUrl: string;
+	load: () => Promise<NodeInfo['load']>;
+	/** Whether this node has the lesson's live session. */
+	serving: (lessonId: string) => boolean;
+	/** Another node took a lesson this node served: drop its sockets here, so they reconnect there. */
+	handOver: (lessonId: string) => void;
+}
+
+interface Started {
+	registry: NodeRegistry;
+	origins: LessonOrigins;
+	forwarder: OriginForwarder;
+}
+
+/**
+ * This node's part in a deployment of identical nodes sharing one Redis: it says it is alive with
+ * its load, holds the lessons it is the origin of, and forwards the rest to their origins.
+ * Opened first (the shared secret and catalog need its Redis), started once the node listens.
+ */
+export class Cluster {
+	readonly redis: Redis;
+	#started: Started | null = null;
+
+	private constructor(redis: Redis) {
+		this.redis = redis;
+	}
+
+	static open(redisUrl: string): Cluster {
+		const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
+		redis.on('error', (error: Error) => log.warn({ err: error.message }, 'cluster redis error'));
+		return new Cluster(redis);
+	}
+
+	get registry(): NodeRegistry | null {
+		return this.#started?.registry ?? null;
+	}
+
+	async start(options: ClusterOptions): Promise<void> {
+		const registry = new NodeRegistry(this.redis, { id: options.nodeId, url: options.nodeUrl, load: options.load });
+		const origins = new LessonOrigins(this.redis, registry, { serving: options.serving, lost: options.handOver });
+		await registry.start();
+		origins.start();
+		this.#started = { registry, origins, forwarder: new OriginForwarder(origins, options.nodeId) };
+	}
+
+	/** Forwards the request when its lesson lives on another node; false: serve it here. */
+	async forwardRequest(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+		const forwarder = this.#started?.forwarder;
+		const node = forwarder ? await forwarder.target(req) : null;
+		if (!forwarder || !node) return false;
+		forwarder.web(req, res, node);
+		return true;
+	}
+
+	/**
+	 * Puts itself in front of the server's upgrade listeners (socket.io's, the board's): an upgrade
+	 * for a lesson on another node is forwarded there; any other goes to them as before.
+	 */
+	interceptUpgrades(server: HttpServer): void {
+		const listeners = server.listeners('upgrade') as ((req: IncomingMessage, socket: Duplex, head: Buffer) => void)[];
+		server.removeAllListeners('upgrade');
+		server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+			const swallow = () => undefined;
+			socket.on('error', swallow);
+			const forwarder = this.#started?.forwarder;
+			(forwarder ? forwarder.target(req) : Promise.resolve(null)).then(
+				(node) => {
+					socket.off('error', swallow);
+					if (forwarder && node) forwarder.ws(req, socket, head, node);
+					else for (const listener of listeners) listener.call(server, req, socket, head);
+				},
+				() => socket.destroy()
+			);
+		});
+	}
+
+	/** Gives up this node's lessons at once (a clean stop), so the next node asked takes them without waiting. */
+	async close(): Promise<void> {
+		const started = this.#started;
+		this.#started = null;
+		if (started) {
+			started.forwarder.close();
+			await started.origins.stop();
+			await started.registry.stop();
+		}
+		this.redis.disconnect();
+	}
+}

@@ -1,0 +1,67 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { createProxyServer, type ProxyServer } from 'http-proxy-3';
+import { moduleLogger } from '../../core/logger.ts';
+import { requestTarget } from '../../core/http/requestTarget.ts';
+import type { LessonOrigins } from '../../signalling/cluster/LessonOrigins.ts';
+import type { NodeInfo } from '../../signalling/cluster/NodeRegistry.ts';
+import { lessonOfRequest } from './lessonOfRequest.ts';
+
+const log = moduleLogger('cluster:forward');
+
+/** Set on every forwarded request: the node it reaches serves it, whatever it thinks of the origin (no loops). */
+export const FORWARDED_HEADER = 'x-classbridge-forwarded-by';
+
+/**
+ * Sends a lesson's sockets (socket.io, the board) and lesson-token requests (decks, the session)
+ * to the lesson's origin node when that is another node, so that one process holds each live
+ * lesson: its presence, media, board room, poll timers and recording.
+ */
+export class OriginForwarder {
+	readonly #origins: LessonOrigins;
+	readonly #selfId: string;
+	readonly #proxy: ProxyServer;
+
+	constructor(origins: LessonOrigins, selfId: string) {
+		this.#origins = origins;
+		this.#selfId = selfId;
+		this.#proxy = createProxyServer({ xfwd: true, ws: true, proxyTimeout: 120_000 });
+		this.#proxy.on('error', (error, _req, target) => {
+			log.warn({ err: error.message }, 'forwarding to the origin failed');
+			if (target instanceof Object && 'writeHead' in target) {
+				const res = target as ServerResponse;
+				if (!res.headersSent) {
+					res.writeHead(502, { 'content-type': 'application/json; charset=utf-8' });
+					res.end(JSON.stringify({ error: { code: 'unavailable', message: 'the node serving this lesson cannot be reached; try again' } }));
+				} else res.destroy();
+			} else (target as Duplex | undefined)?.destroy();
+		});
+	}
+
+	/** The node to forward to, or null to serve here. Never throws: a Redis hiccup serves here. */
+	async target(req: IncomingMessage): Promise<NodeInfo | null> {
+		if (req.headers[FORWARDED_HEADER]) return null;
+		const url = requestTarget(req);
+		const lessonId = url ? lessonOfRequest(req, url) : null;
+		if (!lessonId) return null;
+		try {
+			const origin = await this.#origins.resolve(lessonId);
+			return origin.here ? null : origin.node;
+		} catch (error) {
+			log.warn({ lessonId, err: (error as Error).message }, 'lesson origin unknown (Redis?): serving here');
+			return null;
+		}
+	}
+
+	web(req: IncomingMessage, res: ServerResponse, node: NodeInfo): void {
+		this.#proxy.web(req, res, { target: node.url, headers: { [FORWARDED_HEADER]: this.#selfId } });
+	}
+
+	ws(req: IncomingMessage, socket: Duplex, head: Buffer, node: NodeInfo): void {
+		this.#proxy.ws(req, socket, head, { target: node.url, headers: { [FORWARDED_HEADER]: this.#selfId } });
+	}
+
+	close(): void {
+		this.#proxy.close();
+	}
+}
