@@ -46,6 +46,7 @@ import { Health } from './ops/health.ts';
 import { OpsHttp } from './ops/OpsHttp.ts';
 import { SignallingServer } from '../signalling/SignallingServer.ts';
 import { createLessonStore } from '../signalling/store/createLessonStore.ts';
+import { RedisRateLimits } from '../signalling/rates/RedisRateLimits.ts';
 import { PollDraftFiles } from '../signalling/store/PollDraftFiles.ts';
 import type { LessonStore } from '../signalling/store/LessonStore.ts';
 import type { RoomReplayChoice } from '../protocol/index.ts';
@@ -98,6 +99,8 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 	const staff = new StaffAccess(staffAuth, requestOrigin);
 	const catalog = await CatalogStore.open(config.dataDir);
 	const store = createLessonStore(config.redisUrl);
+	// Without Redis each part counts in its own memory (its default).
+	const sharedRates = config.redisUrl ? new RedisRateLimits(config.redisUrl) : null;
 	const bus = new EventBus();
 	const sfu = new Sfu({ ...config.mediasoup });
 	await sfu.start();
@@ -142,7 +145,8 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		publicUrl: config.publicUrl,
 		trustProxy: config.trustProxy,
 		httpsPort: () => httpsPort,
-		setup: () => ({ boardLicence: config.tldrawLicenseKey ? 'set' : 'missing' })
+		setup: () => ({ boardLicence: config.tldrawLicenseKey ? 'set' : 'missing' }),
+		rateLimits: sharedRates?.limit
 	});
 	const analytics = await startAnalytics(config.analytics, {
 		dataDir: config.dataDir,
@@ -304,7 +308,8 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		tldrawLicenseKey: config.tldrawLicenseKey,
 		recorder,
 		replays,
-		requestRateScale: config.requestRateScale
+		requestRateScale: config.requestRateScale,
+		rateLimits: sharedRates?.limit
 	});
 	signallingRef = signalling;
 	// A phone joined or a claim changed over HTTP: the room's panels get the class list again.
@@ -356,6 +361,7 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 			sfu.close();
 			await health.close();
 			await store.close();
+			await sharedRates?.close();
 			if (https) {
 				await new Promise<void>((resolve) => https.server.close(() => resolve()));
 				https.server.closeAllConnections();
