@@ -115,7 +115,7 @@ describe('rate limits shared through Redis', () => {
 describe('two nodes on one Redis count one network together', () => {
 	let redis: RedisServerHandle;
 	let raw: Redis;
-	let nodes: TestApp[];
+	let nodes: [TestApp, TestApp];
 	beforeAll(async () => {
 		redis = await startRedisServer();
 		raw = new Redis(redis.url);
