@@ -51,6 +51,7 @@ import { Health } from './ops/health.ts';
 import { OpsHttp } from './ops/OpsHttp.ts';
 import { SignallingServer } from '../signalling/SignallingServer.ts';
 import { createLessonStore } from '../signalling/store/createLessonStore.ts';
+import { RedisRateLimits } from '../signalling/rates/RedisRateLimits.ts';
 import { PollDraftFiles } from '../signalling/store/PollDraftFiles.ts';
 import type { LessonStore } from '../signalling/store/LessonStore.ts';
 import type { RoomReplayChoice } from '../protocol/index.ts';
@@ -114,6 +115,8 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 	const catalogReplica = cluster ? await RedisCatalogReplica.open(cluster.redis) : null;
 	if (catalogReplica) await catalog.replicate(catalogReplica);
 	const store = createLessonStore(config.redisUrl);
+	// Without Redis each part counts in its own memory (its default).
+	const sharedRates = config.redisUrl ? new RedisRateLimits(config.redisUrl) : null;
 	const bus = new EventBus();
 	const sfu = new Sfu({ ...config.mediasoup });
 	await sfu.start();
@@ -158,7 +161,8 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		publicUrl: config.publicUrl,
 		trustProxy: config.trustProxy,
 		httpsPort: () => httpsPort,
-		setup: () => ({ boardLicence: config.tldrawLicenseKey ? 'set' : 'missing' })
+		setup: () => ({ boardLicence: config.tldrawLicenseKey ? 'set' : 'missing' }),
+		rateLimits: sharedRates?.limit
 	});
 	const analytics = await startAnalytics(config.analytics, {
 		dataDir: config.dataDir,
@@ -321,7 +325,8 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		tldrawLicenseKey: config.tldrawLicenseKey,
 		recorder,
 		replays,
-		requestRateScale: config.requestRateScale
+		requestRateScale: config.requestRateScale,
+		rateLimits: sharedRates?.limit
 	});
 	signallingRef = signalling;
 	// After socket.io and the board have attached theirs: a lesson on another node is forwarded before they see it.
@@ -388,6 +393,7 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 			await health.close();
 			await store.close();
 			await catalogReplica?.close();
+			await sharedRates?.close();
 			if (https) {
 				await new Promise<void>((resolve) => https.server.close(() => resolve()));
 				https.server.closeAllConnections();

@@ -21,6 +21,7 @@ import { socketIoChannel } from './lesson/socketIoChannel.ts';
 import { moduleLogger } from '../core/logger.ts';
 import { Requests, type Ack, type DeckInfo, type RequestName, type WireError } from '../protocol/index.ts';
 import { RequestRates } from './requestRates.ts';
+import type { RateLimitFactory } from './rates/rateLimits.ts';
 import { inBackground } from '../core/background.ts';
 import type { LessonStore } from './store/LessonStore.ts';
 import { assertCurrentHolder } from './auth/currentHolder.ts';
@@ -49,6 +50,8 @@ export interface SignallingDeps {
 	replays?: ClassReplaySource;
 	/** Multiplies every per-participant request rate (REQUEST_RATE_SCALE; load tests). */
 	requestRateScale?: number;
+	/** Where the request rate counters live: shared between nodes with Redis; absent: this process's memory. */
+	rateLimits?: RateLimitFactory;
 }
 
 interface SocketData {
@@ -75,7 +78,7 @@ export class SignallingServer {
 
 	constructor(httpServer: HttpServer, deps: SignallingDeps) {
 		this.#deps = deps;
-		this.#rates = new RequestRates(deps.requestRateScale ?? 1);
+		this.#rates = new RequestRates(deps.requestRateScale ?? 1, deps.rateLimits);
 		this.io = new Server(httpServer, {
 			path: '/socket.io',
 			maxHttpBufferSize: MAX_MESSAGE_BYTES,

@@ -1,5 +1,5 @@
 import type { RequestName, Role } from '../protocol/index.ts';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { memoryWindows, type RateLimit, type RateLimitFactory } from './rates/rateLimits.ts';
 
 /**
  * How often one participant may send each kind of request. A flood costs only the sender: past its
@@ -74,33 +74,28 @@ export const REQUEST_RATES: Record<RequestName, RateClass> = {
 };
 
 /**
- * One fixed-window limiter per class (rate-limiter-flexible: idle keys expire by themselves, and a
- * Redis store can replace the memory one when counters must be shared between nodes). `scale`
- * multiplies every rate (REQUEST_RATE_SCALE, for load tests).
+ * One limit per class and budget. By default fixed windows in memory (rates/rateLimits.ts); with
+ * Redis the counters are shared between nodes. `scale` multiplies every rate (REQUEST_RATE_SCALE,
+ * for load tests).
  */
 export class RequestRates {
-	readonly #limiters: Record<'teacher' | 'other', Record<RateClass, RateLimiterMemory>>;
+	readonly #limits: Record<'teacher' | 'other', Record<RateClass, RateLimit>>;
 
-	constructor(scale = 1) {
-		const limiters = (allowance: number) =>
+	constructor(scale = 1, limits: RateLimitFactory = memoryWindows) {
+		const budgets = (who: 'teacher' | 'other', allowance: number) =>
 			Object.fromEntries(
 				Object.entries(RATE_CLASSES).map(([name, { burst, perSecond }]) => [
 					name,
-					new RateLimiterMemory({ points: Math.ceil(burst * allowance * scale), duration: Math.max(1, Math.round(burst / perSecond)) })
+					limits(`request-${who}-${name}`, { burst: burst * allowance * scale, perSecond: perSecond * allowance * scale })
 				])
-			) as Record<RateClass, RateLimiterMemory>;
-		this.#limiters = { teacher: limiters(TEACHER_ALLOWANCE), other: limiters(1) };
+			) as Record<RateClass, RateLimit>;
+		this.#limits = { teacher: budgets('teacher', TEACHER_ALLOWANCE), other: budgets('other', 1) };
 	}
 
 	/** Null when the request may go ahead, else the refusal message. */
 	async take(request: RequestName, role: Role, sender: string): Promise<string | null> {
 		const rateClass = REQUEST_RATES[request];
-		try {
-			await this.#limiters[role === 'teacher' ? 'teacher' : 'other'][rateClass].consume(sender);
-			return null;
-		} catch (refusal) {
-			if (refusal instanceof RateLimiterRes) return RATE_CLASSES[rateClass].message;
-			throw refusal;
-		}
+		const allowed = await this.#limits[role === 'teacher' ? 'teacher' : 'other'][rateClass].take(sender);
+		return allowed ? null : RATE_CLASSES[rateClass].message;
 	}
 }

@@ -27,6 +27,7 @@ import { linkOrigin, requestIsSecure } from './staffCookie.ts';
 import { lessonLinks } from './lessonLinks.ts';
 import { createReplayedSession } from './replayedSession.ts';
 import { RoomPage } from './RoomPage.ts';
+import type { RateLimitFactory } from '../rates/rateLimits.ts';
 
 const log = moduleLogger('http-api');
 
@@ -45,6 +46,8 @@ export interface HttpApiDeps {
 	setup?: () => SetupStatus;
 	/** The port of our own HTTPS server, once it listens (null: none). */
 	httpsPort?: () => number | null;
+	/** Where the join and room-page rate counters live: shared between nodes with Redis; absent: this process's memory. */
+	rateLimits?: RateLimitFactory;
 }
 
 /** /api/*: the admin's catalog and lessons, token introspection for the live page, and students joining by code. */

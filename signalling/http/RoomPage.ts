@@ -1,7 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { AppError, notFound } from '../../core/errors.ts';
 import { bearerToken, parse, readJson } from '../../core/http/httpUtil.ts';
-import { RateLimiter } from '../../core/RateLimiter.ts';
 import {
 	ROOM_REPLAYS_API,
 	RoomLinkRequestSchema,
@@ -19,6 +18,7 @@ import type { CatalogStore } from '../catalog/CatalogStore.ts';
 import type { ClassReplaySource } from '../handlers/classReplay/ClassReplay.ts';
 import { classroomLinks } from './lessonLinks.ts';
 import { createReplayedSession } from './replayedSession.ts';
+import { memoryBuckets, type RateLimit, type RateLimitFactory } from '../rates/rateLimits.ts';
 
 /** A replayed session the assistant starts is for today's class: its links last a school day. */
 const ROOM_REPLAY_LINK_HOURS = 12;
@@ -31,6 +31,8 @@ export interface RoomPageDeps {
 	tokens: TokenService;
 	roomTokens: Pick<StaffAuth, 'roomToken' | 'verifyRoomToken'>;
 	replays?: Pick<ClassReplaySource, 'plan'> & { choices?: () => Promise<RoomReplayChoice[]> };
+	/** Where the start counters live: shared between nodes with Redis; absent: this process's memory. */
+	rateLimits?: RateLimitFactory;
 }
 
 /**
@@ -39,10 +41,11 @@ export interface RoomPageDeps {
  */
 export class RoomPage {
 	readonly #deps: RoomPageDeps;
-	readonly #starts = new RateLimiter(STARTS_BURST, STARTS_PER_SECOND);
+	readonly #starts: RateLimit;
 
 	constructor(deps: RoomPageDeps) {
 		this.#deps = deps;
+		this.#starts = (deps.rateLimits ?? memoryBuckets)('room-starts', { burst: STARTS_BURST, perSecond: STARTS_PER_SECOND });
 	}
 
 	/** ROOM_REPLAYS_API with the room page token; null for any other path. */
@@ -83,7 +86,7 @@ export class RoomPage {
 
 	async #start(classroomId: string, sourceLessonId: string, origin: string): Promise<RoomReplayStarted> {
 		const { catalog, replays } = this.#deps;
-		if (!this.#starts.take(classroomId)) throw new AppError('rate_limited', 'this room started several lessons just now; wait a few minutes');
+		if (!(await this.#starts.take(classroomId))) throw new AppError('rate_limited', 'this room started several lessons just now; wait a few minutes');
 		const lesson = await createReplayedSession(catalog, replays, { sourceLessonId, classroomId, linkTtlHours: ROOM_REPLAY_LINK_HOURS, by: 'assistant' });
 		return this.#started(lesson, origin);
 	}

@@ -21,6 +21,7 @@ import {
 import { AppError } from '../../core/errors.ts';
 import { parse, readJson, clientAddress, decodePathPart } from '../../core/http/httpUtil.ts';
 import { JoinLimits } from './joinLimits.ts';
+import type { RateLimitFactory } from '../rates/rateLimits.ts';
 
 const log = moduleLogger('student-join');
 
@@ -32,6 +33,8 @@ export interface StudentJoinDeps {
 	tokens: TokenService;
 	/** Reverse proxies in front of the server (TRUST_PROXY): the rate limit counts real addresses. */
 	trustProxy?: number;
+	/** Where the join counters live: shared between nodes with Redis; absent: this process's memory. */
+	rateLimits?: RateLimitFactory;
 }
 
 type Answer = { status?: number; json: unknown };
@@ -44,10 +47,11 @@ type Answer = { status?: number; json: unknown };
  */
 export class StudentJoin {
 	readonly #deps: StudentJoinDeps;
-	readonly #limits = new JoinLimits();
+	readonly #limits: JoinLimits;
 
 	constructor(deps: StudentJoinDeps) {
 		this.#deps = deps;
+		this.#limits = new JoinLimits(deps.rateLimits);
 	}
 
 	/** Null when the route is not a join route. */
@@ -56,7 +60,7 @@ export class StudentJoin {
 		if (method === 'POST' && path === JOIN_CLAIM_CANCEL_API) return this.#cancel(req);
 		if (method === 'POST' && path === JOIN_API) return this.#join(req);
 		if (method === 'GET' && path.startsWith(`${JOIN_API}/`)) {
-			this.#limits.byAddress(this.#address(req));
+			await this.#limits.byAddress(this.#address(req));
 			return { json: this.#info(decodePathPart(path.slice(JOIN_API.length + 1))) };
 		}
 		return null;
@@ -92,8 +96,8 @@ export class StudentJoin {
 		const input = parse(JoinRequestSchema, body);
 		const device = await this.#device(input.deviceToken);
 		// A phone that shows a valid device token is counted on its own, not with the school's address.
-		if (device) this.#limits.byDevice(device.studentId);
-		else this.#limits.byAddress(this.#address(req));
+		if (device) await this.#limits.byDevice(device.studentId);
+		else await this.#limits.byAddress(this.#address(req));
 
 		const { lesson, classroomId } = this.#lesson(input.code);
 		const { catalog } = this.#deps;
@@ -171,10 +175,10 @@ export class StudentJoin {
 		const { claims } = this.#deps.catalog;
 		const claim = claims.find(input.claimId, input.secret);
 		if (!claim) {
-			this.#limits.byAddress(this.#address(req));
+			await this.#limits.byAddress(this.#address(req));
 			throw new AppError('not_found', 'this request to join is not known any more; join again');
 		}
-		this.#limits.byClaim(claim.id);
+		await this.#limits.byClaim(claim.id);
 		if (claim.status === 'pending' && input.waitMs > 0) {
 			const gone = new AbortController();
 			const onClose = () => gone.abort();
@@ -204,10 +208,10 @@ export class StudentJoin {
 	async #cancel(req: IncomingMessage): Promise<Answer> {
 		const input = parse(ClaimRefSchema, await readJson(req));
 		if (!this.#deps.catalog.claims.cancel(input.claimId, input.secret)) {
-			this.#limits.byAddress(this.#address(req));
+			await this.#limits.byAddress(this.#address(req));
 			throw new AppError('not_found', 'this request to join is not known any more');
 		}
-		this.#limits.byClaim(input.claimId);
+		await this.#limits.byClaim(input.claimId);
 		return { json: { status: 'cancelled' } satisfies ClaimAnswer };
 	}
 

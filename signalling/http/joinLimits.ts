@@ -1,5 +1,5 @@
-import { RateLimiter } from '../../core/RateLimiter.ts';
 import { AppError } from '../../core/errors.ts';
+import { memoryBuckets, type RateLimit, type RateLimitFactory } from '../rates/rateLimits.ts';
 
 /**
  * Requests without a device token, per address: a school behind one NAT has several classes of
@@ -18,24 +18,30 @@ export const CLAIM_POLL_PER_SECOND = 1;
 
 /** The buckets of the public join routes; each take throws 429 when its bucket is empty. */
 export class JoinLimits {
-	readonly #address = new RateLimiter(JOIN_ADDRESS_BURST, JOIN_ADDRESS_PER_SECOND);
-	readonly #device = new RateLimiter(JOIN_DEVICE_BURST, JOIN_DEVICE_PER_SECOND);
-	readonly #claim = new RateLimiter(CLAIM_POLL_BURST, CLAIM_POLL_PER_SECOND);
+	readonly #address: RateLimit;
+	readonly #device: RateLimit;
+	readonly #claim: RateLimit;
 
-	byAddress(address: string): void {
-		if (!this.#address.take(address)) {
+	constructor(limits: RateLimitFactory = memoryBuckets) {
+		this.#address = limits('join-address', { burst: JOIN_ADDRESS_BURST, perSecond: JOIN_ADDRESS_PER_SECOND });
+		this.#device = limits('join-device', { burst: JOIN_DEVICE_BURST, perSecond: JOIN_DEVICE_PER_SECOND });
+		this.#claim = limits('join-claim', { burst: CLAIM_POLL_BURST, perSecond: CLAIM_POLL_PER_SECOND });
+	}
+
+	async byAddress(address: string): Promise<void> {
+		if (!(await this.#address.take(address))) {
 			throw new AppError('rate_limited', 'too many join attempts from this network; wait a minute and try again');
 		}
 	}
 
-	byDevice(studentId: string): void {
-		if (!this.#device.take(studentId)) {
+	async byDevice(studentId: string): Promise<void> {
+		if (!(await this.#device.take(studentId))) {
 			throw new AppError('rate_limited', 'too many join attempts from this phone; wait a minute and try again');
 		}
 	}
 
-	byClaim(claimId: string): void {
-		if (!this.#claim.take(claimId)) {
+	async byClaim(claimId: string): Promise<void> {
+		if (!(await this.#claim.take(claimId))) {
 			throw new AppError('rate_limited', 'asking too often; wait a moment and try again');
 		}
 	}
