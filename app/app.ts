@@ -347,6 +347,7 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 	const https = config.https ? await startHttps(httpServer, config.host, config.https, config.dataDir) : null;
 	httpsPort = https?.port ?? null;
 	await cluster?.start({
+		secret,
 		nodeId: config.node.id ?? `${hostname()}-${port}`,
 		nodeUrl: config.node.url ?? `http://${config.host === '0.0.0.0' || config.host === '::' ? (firstLanIPv4() ?? '127.0.0.1') : config.host}:${port}`,
 		load: async () => ({ lessons: signalling.sessions.size, consumers: (await sfu.counts()).consumers }),

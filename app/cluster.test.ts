@@ -52,8 +52,8 @@ describe('a lesson across three nodes', () => {
 		balancers.push(balancer);
 		return balancer;
 	};
-	const client = (balancer: Balancer, token: string) => {
-		const c = new TestClient(balancer.url, token, { reconnect: true });
+	const client = (balancer: Balancer, token: string, headers?: Record<string, string>) => {
+		const c = new TestClient(balancer.url, token, { reconnect: true, ...(headers ? { headers } : {}) });
 		clients.push(c);
 		return c;
 	};
@@ -97,7 +97,8 @@ describe('a lesson across three nodes', () => {
 	it('participants reaching three nodes share one lesson: a classroom on B gets the teacher on A, a room staged on C is heard everywhere', async () => {
 		teacher = client(await via('a', 'b', 'c'), tokenOf(links.teacher));
 		await teacher.joinLesson();
-		room1 = client(await via('b', 'c', 'a'), tokenOf(links.classrooms[0]?.room ?? ''));
+		// A client claiming to be a forwarding node is still sent to the origin: the stamp is signed.
+		room1 = client(await via('b', 'c', 'a'), tokenOf(links.classrooms[0]?.room ?? ''), { 'x-classbridge-forwarded-by': 'node-a.forged' });
 		room2 = client(await via('c', 'a', 'b'), tokenOf(links.classrooms[1]?.room ?? ''));
 		await Promise.all([room1.joinLesson(), room2.joinLesson()]);
 		expect(balancers.map((b) => b.chosen[0])).toEqual([portOf(nodes.a), portOf(nodes.b), portOf(nodes.c)]);

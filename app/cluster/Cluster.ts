@@ -10,6 +10,8 @@ const log = moduleLogger('cluster');
 
 export interface ClusterOptions {
 	nodeId: string;
+	/** The deployment's shared signing secret: forwarded requests carry a stamp made with it. */
+	secret: Uint8Array;
 	/** How the other nodes reach this one (plain HTTP inside the deployment). */
 	nodeUrl: string;
 	load: () => Promise<NodeInfo['load']>;
@@ -53,7 +55,7 @@ export class Cluster {
 		const origins = new LessonOrigins(this.redis, registry, { serving: options.serving, lost: options.handOver });
 		await registry.start();
 		origins.start();
-		this.#started = { registry, origins, forwarder: new OriginForwarder(origins, options.nodeId) };
+		this.#started = { registry, origins, forwarder: new OriginForwarder(origins, options.nodeId, options.secret) };
 	}
 
 	/** Forwards the request when its lesson lives on another node; false: serve it here. */

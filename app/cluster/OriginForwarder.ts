@@ -1,3 +1,4 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createProxyServer, type ProxyServer } from 'http-proxy-3';
@@ -9,7 +10,11 @@ import { lessonOfRequest } from './lessonOfRequest.ts';
 
 const log = moduleLogger('cluster:forward');
 
-/** Set on every forwarded request: the node it reaches serves it, whatever it thinks of the origin (no loops). */
+/**
+ * Set on every forwarded request: the node it reaches serves it, whatever it thinks of the origin
+ * (no loops). It is `node id.signature` under the deployment's shared secret, so a client cannot
+ * set it to be served by a node that is not the lesson's.
+ */
 export const FORWARDED_HEADER = 'x-classbridge-forwarded-by';
 
 /**
@@ -19,12 +24,14 @@ export const FORWARDED_HEADER = 'x-classbridge-forwarded-by';
  */
 export class OriginForwarder {
 	readonly #origins: LessonOrigins;
-	readonly #selfId: string;
+	readonly #secret: Uint8Array;
+	readonly #stamp: string;
 	readonly #proxy: ProxyServer;
 
-	constructor(origins: LessonOrigins, selfId: string) {
+	constructor(origins: LessonOrigins, selfId: string, secret: Uint8Array) {
 		this.#origins = origins;
-		this.#selfId = selfId;
+		this.#secret = secret;
+		this.#stamp = `${selfId}.${this.#sign(selfId)}`;
 		this.#proxy = createProxyServer({ xfwd: true, ws: true, proxyTimeout: 120_000 });
 		this.#proxy.on('error', (error, _req, target) => {
 			log.warn({ err: error.message }, 'forwarding to the origin failed');
@@ -40,7 +47,7 @@ export class OriginForwarder {
 
 	/** The node to forward to, or null to serve here. Never throws: a Redis hiccup serves here. */
 	async target(req: IncomingMessage): Promise<NodeInfo | null> {
-		if (req.headers[FORWARDED_HEADER]) return null;
+		if (this.#forwardedByNode(req.headers[FORWARDED_HEADER])) return null;
 		const url = requestTarget(req);
 		const lessonId = url ? lessonOfRequest(req, url) : null;
 		if (!lessonId) return null;
@@ -54,14 +61,27 @@ export class OriginForwarder {
 	}
 
 	web(req: IncomingMessage, res: ServerResponse, node: NodeInfo): void {
-		this.#proxy.web(req, res, { target: node.url, headers: { [FORWARDED_HEADER]: this.#selfId } });
+		this.#proxy.web(req, res, { target: node.url, headers: { [FORWARDED_HEADER]: this.#stamp } });
 	}
 
 	ws(req: IncomingMessage, socket: Duplex, head: Buffer, node: NodeInfo): void {
-		this.#proxy.ws(req, socket, head, { target: node.url, headers: { [FORWARDED_HEADER]: this.#selfId } });
+		this.#proxy.ws(req, socket, head, { target: node.url, headers: { [FORWARDED_HEADER]: this.#stamp } });
 	}
 
 	close(): void {
 		this.#proxy.close();
+	}
+
+	#sign(nodeId: string): string {
+		return createHmac('sha256', this.#secret).update(`forwarded-by:${nodeId}`).digest('base64url');
+	}
+
+	#forwardedByNode(header: string | string[] | undefined): boolean {
+		if (typeof header !== 'string' || header.length > 200) return false;
+		const cut = header.lastIndexOf('.');
+		if (cut < 1) return false;
+		const given = Buffer.from(header.slice(cut + 1));
+		const expected = Buffer.from(this.#sign(header.slice(0, cut)));
+		return given.length === expected.length && timingSafeEqual(given, expected);
 	}
 }

@@ -140,7 +140,7 @@ export class TestClient {
 	join: JoinResult | null = null;
 
 	/** `reconnect`: socket.io retries as a browser does (every 0.5 s here); the test joins again on each `connect`. */
-	constructor(url: string, token: string | undefined, options: { reconnect?: boolean } = {}) {
+	constructor(url: string, token: string | undefined, options: { reconnect?: boolean; headers?: Record<string, string> } = {}) {
 		this.socket = connect(url, {
 			path: '/socket.io',
 			auth: token === undefined ? {} : { token },
@@ -149,6 +149,7 @@ export class TestClient {
 			reconnection: options.reconnect ?? false,
 			reconnectionDelay: 500,
 			reconnectionDelayMax: 500,
+			...(options.headers ? { extraHeaders: options.headers } : {}),
 			forceNew: true
 		});
 		this.socket.onAny((name: keyof ServerNotifications, payload: unknown) => this.received.push({ name, payload }));
