@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisServerHandle } from '../core/testing/redisServer.ts';
 import { BoardTestClient } from '../signalling/testing/boardClient.ts';
@@ -170,4 +171,25 @@ describe('a lesson across three nodes', () => {
 		const newOrigin = [nodes.b, nodes.c].find((n) => n.output().includes('lesson taken over'));
 		expect(newOrigin).toBeDefined();
 	}, 40_000);
+
+	it('Redis restarted (its data gone): the node puts back its registration, the origin, the secret and the catalog, and the lesson goes on', async () => {
+		const port = Number(new URL(redis.url).port);
+		await redis.stop();
+		redis = await startRedisServer(port);
+		const probe = new Redis(redis.url);
+		try {
+			await waitFor(
+				async () => {
+					const [node, origin, secret, catalog] = await probe.mget('cb:node:node-c', `cb:lesson:${lesson.id}:origin`, 'cb:secret', 'cb:catalog');
+					return node && origin === 'node-c' && secret && catalog?.includes(lesson.id) ? true : undefined;
+				},
+				10_000,
+				'the deployment state back in Redis'
+			);
+			const sent = await teacher.ok('chat.send', { text: 'after the Redis restart' });
+			await room2.next('chat.message', (m) => m.id === sent.id, 8000);
+		} finally {
+			probe.disconnect();
+		}
+	}, 30_000);
 });

@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { moduleLogger } from '../../core/logger.ts';
 import { LessonOrigins } from '../../signalling/cluster/LessonOrigins.ts';
 import { NodeRegistry, type NodeInfo } from '../../signalling/cluster/NodeRegistry.ts';
+import { keepSharedSecret } from '../../signalling/cluster/sharedSecret.ts';
 import { OriginForwarder } from './OriginForwarder.ts';
 
 const log = moduleLogger('cluster');
@@ -51,7 +52,12 @@ export class Cluster {
 	}
 
 	async start(options: ClusterOptions): Promise<void> {
-		const registry = new NodeRegistry(this.redis, { id: options.nodeId, url: options.nodeUrl, load: options.load });
+		const registry = new NodeRegistry(this.redis, {
+			id: options.nodeId,
+			url: options.nodeUrl,
+			load: options.load,
+			onBeat: () => keepSharedSecret(this.redis, options.secret)
+		});
 		const origins = new LessonOrigins(this.redis, registry, { serving: options.serving, lost: options.handOver });
 		await registry.start();
 		origins.start();

@@ -7,8 +7,12 @@ const DOC_KEY = 'cb:catalog';
 const REV_KEY = 'cb:catalog:rev';
 const CHANNEL = 'cb:catalog:changed';
 
-/** Stores the document under the next revision and announces it; returns the revision. */
-const PUBLISH = `local rev = redis.call('INCR', KEYS[2])
+/**
+ * Stores the document under the next revision (past the publisher's own, so that revisions go on
+ * rising after Redis lost its copy) and announces it; returns the revision.
+ */
+const PUBLISH = `local rev = math.max(tonumber(redis.call('GET', KEYS[2]) or '0'), tonumber(ARGV[2])) + 1
+redis.call('SET', KEYS[2], rev)
 redis.call('SET', KEYS[1], ARGV[1])
 redis.call('PUBLISH', KEYS[3], rev .. '\\n' .. ARGV[1])
 return rev`;
@@ -17,8 +21,10 @@ return rev`;
 export interface CatalogReplica {
 	/** The shared copy, if a node has put one there. */
 	load(): Promise<{ rev: number; json: string } | null>;
-	/** Puts this node's copy there as the newest and tells the others; its revision. */
-	publish(json: string): Promise<number>;
+	/** Puts this node's copy (of revision `after`) there as the newest and tells the others; its new revision. */
+	publish(json: string, after: number): Promise<number>;
+	/** Redis came back without the shared copy (a restart): `current` puts this node's back. */
+	onLost(current: () => Promise<void>): void;
 	/** Another node (or this one) published a copy. */
 	onRemote(listener: (rev: number, json: string) => void): void;
 	close(): Promise<void>;
@@ -53,8 +59,17 @@ export class RedisCatalogReplica implements CatalogReplica {
 		return json && rev ? { rev: Number(rev), json } : null;
 	}
 
-	async publish(json: string): Promise<number> {
-		return Number(await this.#redis.eval(PUBLISH, 3, DOC_KEY, REV_KEY, CHANNEL, json));
+	async publish(json: string, after: number): Promise<number> {
+		return Number(await this.#redis.eval(PUBLISH, 3, DOC_KEY, REV_KEY, CHANNEL, json, String(after)));
+	}
+
+	onLost(current: () => Promise<void>): void {
+		this.#redis.on('ready', () => {
+			this.#redis
+				.exists(DOC_KEY)
+				.then((exists) => (exists ? undefined : current()))
+				.catch((error: Error) => log.warn({ err: error.message }, 'shared catalog not put back'));
+		});
 	}
 
 	onRemote(listener: (rev: number, json: string) => void): void {

@@ -124,8 +124,11 @@ export class CatalogStore {
 	async replicate(replica: CatalogReplica): Promise<void> {
 		const shared = await replica.load();
 		if (shared) await this.#adopt(shared.rev, shared.json);
-		else this.#data.rev = await replica.publish(JSON.stringify(this.#data));
+		else this.#data.rev = await replica.publish(JSON.stringify(this.#data), this.#data.rev);
 		this.#replica = replica;
+		replica.onLost(async () => {
+			this.#data.rev = await replica.publish(JSON.stringify(this.#data), this.#data.rev);
+		});
 		replica.onRemote((rev, json) => {
 			if (rev <= this.#data.rev) return; // this node's own save, or an older one
 			this.#adopt(rev, json).catch((error: Error) => log.error({ err: error.message }, 'catalog from another node not taken'));
@@ -458,7 +461,7 @@ export class CatalogStore {
 		const write = this.#writes.then(async () => {
 			this.#pendingWrite = null;
 			if (this.#replica) {
-				this.#data.rev = await this.#replica.publish(JSON.stringify(this.#data)).catch((error: Error) => {
+				this.#data.rev = await this.#replica.publish(JSON.stringify(this.#data), this.#data.rev).catch((error: Error) => {
 					log.warn({ err: error.message }, 'catalog change not shared with the other nodes');
 					return this.#data.rev;
 				});

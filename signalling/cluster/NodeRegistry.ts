@@ -25,6 +25,8 @@ export interface NodeRegistryOptions {
 	heartbeatMs?: number;
 	/** A node silent this long counts as gone (its key expires in Redis). */
 	ttlMs?: number;
+	/** Also done on each heartbeat (what the deployment must find in Redis even after Redis lost it). */
+	onBeat?: () => Promise<void>;
 }
 
 /**
@@ -85,6 +87,7 @@ export class NodeRegistry {
 	async #beat(): Promise<void> {
 		const info: NodeInfo = { id: this.id, url: this.url, load: await this.#options.load(), at: Date.now() };
 		await this.#redis.multi().set(nodeKey(this.id), JSON.stringify(info), 'PX', this.ttlMs).sadd(NODES_SET, this.id).exec();
+		await this.#options.onBeat?.();
 	}
 }
 

@@ -13,3 +13,11 @@ export async function sharedSecret(redis: Redis, local: Uint8Array): Promise<{ s
 	if (!shared || !/^[0-9a-f]{64}$/.test(shared)) throw new Error(`${SECRET_KEY} in Redis is not a 64-hex-digit key`);
 	return { secret: Buffer.from(shared, 'hex'), adopted: shared !== mine };
 }
+
+/**
+ * Puts the secret back when Redis lost it (a restart without persistence), so that a node starting
+ * then adopts the running nodes' secret instead of seeding its own.
+ */
+export async function keepSharedSecret(redis: Redis, secret: Uint8Array): Promise<void> {
+	await redis.set(SECRET_KEY, Buffer.from(secret).toString('hex'), 'NX');
+}
