@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { loadTls, type TlsMaterial } from './tls.ts';
 import { Cluster } from './cluster/Cluster.ts';
 import { sharedSecret } from '../signalling/cluster/sharedSecret.ts';
+import { AdminGenerationSync } from '../signalling/cluster/AdminGenerationSync.ts';
 import { RedisCatalogReplica } from '../signalling/catalog/CatalogReplica.ts';
 import { inBackground } from '../core/background.ts';
 import { firstLanIPv4 } from './config.ts';
@@ -346,8 +347,10 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 	const { port } = httpServer.address() as AddressInfo;
 	const https = config.https ? await startHttps(httpServer, config.host, config.https, config.dataDir) : null;
 	httpsPort = https?.port ?? null;
+	const adminGenerations = cluster ? new AdminGenerationSync(cluster.redis, config.dataDir) : null;
 	await cluster?.start({
 		secret,
+		onBeat: async () => adminGenerations?.run(),
 		nodeId: config.node.id ?? `${hostname()}-${port}`,
 		nodeUrl: config.node.url ?? `http://${config.host === '0.0.0.0' || config.host === '::' ? (firstLanIPv4() ?? '127.0.0.1') : config.host}:${port}`,
 		load: async () => ({ lessons: signalling.sessions.size, consumers: (await sfu.counts()).consumers }),

@@ -88,6 +88,13 @@ describe('a lesson across three nodes', () => {
 		await redis?.stop();
 	}, 60_000);
 
+	it('an admin link printed by one node opens the admin routes of every node', async () => {
+		for (const node of [nodes.a, nodes.b, nodes.c]) {
+			const res = await fetch(`${node.url}/api/lessons`, { headers: { authorization: `Bearer ${nodes.b.adminToken}` } });
+			expect(res.status).toBe(200);
+		}
+	});
+
 	it('the catalog made on one node is on every node', async () => {
 		const code = links.classrooms[0]?.joinCode ?? '';
 		for (const node of [nodes.b, nodes.c]) {

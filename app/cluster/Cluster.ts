@@ -13,6 +13,8 @@ export interface ClusterOptions {
 	nodeId: string;
 	/** The deployment's shared signing secret: forwarded requests carry a stamp made with it. */
 	secret: Uint8Array;
+	/** Also kept the same on every node on each heartbeat (the admin-link generation, the secret). */
+	onBeat: () => Promise<void>;
 	/** How the other nodes reach this one (plain HTTP inside the deployment). */
 	nodeUrl: string;
 	load: () => Promise<NodeInfo['load']>;
@@ -56,7 +58,10 @@ export class Cluster {
 			id: options.nodeId,
 			url: options.nodeUrl,
 			load: options.load,
-			onBeat: () => keepSharedSecret(this.redis, options.secret)
+			onBeat: async () => {
+				await keepSharedSecret(this.redis, options.secret);
+				await options.onBeat();
+			}
 		});
 		const origins = new LessonOrigins(this.redis, registry, { serving: options.serving, lost: options.handOver });
 		await registry.start();
