@@ -8,10 +8,11 @@
  *   largest N with loss < 0.5 % and SFU p99 latency < 50 ms.
  * - productOverheadRatio: product path ÷ bare mediasoup, worker + Node main-thread CPU per
  *   receiver, bare and product interleaved per N in one run.
- * - crossNodeAddedLatencyP99Ms, edgeFailoverSeconds, originFailoverSeconds: null (multi-node is
- *   not built), with the reason.
+ * - crossNodeAddedLatencyP99Ms, edgeFailoverSeconds, originFailoverSeconds: three server processes
+ *   on one redis-server (bench/lib/clusterRun.ts; `npm run bench:cluster` runs that part alone).
  *
  * Env: SCALE_CORE_N=100,200  SCALE_LESSON_N=32,48,64  SCALE_RATIO_N=20,40,64  SCALE_SECONDS=8
+ *      SCALE_CLUSTER_ROUNDS=2
  *      SCALE_UPDATE_DOC=0 (leave BENCHMARKS.md alone)
  */
 
@@ -21,6 +22,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { replaceDocBlock } from './lib/docBlock.ts';
 import { runFanout } from './lib/fanoutRun.ts';
+import { clusterScaleFields, measureCluster } from './lib/clusterRun.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = resolve(ROOT, 'bench/results/scale-runs');
@@ -49,7 +51,7 @@ type FanoutJson = { consumersPerCore: number | null; consumersPerCoreBasis: stri
 /** Short steps, short waits for a quiet machine: the whole benchmark stays within ~5 minutes. */
 const common = { FANOUT_SECONDS: SECONDS, FANOUT_WARMUP: '2', FANOUT_RETRIES: '0', FANOUT_BUDGET_S: '20', FANOUT_SRTP_SUITE: SUITE };
 
-function main(): void {
+async function main(): Promise<void> {
 	mkdirSync(RUNS, { recursive: true });
 	const workers = cpus().length;
 
@@ -81,7 +83,8 @@ function main(): void {
 		resolve(RUNS, 'ratio.json')
 	);
 
-	const notBuilt = 'multi-node (issue 17 items 3-4: node registry, cross-node pipes, failover) is not built; nothing to measure';
+	log('three nodes on one Redis: forwarding and failover');
+	const cluster = clusterScaleFields(await measureCluster(Number(process.env.SCALE_CLUSTER_ROUNDS ?? '2'), 200), new Date().toISOString());
 	const json = {
 		benchmark: 'scale',
 		generatedAt: new Date().toISOString(),
@@ -98,12 +101,7 @@ function main(): void {
 		productOverheadRatioBasis: 'worker + Node main-thread CPU per receiver, product ÷ bare, summed over the N >= 20 steps of one interleaved run',
 		productMarginalRatio: ratio.productMarginalRatio ?? null,
 		productMarginalRatioBasis: 'the same, of one more receiver: slope between the smallest and largest N (leaves out what the app costs with no receivers)',
-		crossNodeAddedLatencyP99Ms: null,
-		crossNodeAddedLatencyP99MsReason: notBuilt,
-		edgeFailoverSeconds: null,
-		edgeFailoverSecondsReason: notBuilt,
-		originFailoverSeconds: null,
-		originFailoverSecondsReason: notBuilt,
+		...cluster,
 		lessonRuns: lessonRuns.map((x) => ({ receivers: x.receivers, workerCpuPct: x.workerCpuPct, lossPct: x.lossPct, latencyP99Ms: x.latencyP99Ms, otherProcessesCpuPct: x.otherProcessesCpuPct })),
 		productVsBare: ratio.productVsBare ?? [],
 		runFiles: 'bench/results/scale-runs/'
@@ -122,9 +120,9 @@ function main(): void {
 		`| receiversPerLessonPerNode | ${cell(json.receiversPerLessonPerNode)} | product path, ${workers} workers via LessonRouter, loss < ${LOSS_LIMIT_PCT} %, p99 < ${P99_LIMIT_MS} ms |`,
 		`| productOverheadRatio | ${cell(json.productOverheadRatio)} | (worker + Node main) CPU per receiver, product ÷ bare, N = ${RATIO_N} |`,
 		`| (marginal: one more receiver) | ${cell(json.productMarginalRatio)} | slope between the smallest and largest N |`,
-		'| crossNodeAddedLatencyP99Ms | null | multi-node not built |',
-		'| edgeFailoverSeconds | null | multi-node not built |',
-		'| originFailoverSeconds | null | multi-node not built |',
+		`| crossNodeAddedLatencyP99Ms | ${cell(cluster.crossNodeAddedLatencyP99Ms as number | null)} | signalling through an edge node, p99 minus straight to the origin; media is not piped between nodes |`,
+		`| edgeFailoverSeconds | ${cell(cluster.edgeFailoverSeconds as number | null)} | kill -9 of an edge: its client back through another node (median) |`,
+		`| originFailoverSeconds | ${cell(cluster.originFailoverSeconds as number | null)} | kill -9 of the origin: teacher and room back on a new origin (median) |`,
 		'',
 		'| Lesson over all workers: receivers | Worker CPU, all workers (% of a core) | Loss % | SFU p99 (ms) |',
 		'|---:|---:|---:|---:|',
@@ -134,4 +132,10 @@ function main(): void {
 	if (process.env.SCALE_UPDATE_DOC !== '0' && !replaceDocBlock(resolve(ROOT, 'BENCHMARKS.md'), 'scale', table)) log('BENCHMARKS.md has no scale markers; table not written there');
 }
 
-main();
+main().then(
+	() => process.exit(0),
+	(error: unknown) => {
+		console.error(error);
+		process.exit(1);
+	}
+);
