@@ -157,8 +157,9 @@ describe('a lesson across three nodes', () => {
 		console.info(`edge failover: room 1 joined again ${at - killedAt} ms after node B was killed`);
 	}, 30_000);
 
-	it('the origin (node A) killed: the lesson moves to another node within 15 s, its state intact, and media is built again', async () => {
+	it('the origin (node A) killed: the lesson moves to another node within 15 s, its state and poll timer intact, and media is built again', async () => {
 		const sent = await teacher.ok('chat.send', { text: 'before the failover' });
+		const poll = await teacher.ok('poll.open', { spec: { kind: 'truefalse', question: 'Still on time?', timerSeconds: 12 } });
 		const teacherBack = rejoinOnReconnect(teacher).next();
 		const roomBack = rejoinOnReconnect(room2).next();
 		const killedAt = Date.now();
@@ -175,9 +176,12 @@ describe('a lesson across three nodes', () => {
 		const media = await setUpMedia(teacher, ['mic']);
 		await setUpMedia(room2, ['mic']);
 		await waitFor(() => (receiving(room2).has(media.producers.mic ?? '') ? true : undefined), 8000, 'the teacher heard at room 2 on the new origin');
+		// The poll's timer is the new origin's now: it closes the poll at its time with nobody asking.
+		await teacher.next('lesson.snapshot', (snapshot) => snapshot.poll?.id === poll.id && snapshot.poll.status === 'closed', 15_000);
+		expect(Date.now()).toBeGreaterThanOrEqual(poll.closesAt ?? 0);
 		const newOrigin = [nodes.b, nodes.c].find((n) => n.output().includes('lesson taken over'));
 		expect(newOrigin).toBeDefined();
-	}, 40_000);
+	}, 50_000);
 
 	it('Redis restarted (its data gone): the node puts back its registration, the origin, the secret and the catalog, and the lesson goes on', async () => {
 		const port = Number(new URL(redis.url).port);

@@ -15,6 +15,7 @@ import type { EventBus } from '../core/EventBus.ts';
 import { admitRequest } from './handlers/admit.ts';
 import { HANDLERS } from './handlers/index.ts';
 import { loadClassReplay, type ClassReplaySource } from './handlers/classReplay/ClassReplay.ts';
+import { resumePollTimer } from './handlers/polls/lifecycle.ts';
 import { LessonSession, type LessonRecorder } from './lesson/LessonSession.ts';
 import { lessonSocketsRoom } from './lesson/socketRooms.ts';
 import { socketIoChannel } from './lesson/socketIoChannel.ts';
@@ -238,6 +239,7 @@ export class SignallingServer {
 				if (session.record.replayOf) await loadClassReplay(session, this.#deps.replays);
 				const result = await session.join(socket, data.grant, joinPayload.displayName);
 				data.joined = true;
+				if (data.grant.role === 'teacher') inBackground(log, 'resuming the poll timer', resumePollTimer(session), { lessonId: session.lessonId });
 				return { ok: true, data: result };
 			}
 			const peer = session.peers.get(data.participantId);

@@ -87,6 +87,15 @@ export async function closePoll(session: LessonSession, pollId: string, by: 'tea
 	return closed !== null;
 }
 
+/**
+ * The current poll's timer on this node: a session made here after a restart or after another node
+ * that served the lesson died arms it (or closes a poll whose time ran out meanwhile).
+ */
+export async function resumePollTimer(session: LessonSession): Promise<void> {
+	const live = await session.store.liveState(session.lessonId);
+	if (live.currentPollId) await settleTimer(session, await session.store.poll(session.lessonId, live.currentPollId));
+}
+
 /** A poll whose timer ran out while no node's timer was there to close it (e.g. after a restart). */
 export async function settleTimer(session: LessonSession, poll: StoredPoll | null): Promise<StoredPoll | null> {
 	if (poll?.status !== 'open' || poll.closesAt === null) return poll;
