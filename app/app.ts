@@ -351,6 +351,7 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 	await cluster?.start({
 		secret,
 		onBeat: async () => adminGenerations?.run(),
+		analyticsWriter: () => analytics.health().role === 'writer',
 		nodeId: config.node.id ?? `${hostname()}-${port}`,
 		nodeUrl: config.node.url ?? `http://${config.host === '0.0.0.0' || config.host === '::' ? (firstLanIPv4() ?? '127.0.0.1') : config.host}:${port}`,
 		load: async () => ({ lessons: signalling.sessions.size, consumers: (await sfu.counts()).consumers }),

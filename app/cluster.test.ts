@@ -95,6 +95,16 @@ describe('a lesson across three nodes', () => {
 		}
 	});
 
+	it('staff analytics answer on every node: the ones without the store forward to the node that holds it', async () => {
+		for (const node of [nodes.a, nodes.b, nodes.c]) {
+			await waitFor(
+				async () => ((await fetch(`${node.url}/api/analytics/lessons`, { headers: { authorization: `Bearer ${nodes.a.adminToken}` } })).status === 200 ? true : undefined),
+				8000,
+				`analytics through ${node.url}`
+			);
+		}
+	});
+
 	it('the catalog made on one node is on every node', async () => {
 		const code = links.classrooms[0]?.joinCode ?? '';
 		for (const node of [nodes.b, nodes.c]) {

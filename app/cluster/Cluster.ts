@@ -9,12 +9,17 @@ import { OriginForwarder } from './OriginForwarder.ts';
 
 const log = moduleLogger('cluster');
 
+/** Which node holds the analytics store now, renewed on its heartbeat. */
+const ANALYTICS_NODE_KEY = 'cb:analytics:node';
+
 export interface ClusterOptions {
 	nodeId: string;
 	/** The deployment's shared signing secret: forwarded requests carry a stamp made with it. */
 	secret: Uint8Array;
 	/** Also kept the same on every node on each heartbeat (the admin-link generation, the secret). */
 	onBeat: () => Promise<void>;
+	/** Whether this node holds the analytics store now (the Redis-leased writer). */
+	analyticsWriter: () => boolean;
 	/** How the other nodes reach this one (plain HTTP inside the deployment). */
 	nodeUrl: string;
 	load: () => Promise<NodeInfo['load']>;
@@ -60,13 +65,19 @@ export class Cluster {
 			load: options.load,
 			onBeat: async () => {
 				await keepSharedSecret(this.redis, options.secret);
+				if (options.analyticsWriter()) await this.redis.set(ANALYTICS_NODE_KEY, options.nodeId, 'PX', registry.ttlMs);
 				await options.onBeat();
 			}
 		});
 		const origins = new LessonOrigins(this.redis, registry, { serving: options.serving, lost: options.handOver });
 		await registry.start();
 		origins.start();
-		this.#started = { registry, origins, forwarder: new OriginForwarder(origins, options.nodeId, options.secret) };
+		const analyticsNode = async () => {
+			if (options.analyticsWriter()) return null;
+			const id = await this.redis.get(ANALYTICS_NODE_KEY);
+			return id && id !== options.nodeId ? registry.node(id) : null;
+		};
+		this.#started = { registry, origins, forwarder: new OriginForwarder(origins, options.nodeId, options.secret, analyticsNode) };
 	}
 
 	/** Forwards the request when its lesson lives on another node; false: serve it here. */

@@ -7,6 +7,7 @@ import { requestTarget } from '../../core/http/requestTarget.ts';
 import type { LessonOrigins } from '../../signalling/cluster/LessonOrigins.ts';
 import type { NodeInfo } from '../../signalling/cluster/NodeRegistry.ts';
 import { lessonOfRequest } from './lessonOfRequest.ts';
+import { ANALYTICS_API, DATA_API } from '../../protocol/index.ts';
 
 const log = moduleLogger('cluster:forward');
 
@@ -28,7 +29,11 @@ export class OriginForwarder {
 	readonly #stamp: string;
 	readonly #proxy: ProxyServer;
 
-	constructor(origins: LessonOrigins, selfId: string, secret: Uint8Array) {
+	readonly #analyticsNode: () => Promise<NodeInfo | null>;
+
+	/** `analyticsNode`: the node that holds the analytics store, when it is another one. */
+	constructor(origins: LessonOrigins, selfId: string, secret: Uint8Array, analyticsNode: () => Promise<NodeInfo | null>) {
+		this.#analyticsNode = analyticsNode;
 		this.#origins = origins;
 		this.#secret = secret;
 		this.#stamp = `${selfId}.${this.#sign(selfId)}`;
@@ -49,6 +54,7 @@ export class OriginForwarder {
 	async target(req: IncomingMessage): Promise<NodeInfo | null> {
 		if (this.#forwardedByNode(req.headers[FORWARDED_HEADER])) return null;
 		const url = requestTarget(req);
+		if (url && isAnalyticsPath(url.pathname)) return this.#analyticsNode().catch(() => null);
 		const lessonId = url ? lessonOfRequest(req, url) : null;
 		if (!lessonId) return null;
 		try {
@@ -84,4 +90,9 @@ export class OriginForwarder {
 		const expected = Buffer.from(this.#sign(header.slice(0, cut)));
 		return given.length === expected.length && timingSafeEqual(given, expected);
 	}
+}
+
+/** Staff analytics and the data API read the store, which one node holds (the Redis-leased writer). */
+function isAnalyticsPath(pathname: string): boolean {
+	return [ANALYTICS_API, DATA_API].some((prefix) => pathname === prefix || pathname.startsWith(`${prefix}/`));
 }
