@@ -356,6 +356,7 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		nodeUrl: config.node.url ?? `http://${config.host === '0.0.0.0' || config.host === '::' ? (firstLanIPv4() ?? '127.0.0.1') : config.host}:${port}`,
 		load: async () => ({ lessons: signalling.sessions.size, consumers: (await sfu.counts()).consumers }),
 		serving: (lessonId) => signalling.sessions.has(lessonId),
+		lessons: () => signalling.sessions.keys(),
 		handOver: (lessonId) => {
 			signalling.handOver(lessonId);
 			inBackground(log, 'closing a handed-over board', boards.closeLesson(lessonId), { lessonId });

@@ -154,6 +154,27 @@ describe('a lesson across three nodes', () => {
 		}
 	}, 30_000);
 
+	it('a new lesson goes to a less loaded node: its teacher reached node A, which serves the first lesson', async () => {
+		const post = async (route: string, body: unknown) => {
+			const res = await fetch(`${nodes.a.url}${route}`, { method: 'POST', headers: { authorization: `Bearer ${nodes.a.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+			return res.json() as Promise<Record<string, unknown>>;
+		};
+		const second = (await post('/api/lessons', { title: 'Birds', teacherName: 'Mr Wu', classroomIds: [lesson.classroomIds[0]] })) as unknown as { lesson: LessonRecord; links: LessonLinks };
+		// A's heartbeat carries its consumers (the first lesson's) within 1.5 s.
+		await new Promise((resolve) => setTimeout(resolve, 2000));
+		const other = new TestClient((await via('a')).url, tokenOf(second.links.teacher));
+		clients.push(other);
+		try {
+			await other.joinLesson();
+			await setUpMedia(other, ['mic']);
+			const routed = (node: ServerProcess) => node.output().split('\n').some((line) => line.includes('lesson router created') && line.includes(second.lesson.id));
+			expect(routed(nodes.a)).toBe(false);
+			expect(routed(nodes.b) || routed(nodes.c)).toBe(true);
+		} finally {
+			other.close();
+		}
+	}, 30_000);
+
 	it('node B killed: the room it served is back in the lesson through node C within 10 s', async () => {
 		const rejoined = rejoinOnReconnect(room1);
 		const back = rejoined.next();

@@ -25,6 +25,8 @@ export interface ClusterOptions {
 	load: () => Promise<NodeInfo['load']>;
 	/** Whether this node has the lesson's live session. */
 	serving: (lessonId: string) => boolean;
+	/** The lessons this node has live sessions of. */
+	lessons: () => Iterable<string>;
 	/** Another node took a lesson this node served: drop its sockets here, so they reconnect there. */
 	handOver: (lessonId: string) => void;
 }
@@ -69,7 +71,7 @@ export class Cluster {
 				await options.onBeat();
 			}
 		});
-		const origins = new LessonOrigins(this.redis, registry, { serving: options.serving, lost: options.handOver });
+		const origins = new LessonOrigins(this.redis, registry, { serving: options.serving, lessons: options.lessons, lost: options.handOver });
 		await registry.start();
 		origins.start();
 		const analyticsNode = async () => {

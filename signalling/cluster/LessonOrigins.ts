@@ -28,6 +28,8 @@ export type Origin = { here: true } | { here: false; node: NodeInfo };
 export interface LessonOriginsOptions {
 	/** Whether this node still serves the lesson (has its live session); a claim it does not use lapses. */
 	serving: (lessonId: string) => boolean;
+	/** The lessons this node has live sessions of (also those another node placed here): each keeps its claim. */
+	lessons: () => Iterable<string>;
 	/** How long a claim lives without renewal. */
 	ttlMs?: number;
 	/** A claim not yet used by a session is kept this long (the joining socket is on its way). */
@@ -78,7 +80,10 @@ export class LessonOrigins {
 		await Promise.all(held.map((lessonId) => this.#redis.eval(RELEASE, 1, originKey(lessonId), this.#registry.id).catch(() => undefined)));
 	}
 
-	/** The lesson's origin, claiming it for this node when it has none or its node is gone. */
+	/**
+	 * The lesson's origin. A lesson without one (or whose node is gone) is placed on the least-loaded
+	 * live node, this one when it is among the least loaded, and claimed for that node.
+	 */
 	async resolve(lessonId: string): Promise<Origin> {
 		const self = this.#registry.id;
 		const key = originKey(lessonId);
@@ -92,20 +97,34 @@ export class LessonOrigins {
 				const node = await this.#registry.node(owner);
 				if (node) return { here: false, node };
 			}
-			const taken = await this.#redis.eval(TAKE_OVER, 1, key, owner ?? '', self, String(this.#ttlMs));
-			if (taken === 1) {
+			const target = await this.#placement();
+			const taken = await this.#redis.eval(TAKE_OVER, 1, key, owner ?? '', target?.id ?? self, String(this.#ttlMs));
+			if (taken !== 1) continue;
+			log.info({ lessonId, node: target?.id ?? self, from: owner }, owner ? 'lesson taken over from a node that is gone' : 'lesson claimed');
+			if (!target) {
 				this.#held.set(lessonId, Date.now());
-				log.info({ lessonId, node: self, from: owner }, owner ? 'lesson taken over from a node that is gone' : 'lesson claimed');
 				return { here: true };
 			}
+			return { here: false, node: target };
 		}
 		// Three nodes raced for it at once: serve here; the next resolve settles it.
 		return { here: true };
 	}
 
+	/** Where a new lesson goes: null for this node (the least loaded, or tied with it), else the least-loaded other node. */
+	async #placement(): Promise<NodeInfo | null> {
+		const live = await this.#registry.live();
+		const least = live[0];
+		const self = live.find((n) => n.id === this.#registry.id);
+		if (!least || !self || least.id === self.id) return null;
+		const score = (n: NodeInfo) => n.load.consumers + n.load.lessons;
+		return score(self) <= score(least) ? null : least;
+	}
+
 	async #renew(): Promise<void> {
 		const self = this.#registry.id;
 		const grace = this.#options.claimGraceMs ?? 30_000;
+		for (const lessonId of this.#options.lessons()) if (!this.#held.has(lessonId)) this.#held.set(lessonId, Date.now());
 		for (const [lessonId, claimedAt] of this.#held) {
 			const key = originKey(lessonId);
 			if (!this.#options.serving(lessonId) && Date.now() - claimedAt > grace) {

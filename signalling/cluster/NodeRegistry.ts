@@ -81,7 +81,7 @@ export class NodeRegistry {
 		return raws
 			.map((raw) => (raw ? parseNode(raw) : null))
 			.filter((n): n is NodeInfo => n !== null)
-			.sort((a, b) => a.load.consumers - b.load.consumers || a.load.lessons - b.load.lessons);
+			.sort((a, b) => a.load.consumers + a.load.lessons - (b.load.consumers + b.load.lessons) || a.id.localeCompare(b.id));
 	}
 
 	async #beat(): Promise<void> {
