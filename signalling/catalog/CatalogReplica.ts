@@ -48,8 +48,13 @@ export class RedisCatalogReplica implements CatalogReplica {
 	}
 
 	static async open(redis: Redis): Promise<RedisCatalogReplica> {
-		const subscriber = redis.duplicate();
+		// Subscribes again itself after a reconnect: ioredis's own resubscribe leaves its promise
+		// unobserved, and a close during it would be an unhandled rejection.
+		const subscriber = redis.duplicate({ autoResubscribe: false });
 		subscriber.on('error', (error: Error) => log.warn({ err: error.message }, 'catalog subscriber error'));
+		subscriber.on('ready', () => {
+			subscriber.subscribe(CHANNEL).catch((error: Error) => log.warn({ err: error.message }, 'catalog changes not followed until the next reconnect'));
+		});
 		await subscriber.subscribe(CHANNEL);
 		return new RedisCatalogReplica(redis, subscriber);
 	}
