@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisServerHandle } from '../core/testing/redisServer.ts';
-import { BoardTestClient } from '../signalling/testing/boardClient.ts';
+import fc from 'fast-check';
+import { BoardTestClient, rawUpgrade, resetUpgrade } from '../signalling/testing/boardClient.ts';
 import { setUpMedia } from '../signalling/testing/fakeMedia.ts';
 import type { LessonLinks, LessonRecord } from '../protocol/index.ts';
 import { startBalancer, type Balancer } from './testing/balancer.ts';
@@ -153,6 +154,41 @@ describe('a lesson across three nodes', () => {
 			viewer.close();
 		}
 	}, 30_000);
+
+	it('hostile requests and upgrades through an edge (forged stamps, broken tokens, resets mid-way) are answered and change nothing', async () => {
+		const teacherToken = tokenOf(links.teacher);
+		const targets = [
+			`/socket.io/?EIO=4&transport=websocket&lesson=${lesson.id}`,
+			`/board?t=${teacherToken.slice(0, -4)}xxxx&sessionId=abc`,
+			`/board?t=${teacherToken}&sessionId=%E0%A4%A`,
+			`/socket.io/?lesson=${'x'.repeat(5000)}`,
+			'/board?t=a.b.c'
+		];
+		for (const target of targets) {
+			await rawUpgrade(nodes.b.url, target, 800);
+			await resetUpgrade(nodes.b.url, target);
+		}
+		await fc.assert(
+			fc.asyncProperty(fc.string({ maxLength: 60 }), fc.constantFrom('/api/session', '/api/live/decks', '/api/analytics/lessons'), fc.boolean(), fc.boolean(), async (junk, route, forged, validToken) => {
+				// A valid lesson token is forwarded to the origin with the junk in its path; a broken one is answered where it lands.
+				const token = validToken ? teacherToken : `${teacherToken.slice(0, 40)}${junk.replace(/[^A-Za-z0-9._-]/g, '')}`;
+				const res = await fetch(`${nodes.b.url}${route}/${encodeURIComponent(junk)}?t=${encodeURIComponent(junk)}`, {
+					method: validToken && forged ? 'POST' : 'GET',
+					headers: {
+						authorization: `Bearer ${token}`,
+						...(forged ? { 'x-classbridge-forwarded-by': `node-a.${junk.replace(/[^A-Za-z0-9]/g, '')}` } : {})
+					}
+				});
+				await res.arrayBuffer();
+				return res.status < 500;
+			}),
+			{ numRuns: 60 }
+		);
+		expect([nodes.a.alive(), nodes.b.alive(), nodes.c.alive()]).toEqual([true, true, true]);
+		// The lesson is as it was: everyone still in, the teacher's requests answered.
+		expect(onlineIds(teacher).has(room1.join?.self.id ?? '')).toBe(true);
+		await teacher.ok('classList.get', { classroomId: lesson.classroomIds[0] ?? '' });
+	}, 60_000);
 
 	it('a new lesson goes to a less loaded node: its teacher reached node A, which serves the first lesson', async () => {
 		const post = async (route: string, body: unknown) => {
