@@ -87,14 +87,17 @@ export class RuralTcpLink {
 		client.setNoDelay(true);
 		upstream.setNoDelay(true);
 		this.#sockets.add(client).add(upstream);
-		const drop = () => {
+		// A reset crosses at once (as a RST does); a close only after the bytes still on the link
+		// (the server closes an idle keep-alive connection while the end of its last answer is
+		// still crossing a slow link: that end must arrive, as it would over a real one).
+		const reset = () => {
 			for (const s of [client, upstream]) {
 				s.destroy();
 				this.#sockets.delete(s);
 			}
 		};
-		client.on('error', drop).on('close', drop);
-		upstream.on('error', drop).on('close', drop);
+		client.on('error', reset);
+		upstream.on('error', reset);
 		this.#pipe(client, upstream, this.up, () => this.#profile.upKbps);
 		this.#pipe(upstream, client, this.down, () => this.#profile.downKbps);
 	}
@@ -111,5 +114,9 @@ export class RuralTcpLink {
 			});
 		});
 		from.on('end', () => direction.pass(this.#profile, kbps(), 0, () => to.end()));
+		from.on('close', () => {
+			this.#sockets.delete(from);
+			direction.pass(this.#profile, kbps(), 0, () => to.end());
+		});
 	}
 }
