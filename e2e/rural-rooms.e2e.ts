@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { PROFILES, ROOMS, startLesson, takeAudioGap, type Lesson, type RoomName } from './rural-scenario.ts';
+import { PROFILES, ROOMS, debugSay, startLesson, takeAudioGap, type Lesson, type RoomName } from './rural-scenario.ts';
 import { deckCached, ruralDeck, timePageTurn, timeStroke, uploadDeck, type Latencies } from './rural-surface.ts';
 import { inboundStats } from './support.ts';
 import { slides } from './surface-support.ts';
@@ -64,12 +64,14 @@ const POOR_RETRANSMIT_MS = 600;
  */
 async function slidesAndBoard(lesson: Lesson): Promise<void> {
 	const deckId = await uploadDeck(lesson.teacher, await ruralDeck(5, 160));
+	debugSay('test', `deck ${deckId} uploaded`);
 	await expect(lesson.rooms.poor.page.getByTestId('deck-progress'), "poor room: the deck's progress shows while it crosses the link").toBeVisible({ timeout: 10_000 });
 	for (const room of ROOMS) {
 		await expect.poll(() => deckCached(lesson.rooms[room].page, deckId), { timeout: 60_000, intervals: [500], message: `${room}: the deck is on the device` }).toBe(true);
 	}
 	// The first showing opens the document in pdf.js (its worker, the parse): seconds on a busy machine, whatever the link.
 	const shownAt = Date.now();
+	debugSay('test', 'the teacher shows the deck');
 	await lesson.teacher.getByTestId(`deck-show-${deckId}`).click();
 	for (const room of ROOMS) await expect.poll(() => slides.renderedPage(lesson.rooms[room].page), { timeout: 45_000, message: `${room}: page 1` }).toBe(1);
 	console.log(`rural rooms: the deck's first page on every room after ${((Date.now() - shownAt) / 1000).toFixed(1)} s`);
