@@ -53,6 +53,26 @@ export class DeckCache {
 		}
 	}
 
+	/**
+	 * Fetches the code that showing a deck or a board needs (each loader once, one after another,
+	 * in the same queue as the decks), so the first showing does not pull a megabyte of code across
+	 * a thin link while the lesson's signalling shares it. A loader that fails is tried again on the
+	 * next call; the code then loads when it is first shown, as it would without this.
+	 */
+	prefetchCode(loaders: Readonly<Record<string, () => Promise<unknown>>>): void {
+		for (const [name, load] of Object.entries(loaders)) {
+			const key = `code:${name}`;
+			if (this.#asked.has(key)) continue;
+			this.#asked.add(key);
+			this.#queue = this.#queue.then(load).then(
+				() => undefined,
+				() => {
+					this.#asked.delete(key);
+				}
+			);
+		}
+	}
+
 	/** True while any deck is still on its way. */
 	get busy(): boolean {
 		return Object.keys(this.progress).length > 0;
