@@ -84,20 +84,20 @@ export function mountBoard(container: HTMLElement, props: BoardIslandProps): Boa
 }
 
 /**
- * Puts the board's fonts, icons and translations in the browser's HTTP cache, one after another
- * at low priority (tldraw waits for its fonts before it shows a board: on a thin link that is a
- * megabyte and a half at the first showing otherwise).
+ * The board's fonts, icons and translations (tldraw waits for its fonts before it shows a board:
+ * on a thin link that is a megabyte and a half at the first showing), each as a step that puts it
+ * in the browser's HTTP cache at low priority.
  */
-export async function prefetchBoardAssets(): Promise<void> {
+export function boardAssetSteps(): (() => Promise<void>)[] {
 	const urls = new Set<string>();
 	// The app's two languages only (the board follows them: zh-CN and English).
 	const wanted = [...Object.values(ASSET_URLS.fonts), ...Object.values(ASSET_URLS.icons), ASSET_URLS.translations['zh-cn'], ASSET_URLS.translations.en];
 	for (const url of wanted) if (url) urls.add(url.split('#')[0] ?? url);
-	for (const url of urls) {
+	return [...urls].map((url) => async () => {
 		const res = await fetch(url, { priority: 'low' });
 		if (!res.ok) throw new Error(`board asset ${url}: HTTP ${res.status}`);
 		await res.arrayBuffer();
-	}
+	});
 }
 
 // Everything below is created once: tldraw wants stable option objects.
