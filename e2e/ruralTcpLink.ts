@@ -16,6 +16,7 @@ class TcpDirection {
 	#nextFree = 0;
 	#lastDelivery = 0;
 	readonly #held: { size: number; send: () => void }[] = [];
+	readonly #due: { at: number; send: () => void }[] = [];
 	readonly counters = { chunks: 0, bytes: 0, stalls: 0 };
 
 	pass(profile: LinkProfile, kbps: number, size: number, send: () => void): void {
@@ -36,7 +37,23 @@ class TcpDirection {
 		}
 		const delivery = Math.max(this.#lastDelivery, departure + delay);
 		this.#lastDelivery = delivery;
-		setTimeout(send, Math.max(0, delivery - now));
+		this.#due.push({ at: delivery, send });
+		if (this.#due.length === 1) this.#arm();
+	}
+
+	/**
+	 * Delivers strictly in order: one timer for the head of the FIFO (a timer per chunk let chunks
+	 * due within the same millisecond overtake one another: a stream's end before its last bytes,
+	 * or its bytes out of order).
+	 */
+	#arm(): void {
+		const head = this.#due[0];
+		if (!head) return;
+		setTimeout(() => {
+			const now = performance.now();
+			while (this.#due.length > 0 && (this.#due[0]?.at ?? Infinity) <= now + 1) this.#due.shift()?.send();
+			this.#arm();
+		}, Math.max(0, head.at - performance.now()));
 	}
 
 	/** The link is back: what waited crosses now, in order. */
