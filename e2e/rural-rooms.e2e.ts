@@ -73,8 +73,13 @@ async function slidesAndBoard(lesson: Lesson): Promise<void> {
 	const shownAt = Date.now();
 	debugSay('test', 'the teacher shows the deck');
 	await lesson.teacher.getByTestId(`deck-show-${deckId}`).click();
-	for (const room of ROOMS) await expect.poll(() => slides.renderedPage(lesson.rooms[room].page), { timeout: 45_000, message: `${room}: page 1` }).toBe(1);
-	console.log(`rural rooms: the deck's first page on every room after ${((Date.now() - shownAt) / 1000).toFixed(1)} s`);
+	const firstPage = await Promise.all(
+		ROOMS.map(async (room) => {
+			await expect.poll(() => slides.renderedPage(lesson.rooms[room].page), { timeout: 45_000, message: `${room}: page 1` }).toBe(1);
+			return `${room} ${((Date.now() - shownAt) / 1000).toFixed(1)} s`;
+		})
+	);
+	console.log(`rural rooms: the deck's first page after ${firstPage.join(', ')}`);
 	const turns: Latencies[] = [];
 	for (let page = 2; page <= 4; page++) turns.push(await timePageTurn(lesson, page));
 	const strokes: Latencies[] = [];
