@@ -109,6 +109,11 @@ function watchPage(page: Page, name: string): void {
 				if (f.payload === '3' && Date.now() - pingAt > 200) say(`sio pong ${Date.now() - pingAt} ms after the ping arrived`);
 			});
 		}
+		if (ws.url().includes('/board')) {
+			const brief = (p: string | Buffer) => (typeof p === 'string' ? p : p.toString()).replace(/\s+/g, '').slice(0, 70);
+			ws.on('framesent', (f) => /push/.test(String(f.payload)) && say(`board -> ${brief(f.payload)}`));
+			ws.on('framereceived', (f) => /push|patch/.test(String(f.payload)) && say(`board <- ${brief(f.payload)}`));
+		}
 		ws.on('close', () => say(`ws close ${ws.url().replace(/\?.*/, '')}`));
 	});
 	let last = '';
