@@ -35,9 +35,12 @@ export type CodeStep = () => Promise<readonly CodeStep[] | void>;
 export class DeckCache {
 	progress = $state<Record<string, number>>({});
 	ready = $state<Record<string, true>>({});
+	/** True once every step of code asked for so far is done (fetched, or failed and left to the first showing). */
+	codeReady = $state(false);
 	readonly #decks: (() => Promise<void>)[] = [];
 	readonly #code: CodeStep[] = [];
 	#running = false;
+	#codeAsked = false;
 	readonly #asked = new Set<string>();
 	readonly #warm: ((deckId: string, token: string) => Promise<void>) | null;
 
@@ -73,6 +76,7 @@ export class DeckCache {
 	 * on the next call; the code then loads when it is first shown, as it would without this.
 	 */
 	prefetchCode(loaders: Readonly<Record<string, CodeStep>>): void {
+		this.#codeAsked = true;
 		for (const [name, load] of Object.entries(loaders)) {
 			const key = `code:${name}`;
 			if (this.#asked.has(key)) continue;
@@ -100,7 +104,11 @@ export class DeckCache {
 					continue;
 				}
 				const step = this.#code.shift();
-				if (!step) return;
+				if (!step) {
+					this.codeReady = this.#codeAsked;
+					return;
+				}
+				this.codeReady = false;
 				const more = await step().catch(() => undefined);
 				if (more) this.#code.unshift(...more.map((next) => () => next().catch(() => undefined)));
 			}
