@@ -32,10 +32,15 @@ async function audioKeepsFlowing(lesson: Lesson, room: RoomName): Promise<void> 
 
 /**
  * Slides and board with every byte of the room pages (HTTP, socket.io, board WebSocket) on the
- * rooms' links too (e2e/ruralTcpLink.ts). Opt-in (CB_E2E_RURAL_SURFACE=1): on the shared 2-core
- * machine it has not yet run green end to end: the deck crosses to all three rooms with progress
- * and is cached (the slide engine warmed on each), but the poor room has not shown page 1 within
- * 45 s of the teacher showing the deck (not yet diagnosed).
+ * rooms' links too (e2e/ruralTcpLink.ts). Opt-in (CB_E2E_RURAL_SURFACE=1): it is not yet green on
+ * the shared 2-core machine. What made the poor room miss page 1 is fixed (the relay cut the end of
+ * slow answers and could reorder a stream's bytes; socket.io's 6 s pong timeout dropped the poor
+ * room's socket, each drop a full rejoin; the board's code and 16 fonts crossed the link at the
+ * showing): page 1 now shows on every room 3-20 s after the showing, the poor room as fast as the
+ * good one. What is left fails on the good room as much as on the poor one, so it is the machine's
+ * load (load average 16-34 in these runs, the relays sharing this runner's event loop, up to 2 s
+ * late): the first page turn after the showing took 3-21 s on every room, later ones 0.3-2.6 s;
+ * strokes 0.4-3.6 s. See the issue-14 notes in BENCHMARKS.md.
  */
 test('slides and board on good, rural and poor links: the deck crosses with progress, page turns within 2 s, strokes within 1 s', async () => {
 	test.skip(process.env.CB_E2E_RURAL_SURFACE !== '1', 'opt-in: CB_E2E_RURAL_SURFACE=1 (not yet green on the shared machine, see above)');
