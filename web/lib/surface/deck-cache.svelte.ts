@@ -22,16 +22,16 @@ export async function cachedDeck(deckId: string): Promise<Uint8Array | null> {
 }
 
 /**
- * The lesson's decks fetched ahead, in the background and at low priority, one at a time, into
- * Cache Storage, so a page turn needs only a page number and a reload costs nothing. `progress`
- * holds each deck's fraction while it downloads; `ready` the decks on this device.
- */
-/**
  * One step of fetching code ahead; it may answer with more steps, which run next among the code
  * (so a deck that turns up meanwhile goes first after the current step, not after all of them).
  */
 export type CodeStep = () => Promise<readonly CodeStep[] | void>;
 
+/**
+ * The lesson's decks fetched ahead, in the background and at low priority, one at a time, into
+ * Cache Storage, so a page turn needs only a page number and a reload costs nothing. `progress`
+ * holds each deck's fraction while it downloads; `ready` the decks on this device.
+ */
 export class DeckCache {
 	progress = $state<Record<string, number>>({});
 	ready = $state<Record<string, true>>({});

@@ -84,9 +84,9 @@ export function mountBoard(container: HTMLElement, props: BoardIslandProps): Boa
 }
 
 /**
- * The board's fonts, icons and translations (tldraw waits for its fonts before it shows a board:
- * on a thin link that is a megabyte and a half at the first showing), each as a step that puts it
- * in the browser's HTTP cache at low priority.
+ * The board's fonts, icons and translations (tldraw asks for all 16 fonts at once when a board
+ * mounts: on a thin link a megabyte and a half at the first showing, ahead of the lesson's
+ * messages), each as a step that puts it in the browser's HTTP cache at low priority.
  */
 export function boardAssetSteps(): (() => Promise<void>)[] {
 	const urls = new Set<string>();
