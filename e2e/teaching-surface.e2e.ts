@@ -80,7 +80,8 @@ test('the teacher shows the deck and turns to page 2: the classroom renders page
 	await teacher.getByTestId('page-next').click();
 	await expect(room.getByTestId('surface')).toHaveAttribute('data-page', '2');
 	await expect.poll(() => slides.renderedPage(room), { timeout: 15_000, message: 'page 2 on the classroom' }).toBe(2);
-	expect(await slides.text(room)).toContain('halves and quarters');
+	// The text layer follows the canvas by a moment.
+	await expect.poll(() => slides.text(room), { timeout: 10_000 }).toContain('halves and quarters');
 	expect(await slides.text(room)).not.toContain('what is a fraction');
 
 	// Crisp at the screen's real resolution: backing store = CSS width × devicePixelRatio.
@@ -164,7 +165,8 @@ test('the classroom reloads and has the page and the board at once', async () =>
 	await room.reload();
 	await expect(room.getByTestId('connection-state')).toHaveAttribute('data-state', 'connected', { timeout: 30_000 });
 	await expect.poll(() => slides.renderedPage(room), { timeout: 30_000 }).toBe(2);
-	expect(await slides.text(room)).toContain('halves and quarters');
+	// The text layer follows the canvas by a moment.
+	await expect.poll(() => slides.text(room), { timeout: 10_000 }).toContain('halves and quarters');
 	await expect.poll(async () => (await board.shapes(room)).map((s) => s.id).sort(), { timeout: 20_000 }).toEqual(shapes);
 	expect(shapes).toContain(teacherRect);
 	await shot(room, 'surface-classroom-after-reload');
