@@ -96,6 +96,13 @@ async function deckAcross(lesson: Lesson): Promise<{ deckId: string; poorProgres
 			cachedSeconds[room] = seconds(from);
 		})
 	);
+	// As the e2e: the slide and board code fetched ahead is on every device first (a device's first
+	// lesson on the poor link needs minutes for its ~2.3 MB; later lessons have it).
+	const codeFrom = Date.now();
+	for (const room of ROOMS) {
+		await until(async () => (await lesson.rooms[room].page.getByTestId('code-prefetch').getAttribute('data-state')) === 'ready', 240_000, `${room}: code on the device`, 500);
+	}
+	console.log(`rural bench: the slide and board code on every room ${seconds(codeFrom)} s after the deck`);
 	await lesson.teacher.getByTestId(`deck-show-${deckId}`).click();
 	for (const room of ROOMS) await until(async () => (await slides.renderedPage(lesson.rooms[room].page)) === 1, 30_000, `${room}: page 1`);
 	return { deckId, poorProgressShown, cachedSeconds };

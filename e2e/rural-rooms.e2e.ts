@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { PROFILES, ROOMS, startLesson, takeAudioGap, type Lesson, type RoomName } from './rural-scenario.ts';
+import { PROFILES, ROOMS, debugSay, startLesson, takeAudioGap, type Lesson, type RoomName } from './rural-scenario.ts';
 import { deckCached, ruralDeck, timePageTurn, timeStroke, uploadDeck, type Latencies } from './rural-surface.ts';
 import { inboundStats } from './support.ts';
 import { slides } from './surface-support.ts';
@@ -32,19 +32,30 @@ async function audioKeepsFlowing(lesson: Lesson, room: RoomName): Promise<void> 
 
 /**
  * Slides and board with every byte of the room pages (HTTP, socket.io, board WebSocket) on the
- * rooms' links too (e2e/ruralTcpLink.ts). Opt-in (CB_E2E_RURAL_SURFACE=1): on the shared 2-core
- * machine it has not yet run green end to end: the deck crosses to all three rooms with progress
- * and is cached (the slide engine warmed on each), but the poor room has not shown page 1 within
- * 45 s of the teacher showing the deck (not yet diagnosed).
+ * rooms' links too (e2e/ruralTcpLink.ts). Opt-in (CB_E2E_RURAL_SURFACE=1): it is not yet green on
+ * the shared 2-core machine. What made the poor room miss page 1 is fixed (the relay cut the end of
+ * slow answers and could reorder a stream's bytes; socket.io's 6 s pong timeout dropped the poor
+ * room's socket, each drop a full rejoin; the board's code and 16 fonts crossed the link at the
+ * showing): page 1 now shows on every room 3-20 s after the showing, the poor room as fast as the
+ * good one. What is left fails on the good room as much as on the poor one, so it is the machine's
+ * load (load average 16-34 in these runs, the relays sharing this runner's event loop, up to 2 s
+ * late): the first page turn after the showing took 3-21 s on every room, later ones 0.3-2.6 s;
+ * strokes 0.4-3.6 s. See the issue-14 notes in BENCHMARKS.md.
  */
 test('slides and board on good, rural and poor links: the deck crosses with progress, page turns within 2 s, strokes within 1 s', async () => {
 	test.skip(process.env.CB_E2E_RURAL_SURFACE !== '1', 'opt-in: CB_E2E_RURAL_SURFACE=1 (not yet green on the shared machine, see above)');
-	test.setTimeout(300_000);
+	test.setTimeout(600_000);
 	const lesson = await startLesson('课件与白板 · Slides on three links', { signallingOnLink: true });
 	try {
 		for (const page of [lesson.teacher, ...ROOMS.map((r) => lesson.rooms[r].page)]) {
 			await expect(page.getByTestId('connection-state')).toHaveAttribute('data-state', 'connected', { timeout: 60_000 });
 		}
+		// What is timed here is the links, not the shared 2-core machine: the teacher's camera
+		// (three simulcast layers, decoded on three room pages) stops, the audio goes on.
+		const camera = lesson.teacher.getByTestId('toggle-camera');
+		await expect(camera).toHaveAttribute('data-state', 'on', { timeout: 30_000 });
+		await camera.click();
+		await expect(camera).toHaveAttribute('data-state', 'off');
 		lesson.setLink('good', PROFILES.good);
 		lesson.setLink('rural', PROFILES.rural);
 		lesson.setLink('poor', PROFILES.poor);
@@ -64,19 +75,37 @@ const POOR_RETRANSMIT_MS = 600;
  */
 async function slidesAndBoard(lesson: Lesson): Promise<void> {
 	const deckId = await uploadDeck(lesson.teacher, await ruralDeck(5, 160));
+	debugSay('test', `deck ${deckId} uploaded`);
 	await expect(lesson.rooms.poor.page.getByTestId('deck-progress'), "poor room: the deck's progress shows while it crosses the link").toBeVisible({ timeout: 10_000 });
 	for (const room of ROOMS) {
 		await expect.poll(() => deckCached(lesson.rooms[room].page, deckId), { timeout: 60_000, intervals: [500], message: `${room}: the deck is on the device` }).toBe(true);
 	}
+	// The rooms fetch the slide and board code ahead too (pdf.js and its worker, tldraw, its fonts:
+	// about 2.3 MB, which the poor link needs minutes for on a device's first lesson); timed below is
+	// a lesson on devices that have it, as they do from their second lesson on (immutable files).
+	const codeWaitFrom = Date.now();
+	for (const room of ROOMS) {
+		await expect(lesson.rooms[room].page.getByTestId('code-prefetch'), `${room}: the slide and board code is on the device`).toHaveAttribute('data-state', 'ready', { timeout: 240_000 });
+	}
+	console.log(`rural rooms: the slide and board code on every room ${((Date.now() - codeWaitFrom) / 1000).toFixed(1)} s after the deck was`);
 	// The first showing opens the document in pdf.js (its worker, the parse): seconds on a busy machine, whatever the link.
 	const shownAt = Date.now();
+	debugSay('test', 'the teacher shows the deck');
 	await lesson.teacher.getByTestId(`deck-show-${deckId}`).click();
-	for (const room of ROOMS) await expect.poll(() => slides.renderedPage(lesson.rooms[room].page), { timeout: 45_000, message: `${room}: page 1` }).toBe(1);
-	console.log(`rural rooms: the deck's first page on every room after ${((Date.now() - shownAt) / 1000).toFixed(1)} s`);
+	const firstPage = await Promise.all(
+		ROOMS.map(async (room) => {
+			await expect.poll(() => slides.renderedPage(lesson.rooms[room].page), { timeout: 45_000, message: `${room}: page 1` }).toBe(1);
+			return `${room} ${((Date.now() - shownAt) / 1000).toFixed(1)} s`;
+		})
+	);
+	console.log(`rural rooms: the deck's first page after ${firstPage.join(', ')}`);
 	const turns: Latencies[] = [];
 	for (let page = 2; page <= 4; page++) turns.push(await timePageTurn(lesson, page));
 	const strokes: Latencies[] = [];
-	for (let i = 0; i < 4; i++) strokes.push(await timeStroke(lesson, i));
+	for (let i = 0; i < 4; i++) {
+		debugSay('test', `stroke ${i}`);
+		strokes.push(await timeStroke(lesson, i));
+	}
 	const per = (all: Latencies[], room: RoomName) => all.map((l) => l[room]);
 	console.log(`rural rooms: page turns (ms) ${JSON.stringify(Object.fromEntries(ROOMS.map((r) => [r, per(turns, r)])))}; strokes (ms) ${JSON.stringify(Object.fromEntries(ROOMS.map((r) => [r, per(strokes, r)])))}`);
 	for (const room of ROOMS) {

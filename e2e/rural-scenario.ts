@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Browser, Page } from '@playwright/test';
 import type { LessonLinks, LessonRecord } from '../protocol/index.ts';
 import { adminApi } from './api.ts';
@@ -77,6 +78,79 @@ export async function takeAudioGap(page: Page): Promise<number> {
 	});
 }
 
+/** CB_E2E_RURAL_DEBUG=1: a room page's console, requests and connection state, timestamped, on stdout. */
+const T0 = Date.now();
+/** CB_E2E_RURAL_DEBUG=1: a timestamped line on stdout (the same clock as the pages' lines). */
+export function debugSay(name: string, what: string): void {
+	if (process.env.CB_E2E_RURAL_DEBUG === '1') console.log(`[${name} +${((Date.now() - T0) / 1000).toFixed(1)}s] ${what}`);
+}
+function watchPage(page: Page, name: string): void {
+	const say = (what: string) => debugSay(name, what);
+	const started = new Map<object, number>();
+	page.on('console', (m) => say(`console.${m.type()}: ${m.text().slice(0, 300)}`));
+	page.on('pageerror', (e) => say(`pageerror: ${e.message}`));
+	page.on('request', (r) => started.set(r, Date.now()));
+	page.on('requestfinished', async (r) => {
+		const size = await r.sizes().then((s) => s.responseBodySize).catch(() => -1);
+		say(`req ${r.method()} ${r.url().replace(/^https?:\/\/[^/]+/, '').slice(0, 90)} ${size} B in ${Date.now() - (started.get(r) ?? Date.now())} ms`);
+	});
+	page.on('requestfailed', (r) => say(`req FAILED ${r.url().slice(0, 90)} ${r.failure()?.errorText ?? ''}`));
+	page.on('websocket', (ws) => {
+		say(`ws open ${ws.url().replace(/\?.*/, '')}`);
+		if (ws.url().includes('/socket.io/')) {
+			let pingAt = 0;
+			ws.on('framereceived', (f) => {
+				if (f.payload === '2') {
+					if (pingAt && Date.now() - pingAt > 6_500) say(`sio ping ${Date.now() - pingAt} ms after the last`);
+					pingAt = Date.now();
+				} else if (typeof f.payload === 'string' && /^4[0-4]/.test(f.payload) && !f.payload.startsWith('42')) say(`sio <- ${f.payload.slice(0, 60)}`);
+			});
+			ws.on('framesent', (f) => {
+				if (f.payload === '3' && Date.now() - pingAt > 200) say(`sio pong ${Date.now() - pingAt} ms after the ping arrived`);
+			});
+		}
+		if (ws.url().includes('/board')) {
+			const brief = (p: string | Buffer) => (typeof p === 'string' ? p : p.toString()).replace(/\s+/g, '').slice(0, 70);
+			ws.on('framesent', (f) => /push/.test(String(f.payload)) && say(`board -> ${brief(f.payload)}`));
+			ws.on('framereceived', (f) => /push|patch/.test(String(f.payload)) && say(`board <- ${brief(f.payload)}`));
+		}
+		ws.on('close', () => say(`ws close ${ws.url().replace(/\?.*/, '')}`));
+	});
+	let last = '';
+	const poll = setInterval(() => {
+		page
+			.getByTestId('connection-state')
+			.getAttribute('data-state', { timeout: 1000 })
+			.then((state) => {
+				if (state !== last) say(`connection-state ${last} -> ${state}`);
+				last = state ?? '';
+			})
+			.catch(() => undefined);
+	}, 500);
+	page.on('close', () => clearInterval(poll));
+}
+
+/** CB_E2E_RURAL_DEBUG=1: every 5 s, the server's and this process's (the relays') worst event-loop delay. */
+function watchLag(): () => void {
+	const own = monitorEventLoopDelay({ resolution: 20 });
+	own.enable();
+	const timer = setInterval(() => {
+		const mine = own.max / 1e6;
+		own.reset();
+		fetch(`${serverInfo().url}/metrics`)
+			.then((r) => r.text())
+			.then((text) => {
+				const max = /^nodejs_eventloop_lag_max_seconds (\S+)/m.exec(text)?.[1];
+				debugSay('lag', `server max ${max ? (Number(max) * 1000).toFixed(0) : '?'} ms, relays max ${mine.toFixed(0)} ms`);
+			})
+			.catch(() => debugSay('lag', `server ?, relays max ${mine.toFixed(0)} ms`));
+	}, 5_000);
+	return () => {
+		clearInterval(timer);
+		own.disable();
+	};
+}
+
 export interface Lesson {
 	teacher: Page;
 	rooms: Record<RoomName, Room>;
@@ -102,6 +176,7 @@ export async function startLesson(title: string, options: { signallingOnLink?: b
 	const relays: (RuralLink | RuralTcpLink)[] = [];
 	let sampling: Promise<void> | null = null;
 	let stop = false;
+	const stopLag = process.env.CB_E2E_RURAL_DEBUG === '1' ? watchLag() : () => undefined;
 	try {
 		const teacherBrowser = await launchChromium({ video: path.join(MEDIA, 'teacher-720p.y4m'), audio: path.join(MEDIA, 'tone.wav') });
 		browsers.push(teacherBrowser);
@@ -110,6 +185,7 @@ export async function startLesson(title: string, options: { signallingOnLink?: b
 		const teacherContext = await teacherBrowser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
 		await teacherContext.addInitScript(NAME_SHIM);
 		const teacher = await teacherContext.newPage();
+		if (process.env.CB_E2E_RURAL_DEBUG === '1') watchPage(teacher, 'teacher');
 		await teacher.goto(links.teacher);
 		const rooms = {} as Record<RoomName, Room>;
 		for (const [i, name] of ROOMS.entries()) {
@@ -124,6 +200,7 @@ export async function startLesson(title: string, options: { signallingOnLink?: b
 			await context.addInitScript(NAME_SHIM);
 			await context.addInitScript(routeThroughRelay, { rtcPort, relayPort });
 			const page = await context.newPage();
+			if (process.env.CB_E2E_RURAL_DEBUG === '1') watchPage(page, name);
 			await page.goto(url.href);
 			rooms[name] = { name, classroomId: ids[i] as string, page, link, tcp, samples: [] };
 		}
@@ -148,6 +225,7 @@ export async function startLesson(title: string, options: { signallingOnLink?: b
 			rooms,
 			async close() {
 				stop = true;
+				stopLag();
 				await sampling?.catch(() => undefined);
 				for (const b of browsers) await b.close().catch(() => undefined);
 				for (const r of relays) r.close();
@@ -169,6 +247,7 @@ export async function startLesson(title: string, options: { signallingOnLink?: b
 				sampling = null;
 			},
 			setLink(room, profile) {
+				debugSay(room, `link ${profile.name}`);
 				rooms[room].link.set(profile);
 				rooms[room].tcp.set(profile);
 			},
@@ -179,6 +258,7 @@ export async function startLesson(title: string, options: { signallingOnLink?: b
 			}
 		};
 	} catch (error) {
+		stopLag();
 		for (const b of browsers) await b.close().catch(() => undefined);
 		for (const r of relays) r.close();
 		throw error;

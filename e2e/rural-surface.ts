@@ -32,7 +32,7 @@ export async function uploadDeck(teacher: Page, bytes: Buffer): Promise<string> 
 	await teacher.getByTestId('deck-file-input').setInputFiles({ name: 'rural.pdf', mimeType: 'application/pdf', buffer: bytes });
 	// The deck list is in the DOM whether or not the teacher's surface panel is open.
 	const item = teacher.locator('[data-testid="deck-item"]').last();
-	await item.waitFor({ state: 'attached', timeout: 90_000 });
+	await item.waitFor({ state: 'attached', timeout: 150_000 });
 	let id: string | null = null;
 	for (let i = 0; i < 180 && !id; i++) {
 		const ids = await teacher.getByTestId('deck-item').evaluateAll((items) => items.map((el) => el.getAttribute('data-deck')));

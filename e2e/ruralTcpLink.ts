@@ -16,6 +16,7 @@ class TcpDirection {
 	#nextFree = 0;
 	#lastDelivery = 0;
 	readonly #held: { size: number; send: () => void }[] = [];
+	readonly #due: { at: number; send: () => void }[] = [];
 	readonly counters = { chunks: 0, bytes: 0, stalls: 0 };
 
 	pass(profile: LinkProfile, kbps: number, size: number, send: () => void): void {
@@ -36,7 +37,23 @@ class TcpDirection {
 		}
 		const delivery = Math.max(this.#lastDelivery, departure + delay);
 		this.#lastDelivery = delivery;
-		setTimeout(send, Math.max(0, delivery - now));
+		this.#due.push({ at: delivery, send });
+		if (this.#due.length === 1) this.#arm();
+	}
+
+	/**
+	 * Delivers strictly in order: one timer for the head of the FIFO (a timer per chunk let chunks
+	 * due within the same millisecond overtake one another: a stream's end before its last bytes,
+	 * or its bytes out of order).
+	 */
+	#arm(): void {
+		const head = this.#due[0];
+		if (!head) return;
+		setTimeout(() => {
+			const now = performance.now();
+			while (this.#due.length > 0 && (this.#due[0]?.at ?? Infinity) <= now + 1) this.#due.shift()?.send();
+			this.#arm();
+		}, Math.max(0, head.at - performance.now()));
 	}
 
 	/** The link is back: what waited crosses now, in order. */
@@ -87,14 +104,17 @@ export class RuralTcpLink {
 		client.setNoDelay(true);
 		upstream.setNoDelay(true);
 		this.#sockets.add(client).add(upstream);
-		const drop = () => {
+		// A reset crosses at once (as a RST does); a close only after the bytes still on the link
+		// (the server closes an idle keep-alive connection while the end of its last answer is
+		// still crossing a slow link: that end must arrive, as it would over a real one).
+		const reset = () => {
 			for (const s of [client, upstream]) {
 				s.destroy();
 				this.#sockets.delete(s);
 			}
 		};
-		client.on('error', drop).on('close', drop);
-		upstream.on('error', drop).on('close', drop);
+		client.on('error', reset);
+		upstream.on('error', reset);
 		this.#pipe(client, upstream, this.up, () => this.#profile.upKbps);
 		this.#pipe(upstream, client, this.down, () => this.#profile.downKbps);
 	}
@@ -111,5 +131,9 @@ export class RuralTcpLink {
 			});
 		});
 		from.on('end', () => direction.pass(this.#profile, kbps(), 0, () => to.end()));
+		from.on('close', () => {
+			this.#sockets.delete(from);
+			direction.pass(this.#profile, kbps(), 0, () => to.end());
+		});
 	}
 }

@@ -65,6 +65,10 @@ interface SocketData {
 }
 
 
+/** How often the server pings each socket, and how long it waits for the pong before dropping it. */
+export const PING_INTERVAL_MS = 5_000;
+export const PING_TIMEOUT_MS = 15_000;
+
 /**
  * socket.io on the app's HTTP server: authenticates every connection by its lesson token, then
  * for every request validates the payload (zod), checks the sender's role, rate-limits chat and
@@ -83,8 +87,13 @@ export class SignallingServer {
 		this.io = new Server(httpServer, {
 			path: '/socket.io',
 			maxHttpBufferSize: MAX_MESSAGE_BYTES,
-			pingInterval: 5_000,
-			pingTimeout: 6_000,
+			// A pong may wait behind seconds of other bytes on a thin school link (a deck crossing
+			// 300 kbit/s with 10 % loss and 600 ms RTT), or behind a busy server: a drop costs the room
+			// a full rejoin with its media, so allow 15 s for the pong (was 6 s). A dead link is still
+			// noticed within 20 s by both ends, so after an outage the room rejoins on a fresh socket
+			// instead of restarting ICE over a socket that only looks alive.
+			pingInterval: PING_INTERVAL_MS,
+			pingTimeout: PING_TIMEOUT_MS,
 			serveClient: false,
 			// The board's WebSocket shares the HTTP server: leave upgrades on other paths alone.
 			destroyUpgrade: false

@@ -83,6 +83,23 @@ export function mountBoard(container: HTMLElement, props: BoardIslandProps): Boa
 	};
 }
 
+/**
+ * The board's fonts, icons and translations (tldraw asks for all 16 fonts at once when a board
+ * mounts: on a thin link a megabyte and a half at the first showing, ahead of the lesson's
+ * messages), each as a step that puts it in the browser's HTTP cache at low priority.
+ */
+export function boardAssetSteps(): (() => Promise<void>)[] {
+	const urls = new Set<string>();
+	// The app's two languages only (the board follows them: zh-CN and English).
+	const wanted = [...Object.values(ASSET_URLS.fonts), ...Object.values(ASSET_URLS.icons), ASSET_URLS.translations['zh-cn'], ASSET_URLS.translations.en];
+	for (const url of wanted) if (url) urls.add(url.split('#')[0] ?? url);
+	return [...urls].map((url) => async () => {
+		const res = await fetch(url, { priority: 'low' });
+		if (!res.ok) throw new Error(`board asset ${url}: HTTP ${res.status}`);
+		await res.arrayBuffer();
+	});
+}
+
 // Everything below is created once: tldraw wants stable option objects.
 
 /** Fonts, icons and translations from this server: classrooms may have no internet. */

@@ -115,3 +115,13 @@ export async function warmDeck(deckId: string, token: string): Promise<void> {
 	await renderPageCanvas(doc, 1, { width: 64 });
 	await (await doc.getPage(1)).getTextContent();
 }
+
+/**
+ * Puts pdf.js's worker script in the browser's HTTP cache (a low-priority fetch, read to the end),
+ * so the first deck opened on a thin link starts its worker from the device.
+ */
+export async function prefetchWorker(): Promise<void> {
+	const res = await fetch(workerUrl, { priority: 'low' });
+	if (!res.ok) throw new Error(`pdf.js worker: HTTP ${res.status}`);
+	await res.arrayBuffer();
+}
