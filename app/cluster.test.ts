@@ -158,10 +158,10 @@ describe('a lesson across three nodes', () => {
 	it('hostile requests and upgrades through an edge (forged stamps, broken tokens, resets mid-way) are answered and change nothing', async () => {
 		const teacherToken = tokenOf(links.teacher);
 		const targets = [
-			`/socket.io/?EIO=4&transport=websocket&lesson=${lesson.id}`,
+			`/socket.io/?EIO=4&transport=websocket&cbl=${lesson.id}`,
 			`/board?t=${teacherToken.slice(0, -4)}xxxx&sessionId=abc`,
 			`/board?t=${teacherToken}&sessionId=%E0%A4%A`,
-			`/socket.io/?lesson=${'x'.repeat(5000)}`,
+			`/socket.io/?cbl=${'x'.repeat(5000)}`,
 			'/board?t=a.b.c'
 		];
 		for (const target of targets) {

@@ -2,7 +2,7 @@
  * The socket.io handshake names its lesson in this query parameter (the token itself travels in the
  * handshake body), so that any node of a deployment can send the socket to the lesson's node.
  */
-export const SOCKET_LESSON_PARAM = 'lesson';
+export const SOCKET_LESSON_PARAM = 'cbl';
 
 /**
  * The lesson a lesson token names, read and not verified (for routing only: the node that serves
