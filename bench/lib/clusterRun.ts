@@ -124,9 +124,10 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 /** The three scale.json figures (issue 17) from a cluster measurement, each with how it was taken. */
 export function clusterScaleFields(figures: ClusterFigures, measuredAt: string): Record<string, unknown> {
 	return {
-		crossNodeAddedLatencyP99Ms: figures.forwardedAddedMs.p99,
+		// Below the noise of p99 over a few hundred samples the difference can come out negative: that reads as "none measured".
+		crossNodeAddedLatencyP99Ms: Math.max(0, figures.forwardedAddedMs.p99),
 		crossNodeAddedLatencyP99MsBasis:
-			`signalling only: a request's round trip through an edge node minus straight to the origin (p99 of each, ${figures.direct.samples} samples each, ${measuredAt}). ` +
+			`signalling only: a request's round trip through an edge node minus straight to the origin (p99 ${figures.viaEdge.p99Ms} ms vs ${figures.direct.p99Ms} ms, ${figures.direct.samples} samples each, ${measuredAt}; a difference below 0 is given as 0). ` +
 			'Media is not piped between nodes (every participant\'s WebRTC goes to the lesson\'s origin), so the cluster adds no media latency',
 		edgeFailoverSeconds: median(figures.edgeFailoverSeconds),
 		edgeFailoverSecondsBasis: `median of ${figures.edgeFailoverSeconds.length} rounds (${figures.edgeFailoverSeconds.join(', ')} s): kill -9 of an edge node until its client joined again through another node`,
