@@ -21,7 +21,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import globalSetup from '../e2e/global-setup.ts';
-import { concealmentPct, layerShares, PROFILES, ROOMS, startLesson, takeAudioGap, type Lesson, type RoomName, type Sample } from '../e2e/rural-scenario.ts';
+import { concealmentPct, layerShares, micPacketsSince, PROFILES, ROOMS, startLesson, takeAudioGap, teacherMicPackets, type Lesson, type RoomName, type Sample } from '../e2e/rural-scenario.ts';
 import { deckCached, ruralDeck, timePageTurn, timeStroke, uploadDeck, type Latencies } from '../e2e/rural-surface.ts';
 import { inboundStats } from '../e2e/support.ts';
 import { slides } from '../e2e/surface-support.ts';
@@ -187,10 +187,10 @@ async function main(): Promise<void> {
 		// The outage: 30 s of nothing for the rural room, then its rural link again.
 		lesson.setLink('rural', PROFILES.outage);
 		await sleep(30_000);
-		const packetsAtReturn = (await mic(lesson, 'rural'))?.packetsReceived ?? 0;
+		const packetsAtReturn = await teacherMicPackets(lesson.rooms.rural.page);
 		lesson.setLink('rural', PROFILES.rural);
 		const backAt = Date.now();
-		await until(async () => ((await mic(lesson, 'rural'))?.packetsReceived ?? 0) > packetsAtReturn + 25, 60_000, 'audio after the outage');
+		await until(async () => micPacketsSince(packetsAtReturn, await teacherMicPackets(lesson.rooms.rural.page)) > 25, 60_000, 'audio after the outage', 250);
 		const outageRecoverySeconds = seconds(backAt);
 		await until(async () => (await width(lesson, 'rural')) > 0, 90_000, 'video after the outage', 500);
 		const outageVideoSeconds = seconds(backAt);

@@ -150,15 +150,7 @@ test('three rooms on good, rural and poor links: the good room is untouched, the
 		for (const room of ROOMS) await audioKeepsFlowing(lesson, room);
 		await lesson.shots('impaired');
 
-		// Outage: the rural room loses its link for 30 s.
-		lesson.setLink('rural', PROFILES.outage);
-		await lesson.teacher.waitForTimeout(30_000);
-		lesson.setLink('rural', PROFILES.rural);
-		const backAt = Date.now();
-		const packetsAtReturn = await micPackets(lesson, 'rural');
-		await expect.poll(() => micPackets(lesson, 'rural'), { timeout: 30_000, intervals: [500], message: 'rural room hears the teacher again after the outage' }).toBeGreaterThan(packetsAtReturn + 50);
-		console.log(`rural rooms: audio back ${((Date.now() - backAt) / 1000).toFixed(1)} s after the outage ended`);
-		await expect.poll(() => cameraWidth(lesson, 'rural'), { timeout: 60_000, intervals: [1000], message: 'rural room gets video back after the outage' }).toBeGreaterThan(0);
+		// A 30 s outage of a whole link (media, signalling, board) is e2e/rural-outage.e2e.ts.
 
 		// The links clear.
 		lesson.setLink('rural', PROFILES.good);

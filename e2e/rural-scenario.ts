@@ -107,6 +107,8 @@ function watchPage(page: Page, name: string): void {
 			});
 			ws.on('framesent', (f) => {
 				if (f.payload === '3' && Date.now() - pingAt > 200) say(`sio pong ${Date.now() - pingAt} ms after the ping arrived`);
+				const request = typeof f.payload === 'string' ? /^42(\d+)\["([\w.]+)"/.exec(f.payload) : null;
+				if (request) say(`sio -> ${request[1]} ${request[2]}`);
 			});
 		}
 		if (ws.url().includes('/board')) {
@@ -164,8 +166,15 @@ export interface Lesson {
 	shots(label: string): Promise<void>;
 }
 
+export interface LessonOptions {
+	/** The room pages' HTTP, socket.io and board WebSocket cross their links too (their origin is the TCP relay). */
+	signallingOnLink?: boolean;
+	/** Only these rooms get a page (all three are in the lesson): `lesson.rooms` has only them. */
+	pages?: readonly RoomName[];
+}
+
 /** A teacher on a clean link and three classrooms, each behind its own relays, UDP for the media and TCP for everything else, both set to the room's profile (one Chromium for the rooms). */
-export async function startLesson(title: string, options: { signallingOnLink?: boolean } = {}): Promise<Lesson> {
+export async function startLesson(title: string, options: LessonOptions = {}): Promise<Lesson> {
 	const tag = Math.random().toString(36).slice(2, 6);
 	const school = await adminApi<{ id: string }>('POST', '/api/schools', { name: `青山村小学 ${tag}`, locale: 'rural' });
 	const ids: string[] = [];
@@ -189,6 +198,7 @@ export async function startLesson(title: string, options: { signallingOnLink?: b
 		await teacher.goto(links.teacher);
 		const rooms = {} as Record<RoomName, Room>;
 		for (const [i, name] of ROOMS.entries()) {
+			if (options.pages && !options.pages.includes(name)) continue;
 			const link = new RuralLink({ host: '127.0.0.1', port: rtcPort });
 			relays.push(link);
 			const relayPort = await link.start();
@@ -249,7 +259,8 @@ export async function startLesson(title: string, options: { signallingOnLink?: b
 			setLink(room, profile) {
 				debugSay(room, `link ${profile.name}`);
 				rooms[room].link.set(profile);
-				rooms[room].tcp.set(profile);
+				const released = rooms[room].tcp.set(profile);
+				if (released) debugSay(room, `tcp released: ${JSON.stringify(released)}`);
 			},
 			teacherSeesWeak: (room) => teacher.locator(`[data-testid="classroom-tile"][data-classroom="${rooms[room].classroomId}"] [data-testid="weak-link-badge"]`).first().isVisible(),
 			async shots(label) {
@@ -263,6 +274,20 @@ export async function startLesson(title: string, options: { signallingOnLink?: b
 		for (const r of relays) r.close();
 		throw error;
 	}
+}
+
+/** Packets received so far on each of a room's consumers of the teacher's microphone, by consumer id. */
+export async function teacherMicPackets(page: Page): Promise<Record<string, number>> {
+	const stats = await inboundStats(page).catch(() => [] as InboundStat[]);
+	return Object.fromEntries(stats.filter(teacherMic).map((s) => [s.consumerId, s.packetsReceived]));
+}
+
+/**
+ * Teacher audio packets that arrived between two readings. A rejoin makes a new consumer whose
+ * count starts at 0, so each consumer is compared with itself (one not read before counts whole).
+ */
+export function micPacketsSince(before: Record<string, number>, now: Record<string, number>): number {
+	return Math.max(0, ...Object.entries(now).map(([id, packets]) => packets - (before[id] ?? 0)));
 }
 
 /** Audio concealment (%) of one room's teacher audio between two samples. */

@@ -15,13 +15,14 @@ const MIN_RTO_MS = 200;
 class TcpDirection {
 	#nextFree = 0;
 	#lastDelivery = 0;
-	readonly #held: { size: number; send: () => void }[] = [];
+	readonly #held: { size: number; send: () => void; live: () => boolean }[] = [];
 	readonly #due: { at: number; send: () => void }[] = [];
 	readonly counters = { chunks: 0, bytes: 0, stalls: 0 };
 
-	pass(profile: LinkProfile, kbps: number, size: number, send: () => void): void {
+	/** `live`: whether both ends of the chunk's connection are still open. */
+	pass(profile: LinkProfile, kbps: number, size: number, send: () => void, live: () => boolean): void {
 		if (profile.cut || this.#held.length > 0) {
-			this.#held.push({ size, send });
+			this.#held.push({ size, send, live });
 			return;
 		}
 		this.counters.chunks++;
@@ -56,10 +57,26 @@ class TcpDirection {
 		}, Math.max(0, head.at - performance.now()));
 	}
 
-	/** The link is back: what waited crosses now, in order. */
-	release(profile: LinkProfile, kbps: number): void {
+	/**
+	 * The link is back: what waited for connections still open crosses now, in order. What waited
+	 * for a connection an end has given up on meanwhile (an attempt that timed out, a socket closed
+	 * for a missed ping) takes no link time: TCP flows are separate, and a dead one's retransmissions
+	 * do not queue the new connections' bytes behind them as one FIFO would.
+	 */
+	release(profile: LinkProfile, kbps: number): { bytes: number; droppedBytes: number } {
 		const held = this.#held.splice(0);
-		for (const item of held) this.pass(profile, kbps, item.size, item.send);
+		let bytes = 0;
+		let droppedBytes = 0;
+		for (const item of held) {
+			if (item.live()) {
+				bytes += item.size;
+				this.pass(profile, kbps, item.size, item.send, item.live);
+			} else {
+				droppedBytes += item.size;
+				item.send();
+			}
+		}
+		return { bytes, droppedBytes };
 	}
 }
 
@@ -86,12 +103,11 @@ export class RuralTcpLink {
 		return (this.#server.address() as net.AddressInfo).port;
 	}
 
-	set(profile: LinkProfile): void {
+	/** Sets the profile; when the link comes back, what had waited on it (bytes crossing now, bytes of dead connections). */
+	set(profile: LinkProfile): { down: { bytes: number; droppedBytes: number }; up: { bytes: number; droppedBytes: number } } | null {
 		this.#profile = profile;
-		if (!profile.cut) {
-			this.down.release(profile, profile.downKbps);
-			this.up.release(profile, profile.upKbps);
-		}
+		if (profile.cut) return null;
+		return { down: this.down.release(profile, profile.downKbps), up: this.up.release(profile, profile.upKbps) };
 	}
 
 	close(): void {
@@ -121,6 +137,7 @@ export class RuralTcpLink {
 
 	#pipe(from: net.Socket, to: net.Socket, direction: TcpDirection, kbps: () => number): void {
 		let inFlight = 0;
+		const live = () => !from.destroyed && !to.destroyed;
 		from.on('data', (chunk: Buffer) => {
 			inFlight += chunk.length;
 			if (inFlight > WINDOW_BYTES) from.pause();
@@ -128,12 +145,12 @@ export class RuralTcpLink {
 				inFlight -= chunk.length;
 				if (inFlight <= WINDOW_BYTES && from.isPaused()) from.resume();
 				if (!to.destroyed) to.write(chunk);
-			});
+			}, live);
 		});
-		from.on('end', () => direction.pass(this.#profile, kbps(), 0, () => to.end()));
+		from.on('end', () => direction.pass(this.#profile, kbps(), 0, () => to.end(), live));
 		from.on('close', () => {
 			this.#sockets.delete(from);
-			direction.pass(this.#profile, kbps(), 0, () => to.end());
+			direction.pass(this.#profile, kbps(), 0, () => to.end(), live);
 		});
 	}
 }
