@@ -7,22 +7,48 @@ const WINDOW_BYTES = 64 * 1024;
 const MIN_RTO_MS = 200;
 
 /**
- * One direction of the link for TCP: a FIFO paced at the rate, half the RTT of delay plus jitter,
- * and loss as TCP lives it: nothing is dropped, but a lost segment holds up its own bytes and all
- * after it until it is sent again (one retransmission timeout, at least 200 ms, about an RTT more).
- * While the link is cut everything waits and crosses, in order, once it is back.
+ * One connection's bytes in one direction: delivered strictly in order, from one queue with one
+ * timer (a timer per chunk let chunks due within the same millisecond overtake one another: a
+ * stream's end before its last bytes, or its bytes out of order).
+ */
+class Flow {
+	lastDelivery = 0;
+	readonly #due: { at: number; send: () => void }[] = [];
+
+	push(at: number, send: () => void): void {
+		this.lastDelivery = at;
+		this.#due.push({ at, send });
+		if (this.#due.length === 1) this.#arm();
+	}
+
+	#arm(): void {
+		const head = this.#due[0];
+		if (!head) return;
+		setTimeout(() => {
+			const now = performance.now();
+			while (this.#due.length > 0 && (this.#due[0]?.at ?? Infinity) <= now + 1) this.#due.shift()?.send();
+			this.#arm();
+		}, Math.max(0, head.at - performance.now()));
+	}
+}
+
+/**
+ * One direction of the link for TCP: every connection shares the rate (one bottleneck, paced in
+ * the order bytes arrive), each gets half the RTT of delay plus jitter, and loss as TCP lives it:
+ * nothing is dropped, but a lost segment holds up its own bytes and the rest of its connection's
+ * until it is sent again (one retransmission timeout, at least 200 ms, about an RTT more); other
+ * connections are not held, as separate TCP flows are not. While the link is cut everything waits
+ * and crosses once it is back.
  */
 class TcpDirection {
 	#nextFree = 0;
-	#lastDelivery = 0;
-	readonly #held: { size: number; send: () => void; live: () => boolean }[] = [];
-	readonly #due: { at: number; send: () => void }[] = [];
+	readonly #held: { size: number; send: () => void; live: () => boolean; flow: Flow }[] = [];
 	readonly counters = { chunks: 0, bytes: 0, stalls: 0 };
 
 	/** `live`: whether both ends of the chunk's connection are still open. */
-	pass(profile: LinkProfile, kbps: number, size: number, send: () => void, live: () => boolean): void {
+	pass(profile: LinkProfile, kbps: number, size: number, send: () => void, live: () => boolean, flow: Flow): void {
 		if (profile.cut || this.#held.length > 0) {
-			this.#held.push({ size, send, live });
+			this.#held.push({ size, send, live, flow });
 			return;
 		}
 		this.counters.chunks++;
@@ -36,32 +62,14 @@ class TcpDirection {
 			this.counters.stalls++;
 			delay += Math.max(MIN_RTO_MS, profile.rttMs) + profile.rttMs / 2;
 		}
-		const delivery = Math.max(this.#lastDelivery, departure + delay);
-		this.#lastDelivery = delivery;
-		this.#due.push({ at: delivery, send });
-		if (this.#due.length === 1) this.#arm();
-	}
-
-	/**
-	 * Delivers strictly in order: one timer for the head of the FIFO (a timer per chunk let chunks
-	 * due within the same millisecond overtake one another: a stream's end before its last bytes,
-	 * or its bytes out of order).
-	 */
-	#arm(): void {
-		const head = this.#due[0];
-		if (!head) return;
-		setTimeout(() => {
-			const now = performance.now();
-			while (this.#due.length > 0 && (this.#due[0]?.at ?? Infinity) <= now + 1) this.#due.shift()?.send();
-			this.#arm();
-		}, Math.max(0, head.at - performance.now()));
+		flow.push(Math.max(flow.lastDelivery, departure + delay), send);
 	}
 
 	/**
 	 * The link is back: what waited for connections still open crosses now, in order. What waited
 	 * for a connection an end has given up on meanwhile (an attempt that timed out, a socket closed
-	 * for a missed ping) takes no link time: TCP flows are separate, and a dead one's retransmissions
-	 * do not queue the new connections' bytes behind them as one FIFO would.
+	 * for a missed ping) takes no link time: its retransmissions end with the connection and do not
+	 * hold up the new connections' bytes.
 	 */
 	release(profile: LinkProfile, kbps: number): { bytes: number; droppedBytes: number } {
 		const held = this.#held.splice(0);
@@ -70,7 +78,7 @@ class TcpDirection {
 		for (const item of held) {
 			if (item.live()) {
 				bytes += item.size;
-				this.pass(profile, kbps, item.size, item.send, item.live);
+				this.pass(profile, kbps, item.size, item.send, item.live, item.flow);
 			} else {
 				droppedBytes += item.size;
 				item.send();
@@ -138,6 +146,7 @@ export class RuralTcpLink {
 	#pipe(from: net.Socket, to: net.Socket, direction: TcpDirection, kbps: () => number): void {
 		let inFlight = 0;
 		const live = () => !from.destroyed && !to.destroyed;
+		const flow = new Flow();
 		from.on('data', (chunk: Buffer) => {
 			inFlight += chunk.length;
 			if (inFlight > WINDOW_BYTES) from.pause();
@@ -145,12 +154,12 @@ export class RuralTcpLink {
 				inFlight -= chunk.length;
 				if (inFlight <= WINDOW_BYTES && from.isPaused()) from.resume();
 				if (!to.destroyed) to.write(chunk);
-			}, live);
+			}, live, flow);
 		});
-		from.on('end', () => direction.pass(this.#profile, kbps(), 0, () => to.end(), live));
+		from.on('end', () => direction.pass(this.#profile, kbps(), 0, () => to.end(), live, flow));
 		from.on('close', () => {
 			this.#sockets.delete(from);
-			direction.pass(this.#profile, kbps(), 0, () => to.end(), live);
+			direction.pass(this.#profile, kbps(), 0, () => to.end(), live, flow);
 		});
 	}
 }

@@ -132,16 +132,20 @@ describe('two nodes on one Redis count one network together', () => {
 	const lookup = async (node: TestApp, address: string) =>
 		(await fetch(`${node.url}/api/join/NOSUCH1`, { headers: { 'x-forwarded-for': address } })).status;
 
-	it('an address that spent its budget on one node is refused on the other; Redis away, both still answer', async () => {
-		// Until a node's client is ready it counts in memory: wait until both count in Redis.
-		let probe = 0;
+	let probe = 0;
+	/** Until a node's Redis client is ready it counts in memory: waits until every node counts in Redis. */
+	const countingInRedis = async (timeoutMs: number, what: string) => {
 		for (const node of nodes) {
 			await waitFor(async () => {
 				const address = `192.0.2.${++probe}`;
 				await lookup(node, address);
 				return (await raw.exists(`${RATE_KEY_PREFIX}join-address:${address}`)) === 1;
-			}, 5000, 'the node counting in Redis');
+			}, timeoutMs, what);
 		}
+	};
+
+	it('an address that spent its budget on one node is refused on the other; Redis away, both still answer', async () => {
+		await countingInRedis(5000, 'the nodes counting in Redis');
 		const school = '198.51.100.7';
 		const half = JOIN_ADDRESS_BURST / 2;
 		const statuses: number[] = [];
@@ -158,13 +162,7 @@ describe('two nodes on one Redis count one network together', () => {
 		redis = await startRedisServer(Number(new URL(redis.url).port));
 		// Closed before its clients are back, a node would cut ioredis's own resubscribe (socket.io's
 		// adapter), whose promise nobody observes: wait until both count in Redis again, then a little.
-		for (const node of nodes) {
-			await waitFor(async () => {
-				const address = `192.0.2.${++probe}`;
-				await lookup(node, address);
-				return (await raw.exists(`${RATE_KEY_PREFIX}join-address:${address}`)) === 1;
-			}, 10_000, 'the node counting in Redis again');
-		}
+		await countingInRedis(10_000, 'the nodes counting in Redis again');
 		await new Promise((resolve) => setTimeout(resolve, 1000));
 	}, 60_000);
 });
