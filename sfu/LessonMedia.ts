@@ -310,7 +310,12 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 		return this.router.canConsume({ producerId, rtpCapabilities });
 	}
 
-	/** Creates a paused consumer; the client resumes it once its side is ready. */
+	/**
+	 * Creates a consumer. Video starts paused, and the client resumes it once its side is ready (the
+	 * resume asks for the key frame it must start from). Audio needs no key frame: it starts at once,
+	 * so a joining or rejoining room hears the teacher as soon as its transport connects, a round trip
+	 * sooner (packets that arrive before the browser's side exists are dropped by it).
+	 */
 	async consume(
 		transportId: string,
 		producerId: string,
@@ -328,7 +333,7 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 			consumer = await transport.consume({
 				producerId,
 				rtpCapabilities,
-				paused: true,
+				paused: this.producers.get(producerId)?.kind !== 'audio',
 				preferredLayers: options.targetSpatialLayer === undefined ? undefined : { spatialLayer: options.targetSpatialLayer },
 				appData
 			});

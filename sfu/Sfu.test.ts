@@ -58,7 +58,12 @@ describe('Sfu against a real mediasoup worker', () => {
 		const producer = await media.produce(send.id, 'audio', opus(77), false, {});
 		await expect(media.consume(recv.id, producer.id, { codecs: [] }, {}, {})).rejects.toMatchObject({ reason: 'invalid' });
 		const consumer = await media.consume(recv.id, producer.id, media.router.rtpCapabilities, {}, {});
-		expect(media.consumers.get(consumer.id)?.paused).toBe(true);
+		// Audio needs no key frame: it flows as soon as the transport connects (video waits for the client's resume).
+		expect(media.consumers.get(consumer.id)?.paused).toBe(false);
+		const vp8: RtpParameters = { codecs: [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000 }], encodings: [{ ssrc: 78 }] };
+		const camera = await media.produce(send.id, 'video', vp8, false, {});
+		const video = await media.consume(recv.id, camera.id, media.router.rtpCapabilities, {}, {});
+		expect(media.consumers.get(video.id)?.paused).toBe(true);
 		await expect(media.setTargetLayer(consumer.id, 1)).rejects.toMatchObject({ reason: 'invalid' });
 	});
 
