@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { access, mkdtemp, rm, stat } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
@@ -11,6 +11,7 @@ import { makeDeck } from '../signalling/testing/pdfFixtures.ts';
 import { DECKS_API, deckBoardId, type DeckInfo, type TimelineEntry } from '../protocol/index.ts';
 import { LibraryIndex } from './LibraryIndex.ts';
 import { PackageStore } from './PackageStore.ts';
+import type { PartSummary } from './media/types.ts';
 import { publishFfmpegTrack, type FfmpegTrack } from './testing/ffmpegPublisher.ts';
 import { pidsMatching } from './testing/processes.ts';
 import { ffprobe } from './testing/probe.ts';
@@ -108,6 +109,13 @@ describe('recording a lesson through the real server (ffmpeg-fed producers, real
 			await teacher.ok('poll.close', { pollId: poll.id });
 			await teacher.ok('poll.reveal', { pollId: poll.id });
 			await sleep(Math.max(0, startedAt + RECORD_MS - Date.now()));
+			// For a failure's message: how each microphone's recording went (part.json is kept current while recording).
+			const micRuns = await readFile(path.join(new PackageStore(t.dataDir).partDir(lessonId, 0), 'part.json'), 'utf8')
+				.then((text) => {
+					const mics = (JSON.parse(text) as PartSummary).tracks.filter((track) => track.source === 'mic');
+					return JSON.stringify(mics.map((track) => ({ role: track.role, runs: track.runs.map((run) => ({ firstPacketAt: run.firstPacketAt, endedBy: run.endedBy })) })));
+				})
+				.catch((error: Error) => `part.json unreadable: ${error.message}`);
 
 			await teacher.ok('lesson.end', {});
 			const endedAt = Date.now();
@@ -129,7 +137,7 @@ describe('recording a lesson through the real server (ffmpeg-fed producers, real
 			expect(wallMs).toBeGreaterThan(RECORD_MS - 1000);
 			expect(manifest.media?.program).toMatchObject({ file: 'program.webm', hasVideo: true, hasAudio: true });
 			// The teacher's and the room's microphones are mixed; the room's camera is not recorded.
-			expect(manifest.media?.voices.map((v) => v.role).sort()).toEqual(['classroom', 'teacher']);
+			expect(manifest.media?.voices.map((v) => v.role).sort(), `microphones while recording: ${micRuns}`).toEqual(['classroom', 'teacher']);
 			expect(manifest.media?.screens).toHaveLength(1);
 			const shared = manifest.media!.screens[0]!;
 			// From its first frame (ffmpeg's start and first key frame take a moment) to its close.

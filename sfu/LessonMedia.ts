@@ -311,10 +311,10 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 	}
 
 	/**
-	 * Creates a consumer. Video starts paused, and the client resumes it once its side is ready (the
-	 * resume asks for the key frame it must start from). Audio needs no key frame: it starts at once,
-	 * so a joining or rejoining room hears the teacher as soon as its transport connects, a round trip
-	 * sooner (packets that arrive before the browser's side exists are dropped by it).
+	 * Creates a paused consumer; the client resumes it once its side is ready. Audio too: started at
+	 * once (a round trip sooner after a rejoin), its first packets reached the browser before its
+	 * side existed, and the rooms' downlink estimates then stayed low (the teacher's top layer never
+	 * reached a room in CI).
 	 */
 	async consume(
 		transportId: string,
@@ -333,7 +333,7 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 			consumer = await transport.consume({
 				producerId,
 				rtpCapabilities,
-				paused: this.producers.get(producerId)?.kind !== 'audio',
+				paused: true,
 				preferredLayers: options.targetSpatialLayer === undefined ? undefined : { spatialLayer: options.targetSpatialLayer },
 				appData
 			});

@@ -58,8 +58,8 @@ describe('Sfu against a real mediasoup worker', () => {
 		const producer = await media.produce(send.id, 'audio', opus(77), false, {});
 		await expect(media.consume(recv.id, producer.id, { codecs: [] }, {}, {})).rejects.toMatchObject({ reason: 'invalid' });
 		const consumer = await media.consume(recv.id, producer.id, media.router.rtpCapabilities, {}, {});
-		// Audio needs no key frame: it flows as soon as the transport connects (video waits for the client's resume).
-		expect(media.consumers.get(consumer.id)?.paused).toBe(false);
+		// Paused until the client's side is ready, audio as well as video.
+		expect(media.consumers.get(consumer.id)?.paused).toBe(true);
 		const vp8: RtpParameters = { codecs: [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000 }], encodings: [{ ssrc: 78 }] };
 		const camera = await media.produce(send.id, 'video', vp8, false, {});
 		const video = await media.consume(recv.id, camera.id, media.router.rtpCapabilities, {}, {});
