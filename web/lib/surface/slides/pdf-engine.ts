@@ -105,21 +105,15 @@ export async function pageSize(doc: PDFDocumentProxy, pageNumber: number): Promi
 	return { width: viewport.width, height: viewport.height };
 }
 
-/** Pages a warmed deck has parsed ahead: the first showing's, and the first turn's. */
-const WARM_PAGES = 2;
-
 /**
- * Opens a deck fetched ahead and draws its first pages small, off screen, so that pdf.js's code,
+ * Opens a deck fetched ahead and draws its first page small, off screen, so that pdf.js's code,
  * worker and fonts are on the device before the deck is shown: the first showing then needs only
- * the page number too, not a megabyte of code across a thin link. pdf.js keeps a page's parsed
- * drawing operations, so showing a warmed page at full size only paints it.
+ * the page number too, not a megabyte of code across a thin link.
  */
 export async function warmDeck(deckId: string, token: string): Promise<void> {
 	const doc = await openDeck(deckId, token);
-	for (let n = 1; n <= Math.min(WARM_PAGES, doc.numPages); n++) {
-		await renderPageCanvas(doc, n, { width: 64 });
-		await (await doc.getPage(n)).getTextContent();
-	}
+	await renderPageCanvas(doc, 1, { width: 64 });
+	await (await doc.getPage(1)).getTextContent();
 }
 
 /**
