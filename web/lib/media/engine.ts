@@ -131,42 +131,46 @@ export class MediaEngine {
 		await this.#loadDevice(options.routerRtpCapabilities);
 		this.#check(epoch);
 
-		if (options.receive) {
-			let ready!: () => void;
-			let failed!: (err: unknown) => void;
-			this.#recvReady = new Promise<void>((res, rej) => {
-				ready = res;
-				failed = rej;
-			});
-			this.#recvReady.catch(() => {});
-			try {
-				this.#recv = await this.#createTransport('recv', epoch);
-				const rtpCapabilities = this.#device!.recvRtpCapabilities as RequestPayload<'media.ready'>['rtpCapabilities'];
-				await this.#deps.request('media.ready', { rtpCapabilities });
-				this.#check(epoch);
-				ready();
-			} catch (err) {
-				failed(err);
-				throw err;
-			}
-		}
-
-		if (options.send) {
-			this.#send = await this.#createTransport('send', epoch);
-			for (const pub of this.#publications.values()) {
-				if (pub.track.readyState === 'ended') {
-					this.#publications.delete(pub.source);
-					continue;
-				}
-				try {
-					await this.#produce(pub, epoch);
-				} catch (err) {
-					if (err instanceof StaleEpoch) throw err;
-					this.#deps.error(pub.source, err);
-				}
-			}
-		}
+		// The two directions are independent: built side by side, a rejoin over a slow link waits
+		// for the round trips of one of them, not of both in turn.
+		await Promise.all([options.receive ? this.#startReceiving(epoch) : undefined, options.send ? this.#startSending(epoch) : undefined]);
 		this.#deps.changed();
+	}
+
+	async #startReceiving(epoch: number): Promise<void> {
+		let ready!: () => void;
+		let failed!: (err: unknown) => void;
+		this.#recvReady = new Promise<void>((res, rej) => {
+			ready = res;
+			failed = rej;
+		});
+		this.#recvReady.catch(() => {});
+		try {
+			this.#recv = await this.#createTransport('recv', epoch);
+			const rtpCapabilities = this.#device!.recvRtpCapabilities as RequestPayload<'media.ready'>['rtpCapabilities'];
+			await this.#deps.request('media.ready', { rtpCapabilities });
+			this.#check(epoch);
+			ready();
+		} catch (err) {
+			failed(err);
+			throw err;
+		}
+	}
+
+	async #startSending(epoch: number): Promise<void> {
+		this.#send = await this.#createTransport('send', epoch);
+		for (const pub of this.#publications.values()) {
+			if (pub.track.readyState === 'ended') {
+				this.#publications.delete(pub.source);
+				continue;
+			}
+			try {
+				await this.#produce(pub, epoch);
+			} catch (err) {
+				if (err instanceof StaleEpoch) throw err;
+				this.#deps.error(pub.source, err);
+			}
+		}
 	}
 
 	/** Close transports, producers and consumers; keep the local tracks and what was published. */

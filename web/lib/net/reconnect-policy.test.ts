@@ -18,14 +18,17 @@ describe('BackoffReconnectPolicy', () => {
 	});
 
 	it('retries forever on the socket, with the same timing', () => {
-		const options = new BackoffReconnectPolicy({ baseMs: 500, maxMs: 2000, jitter: 0.3 }).socketOptions();
+		const options = new BackoffReconnectPolicy({ baseMs: 500, maxMs: 2000, jitter: 0.3, attemptTimeoutMs: 6000 }).socketOptions();
 		expect(options).toMatchObject({
 			reconnection: true,
 			reconnectionAttempts: Infinity,
 			reconnectionDelay: 500,
 			reconnectionDelayMax: 2000,
-			randomizationFactor: 0.3
+			randomizationFactor: 0.3,
+			timeout: 6000
 		});
+		// socket.io's own default (20 s) would let an attempt opened in an outage hang long after the link is back.
+		expect(new BackoffReconnectPolicy().socketOptions().timeout).toBeLessThanOrEqual(10_000);
 	});
 
 	it('covers a 30 s outage with many attempts', () => {

@@ -12,6 +12,8 @@ export interface ReconnectPolicy {
 		reconnectionDelay: number;
 		reconnectionDelayMax: number;
 		randomizationFactor: number;
+		/** How long one connection attempt may take before it is dropped and the next one starts. */
+		timeout: number;
 	};
 }
 
@@ -20,6 +22,12 @@ export interface BackoffOptions {
 	maxMs?: number;
 	/** 0..1: each delay is spread by up to this fraction either way, so rooms do not retry in step. */
 	jitter?: number;
+	/**
+	 * One connection attempt's limit. An attempt opened while the link is down hangs (its SYN or
+	 * upgrade waits to be sent again); a short limit lets a fresh attempt start soon after the link
+	 * returns. It still allows a handshake of several round trips on a 600 ms, lossy link.
+	 */
+	attemptTimeoutMs?: number;
 }
 
 /** Exponential backoff kept short: a school network that drops for 30 s must recover on its own. */
@@ -27,10 +35,12 @@ export class BackoffReconnectPolicy implements ReconnectPolicy {
 	readonly baseMs: number;
 	readonly maxMs: number;
 	readonly jitter: number;
+	readonly attemptTimeoutMs: number;
 
-	constructor({ baseMs = 500, maxMs = 2000, jitter = 0.3 }: BackoffOptions = {}) {
+	constructor({ baseMs = 500, maxMs = 2000, jitter = 0.3, attemptTimeoutMs = 8000 }: BackoffOptions = {}) {
 		this.baseMs = baseMs;
 		this.maxMs = maxMs;
+		this.attemptTimeoutMs = attemptTimeoutMs;
 		this.jitter = Math.min(Math.max(jitter, 0), 1);
 	}
 
@@ -46,7 +56,8 @@ export class BackoffReconnectPolicy implements ReconnectPolicy {
 			reconnectionAttempts: Infinity,
 			reconnectionDelay: this.baseMs,
 			reconnectionDelayMax: this.maxMs,
-			randomizationFactor: this.jitter
+			randomizationFactor: this.jitter,
+			timeout: this.attemptTimeoutMs
 		};
 	}
 }
