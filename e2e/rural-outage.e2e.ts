@@ -1,7 +1,6 @@
 import { expect, test } from '@playwright/test';
-import { PROFILES, debugSay, micPacketsSince, startLesson, teacherMicPackets, type Lesson } from './rural-scenario.ts';
+import { PROFILES, debugSay, micPacketsSince, startLesson, teacherCameraWidth, teacherMicPackets } from './rural-scenario.ts';
 import { deckCached, ruralDeck, uploadDeck } from './rural-surface.ts';
-import { inboundStats } from './support.ts';
 import { board, slides } from './surface-support.ts';
 
 /**
@@ -17,15 +16,10 @@ test.skip(process.env.CB_E2E_RURAL === '0', 'CB_E2E_RURAL=0');
 
 /**
  * The issue's bound is 10 s of the link returning; on this shared 2-core machine (two Chromiums, the
- * server and the relays) runs measured audio back after 9.1-9.9 s, so the test allows 15 s and
+ * server and the relays) runs measured audio back after 6.0-12.6 s, so the test allows 15 s and
  * prints the figures; `npm run bench:rural` measures them (outageRecoverySeconds).
  */
 const BACK_WITHIN_MS = 15_000;
-
-const teacherCameraWidth = async (lesson: Lesson) => {
-	const cam = (await inboundStats(lesson.rooms.rural.page).catch(() => [])).find((s) => s.kind === 'video' && s.source === 'camera' && !s.classroomId);
-	return cam && cam.packetsReceived > 0 ? cam.frameWidth : 0;
-};
 
 test('a 30 s outage of the whole link: audio, page and board come back by themselves soon after it returns, video after', async () => {
 	test.setTimeout(420_000);
@@ -36,7 +30,7 @@ test('a 30 s outage of the whole link: audio, page and board come back by themse
 			await expect(page.getByTestId('connection-state')).toHaveAttribute('data-state', 'connected', { timeout: 60_000 });
 		}
 		lesson.setLink('rural', PROFILES.rural);
-		await expect.poll(() => teacherCameraWidth(lesson), { timeout: 90_000, intervals: [1000], message: 'rural room: teacher camera' }).toBeGreaterThan(0);
+		await expect.poll(() => teacherCameraWidth(room), { timeout: 90_000, intervals: [1000], message: 'rural room: teacher camera' }).toBeGreaterThan(0);
 
 		const deckId = await uploadDeck(lesson.teacher, await ruralDeck(3, 20));
 		await expect.poll(() => deckCached(room, deckId), { timeout: 60_000, intervals: [500], message: 'rural room: the deck is on the device' }).toBe(true);
@@ -68,7 +62,7 @@ test('a 30 s outage of the whole link: audio, page and board come back by themse
 			secondsUntil('rural room has the drawing made during the outage', async () => (await board.shapes(room).catch(() => [])).some((s) => s.id === shapeId))
 		]);
 		await expect(room.getByTestId('connection-state')).toHaveAttribute('data-state', 'connected', { timeout: 10_000 });
-		await expect.poll(() => teacherCameraWidth(lesson), { timeout: 60_000, intervals: [500], message: 'rural room: video after the outage' }).toBeGreaterThan(0);
+		await expect.poll(() => teacherCameraWidth(room), { timeout: 60_000, intervals: [500], message: 'rural room: video after the outage' }).toBeGreaterThan(0);
 		const video = (Date.now() - backAt) / 1000;
 		console.log(`rural outage: back after the link returned: audio ${audio.toFixed(1)} s, page ${page.toFixed(1)} s, board ${drawing.toFixed(1)} s, video ${video.toFixed(1)} s`);
 		expect(audio, 'audio back in time').toBeLessThanOrEqual(BACK_WITHIN_MS / 1000);

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { PROFILES, ROOMS, debugSay, startLesson, takeAudioGap, type Lesson, type RoomName } from './rural-scenario.ts';
+import { PROFILES, ROOMS, debugSay, startLesson, takeAudioGap, teacherCameraWidth, type Lesson, type RoomName } from './rural-scenario.ts';
 import { deckCached, ruralDeck, timePageTurn, timeStroke, uploadDeck, type Latencies } from './rural-surface.ts';
 import { inboundStats } from './support.ts';
 import { slides } from './surface-support.ts';
@@ -16,10 +16,7 @@ test.skip(process.env.CB_E2E_RURAL === '0', 'CB_E2E_RURAL=0');
 
 const micPackets = async (lesson: Lesson, room: RoomName) =>
 	(await inboundStats(lesson.rooms[room].page)).find((s) => s.kind === 'audio' && !s.classroomId)?.packetsReceived ?? 0;
-const cameraWidth = async (lesson: Lesson, room: RoomName) => {
-	const cam = (await inboundStats(lesson.rooms[room].page)).find((s) => s.kind === 'video' && s.source === 'camera' && !s.classroomId);
-	return cam && cam.packetsReceived > 0 ? cam.frameWidth : 0;
-};
+const cameraWidth = (lesson: Lesson, room: RoomName) => teacherCameraWidth(lesson.rooms[room].page);
 const weakShown = (lesson: Lesson, room: RoomName) => lesson.rooms[room].page.getByTestId('weak-link-notice').isVisible();
 
 async function audioKeepsFlowing(lesson: Lesson, room: RoomName): Promise<void> {

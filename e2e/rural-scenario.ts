@@ -276,6 +276,12 @@ export async function startLesson(title: string, options: LessonOptions = {}): P
 	}
 }
 
+/** The width the room decodes the teacher's camera at; 0 while none of it arrives. */
+export async function teacherCameraWidth(page: Page): Promise<number> {
+	const cam = (await inboundStats(page)).find(teacherCamera);
+	return cam && cam.packetsReceived > 0 ? cam.frameWidth : 0;
+}
+
 /** Packets received so far on each of a room's consumers of the teacher's microphone, by consumer id. */
 export async function teacherMicPackets(page: Page): Promise<Record<string, number>> {
 	const stats = await inboundStats(page).catch(() => [] as InboundStat[]);

@@ -312,9 +312,8 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 
 	/**
 	 * Creates a paused consumer; the client resumes it once its side is ready. Audio too: started at
-	 * once (a round trip sooner after a rejoin), its first packets reached the browser before its
-	 * side existed, and the rooms' downlink estimates then stayed low (the teacher's top layer never
-	 * reached a room in CI).
+	 * once, its first packets reach the browser before its side exists, and rooms' downlink
+	 * estimates were then seen to stay low.
 	 */
 	async consume(
 		transportId: string,
