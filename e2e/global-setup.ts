@@ -1,5 +1,5 @@
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort } from '../core/testing/ports.ts';
 
@@ -34,8 +34,10 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
 	rmSync(dataDir, { recursive: true, force: true });
 	const port = await freePort();
 	const rtcPort = await freePort();
+	// CB_E2E_SERVER_LOG=<file> keeps the server's log lines (with CB_E2E_SERVER_LOG_LEVEL=debug, its decisions too).
+	const serverLog = process.env.CB_E2E_SERVER_LOG ? createWriteStream(process.env.CB_E2E_SERVER_LOG) : null;
 	const server = spawn(path.resolve('node_modules/.bin/tsx'), ['server.ts'], {
-		env: { ...process.env, PORT: String(port), HTTPS_PORT: '0', HOST: '127.0.0.1', RTC_PORT: String(rtcPort), RTC_LISTEN_IP: '127.0.0.1', MEDIASOUP_WORKERS: '1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', RECONNECT_GRACE_MS: '45000', ANALYTICS_SETTLE_MS: '2000' },
+		env: { ...process.env, PORT: String(port), HTTPS_PORT: '0', HOST: '127.0.0.1', RTC_PORT: String(rtcPort), RTC_LISTEN_IP: '127.0.0.1', MEDIASOUP_WORKERS: '1', DATA_DIR: dataDir, LOG_LEVEL: process.env.CB_E2E_SERVER_LOG_LEVEL ?? 'warn', RECONNECT_GRACE_MS: '45000', ANALYTICS_SETTLE_MS: '2000' },
 		stdio: ['ignore', 'pipe', 'pipe']
 	});
 	let output = '';
@@ -50,6 +52,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
 			}
 		};
 		server.stdout.on('data', onData);
+		if (serverLog) server.stdout.pipe(serverLog);
 		server.stderr.on('data', (chunk: Buffer) => {
 			output += chunk.toString();
 			process.stderr.write(chunk);

@@ -225,8 +225,11 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 			}
 		}
 		// The receiver's reports of its video streams carry the link's loss with the most packets behind
-		// them; audio's only count when no video flows (a room on audio + slides).
-		for (const consumer of flowing.filter((c) => c.kind === (link.hasVideo ? 'video' : 'audio'))) {
+		// them. Audio's count when no video flows (a room on audio + slides) and when a video stream is
+		// starved: a stream sent nothing is reported with no loss, so a link too thin for the lowest
+		// layer would otherwise read as clean and never fall back.
+		const audioCounts = !link.hasVideo || link.videoStarved;
+		for (const consumer of flowing.filter((c) => c.kind === 'video' || audioCounts)) {
 			const streams = (await consumer.getStats().catch(() => [])) as StreamStats[];
 			for (const s of streams) if (s.type === 'outbound-rtp') link.lossFraction = Math.max(link.lossFraction, (s.fractionLost ?? 0) / 256);
 		}

@@ -88,6 +88,7 @@ export class LinkGuard {
 			this.#rooms.set(classroomId, room);
 		}
 		const mode = room.fallback.onSample(reading, now);
+		log.debug({ lessonId: this.#lesson.lessonId, classroomId, mode: room.fallback.mode, ...reading }, 'classroom link sample');
 		if (mode === null) return;
 		log.info({ lessonId: this.#lesson.lessonId, classroomId, mode, ...reading }, 'classroom link mode changed');
 		await this.#lesson.linkModeChanged(classroomId, mode, reading);
