@@ -122,8 +122,11 @@ test('live: the teacher shows a PDF deck (wasm-decoded picture), draws on the bo
 	await request(teacher, 'surface.show', { view: { kind: 'deck', deckId: deck.id, page: 1 } });
 	await expect.poll(() => slides.renderedPage(room), { timeout: 30_000, message: 'the slide on the classroom screen' }).toBe(1);
 	await expect.poll(() => jpxPixelIsRed(room), { timeout: 15_000, message: 'the JPEG 2000 picture decoded' }).toBe(true);
+	// The teacher's board joins its sync room after the deck shows; an edit made before that is not the room's.
+	await expect.poll(() => board.canDraw(teacher), { timeout: 20_000, message: "the teacher's board is connected" }).toBe(true);
 	const rect = await board.createRect(teacher, 200, 150, 300, 200);
-	await expect.poll(async () => (await board.shapes(room)).some((s) => s.id === rect), { timeout: 15_000 }).toBe(true);
+	expect(rect).not.toBe('');
+	await expect.poll(async () => (await board.shapes(room)).some((s) => s.id === rect), { timeout: 15_000, message: 'the rectangle on the classroom board' }).toBe(true);
 	await shot(room, 'csp-classroom-deck');
 	await teacher.waitForTimeout(4000);
 	await teacher.getByTestId('end-lesson').click();

@@ -10,14 +10,17 @@ export const SERVER_INFO = path.resolve('test-results/e2e-server.json');
 function makeFakeMedia(): void {
 	mkdirSync(MEDIA_DIR, { recursive: true });
 	// 15 fps keeps three Chromiums encoding and decoding on a 2-core machine clear of CPU limits.
+	// The rural scenario's three room pages send a small, slow camera: what it tests is the teacher's
+	// media coming down, and three more encodes (and the teacher's three decodes) would starve the CPU.
 	const videos = [
-		['teacher-720p.y4m', '1280x720'],
-		['room-360p.y4m', '640x360']
+		['teacher-720p.y4m', '1280x720', 15],
+		['room-360p.y4m', '640x360', 15],
+		['room-180p-5fps.y4m', '320x180', 5]
 	] as const;
-	for (const [name, size] of videos) {
+	for (const [name, size, rate] of videos) {
 		const y4m = path.join(MEDIA_DIR, name);
 		if (!existsSync(y4m)) {
-			execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=15`, '-t', '2', '-pix_fmt', 'yuv420p', y4m]);
+			execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=${rate}`, '-t', '2', '-pix_fmt', 'yuv420p', y4m]);
 		}
 	}
 	for (const [name, frequency] of [['tone.wav', 440], ['room-tone.wav', 660]] as const) {

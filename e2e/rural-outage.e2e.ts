@@ -44,7 +44,10 @@ test('a 30 s outage of the whole link: audio, page and board come back by themse
 		await lesson.teacher.getByTestId('page-next').click();
 		// The drawing goes on page 2's board: the teacher's own view must have turned first.
 		await expect.poll(() => slides.renderedPage(lesson.teacher), { timeout: 15_000, message: 'the teacher is on page 2' }).toBe(2);
+		await expect.poll(() => board.id(lesson.teacher), { timeout: 15_000, message: "the teacher's board is page 2's" }).toBe(`d_${deckId}_2`);
+		await expect.poll(() => board.canDraw(lesson.teacher), { timeout: 15_000, message: "the teacher's board is connected" }).toBe(true);
 		const shapeId = await board.createRect(lesson.teacher, 200, 160, 140, 90);
+		expect(shapeId).toMatch(/^shape:/);
 		await lesson.teacher.waitForTimeout(20_000);
 		const packetsAtReturn = await teacherMicPackets(room);
 		lesson.setLink('rural', PROFILES.rural);

@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { PROFILES, ROOMS, debugSay, startLesson, takeAudioGap, teacherCameraWidth, type Lesson, type RoomName } from './rural-scenario.ts';
 import { deckCached, ruralDeck, timePageTurn, timeStroke, uploadDeck, type Latencies } from './rural-surface.ts';
-import { inboundStats } from './support.ts';
+import { cameraLayersSending, inboundStats } from './support.ts';
 import { slides } from './surface-support.ts';
 
 /**
@@ -157,7 +157,21 @@ test('three rooms on good, rural and poor links: the good room is untouched, the
 		await expect.poll(() => cameraWidth(lesson, 'poor'), { timeout: 60_000, intervals: [1000], message: 'poor room gets video back' }).toBeGreaterThan(0);
 		console.log(`rural rooms: poor room back on video ${((Date.now() - clearAt) / 1000).toFixed(1)} s after its link cleared`);
 		await expect.poll(() => lesson.teacherSeesWeak('poor'), { timeout: 15_000 }).toBe(false);
-		await expect.poll(() => cameraWidth(lesson, 'rural'), { timeout: 150_000, intervals: [1000], message: 'rural room back on the top layer' }).toBe(1280);
+		// Back up to the best layer the teacher sends then: on this 2-core machine the teacher's own
+		// estimate (a clean link, but a starved CPU) drops the 1280 layer for stretches, and no room
+		// can receive a layer that is not sent.
+		let seen = { room: 0, teacher: [] as number[] };
+		await expect
+			.poll(
+				async () => {
+					const [room, teacher] = await Promise.all([cameraWidth(lesson, 'rural'), cameraLayersSending(lesson.teacher)]);
+					seen = { room, teacher };
+					return room >= 640 && room === Math.max(...teacher);
+				},
+				{ timeout: 150_000, intervals: [1000], message: "rural room back up on the teacher's best layer" }
+			)
+			.toBe(true);
+		console.log(`rural rooms: rural room back on ${seen.room} (teacher sending ${seen.teacher.join(', ')}) ${((Date.now() - clearAt) / 1000).toFixed(1)} s after its link cleared`);
 		await lesson.shots('recovered');
 		await lesson.stopSampling();
 
@@ -168,8 +182,10 @@ test('three rooms on good, rural and poor links: the good room is untouched, the
 		// Tolerates a sample or two read between a frame's packets and its decode on a busy machine.
 		expect(good.filter((s) => s.width === 0).length, 'good room always had video').toBeLessThanOrEqual(3);
 		const top = good.filter((s) => s.width >= 1280).length / good.length;
-		console.log(`rural rooms: good room on the top layer ${(top * 100).toFixed(0)} % of ${good.length} s; longest gaps since the last read: ${JSON.stringify(Object.fromEntries(await Promise.all(ROOMS.map(async (r) => [r, await takeAudioGap(lesson.rooms[r].page)]))))}`);
+		console.log(`rural rooms: good room on the top layer ${(top * 100).toFixed(0)} % of ${good.length} s; longest audio gaps (concealed, without packets) since the last read: ${JSON.stringify(Object.fromEntries(await Promise.all(ROOMS.map(async (r) => [r, await takeAudioGap(lesson.rooms[r].page)]))))}`);
 	} finally {
+		// What each relay dropped (its loss and its full rate queue) beside what it carried.
+		console.log(`rural rooms: relays ${JSON.stringify(Object.fromEntries(ROOMS.map((r) => [r, { down: lesson.rooms[r].link.down.counters, up: lesson.rooms[r].link.up.counters }])))}`);
 		await lesson.close();
 	}
 });

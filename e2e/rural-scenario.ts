@@ -43,12 +43,21 @@ export interface Room {
 	samples: Sample[];
 }
 
-/** The in-page audio watch: the longest stretch without a new teacher audio packet, at 50 ms resolution. */
+/**
+ * The in-page audio watch, every 50 ms: the longest stretch without a new teacher audio packet, and
+ * the longest run of concealed audio (samples the decoder made up: what a listener hears as a gap).
+ * The first depends on the page's main thread answering on time; the second does not, since the
+ * browser counts concealed samples as it plays: a stalled poll reads one longer step of the counters.
+ * A step with a new concealment event ends the run before it; its samples are added to that run too,
+ * so a run is never under-counted.
+ */
 async function startAudioWatch(page: Page): Promise<void> {
 	await page.evaluate(() => {
-		type Hook = { inboundStats(): Promise<{ kind: string; classroomId: string | null; packetsReceived: number }[]> };
-		const w = window as unknown as { __classbridge?: Hook; __ruralAudio?: { maxGapMs: number; lastAt: number; lastPackets: number; stop: boolean } };
-		const state = { maxGapMs: 0, lastAt: performance.now(), lastPackets: -1, stop: false };
+		type Mic = { kind: string; classroomId: string | null; packetsReceived: number; concealedSamples: number; concealmentEvents?: number };
+		type Hook = { inboundStats(): Promise<Mic[]> };
+		type State = { maxGapMs: number; lastAt: number; lastPackets: number; maxRunMs: number; runMs: number; concealed: number; events: number; stop: boolean };
+		const w = window as unknown as { __classbridge?: Hook; __ruralAudio?: State };
+		const state: State = { maxGapMs: 0, lastAt: performance.now(), lastPackets: -1, maxRunMs: 0, runMs: 0, concealed: -1, events: 0, stop: false };
 		w.__ruralAudio = state;
 		const tick = async () => {
 			if (state.stop) return;
@@ -60,21 +69,49 @@ async function startAudioWatch(page: Page): Promise<void> {
 				state.lastPackets = mic.packetsReceived;
 				state.lastAt = now;
 			}
+			if (mic) {
+				const events = mic.concealmentEvents ?? 0;
+				// A new consumer (a rejoin) starts its counters again.
+				if (state.concealed < 0 || mic.concealedSamples < state.concealed || events < state.events) {
+					state.concealed = mic.concealedSamples;
+					state.events = events;
+				}
+				const stepMs = (mic.concealedSamples - state.concealed) / 48;
+				if (stepMs <= 0) state.runMs = 0;
+				else if (events === state.events) state.runMs += stepMs;
+				else {
+					state.maxRunMs = Math.max(state.maxRunMs, state.runMs + stepMs);
+					state.runMs = stepMs;
+				}
+				state.maxRunMs = Math.max(state.maxRunMs, state.runMs);
+				state.concealed = mic.concealedSamples;
+				state.events = events;
+			}
 			setTimeout(tick, 50);
 		};
 		void tick();
 	});
 }
 
-/** The longest audio gap since the last call (and restarts the count). */
-export async function takeAudioGap(page: Page): Promise<number> {
+/** The longest gaps in the teacher's audio since the last read, ms (see startAudioWatch). */
+export interface AudioGaps {
+	/** Without a new packet, as the page's poll saw it. */
+	packets: number;
+	/** Of concealed audio: heard as a gap. */
+	heard: number;
+}
+
+/** The longest audio gaps since the last call (and restarts the count). */
+export async function takeAudioGap(page: Page): Promise<AudioGaps> {
 	return page.evaluate(() => {
-		const w = window as unknown as { __ruralAudio?: { maxGapMs: number; lastAt: number } };
+		const w = window as unknown as { __ruralAudio?: { maxGapMs: number; lastAt: number; maxRunMs: number; runMs: number } };
 		const state = w.__ruralAudio;
-		if (!state) return 0;
-		const gap = Math.max(state.maxGapMs, performance.now() - state.lastAt);
+		if (!state) return { packets: 0, heard: 0 };
+		const packets = Math.max(state.maxGapMs, performance.now() - state.lastAt);
 		state.maxGapMs = 0;
-		return Math.round(gap);
+		const heard = state.maxRunMs;
+		state.maxRunMs = state.runMs;
+		return { packets: Math.round(packets), heard: Math.round(heard) };
 	});
 }
 
@@ -189,7 +226,7 @@ export async function startLesson(title: string, options: LessonOptions = {}): P
 	try {
 		const teacherBrowser = await launchChromium({ video: path.join(MEDIA, 'teacher-720p.y4m'), audio: path.join(MEDIA, 'tone.wav') });
 		browsers.push(teacherBrowser);
-		const roomBrowser = await launchChromium({ video: path.join(MEDIA, 'room-360p.y4m'), audio: path.join(MEDIA, 'room-tone.wav') });
+		const roomBrowser = await launchChromium({ video: path.join(MEDIA, 'room-180p-5fps.y4m'), audio: path.join(MEDIA, 'room-tone.wav') });
 		browsers.push(roomBrowser);
 		const teacherContext = await teacherBrowser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
 		await teacherContext.addInitScript(NAME_SHIM);

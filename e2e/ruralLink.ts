@@ -27,7 +27,8 @@ const QUEUE_MS = 400;
 class Direction {
 	#nextFree = 0;
 	#lastDelivery = 0;
-	readonly counters = { packets: 0, bytes: 0, dropped: 0 };
+	/** `dropped`: every packet not passed on; `overflow`: those of them the full rate queue refused. */
+	readonly counters = { packets: 0, bytes: 0, dropped: 0, overflow: 0 };
 
 	pass(profile: LinkProfile, kbps: number, size: number, send: () => void): void {
 		this.counters.packets++;
@@ -41,6 +42,7 @@ class Direction {
 			departure = Math.max(now, this.#nextFree) + (size * 8) / kbps;
 			if (departure - now > QUEUE_MS) {
 				this.counters.dropped++;
+				this.counters.overflow++;
 				return;
 			}
 			this.#nextFree = departure;

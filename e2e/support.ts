@@ -42,6 +42,7 @@ export interface InboundStat {
 	/** Audio only (absent from older builds' hooks). */
 	totalSamplesReceived?: number;
 	concealedSamples?: number;
+	concealmentEvents?: number;
 	packetsLost?: number;
 }
 
@@ -93,26 +94,31 @@ export async function shot(page: Page, name: string): Promise<void> {
 	await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: false });
 }
 
+type Outbound = { rid: string | null; frameWidth: number; bytesSent: number; qualityLimitationReason?: string | null };
+const cameraEncodings = (page: Page) =>
+	page.evaluate(() => (window as unknown as { __classbridge: { outboundStats(s: string): Promise<Outbound[]> } }).__classbridge.outboundStats('camera'));
+
+/** The widths of the page's camera encodings whose bytes grow over one second, smallest first. */
+export async function cameraLayersSending(page: Page): Promise<number[]> {
+	const before = await cameraEncodings(page);
+	await page.waitForTimeout(1000);
+	const after = await cameraEncodings(page);
+	return after
+		.filter((l) => l.bytesSent > (before.find((b) => b.rid === l.rid)?.bytesSent ?? Number.POSITIVE_INFINITY))
+		.map((l) => l.frameWidth)
+		.sort((a, b) => a - b);
+}
+
 /**
  * Waits until the widths of the page's camera encodings whose bytes grow over one second are exactly
  * `widths` (Chromium adds a layer once its bandwidth estimate covers it); a failure lists the encodings.
  */
 export async function expectCameraLayers(page: Page, widths: number[], message: string, timeoutMs = 60_000): Promise<void> {
-	type Outbound = { rid: string | null; frameWidth: number; bytesSent: number; qualityLimitationReason?: string | null };
-	const layers = () => page.evaluate(() => (window as unknown as { __classbridge: { outboundStats(s: string): Promise<Outbound[]> } }).__classbridge.outboundStats('camera'));
-	const flowingWidths = async () => {
-		const before = await layers();
-		await page.waitForTimeout(1000);
-		const after = await layers();
-		return after
-			.filter((l) => l.bytesSent > (before.find((b) => b.rid === l.rid)?.bytesSent ?? Number.POSITIVE_INFINITY))
-			.map((l) => l.frameWidth)
-			.sort((a, b) => a - b);
-	};
+	const flowingWidths = () => cameraLayersSending(page);
 	await expect
 		.poll(flowingWidths, { timeout: timeoutMs, intervals: [250], message })
 		.toEqual(widths)
 		.catch(async (error: Error) => {
-			throw new Error(`${error.message}\nencodings: ${JSON.stringify(await layers())}`);
+			throw new Error(`${error.message}\nencodings: ${JSON.stringify(await cameraEncodings(page))}`);
 		});
 }
