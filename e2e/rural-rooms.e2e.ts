@@ -157,7 +157,7 @@ test('three rooms on good, rural and poor links: the good room is untouched, the
 		await expect.poll(() => cameraWidth(lesson, 'poor'), { timeout: 60_000, intervals: [1000], message: 'poor room gets video back' }).toBeGreaterThan(0);
 		console.log(`rural rooms: poor room back on video ${((Date.now() - clearAt) / 1000).toFixed(1)} s after its link cleared`);
 		await expect.poll(() => lesson.teacherSeesWeak('poor'), { timeout: 15_000 }).toBe(false);
-		// Back up to the best layer the teacher sends then: on this 2-core machine the teacher's own
+		// Back up to the best layer the teacher sends then (126 s in one CI run, 20 s in another): on this 2-core machine the teacher's own
 		// estimate (a clean link, but a starved CPU) drops the 1280 layer for stretches, and no room
 		// can receive a layer that is not sent.
 		let seen = { room: 0, teacher: [] as number[] };
@@ -168,7 +168,7 @@ test('three rooms on good, rural and poor links: the good room is untouched, the
 					seen = { room, teacher };
 					return room >= 640 && room === Math.max(...teacher);
 				},
-				{ timeout: 150_000, intervals: [1000], message: "rural room back up on the teacher's best layer" }
+				{ timeout: 210_000, intervals: [1000], message: "rural room back up on the teacher's best layer" }
 			)
 			.toBe(true);
 		console.log(`rural rooms: rural room back on ${seen.room} (teacher sending ${seen.teacher.join(', ')}) ${((Date.now() - clearAt) / 1000).toFixed(1)} s after its link cleared`);
