@@ -12,5 +12,5 @@ export default defineConfig({
 	fullyParallel: false,
 	retries: 0,
 	reporter: [['list']],
-	use: { trace: 'retain-on-failure' }
+	use: { trace: { mode: 'retain-on-failure', screenshots: false, snapshots: true } }
 });
