@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
-import { PROFILES, ROOMS, debugSay, startLesson, takeAudioGap, teacherCameraWidth, type Lesson, type RoomName } from './rural-scenario.ts';
+import { PROFILES, ROOMS, debugSay, startLesson, takeAudioGap, teacherCameraWidth, teacherMicStat, type Lesson, type RoomName } from './rural-scenario.ts';
 import { deckCached, ruralDeck, timePageTurn, timeStroke, uploadDeck, type Latencies } from './rural-surface.ts';
-import { cameraLayersSending, inboundStats } from './support.ts';
+import { cameraLayersSending } from './support.ts';
 import { slides } from './surface-support.ts';
 
 /**
@@ -14,8 +14,7 @@ import { slides } from './surface-support.ts';
  */
 test.skip(process.env.CB_E2E_RURAL === '0', 'CB_E2E_RURAL=0');
 
-const micPackets = async (lesson: Lesson, room: RoomName) =>
-	(await inboundStats(lesson.rooms[room].page)).find((s) => s.kind === 'audio' && !s.classroomId)?.packetsReceived ?? 0;
+const micPackets = async (lesson: Lesson, room: RoomName) => (await teacherMicStat(lesson.rooms[room].page))?.packetsReceived ?? 0;
 const cameraWidth = (lesson: Lesson, room: RoomName) => teacherCameraWidth(lesson.rooms[room].page);
 const weakShown = (lesson: Lesson, room: RoomName) => lesson.rooms[room].page.getByTestId('weak-link-notice').isVisible();
 

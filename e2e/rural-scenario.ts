@@ -51,13 +51,14 @@ export interface Room {
  * A step with a new concealment event ends the run before it; its samples are added to that run too,
  * so a run is never under-counted.
  */
+type AudioWatchState = { maxGapMs: number; lastAt: number; lastPackets: number; maxRunMs: number; runMs: number; concealed: number; events: number; stop: boolean };
+
 async function startAudioWatch(page: Page): Promise<void> {
 	await page.evaluate(() => {
 		type Mic = { kind: string; classroomId: string | null; packetsReceived: number; concealedSamples: number; concealmentEvents?: number };
 		type Hook = { inboundStats(): Promise<Mic[]> };
-		type State = { maxGapMs: number; lastAt: number; lastPackets: number; maxRunMs: number; runMs: number; concealed: number; events: number; stop: boolean };
-		const w = window as unknown as { __classbridge?: Hook; __ruralAudio?: State };
-		const state: State = { maxGapMs: 0, lastAt: performance.now(), lastPackets: -1, maxRunMs: 0, runMs: 0, concealed: -1, events: 0, stop: false };
+		const w = window as unknown as { __classbridge?: Hook; __ruralAudio?: AudioWatchState };
+		const state: AudioWatchState = { maxGapMs: 0, lastAt: performance.now(), lastPackets: -1, maxRunMs: 0, runMs: 0, concealed: -1, events: 0, stop: false };
 		w.__ruralAudio = state;
 		const tick = async () => {
 			if (state.stop) return;
@@ -104,7 +105,7 @@ export interface AudioGaps {
 /** The longest audio gaps since the last call (and restarts the count). */
 export async function takeAudioGap(page: Page): Promise<AudioGaps> {
 	return page.evaluate(() => {
-		const w = window as unknown as { __ruralAudio?: { maxGapMs: number; lastAt: number; maxRunMs: number; runMs: number } };
+		const w = window as unknown as { __ruralAudio?: AudioWatchState };
 		const state = w.__ruralAudio;
 		if (!state) return { packets: 0, heard: 0 };
 		const packets = Math.max(state.maxGapMs, performance.now() - state.lastAt);
@@ -317,6 +318,11 @@ export async function startLesson(title: string, options: LessonOptions = {}): P
 export async function teacherCameraWidth(page: Page): Promise<number> {
 	const cam = (await inboundStats(page)).find(teacherCamera);
 	return cam && cam.packetsReceived > 0 ? cam.frameWidth : 0;
+}
+
+/** The room's inbound stats of the teacher's microphone (undefined before it arrives). */
+export async function teacherMicStat(page: Page): Promise<InboundStat | undefined> {
+	return (await inboundStats(page)).find(teacherMic);
 }
 
 /** Packets received so far on each of a room's consumers of the teacher's microphone, by consumer id. */

@@ -114,9 +114,8 @@ export async function cameraLayersSending(page: Page): Promise<number[]> {
  * `widths` (Chromium adds a layer once its bandwidth estimate covers it); a failure lists the encodings.
  */
 export async function expectCameraLayers(page: Page, widths: number[], message: string, timeoutMs = 60_000): Promise<void> {
-	const flowingWidths = () => cameraLayersSending(page);
 	await expect
-		.poll(flowingWidths, { timeout: timeoutMs, intervals: [250], message })
+		.poll(() => cameraLayersSending(page), { timeout: timeoutMs, intervals: [250], message })
 		.toEqual(widths)
 		.catch(async (error: Error) => {
 			throw new Error(`${error.message}\nencodings: ${JSON.stringify(await cameraEncodings(page))}`);
