@@ -21,7 +21,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import globalSetup from '../e2e/global-setup.ts';
-import { concealmentPct, layerShares, micPacketsSince, PROFILES, ROOMS, startLesson, takeAudioGap, teacherCameraWidth, teacherMicPackets, teacherMicStat, type Lesson, type RoomName, type Sample } from '../e2e/rural-scenario.ts';
+import { concealmentPct, layerShares, micAudio, micPacketsSince, PROFILES, ROOMS, startLesson, takeAudioGap, teacherCameraWidth, teacherMicPackets, teacherMicStat, type Lesson, type RoomName } from '../e2e/rural-scenario.ts';
 import { deckCached, ruralDeck, timePageTurn, timeStroke, uploadDeck, type Latencies } from '../e2e/rural-surface.ts';
 import { slides } from '../e2e/surface-support.ts';
 import { percentile, round } from './lib/summary.ts';
@@ -166,11 +166,9 @@ async function main(): Promise<void> {
 		const profiles = {} as Record<RoomName, ProfileFigures>;
 		for (const room of ROOMS) {
 			const { link, tcp } = lesson.rooms[room];
-			const asSample = (s: Awaited<ReturnType<typeof mic>>): Sample | undefined =>
-				s && { at: 0, width: 0, weak: false, packets: s.packetsReceived, concealed: s.concealedSamples ?? 0, total: s.totalSamplesReceived ?? 0 };
 			const gaps = await takeAudioGap(lesson.rooms[room].page);
 			profiles[room] = {
-				concealmentPct: concealmentPct(asSample(micFrom[room]), asSample(micTo[room])),
+				concealmentPct: concealmentPct(micAudio(micFrom[room]), micAudio(micTo[room])),
 				maxAudioGapMs: gaps.heard,
 				maxPacketGapMs: gaps.packets,
 				layerShare: layerShares(lesson.rooms[room].samples.filter((s) => s.at >= holdFrom)),

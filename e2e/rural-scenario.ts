@@ -325,6 +325,18 @@ export async function teacherMicStat(page: Page): Promise<InboundStat | undefine
 	return (await inboundStats(page)).find(teacherMic);
 }
 
+/** The concealed and total samples of a microphone's inbound stats, as `concealmentPct` takes them. */
+export function micAudio(stat: InboundStat | undefined): AudioCount | undefined {
+	return stat && { concealed: stat.concealedSamples ?? 0, total: stat.totalSamplesReceived ?? 0 };
+}
+
+/** What the room's teacher audio waited in its jitter buffer between two reads (ms, average), and the NACKs it sent. */
+export function audioBuffering(from: InboundStat | undefined, to: InboundStat | undefined): { bufferMs: number | null; nacks: number } {
+	const emitted = (to?.jitterBufferEmittedCount ?? 0) - (from?.jitterBufferEmittedCount ?? 0);
+	const delay = (to?.jitterBufferDelay ?? 0) - (from?.jitterBufferDelay ?? 0);
+	return { bufferMs: emitted > 0 ? Math.round((delay / emitted) * 1000) : null, nacks: (to?.nackCount ?? 0) - (from?.nackCount ?? 0) };
+}
+
 /** Packets received so far on each of a room's consumers of the teacher's microphone, by consumer id. */
 export async function teacherMicPackets(page: Page): Promise<Record<string, number>> {
 	const stats = await inboundStats(page).catch(() => [] as InboundStat[]);
@@ -339,8 +351,10 @@ export function micPacketsSince(before: Record<string, number>, now: Record<stri
 	return Math.max(0, ...Object.entries(now).map(([id, packets]) => packets - (before[id] ?? 0)));
 }
 
-/** Audio concealment (%) of one room's teacher audio between two samples. */
-export function concealmentPct(from: Sample | undefined, to: Sample | undefined): number | null {
+type AudioCount = Pick<Sample, 'concealed' | 'total'>;
+
+/** Audio concealment (%) of one room's teacher audio between two samples (or two reads of `micAudio`). */
+export function concealmentPct(from: AudioCount | undefined, to: AudioCount | undefined): number | null {
 	if (!from || !to || to.total <= from.total) return null;
 	return Math.round(((to.concealed - from.concealed) / (to.total - from.total)) * 1000) / 10;
 }

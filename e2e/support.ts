@@ -44,6 +44,9 @@ export interface InboundStat {
 	concealedSamples?: number;
 	concealmentEvents?: number;
 	packetsLost?: number;
+	nackCount?: number;
+	jitterBufferDelay?: number;
+	jitterBufferEmittedCount?: number;
 }
 
 export async function inboundStats(page: Page): Promise<InboundStat[]> {

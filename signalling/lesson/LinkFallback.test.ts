@@ -27,6 +27,19 @@ describe('LinkFallback: audio + slides + board when the link cannot carry video'
 		expect(f.mode).toBe('audio');
 	});
 
+	it('is suspicious while a weak sample is among the recent ones on video, and not once fallen back', () => {
+		const f = new LinkFallback();
+		feed(f, [good, good], 0);
+		expect(f.suspicious).toBe(false);
+		feed(f, [poor], 4_000);
+		expect(f.suspicious).toBe(true);
+		feed(f, [good, good, good, good], 6_000);
+		expect(f.suspicious, 'the weak sample left the window').toBe(false);
+		feed(f, [poor, poor, poor], 20_000);
+		expect(f.mode).toBe('audio');
+		expect(f.suspicious).toBe(false);
+	});
+
 	it('keeps video on a thin link without loss (a slow estimate on a loaded machine) and on a lossy link with room (rural)', () => {
 		const f = new LinkFallback();
 		const thinButClean = { ...good, availableBitrate: 80_000, videoStarved: true };

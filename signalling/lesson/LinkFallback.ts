@@ -56,6 +56,11 @@ export class LinkFallback {
 		return this.#mode;
 	}
 
+	/** On video with a weak sample among the recent ones: a fallback may be a sample or two away. */
+	get suspicious(): boolean {
+		return this.#mode === 'video' && this.#recent.some(Boolean);
+	}
+
 	/** How long clean samples must last now before video comes back. */
 	get recoverAfterMs(): number {
 		return this.#recoverAfterMs;

@@ -3,6 +3,7 @@ import { createLesson, startTestApp, TestClient, waitFor, type TestApp, type Tes
 import { setUpMedia } from '../testing/fakeMedia.ts';
 import { MIN_VIDEO_BPS, RECOVER_AFTER_MS, type LinkReading } from './LinkFallback.ts';
 import type { LessonSession } from './LessonSession.ts';
+import { SAMPLE_MS, SUSPICIOUS_SAMPLE_MS } from './LinkGuard.ts';
 
 const poor: LinkReading = { availableBitrate: MIN_VIDEO_BPS / 2, lossFraction: 0.12, hasVideo: true, videoStarved: false };
 const lossyAudio: LinkReading = { availableBitrate: 60_000, lossFraction: 0.1, hasVideo: false, videoStarved: false };
@@ -54,7 +55,9 @@ describe('link guard: a weak room falls back to audio + slides + board and comes
 		const room = lesson.classroomIds[0] as string;
 		const key = weakMedia.recvTransportId;
 		const start = Date.now();
+		expect(session.linkGuard.nextSampleMs, 'clean links: the slow rhythm').toBe(SAMPLE_MS);
 		await session.linkGuard.observe(room, key, poor, start);
+		expect(session.linkGuard.nextSampleMs, 'a weak sample: the next comes sooner').toBe(SUSPICIOUS_SAMPLE_MS);
 		await session.linkGuard.observe(room, key, poor, start + 2_000);
 		expect(t.events.some((e) => e.type === 'linkMode.changed')).toBe(false);
 		await session.linkGuard.observe(room, key, poor, start + 4_000);

@@ -6,7 +6,14 @@ import type { Peer } from './Peer.ts';
 
 const log = moduleLogger('link-guard');
 
-const SAMPLE_MS = 2_000;
+export const SAMPLE_MS = 2_000;
+/**
+ * While a room's recent samples include a weak one, the next sample comes this soon: the fallback
+ * still needs three weak samples, but a poor room gets there seconds sooner (its lesson goes on as
+ * audio + slides while a 2 s rhythm would still be counting), and only suspect links cost the extra
+ * stats calls.
+ */
+export const SUSPICIOUS_SAMPLE_MS = 1_000;
 
 /** What the guard reads of a live lesson and how it reports a room's new mode (LessonSession has it). */
 export interface GuardedLesson {
@@ -23,7 +30,8 @@ interface RoomLink {
 }
 
 /**
- * Watches each classroom's downlink (its room devices' receiving transports) every 2 s and moves the
+ * Watches each classroom's downlink (its room devices' receiving transports) every 2 s (1 s while one
+ * looks weak) and moves the
  * room between video and audio + slides + board by itself (LinkFallback decides). A room whose
  * devices come back on new transports (a rejoin after an outage) starts again on video.
  */
@@ -31,7 +39,7 @@ export class LinkGuard {
 	readonly #lesson: GuardedLesson;
 	readonly #rooms = new Map<string, RoomLink>();
 	#timer: NodeJS.Timeout | null = null;
-	#sampling = false;
+	#running = false;
 
 	constructor(lesson: GuardedLesson) {
 		this.#lesson = lesson;
@@ -43,18 +51,31 @@ export class LinkGuard {
 	}
 
 	ensureRunning(): void {
-		if (this.#timer) return;
-		this.#timer = setInterval(() => {
-			if (this.#sampling) return;
-			this.#sampling = true;
-			inBackground(log, 'link sample', this.sample(Date.now()).finally(() => (this.#sampling = false)), { lessonId: this.#lesson.lessonId });
-		}, SAMPLE_MS);
-		this.#timer.unref();
+		if (this.#running) return;
+		this.#running = true;
+		this.#schedule(SAMPLE_MS);
 	}
 
 	stop(): void {
-		if (this.#timer) clearInterval(this.#timer);
+		this.#running = false;
+		if (this.#timer) clearTimeout(this.#timer);
 		this.#timer = null;
+	}
+
+	/** When the next sample is due: sooner while a room's link looks weak. */
+	get nextSampleMs(): number {
+		return [...this.#rooms.values()].some((room) => room.fallback.suspicious) ? SUSPICIOUS_SAMPLE_MS : SAMPLE_MS;
+	}
+
+	#schedule(ms: number): void {
+		this.#timer = setTimeout(() => {
+			this.#timer = null;
+			const done = this.sample(Date.now()).finally(() => {
+				if (this.#running) this.#schedule(this.nextSampleMs);
+			});
+			inBackground(log, 'link sample', done, { lessonId: this.#lesson.lessonId });
+		}, ms);
+		this.#timer.unref();
 	}
 
 	/** One sample of every room's link (the timer's tick; tests call it with readings of their own through `observe`). */

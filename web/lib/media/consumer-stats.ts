@@ -17,6 +17,11 @@ export interface InboundStat {
 	/** Audio: how many times concealment started (a run of made-up samples counts once). */
 	concealmentEvents: number;
 	packetsLost: number;
+	/** NACKs sent for lost packets. */
+	nackCount: number;
+	/** Seconds all emitted samples (audio) or frames (video) waited in the jitter buffer, and their count. */
+	jitterBufferDelay: number;
+	jitterBufferEmittedCount: number;
 }
 
 /** The browser's inbound-rtp report for one consumer (zeros if it closed meanwhile). */
@@ -47,6 +52,9 @@ export async function inboundStat(
 		totalSamplesReceived: num('totalSamplesReceived'),
 		concealedSamples: num('concealedSamples'),
 		concealmentEvents: num('concealmentEvents'),
-		packetsLost: num('packetsLost')
+		packetsLost: num('packetsLost'),
+		nackCount: num('nackCount'),
+		jitterBufferDelay: num('jitterBufferDelay'),
+		jitterBufferEmittedCount: num('jitterBufferEmittedCount')
 	};
 }
