@@ -23,6 +23,14 @@ function makeFakeMedia(): void {
 			execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=${rate}`, '-t', '2', '-pix_fmt', 'yuv420p', y4m]);
 		}
 	}
+	// Speech-like teacher audio for the rural links: voiced harmonics (about 140 Hz) in 4 Hz syllables
+	// with pauses. Opus codes a steady tone as inactive and adds no FEC for it; speech it protects.
+	const speech = path.join(MEDIA_DIR, 'speech-like.wav');
+	if (!existsSync(speech)) {
+		const voice = '0.3*sin(2*PI*140*t)+0.2*sin(2*PI*280*t)+0.15*sin(2*PI*420*t)+0.1*sin(2*PI*700*t)+0.05*sin(2*PI*1100*t)';
+		const expr = `gt(sin(2*PI*0.7*t)\\,-0.6)*(0.5+0.5*sin(2*PI*4*t))*(${voice})`;
+		execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `aevalsrc=exprs=${expr}:s=48000:d=10`, '-ac', '1', speech]);
+	}
 	for (const [name, frequency] of [['tone.wav', 440], ['room-tone.wav', 660]] as const) {
 		const wav = path.join(MEDIA_DIR, name);
 		if (!existsSync(wav)) {

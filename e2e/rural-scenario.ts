@@ -225,7 +225,7 @@ export async function startLesson(title: string, options: LessonOptions = {}): P
 	let stop = false;
 	const stopLag = process.env.CB_E2E_RURAL_DEBUG === '1' ? watchLag() : () => undefined;
 	try {
-		const teacherBrowser = await launchChromium({ video: path.join(MEDIA, 'teacher-720p.y4m'), audio: path.join(MEDIA, 'tone.wav') });
+		const teacherBrowser = await launchChromium({ video: path.join(MEDIA, 'teacher-720p.y4m'), audio: path.join(MEDIA, 'speech-like.wav') });
 		browsers.push(teacherBrowser);
 		const roomBrowser = await launchChromium({ video: path.join(MEDIA, 'room-180p-5fps.y4m'), audio: path.join(MEDIA, 'room-tone.wav') });
 		browsers.push(roomBrowser);
@@ -331,10 +331,16 @@ export function micAudio(stat: InboundStat | undefined): AudioCount | undefined 
 }
 
 /** What the room's teacher audio waited in its jitter buffer between two reads (ms, average), and the NACKs it sent. */
-export function audioBuffering(from: InboundStat | undefined, to: InboundStat | undefined): { bufferMs: number | null; nacks: number } {
+export function audioBuffering(from: InboundStat | undefined, to: InboundStat | undefined): { bufferMs: number | null; nacks: number; lostPct: number | null } {
 	const emitted = (to?.jitterBufferEmittedCount ?? 0) - (from?.jitterBufferEmittedCount ?? 0);
 	const delay = (to?.jitterBufferDelay ?? 0) - (from?.jitterBufferDelay ?? 0);
-	return { bufferMs: emitted > 0 ? Math.round((delay / emitted) * 1000) : null, nacks: (to?.nackCount ?? 0) - (from?.nackCount ?? 0) };
+	const lost = (to?.packetsLost ?? 0) - (from?.packetsLost ?? 0);
+	const expected = lost + (to?.packetsReceived ?? 0) - (from?.packetsReceived ?? 0);
+	return {
+		bufferMs: emitted > 0 ? Math.round((delay / emitted) * 1000) : null,
+		nacks: (to?.nackCount ?? 0) - (from?.nackCount ?? 0),
+		lostPct: expected > 0 ? Math.round((lost / expected) * 1000) / 10 : null
+	};
 }
 
 /** Packets received so far on each of a room's consumers of the teacher's microphone, by consumer id. */

@@ -6,6 +6,11 @@ const WINDOW_BYTES = 64 * 1024;
 /** Linux's smallest retransmission timeout. */
 const MIN_RTO_MS = 200;
 
+/** What a lost segment adds on this link: one retransmission timeout (at least 200 ms, about an RTT) and the resent segment's way. */
+export function retransmissionMs(profile: LinkProfile): number {
+	return profile.loss > 0 ? Math.max(MIN_RTO_MS, profile.rttMs) + profile.rttMs / 2 : 0;
+}
+
 /**
  * One connection's bytes in one direction: delivered strictly in order, from one queue with one
  * timer (a timer per chunk let chunks due within the same millisecond overtake one another: a
@@ -60,7 +65,7 @@ class TcpDirection {
 		let delay = profile.rttMs / 2 + (profile.jitterMs > 0 ? (Math.random() * 2 - 1) * profile.jitterMs : 0);
 		if (size > 0 && Math.random() < profile.loss) {
 			this.counters.stalls++;
-			delay += Math.max(MIN_RTO_MS, profile.rttMs) + profile.rttMs / 2;
+			delay += retransmissionMs(profile);
 		}
 		flow.push(Math.max(flow.lastDelivery, departure + delay), send);
 	}

@@ -7,3 +7,5 @@ export type { ConsumerLayers, ConsumerParameters, ConsumerStats, LessonMediaFigu
 export type { DtlsParameters, MediaKind, RtpCapabilities, RtpParameters } from './types.ts';
 export { MediaTap, type MediaTapEvents, type TapTarget } from './MediaTap.ts';
 export { LessonRouter } from './LessonRouter.ts';
+export { rtpSdp } from './rtpSdp.ts';
+export { freeRtpPortPair, waitUntilBound } from './udpPorts.ts';

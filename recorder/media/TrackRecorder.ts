@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { MediaTap } from '../../sfu/index.ts';
+import { MediaTap, SfuError, freeRtpPortPair, rtpSdp, waitUntilBound } from '../../sfu/index.ts';
 import type { Producer, Router } from '../../sfu/types.ts';
 import { FfmpegCapture, spawned } from './FfmpegCapture.ts';
 import { RecorderError } from './errors.ts';
@@ -9,8 +9,6 @@ import { moduleLogger } from '../../core/logger.ts';
 import { ffprobePathFor } from './probe.ts';
 import { runClock } from './runClock.ts';
 import { readRunSegments } from './runSegments.ts';
-import { consumerSdp } from './sdp.ts';
-import { freeRtpPortPair, waitUntilBound } from './udpPorts.ts';
 import type { RecordedTrack, RunSummary, TrackFault, TrackSummary } from './types.ts';
 
 /** How long a new ffmpeg may take to listen for its track before the track counts as failed. */
@@ -88,7 +86,7 @@ export class TrackRecorder extends EventEmitter<TrackRecorderEvents> {
 		try {
 			const folder = `tr-${producer.id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 			await mkdir(path.join(options.partDir, folder), { recursive: true });
-			await writeFile(path.join(options.partDir, folder, 'track.sdp'), consumerSdp(track.kind, tap.rtpParameters, options.ip, port));
+			await writeFile(path.join(options.partDir, folder, 'track.sdp'), rtpSdp(track.kind, tap.rtpParameters, options.ip, port));
 			const recorder = new TrackRecorder(track, tap, port, folder, options);
 			await recorder.#startRun();
 			return recorder;
@@ -177,7 +175,8 @@ export class TrackRecorder extends EventEmitter<TrackRecorderEvents> {
 		await waitUntilBound(this.#options.ip, this.#port, FFMPEG_LISTEN_TIMEOUT_MS, () => capture.alive).catch(async (error: unknown) => {
 			if (!capture.alive) await capture.exited();
 			const stderr = capture.stderr.trim();
-			throw stderr && error instanceof RecorderError ? new RecorderError('ffmpeg', `${error.message}: ${stderr.slice(-500)}`) : error;
+			if (!(error instanceof SfuError)) throw error;
+			throw new RecorderError('ffmpeg', stderr ? `ffmpeg: ${error.message}: ${stderr.slice(-500)}` : `ffmpeg: ${error.message}`);
 		});
 		// Trace before resuming: the first packet sent after the resume is ffmpeg's timestamp 0.
 		this.#tracing = 'first';

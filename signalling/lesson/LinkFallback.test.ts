@@ -27,14 +27,19 @@ describe('LinkFallback: audio + slides + board when the link cannot carry video'
 		expect(f.mode).toBe('audio');
 	});
 
-	it('is suspicious while a weak sample is among the recent ones on video, and not once fallen back', () => {
+	it('is suspicious after a lossy sample too thin for video, not after heavy loss with bandwidth (a link narrowing), nor once fallen back', () => {
 		const f = new LinkFallback();
 		feed(f, [good, good], 0);
 		expect(f.suspicious).toBe(false);
 		feed(f, [poor], 4_000);
 		expect(f.suspicious).toBe(true);
-		feed(f, [good, good, good, good], 6_000);
-		expect(f.suspicious, 'the weak sample left the window').toBe(false);
+		feed(f, [good], 6_000);
+		expect(f.suspicious).toBe(false);
+		feed(f, [{ ...good, lossFraction: 0.3 }], 8_000);
+		expect(f.suspicious, 'heavy loss, ample estimate').toBe(false);
+		const starved = new LinkFallback();
+		feed(starved, [{ ...poor, availableBitrate: 2_000_000, videoStarved: true }], 0);
+		expect(starved.suspicious, 'lossy and starving the lowest layer').toBe(true);
 		feed(f, [poor, poor, poor], 20_000);
 		expect(f.mode).toBe('audio');
 		expect(f.suspicious).toBe(false);

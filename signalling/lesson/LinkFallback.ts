@@ -47,6 +47,7 @@ export const RELAPSE_WITHIN_MS = 30_000;
 export class LinkFallback {
 	#mode: LinkMode = 'video';
 	#recent: boolean[] = [];
+	#lastThinAndLossy = false;
 	#cleanSince: number | null = null;
 	#fairSince: number | null = null;
 	#recoverAfterMs = RECOVER_AFTER_MS;
@@ -56,9 +57,13 @@ export class LinkFallback {
 		return this.#mode;
 	}
 
-	/** On video with a weak sample among the recent ones: a fallback may be a sample or two away. */
+	/**
+	 * On video, and the last sample had the poor link's signature: lossy and too thin for the lowest
+	 * layer (or starving it). A fallback may be a sample or two away. Heavy loss alone is not enough:
+	 * a link that suddenly narrows loses heavily for the seconds the SFU's estimate takes to follow.
+	 */
 	get suspicious(): boolean {
-		return this.#mode === 'video' && this.#recent.some(Boolean);
+		return this.#mode === 'video' && this.#lastThinAndLossy;
 	}
 
 	/** How long clean samples must last now before video comes back. */
@@ -78,11 +83,13 @@ export class LinkFallback {
 		}
 		const lossy = reading.lossFraction > WEAK_LOSS;
 		const thin = reading.availableBitrate !== null && reading.availableBitrate < MIN_VIDEO_BPS;
-		const weak = (lossy && (thin || reading.videoStarved)) || reading.lossFraction > FAIR_LOSS;
+		this.#lastThinAndLossy = lossy && (thin || reading.videoStarved);
+		const weak = this.#lastThinAndLossy || reading.lossFraction > FAIR_LOSS;
 		this.#recent = [...this.#recent, weak].slice(-WINDOW);
 		if (this.#recent.filter(Boolean).length < WEAK_SAMPLES) return null;
 		this.#mode = 'audio';
 		this.#recent = [];
+		this.#lastThinAndLossy = false;
 		this.#cleanSince = null;
 		this.#fairSince = null;
 		const relapse = now - this.#recoveredAt < RELAPSE_WITHIN_MS;

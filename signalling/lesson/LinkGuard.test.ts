@@ -30,6 +30,8 @@ describe('link guard: a weak room falls back to audio + slides + board and comes
 		return new Set(client.all('media.consumer').filter((o) => !closed.has(o.consumerId)).map((o) => o.producerId));
 	};
 
+	const roomPeer = (classroomId: string) => [...session.peers.values()].find((p) => p.participant.role === 'classroom' && p.participant.classroomId === classroomId)!;
+
 	beforeAll(async () => {
 		t = await startTestApp();
 		lesson = await createLesson(t, 2);
@@ -67,6 +69,11 @@ describe('link guard: a weak room falls back to audio + slides + board and comes
 		const { mic, camera, screen } = teacherMedia.producers as Record<'mic' | 'camera' | 'screen', string>;
 		await waitFor(() => !receiving(weak).has(camera) && !receiving(weak).has(screen), 10_000, 'video consumers closed');
 		expect(receiving(weak).has(mic)).toBe(true);
+		// Its teacher audio now comes through the FEC relay (a producer of the server's own); the client
+		// still sees it as the teacher's microphone. The other room consumes the microphone itself.
+		await waitFor(() => (!roomPeer(room).consumers.has(mic) && roomPeer(room).consumers.size === 1 ? true : undefined), 10_000, 'the weak room hears the teacher through the FEC relay');
+		await waitFor(() => receiving(weak).has(mic), 5_000, 'offered as the teacher microphone');
+		expect(roomPeer(lesson.classroomIds[1] as string).consumers.has(mic)).toBe(true);
 		await waitFor(() => weak.latestSnapshot()?.weakLinkClassroomIds?.includes(room), 5_000, 'the room sees its mode');
 		await waitFor(() => teacher.latestSnapshot()?.weakLinkClassroomIds?.includes(room), 5_000, 'the teacher sees the mode');
 		expect([mic, camera, screen].every((id) => receiving(other).has(id))).toBe(true);
@@ -89,6 +96,7 @@ describe('link guard: a weak room falls back to audio + slides + board and comes
 		await waitFor(() => t.events.filter((e) => e.type === 'linkMode.changed').length === 2);
 		expect(t.events.filter((e) => e.type === 'linkMode.changed').at(-1)).toMatchObject({ classroomId: room, data: { mode: 'video' } });
 		await waitFor(() => receiving(weak).has(camera) && receiving(weak).has(screen), 10_000, 'video consumers back');
+		await waitFor(() => (roomPeer(room).consumers.has(teacherMedia.producers.mic as string) ? true : undefined), 10_000, 'the teacher microphone itself again');
 		await waitFor(() => weak.latestSnapshot()?.weakLinkClassroomIds?.length === 0, 5_000, 'mode cleared');
 	});
 

@@ -8,10 +8,9 @@ const log = moduleLogger('link-guard');
 
 export const SAMPLE_MS = 2_000;
 /**
- * While a room's recent samples include a weak one, the next sample comes this soon: the fallback
- * still needs three weak samples, but a poor room gets there seconds sooner (its lesson goes on as
- * audio + slides while a 2 s rhythm would still be counting), and only suspect links cost the extra
- * stats calls.
+ * After a room's sample looked like a poor link (lossy and too thin for video), the next comes this
+ * soon: the fallback still needs three weak samples, but a poor room gets there seconds sooner, and
+ * only suspect links cost the extra stats calls.
  */
 export const SUSPICIOUS_SAMPLE_MS = 1_000;
 
@@ -25,13 +24,15 @@ export interface GuardedLesson {
 
 interface RoomLink {
 	fallback: LinkFallback;
+	/** When its last sample was taken. */
+	sampledAt: number;
 	/** The room devices' receiving transports this state was learnt on. */
 	transports: string;
 }
 
 /**
  * Watches each classroom's downlink (its room devices' receiving transports) every 2 s (1 s while one
- * looks weak) and moves the
+ * looks poor) and moves the
  * room between video and audio + slides + board by itself (LinkFallback decides). A room whose
  * devices come back on new transports (a rejoin after an outage) starts again on video.
  */
@@ -91,6 +92,10 @@ export class LinkGuard {
 		if (byClassroom.size === 0) return;
 		const media = await this.#lesson.media();
 		for (const [classroomId, peers] of byClassroom) {
+			// A sooner tick is for the rooms that look poor; the others keep their 2 s rhythm (their
+			// three weak samples must still span seconds).
+			const known = this.#rooms.get(classroomId);
+			if (known && !known.fallback.suspicious && now - known.sampledAt < SAMPLE_MS - SUSPICIOUS_SAMPLE_MS / 2) continue;
 			const transports = peers.map((p) => p.recvTransportId ?? '').sort().join(',');
 			const reading = await readRoom(media, peers);
 			if (reading) await this.observe(classroomId, transports, reading, now);
@@ -105,9 +110,10 @@ export class LinkGuard {
 			room = undefined;
 		}
 		if (!room) {
-			room = { fallback: new LinkFallback(), transports };
+			room = { fallback: new LinkFallback(), transports, sampledAt: now };
 			this.#rooms.set(classroomId, room);
 		}
+		room.sampledAt = now;
 		const mode = room.fallback.onSample(reading, now);
 		log.debug({ lessonId: this.#lesson.lessonId, classroomId, mode: room.fallback.mode, ...reading }, 'classroom link sample');
 		if (mode === null) return;

@@ -57,6 +57,10 @@ export class MediaPolicy {
 					temporalLayer: layers?.temporalLayer ?? null
 				})
 			);
+			// A relay's ffmpeg died: the rooms it served consume the source again.
+			media.on('fecRelayLost', () => {
+				for (const peer of this.#lesson.peers.values()) this.reconcile(peer);
+			});
 			media.on('transportClosed', (transportId) => {
 				for (const peer of this.#lesson.peers.values()) peer.transports.delete(transportId);
 			});
@@ -105,6 +109,7 @@ export class MediaPolicy {
 		const tracks = lesson.tracks();
 		const switches = { ...live, weakLinkClassroomIds: lesson.weakLinkClassroomIds() };
 		const wanted = wantedTracks({ participantId: peer.id, role: peer.participant.role, classroomId: peer.participant.classroomId }, tracks, switches);
+		const sources = await this.#lossTolerant(media, peer, tracks, wanted);
 		for (const [producerId, consumer] of peer.consumers) {
 			const open = media.hasConsumer(consumer.id);
 			if (!wanted.has(producerId) || !open) {
@@ -126,14 +131,15 @@ export class MediaPolicy {
 				}
 				continue;
 			}
-			const track = tracks.find((t) => t.producerId === producerId);
+			const sourceId = sources.get(producerId) ?? producerId;
+			const track = tracks.find((t) => t.producerId === sourceId);
 			if (!track || !media.canConsume(producerId, peer.rtpCapabilities)) continue;
 			const consumer = await media.consume(transportId, producerId, peer.rtpCapabilities, { targetSpatialLayer: layer }, { participantId: peer.id });
 			peer.consumers.set(producerId, { id: consumer.id, producerId, type: consumer.type, policyLayer: layer, targetLayer: layer });
 			this.#viewers.set(consumer.id, peer);
 			const offer: ConsumerOffer = {
 				consumerId: consumer.id,
-				producerId,
+				producerId: sourceId,
 				participantId: track.participantId,
 				classroomId: track.classroomId,
 				source: track.source,
@@ -144,6 +150,26 @@ export class MediaPolicy {
 			};
 			lesson.notify(peer, 'media.consumer', offer);
 		}
+	}
+
+	/**
+	 * A room on audio + slides because of its link loses packets: its audio comes through the FEC
+	 * relays (LessonMedia.lossTolerantAudio). Swaps those entries of `wanted` for the relayed ids and
+	 * returns relayed id → source id. Where no relay can be had the room consumes the source.
+	 */
+	async #lossTolerant(media: LessonMedia, peer: Peer, tracks: PublishedTrack[], wanted: Map<string, number | undefined>): Promise<Map<string, string>> {
+		const sources = new Map<string, string>();
+		const classroomId = peer.participant.classroomId;
+		if (peer.participant.role !== 'classroom' || !classroomId || !this.#lesson.weakLinkClassroomIds().includes(classroomId)) return sources;
+		for (const [producerId, layer] of [...wanted]) {
+			if (tracks.find((t) => t.producerId === producerId)?.kind !== 'audio') continue;
+			const relayed = await media.lossTolerantAudio(producerId);
+			if (!relayed) continue;
+			wanted.delete(producerId);
+			wanted.set(relayed, layer);
+			sources.set(relayed, producerId);
+		}
+		return sources;
 	}
 
 	#onConsumerClosed(consumerId: string, producerId: string, reason: 'producer_closed' | 'transport_closed'): void {

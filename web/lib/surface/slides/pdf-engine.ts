@@ -92,11 +92,31 @@ export async function renderTextLayer(
 	const page = await doc.getPage(pageNumber);
 	const base = page.getViewport({ scale: 1 });
 	const viewport = page.getViewport({ scale: cssWidth / base.width });
+	const textContentSource = await pageText(doc, pageNumber);
 	container.replaceChildren();
 	container.style.setProperty('--total-scale-factor', String(viewport.scale));
-	const layer = new TextLayer({ textContentSource: page.streamTextContent(), container, viewport });
+	const layer = new TextLayer({ textContentSource, container, viewport });
 	await layer.render();
 	return { text: layer.textContentItemsStr.join(' ').replace(/\s+/g, ' ').trim(), cancel: () => layer.cancel() };
+}
+
+type TextContent = Awaited<ReturnType<Awaited<ReturnType<PDFDocumentProxy['getPage']>>['getTextContent']>>;
+const texts = new WeakMap<PDFDocumentProxy, Map<number, Promise<TextContent>>>();
+
+/**
+ * A page's text, extracted once per open document: the slide view asks for the next page's while
+ * the current one shows, so a page turn lays its text out without a round trip to pdf.js's worker.
+ */
+export function pageText(doc: PDFDocumentProxy, pageNumber: number): Promise<TextContent> {
+	let pages = texts.get(doc);
+	if (!pages) texts.set(doc, (pages = new Map()));
+	let text = pages.get(pageNumber);
+	if (!text) {
+		text = doc.getPage(pageNumber).then((page) => page.getTextContent());
+		text.catch(() => pages.delete(pageNumber));
+		pages.set(pageNumber, text);
+	}
+	return text;
 }
 
 /** A page's size in PDF points at scale 1 (rotation applied). */
@@ -113,7 +133,7 @@ export async function pageSize(doc: PDFDocumentProxy, pageNumber: number): Promi
 export async function warmDeck(deckId: string, token: string): Promise<void> {
 	const doc = await openDeck(deckId, token);
 	await renderPageCanvas(doc, 1, { width: 64 });
-	await (await doc.getPage(1)).getTextContent();
+	await pageText(doc, 1);
 }
 
 /**

@@ -1,15 +1,15 @@
-import type { RtpParameters } from '../../sfu/types.ts';
-import { RecorderError } from './errors.ts';
+import { SfuError } from './errors.ts';
+import type { RtpParameters } from './types.ts';
 
 /**
  * The SDP ffmpeg reads to receive one consumer's RTP on `port` (RTCP on port + 1). Only the first
- * (media) codec is described: RTX is not negotiated for recording consumers.
+ * (media) codec is described: RTX is not negotiated for plain consumers (recording, re-encoding).
  */
-export function consumerSdp(kind: 'audio' | 'video', rtpParameters: RtpParameters, ip: string, port: number): string {
+export function rtpSdp(kind: 'audio' | 'video', rtpParameters: RtpParameters, ip: string, port: number): string {
 	const codec = rtpParameters.codecs[0];
-	if (!codec) throw new RecorderError('invalid', 'consumer has no codec');
+	if (!codec) throw new SfuError('invalid', 'consumer has no codec');
 	const [, name] = codec.mimeType.split('/');
-	if (!name) throw new RecorderError('invalid', `bad mime type ${codec.mimeType}`);
+	if (!name) throw new SfuError('invalid', `bad mime type ${codec.mimeType}`);
 	const channels = kind === 'audio' ? `/${codec.channels ?? 2}` : '';
 	const fmtp = Object.entries(codec.parameters ?? {})
 		.map(([key, value]) => `${key}=${String(value)}`)
@@ -17,7 +17,7 @@ export function consumerSdp(kind: 'audio' | 'video', rtpParameters: RtpParameter
 	const lines = [
 		'v=0',
 		`o=- 0 0 IN IP4 ${ip}`,
-		's=classbridge-recorder',
+		's=classbridge',
 		`c=IN IP4 ${ip}`,
 		't=0 0',
 		`m=${kind} ${port} RTP/AVPF ${codec.payloadType}`,
