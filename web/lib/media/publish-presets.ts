@@ -9,11 +9,11 @@ type EncodingsAndCodec = Pick<types.ProducerOptions, 'encodings' | 'codecOptions
  * and NACK, no DTX (after silence a lost first packet clips the start of a sentence, and comfort
  * noise hides a dead link), at most 40 kbit/s (clear speech; leaves a 128 kbit/s uplink room), sent
  * first when the link is congested.
- * The encoder sizes its FEC by the loss its own RTCP reports show, and the SFU ends RTCP: a room's
- * microphone crossing its lossy uplink gets FEC; the teacher's, on a clean uplink, gets none for the
- * rooms' lossy downlinks (measured: a room on a 10 % loss link conceals about 10 %). Chromium does not
- * ask for lost audio again (no NACK for Opus in its SDP) and mediasoup cannot forward its RED, so
- * recovering those losses needs the SFU's help (a FEC re-encode for lossy rooms); not built yet.
+ * The encoder sizes its FEC by the loss its own RTCP reports show, and the SFU ends RTCP: the
+ * teacher's microphone, on a clean uplink, is sent with no FEC for the rooms' lossy downlinks.
+ * Chromium does not ask for lost audio again (no NACK for Opus in its SDP) and mediasoup cannot
+ * forward its RED, so rooms on audio + slides get a copy re-encoded with FEC by the server
+ * (sfu/AudioFecRelay.ts).
  */
 const AUDIO: EncodingsAndCodec = {
 	encodings: [{ maxBitrate: 40_000, priority: 'high', networkPriority: 'high' }],
