@@ -56,8 +56,14 @@ export class AudioFecRelay extends EventEmitter<AudioFecRelayEvents> {
 		const mirror = (paused: boolean) => () => {
 			if (!producer.closed) (paused ? producer.pause() : producer.resume()).catch(() => undefined);
 		};
-		source.observer.on('pause', mirror(true));
-		source.observer.on('resume', mirror(false));
+		const onPause = mirror(true);
+		const onResume = mirror(false);
+		source.observer.on('pause', onPause);
+		source.observer.on('resume', onResume);
+		this.once('closed', () => {
+			source.observer.off('pause', onPause);
+			source.observer.off('resume', onResume);
+		});
 		producer.observer.once('close', () => this.close());
 		ffmpeg.once('exit', (code, signal) => {
 			if (!this.#closed) log.warn({ producerId: source.id, code, signal, stderr: stderr().trim() }, 'ffmpeg of an audio FEC relay exited');
