@@ -31,10 +31,10 @@ interface RoomLink {
 }
 
 /**
- * Watches each classroom's downlink (its room devices' receiving transports) every 2 s (1 s while one
- * looks poor) and moves the
- * room between video and audio + slides + board by itself (LinkFallback decides). A room whose
- * devices come back on new transports (a rejoin after an outage) starts again on video.
+ * Watches each classroom's downlink (its room devices' receiving transports) every 2 s, 1 s while it
+ * looks poor, and moves the room between video and audio + slides + board by itself (LinkFallback
+ * decides). A room whose devices come back on new transports (a rejoin after an outage) starts again
+ * on video.
  */
 export class LinkGuard {
 	readonly #lesson: GuardedLesson;
@@ -63,7 +63,7 @@ export class LinkGuard {
 		this.#timer = null;
 	}
 
-	/** When the next sample is due: sooner while a room's link looks weak. */
+	/** When the next tick is due: sooner while a room's link looks poor (only such rooms are read then). */
 	get nextSampleMs(): number {
 		return [...this.#rooms.values()].some((room) => room.fallback.suspicious) ? SUSPICIOUS_SAMPLE_MS : SAMPLE_MS;
 	}
