@@ -13,8 +13,9 @@ const log = moduleLogger('audio-fec-relay');
 const LOCAL_IP = '127.0.0.1';
 const PAYLOAD_TYPE = 100;
 /**
- * The loss the encoder is told to expect. Opus sizes its in-band FEC (a low-rate copy of each frame
- * in the next packet) by it; 20 % makes every frame carry one, which rebuilds any single lost packet.
+ * The loss the encoder is told to expect. Opus sizes its in-band FEC (a low-rate copy of each speech
+ * frame in the next packet, which rebuilds a single lost packet) by it, and at this much keeps to
+ * the SILK mode that has FEC.
  */
 const EXPECTED_LOSS_PCT = 20;
 const BITRATE = '40k';
@@ -30,7 +31,7 @@ export interface AudioFecRelayEvents {
  * uplink never hears that a room's downlink loses packets, and its Opus encoder adds no FEC. The
  * relay taps the producer's RTP to ffmpeg, which decodes and encodes it again with in-band FEC for
  * EXPECTED_LOSS_PCT, and produces the result on the same router. Rooms on lossy links consume the
- * copy instead of the original (about 50 ms later, a few kbit/s more).
+ * copy instead of the original: a decode and an encode later (not measured yet), with the FEC's bits.
  */
 export class AudioFecRelay extends EventEmitter<AudioFecRelayEvents> {
 	/** The id of the relayed (FEC) producer. */
