@@ -8,14 +8,14 @@ import { slides } from './surface-support.ts';
 /**
  * One lesson, the teacher on a clean link, three classrooms on good, rural and poor links at once
  * (each through its own userspace relay: rate caps, loss, delay, jitter; see e2e/ruralLink.ts).
- * Asserted are the modes, the recoveries and the audio the issue names (rural: no heard gap over
- * 300 ms; poor: concealment under 10 % while on its link); the figures over a longer stretch
+ * Asserted are the modes, the recoveries and the audio the issue names (rural: no heard dropout over
+ * RURAL_GAP_MAX_MS, the goal being 300 ms; poor: concealment under 10 % while on its link, through the
+ * audio FEC relay); the figures over a longer stretch
  * (concealment, gaps, layer shares, latencies, bytes) are `npm run bench:rural`'s.
  *
  * CB_E2E_RURAL=0 skips it.
  */
 test.skip(process.env.CB_E2E_RURAL === '0', 'CB_E2E_RURAL=0');
-
 
 const cameraWidth = (lesson: Lesson, room: RoomName) => teacherCameraWidth(lesson.rooms[room].page);
 /** See the assertion: the issue's 300 ms is the goal, this the bound held on this machine. */
@@ -153,7 +153,7 @@ test('three rooms on good, rural and poor links: the good room is untouched, the
 			.toBe(true);
 		// The switch from 20 Mbit/s to 1 Mbit/s at once (a rural room joins on its link; this one is
 		// moved onto it) fills the link's queue until the SFU's estimate follows, and the queue drops
-		// what does not fit, audio too. The audio on the rural link is held to 300 ms from here on.
+		// what does not fit, audio too. The rural room's heard gaps are held from here on.
 		const stepDownGap = await takeAudioGap(lesson.rooms.rural.page);
 		console.log(`rural rooms: rural room stepped down ${((Date.now() - impairedAt) / 1000).toFixed(1)} s after its link went rural; longest audio gap while it did ${JSON.stringify(stepDownGap)}`);
 		const poorMicFrom = await teacherMicStat(lesson.rooms.poor.page);

@@ -264,8 +264,7 @@ export async function startLesson(title: string, options: LessonOptions = {}): P
 				width: cam && cam.packetsReceived > 0 ? cam.frameWidth : 0,
 				weak,
 				packets: mic?.packetsReceived ?? 0,
-				concealed: mic?.concealedSamples ?? 0,
-				total: mic?.totalSamplesReceived ?? 0
+				...(micAudio(mic) ?? { concealed: 0, total: 0 })
 			});
 		};
 		return {
