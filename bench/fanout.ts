@@ -141,12 +141,14 @@ type RunResult = {
 	producerLost: number | null;
 	/** bare: mediasoup alone; product: the real app and signalling (see fanout/product.ts). */
 	mode: RunMode;
-	/** Node process CPU less the sink thread's: publisher + (product mode) the app's main thread and helpers. */
+	/** Node process CPU less the sink (and devices) thread's: publisher + (product mode) the app's main thread and helpers. */
 	nodeMainCpuPct: number | null;
 	/** Worker CPU (scaled to the source's nominal packet rate) + Node main CPU per receiver, in % of one core. */
 	cpuPerReceiverPct: number | null;
 	nodeProcessCpuPct: number;
 	sinkThreadCpuPct: number | null;
+	/** Product mode: the devices' socket.io clients' thread (browsers elsewhere), left out of nodeMainCpuPct. */
+	devicesThreadCpuPct: number | null;
 	/** Share of the window the worker was runnable but waiting for a CPU (other load). */
 	workerCpuWaitPct: number | null;
 	/** CPU used by everything else on the machine (not the worker, not this Node process), in % of one core. */
@@ -207,6 +209,7 @@ async function runOnce(receivers: number, mode: RunMode): Promise<RunResult> {
 		const drops0 = udpDropsByPort();
 		const snmp0 = udpSnmp();
 		const ru0 = await rig.workerUsage();
+		const harness0 = (await rig.harnessCpuMs?.()) ?? null;
 		const node0 = process.cpuUsage();
 		const sched0 = schedSum(rig.workerPids);
 		const mach0 = machineCpuTicks();
@@ -222,6 +225,7 @@ async function runOnce(receivers: number, mode: RunMode): Promise<RunResult> {
 
 		const ru1 = await rig.workerUsage();
 		const node1 = process.cpuUsage();
+		const harness1 = (await rig.harnessCpuMs?.()) ?? null;
 		const sched1 = schedSum(rig.workerPids);
 		const mach1 = machineCpuTicks();
 		const t1 = nowMs();
@@ -241,6 +245,9 @@ async function runOnce(receivers: number, mode: RunMode): Promise<RunResult> {
 		const cpuFraction = workerCpuMs / wallMs;
 		const consumers = 2 * receivers;
 		const nodeCpuMs = (node1.user + node1.system - node0.user - node0.system) / 1000;
+		// The devices thread (product mode) plays browsers elsewhere: left out like the sink thread.
+		const harnessMs = harness0 !== null && harness1 !== null ? harness1 - harness0 : 0;
+		const sideMs = res.sinkCpuMs === null ? null : res.sinkCpuMs + harnessMs;
 		// On a loaded machine the publisher falls behind and then catches up, offering more or fewer
 		// packets in a window than its nominal rate; the worker's CPU follows the packets, so it is
 		// scaled to the nominal rate for the per-receiver cost (the Node side works per sample, not per packet).
@@ -308,11 +315,11 @@ async function runOnce(receivers: number, mode: RunMode): Promise<RunResult> {
 			},
 			producerLost,
 			mode,
-			nodeMainCpuPct: res.sinkCpuMs === null ? null : r((100 * (nodeCpuMs - res.sinkCpuMs)) / wallMs, 1),
-			cpuPerReceiverPct:
-				res.sinkCpuMs === null ? null : r((100 * (workerCpuMs * nominalScale + nodeCpuMs - res.sinkCpuMs)) / wallMs / receivers, 3),
+			nodeMainCpuPct: sideMs === null ? null : r((100 * (nodeCpuMs - sideMs)) / wallMs, 1),
+			cpuPerReceiverPct: sideMs === null ? null : r((100 * (workerCpuMs * nominalScale + nodeCpuMs - sideMs)) / wallMs / receivers, 3),
 			nodeProcessCpuPct: r((100 * nodeCpuMs) / wallMs, 1),
 			sinkThreadCpuPct: res.sinkCpuMs === null ? null : r((100 * res.sinkCpuMs) / res.windowMs, 1),
+			devicesThreadCpuPct: harness0 === null ? null : r((100 * harnessMs) / wallMs, 1),
 			workerCpuWaitPct: waitPct === null ? null : r(waitPct, 1),
 			otherProcessesCpuPct: otherPct === null ? null : r(otherPct, 1),
 			stealPct: stealPct === null ? null : r(stealPct, 1),
@@ -581,7 +588,7 @@ async function main(): Promise<void> {
 				`latency p50 ${fmt(run.latencyP50Ms)} p99 ${fmt(run.latencyP99Ms)} ms ` +
 				`(direct ${fmt(run.latency.directNoSfu.p50)}/${fmt(run.latency.directNoSfu.p99)}), ` +
 				`RSS worker ${run.workerRssMb} MB + node ${run.nodeRssMb} MB, ${run.egressPps} pkt/s out, ` +
-				`node CPU ${run.nodeProcessCpuPct} % (sink thread ${run.sinkThreadCpuPct ?? 'n/a'} %, main ${run.nodeMainCpuPct ?? 'n/a'} %), ` +
+				`node CPU ${run.nodeProcessCpuPct} % (sink thread ${run.sinkThreadCpuPct ?? 'n/a'} %${run.devicesThreadCpuPct === null ? '' : `, devices thread ${run.devicesThreadCpuPct} %`}, main ${run.nodeMainCpuPct ?? 'n/a'} %), ` +
 				`${run.cpuPerReceiverPct ?? 'n/a'} % of a core per receiver, ` +
 				`worker waited for CPU ${run.workerCpuWaitPct ?? 'n/a'} %, other processes ${run.otherProcessesCpuPct ?? 'n/a'} % of a core`
 		);

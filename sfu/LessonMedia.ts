@@ -71,6 +71,13 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 	readonly #transportStats = new Map<string, { at: number; stats: ReturnType<WebRtcTransport['getStats']> }>();
 	readonly producers = new Map<string, Producer>();
 	readonly consumers = new Map<string, Consumer>();
+	/**
+	 * The worker's last score of each consumer and producer (best stream), kept from its score events:
+	 * mediasoup's score getters clone, and the network monitor and link guard read every score each
+	 * sample.
+	 */
+	readonly #consumerScores = new Map<string, number>();
+	readonly #producerScores = new Map<string, number | null>();
 	readonly #layerPolicies = new Map<string, LayerPolicy>();
 	readonly #fecRelays: AudioFecRelays;
 	#closed = false;
@@ -203,15 +210,15 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 	/** The producer's best stream score (0-10) as the worker last reported it; no stats call. */
 	producerScore(producerId: string): number | null {
 		const producer = this.producers.get(producerId);
-		if (!producer || producer.closed || producer.paused || producer.score.length === 0) return null;
-		return Math.max(...producer.score.map((s) => s.score));
+		if (!producer || producer.closed || producer.paused) return null;
+		return this.#producerScores.get(producerId) ?? null;
 	}
 
 	/** The consumer's score (0-10) as the worker last reported it, null while paused; no stats call. */
 	consumerScore(consumerId: string): number | null {
 		const consumer = this.consumers.get(consumerId);
 		if (!consumer || consumer.closed || consumer.paused || consumer.producerPaused) return null;
-		return consumer.score.score;
+		return this.#consumerScores.get(consumerId) ?? null;
 	}
 
 	/** The link towards one viewer: its transport's bandwidth estimate and its consumers' loss and layers. Null when the transport is gone. */
@@ -233,7 +240,11 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 		// The receiver's reports of its video streams carry the link's loss with the most packets behind
 		// them. Audio's count when no video flows (a room on audio + slides) and when a video stream is
 		// starved: a stream sent nothing is reported with no loss, so a link too thin for the lowest
-		// layer would otherwise read as clean and never fall back.
+		// layer would otherwise read as clean and never fall back. (Every sample reads them: the
+		// transport's own signs trail a poor link's onset. Transport-cc loss read 0 for 6 s on a link at
+		// 10 % loss whose saturated uplink held back the feedback, the scores count NACK-repaired packets
+		// as delivered, and the estimate stays high until the loss is felt; tried and measured, the
+		// fallback then took up to 10.1 s instead of 5.3-8.5 s.)
 		const audioCounts = !link.hasVideo || link.videoStarved;
 		for (const consumer of flowing.filter((c) => c.kind === 'video' || audioCounts)) {
 			const streams = (await consumer.getStats().catch(() => [])) as StreamStats[];
@@ -280,8 +291,13 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 	/** Counts a producer made on this router (a test publisher's) as one of the lesson's. */
 	adoptProducer(producer: Producer): void {
 		this.producers.set(producer.id, producer);
+		const keepScore = (score: readonly { score: number }[]) =>
+			this.#producerScores.set(producer.id, score.length === 0 ? null : Math.max(...score.map((s) => s.score)));
+		keepScore(producer.score);
+		producer.on('score', keepScore);
 		producer.observer.once('close', () => {
 			this.producers.delete(producer.id);
+			this.#producerScores.delete(producer.id);
 			if (!this.#closed) this.emit('producerClosed', producer.id);
 		});
 	}
@@ -358,11 +374,14 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 			throw new SfuError('invalid', `cannot consume: ${(error as Error).message}`);
 		}
 		this.consumers.set(consumer.id, consumer);
+		this.#consumerScores.set(consumer.id, consumer.score.score);
+		consumer.on('score', (score) => this.#consumerScores.set(consumer.id, score.score));
 		if (consumer.type === 'simulcast') {
 			this.#layerPolicies.set(consumer.id, new LayerPolicy(consumer, options.targetSpatialLayer ?? 2));
 		}
 		consumer.observer.once('close', () => {
 			this.consumers.delete(consumer.id);
+			this.#consumerScores.delete(consumer.id);
 			this.#layerPolicies.get(consumer.id)?.dispose();
 			this.#layerPolicies.delete(consumer.id);
 		});

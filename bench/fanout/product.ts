@@ -10,14 +10,17 @@
  * into the teacher's send transport and published with `media.produce`; each device consumes
  * through the signalling (`media.ready`, `media.consumer`, `media.resumeConsumer`) and its SRTP
  * arrives at its sink socket, counted like the bare receivers'. The extra helper hop is in the
- * latency figures of this mode; the CPU figures are the product's worker(s) and this process.
+ * latency figures of this mode; the CPU figures are the product's worker(s) and this process less
+ * its devices thread: the teacher's and the devices' socket.io clients run in a thread of their own
+ * (devices.ts), since in a lesson they are browsers on other machines.
  */
 
 import * as mediasoup from 'mediasoup';
 import type { Router, RtpCapabilities, WebRtcTransport } from 'mediasoup/types';
 import type { ConsumerOffer, TransportInfo } from '../../protocol/index.ts';
 import { clientRtpCapabilities } from '../../sfu/codecs.ts';
-import { TestClient, createLesson, startTestApp } from '../../app/testing/harness.ts';
+import { createLesson, startTestApp } from '../../app/testing/harness.ts';
+import { DeviceThread, type RemoteDevice } from './deviceThread.ts';
 import type { RigOptions } from './bare.ts';
 import type { Publisher } from './publisher.ts';
 import type { StreamKind } from './protocol.ts';
@@ -42,7 +45,7 @@ function udpPort(info: { iceCandidates: unknown }): number {
 }
 
 /** Links a product transport to a new helper WebRtcTransport (ICE via the sink, DTLS relayed) and connects both ends. */
-async function linkTransport(client: TestClient, info: TransportInfo, helper: Router, sink: SinkThread, receiver: number | null): Promise<WebRtcTransport> {
+async function linkTransport(client: RemoteDevice, info: TransportInfo, helper: Router, sink: SinkThread, receiver: number | null): Promise<WebRtcTransport> {
 	const end = await helper.createWebRtcTransport({ listenInfos: [{ protocol: 'udp', ip: '127.0.0.1' }] });
 	await client.ok('media.connectTransport', { transportId: info.id, dtlsParameters: { role: 'client', fingerprints: end.dtlsParameters.fingerprints } as never });
 	const fingerprints = (info.dtlsParameters as { fingerprints: WebRtcTransport['dtlsParameters']['fingerprints'] }).fingerprints;
@@ -88,11 +91,11 @@ export async function productRig(opts: ProductOptions): Promise<Rig> {
 	});
 	const helperWorker = await mediasoup.createWorker({ logLevel: 'warn', rtcMinPort: 30000, rtcMaxPort: 39999 });
 	const { sink, rings, ready: readyP } = startSink(opts.receivers, opts.recvBufferBytes);
-	const clients: TestClient[] = [];
+	const devices = new DeviceThread();
 	let publisher: Publisher | null = null;
 	const close = async (): Promise<void> => {
 		publisher?.stop();
-		for (const c of clients) c.close();
+		await devices.close();
 		await sink.close().catch(() => undefined);
 		helperWorker.close();
 		await app.stop();
@@ -106,8 +109,7 @@ export async function productRig(opts: ProductOptions): Promise<Rig> {
 		const { router: helper, producers: source } = fed;
 
 		// The teacher: a send transport fed by the helper router, two tracks published through the signalling.
-		const teacher = new TestClient(app.url, lesson.token('teacher'));
-		clients.push(teacher);
+		const teacher = await devices.open('teacher', app.url, lesson.token('teacher'));
 		const teacherJoin = await teacher.joinLesson();
 		const routerCaps = teacherJoin.routerRtpCapabilities as unknown as RtpCapabilities;
 		const send = await teacher.ok('media.createTransport', { direction: 'send' });
@@ -135,21 +137,21 @@ export async function productRig(opts: ProductOptions): Promise<Rig> {
 			Array.from({ length: opts.receivers }, (_, i) => i),
 			SETUP_CONCURRENCY,
 			async (i) => {
-				const client = new TestClient(app.url, lesson.token('classroom', i));
-				clients.push(client);
+				const client = await devices.open(`room-${i}`, app.url, lesson.token('classroom', i));
 				await client.joinLesson();
 				const recv = await client.ok('media.createTransport', { direction: 'recv' });
 				recvPorts.add(udpPort(recv));
 				ends.push(await linkTransport(client, recv, helper, sink, i));
 				await client.ok('media.ready', { rtpCapabilities: caps as never });
 				for (const producerId of producerIds) {
-					const offer = await client.next('media.consumer', (o) => o.producerId === producerId, 60_000);
+					const offer = await client.offerFor(producerId, 60_000);
 					await client.ok('media.resumeConsumer', { consumerId: offer.consumerId });
 					streams.push({ ssrc: ssrcOf(offer), kind: offer.kind as StreamKind, receiver: i });
 				}
 			}
 		);
 		await Promise.all(ends.map(dtlsConnected));
+		await devices.call({ type: 'forget' });
 		sink.post({ type: 'expect', streams });
 		const slots = () => app.app.sfu.pool.slots;
 		return {
@@ -159,6 +161,7 @@ export async function productRig(opts: ProductOptions): Promise<Rig> {
 				return { utime: all.reduce((a, ru) => a + ru.ru_utime, 0), stime: all.reduce((a, ru) => a + ru.ru_stime, 0) };
 			},
 			sink,
+			harnessCpuMs: () => devices.cpuMs(),
 			ready,
 			publisher: fed.publisher,
 			ingressPorts: [udpPort(send)],

@@ -30,6 +30,11 @@ export type Rig = {
 	/** utime / stime (ms) summed over those workers. */
 	workerUsage(): Promise<{ utime: number; stime: number }>;
 	sink: SinkThread;
+	/**
+	 * CPU (ms) so far of a thread of this process that plays the viewers' side besides the sink
+	 * (product mode: the devices' socket.io clients); left out of the server's figures like the sink's.
+	 */
+	harnessCpuMs?: () => Promise<number | null>;
 	ready: Extract<SinkToMain, { type: 'ready' }>;
 	publisher: Publisher;
 	/** Local UDP ports of the SFU: where the publisher's media enters, where receivers' media leaves. */
