@@ -21,7 +21,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import globalSetup from '../e2e/global-setup.ts';
-import { concealmentPct, layerShares, micAudio, micPacketsSince, PROFILES, ROOMS, startLesson, takeAudioGap, teacherCameraWidth, teacherMicPackets, teacherMicStat, type Lesson, type RoomName } from '../e2e/rural-scenario.ts';
+import { concealmentPct, layerShares, micAudio, micPacketsSince, PROFILES, ROOMS, startLesson, takeAudioGap, teacherCameraWidth, teacherMicPackets, settledTeacherMicStat, type Lesson, type RoomName } from '../e2e/rural-scenario.ts';
 import { deckCached, ruralDeck, timePageTurn, timeStroke, uploadDeck, type Latencies } from '../e2e/rural-surface.ts';
 import { slides } from '../e2e/surface-support.ts';
 import { percentile, round } from './lib/summary.ts';
@@ -44,7 +44,7 @@ async function until<T>(probe: () => Promise<T | undefined | false>, timeoutMs: 
 	}
 }
 
-const mic = (lesson: Lesson, room: RoomName) => teacherMicStat(lesson.rooms[room].page);
+const mic = (lesson: Lesson, room: RoomName) => settledTeacherMicStat(lesson.rooms[room].page);
 const width = (lesson: Lesson, room: RoomName) => teacherCameraWidth(lesson.rooms[room].page);
 const weak = (lesson: Lesson, room: RoomName) => lesson.rooms[room].page.getByTestId('weak-link-notice').isVisible();
 const seconds = (fromMs: number) => round((Date.now() - fromMs) / 1000, 1);

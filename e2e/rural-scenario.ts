@@ -320,8 +320,18 @@ export async function teacherCameraWidth(page: Page): Promise<number> {
 }
 
 /** The room's inbound stats of the teacher's microphone (undefined before it arrives). */
-export async function teacherMicStat(page: Page): Promise<InboundStat | undefined> {
-	return (await inboundStats(page)).find(teacherMic);
+/**
+ * The teacher-audio stream once only one is left: a room moving onto (or off) the FEC relay gets
+ * the new consumer before the old one goes (a handover of a second or two), and a concealment
+ * figure must compare one stream with itself.
+ */
+export async function settledTeacherMicStat(page: Page, timeoutMs = 15_000): Promise<InboundStat | undefined> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const mics = (await inboundStats(page).catch(() => [] as InboundStat[])).filter(teacherMic);
+		if (mics.length === 1 || Date.now() > deadline) return mics[0];
+		await page.waitForTimeout(250);
+	}
 }
 
 /** The concealed and total samples of a microphone's inbound stats, as `concealmentPct` takes them. */

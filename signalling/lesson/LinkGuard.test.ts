@@ -3,6 +3,7 @@ import { createLesson, startTestApp, TestClient, waitFor, type TestApp, type Tes
 import { setUpMedia } from '../testing/fakeMedia.ts';
 import { MIN_VIDEO_BPS, RECOVER_AFTER_MS, type LinkReading } from './LinkFallback.ts';
 import type { LessonSession } from './LessonSession.ts';
+import { HANDOVER_MS } from './ConsumerHandover.ts';
 import { SAMPLE_MS, SUSPICIOUS_SAMPLE_MS } from './LinkGuard.ts';
 
 const poor: LinkReading = { availableBitrate: MIN_VIDEO_BPS / 2, lossFraction: 0.12, hasVideo: true, videoStarved: false };
@@ -73,6 +74,16 @@ describe('link guard: a weak room falls back to audio + slides + board and comes
 		// still sees it as the teacher's microphone. The other room consumes the microphone itself.
 		await waitFor(() => (!roomPeer(room).consumers.has(mic) && roomPeer(room).consumers.size === 1 ? true : undefined), 10_000, 'the weak room hears the teacher through the FEC relay');
 		await waitFor(() => receiving(weak).has(mic), 5_000, 'offered as the teacher microphone');
+		// Make-before-break: the microphone's first consumer stays until the relayed one plays.
+		const micOffers = weak.all('media.consumer').filter((o) => o.producerId === mic);
+		const [first, relayed] = [micOffers.at(-2)!, micOffers.at(-1)!];
+		const closedIds = () => new Set(weak.all('media.consumerClosed').map((c) => c.consumerId));
+		expect(relayed.consumerId).not.toBe(first.consumerId);
+		expect(closedIds().has(first.consumerId), 'kept while its successor is not resumed').toBe(false);
+		const resumedAt = Date.now();
+		await weak.ok('media.resumeConsumer', { consumerId: relayed.consumerId });
+		await waitFor(() => closedIds().has(first.consumerId), HANDOVER_MS + 3_000, 'the first consumer goes after the handover');
+		expect(Date.now() - resumedAt).toBeGreaterThanOrEqual(HANDOVER_MS - 50);
 		expect(roomPeer(lesson.classroomIds[1] as string).consumers.has(mic)).toBe(true);
 		await waitFor(() => weak.latestSnapshot()?.weakLinkClassroomIds?.includes(room), 5_000, 'the room sees its mode');
 		await waitFor(() => teacher.latestSnapshot()?.weakLinkClassroomIds?.includes(room), 5_000, 'the teacher sees the mode');

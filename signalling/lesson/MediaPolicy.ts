@@ -4,7 +4,8 @@ import { moduleLogger } from '../../core/logger.ts';
 import type { ConsumerOffer, PublishedTrack, ServerNotifications } from '../../protocol/index.ts';
 import type { LessonMedia, Sfu } from '../../sfu/index.ts';
 import type { LiveState } from '../store/LessonStore.ts';
-import type { Peer } from './Peer.ts';
+import { ConsumerHandover } from './ConsumerHandover.ts';
+import type { Peer, PeerConsumer } from './Peer.ts';
 import { wantedTracks } from './subscriptions.ts';
 
 const log = moduleLogger('media-policy');
@@ -34,6 +35,7 @@ export class MediaPolicy {
 	#media: LessonMedia | null = null;
 	/** consumerId → the peer that receives it. */
 	readonly #viewers = new Map<string, Peer>();
+	readonly #handover = new ConsumerHandover((peer, old) => this.#retire(peer, old));
 
 	constructor(lesson: PolicyLesson, sfu: Sfu, onVolumes: (loudest: { producerId: string; volume: number } | null) => void) {
 		this.#lesson = lesson;
@@ -81,6 +83,11 @@ export class MediaPolicy {
 		});
 	}
 
+	/** The viewer resumed a consumer (its side is ready): a consumer it replaces may go soon. */
+	consumerResumed(consumerId: string): void {
+		this.#handover.resumed(consumerId);
+	}
+
 	/** The peer's media goes (it left, or rejoins with fresh media); its tracks are unpublished. */
 	dropPeerMedia(peer: Peer): void {
 		const lesson = this.#lesson;
@@ -110,10 +117,18 @@ export class MediaPolicy {
 		const switches = { ...live, weakLinkClassroomIds: lesson.weakLinkClassroomIds() };
 		const wanted = wantedTracks({ participantId: peer.id, role: peer.participant.role, classroomId: peer.participant.classroomId }, tracks, switches);
 		const sources = await this.#lossTolerant(media, peer, tracks, wanted);
+		const wantedAs = new Set([...wanted.keys()].map((id) => sources.get(id) ?? id));
+		// Consumers that a new one replaces with the same media (onto or off an FEC relay): they go once
+		// the new one plays (ConsumerHandover), not before. Keyed by the producer id the viewer sees.
+		const replaced = new Map<string, PeerConsumer>();
 		for (const [producerId, consumer] of peer.consumers) {
 			const open = media.hasConsumer(consumer.id);
 			if (!wanted.has(producerId) || !open) {
 				peer.consumers.delete(producerId);
+				if (open && wantedAs.has(consumer.offeredAs)) {
+					replaced.set(consumer.offeredAs, consumer);
+					continue;
+				}
 				this.#viewers.delete(consumer.id);
 				if (open) media.closeConsumer(consumer.id);
 				lesson.notify(peer, 'media.consumerClosed', { consumerId: consumer.id });
@@ -135,8 +150,13 @@ export class MediaPolicy {
 			const track = tracks.find((t) => t.producerId === sourceId);
 			if (!track || !media.canConsume(producerId, peer.rtpCapabilities)) continue;
 			const consumer = await media.consume(transportId, producerId, peer.rtpCapabilities, { targetSpatialLayer: layer }, { participantId: peer.id });
-			peer.consumers.set(producerId, { id: consumer.id, producerId, type: consumer.type, policyLayer: layer, targetLayer: layer });
+			peer.consumers.set(producerId, { id: consumer.id, producerId, offeredAs: sourceId, type: consumer.type, policyLayer: layer, targetLayer: layer });
 			this.#viewers.set(consumer.id, peer);
+			const predecessor = replaced.get(sourceId);
+			if (predecessor) {
+				replaced.delete(sourceId);
+				this.#handover.begin(peer, predecessor, consumer.id);
+			}
 			const offer: ConsumerOffer = {
 				consumerId: consumer.id,
 				producerId: sourceId,
@@ -150,6 +170,17 @@ export class MediaPolicy {
 			};
 			lesson.notify(peer, 'media.consumer', offer);
 		}
+		for (const old of replaced.values()) this.#retire(peer, old);
+	}
+
+	/** A consumer that was kept for a handover (or whose successor could not be made) goes. */
+	#retire(peer: Peer, old: PeerConsumer): void {
+		this.#viewers.delete(old.id);
+		const media = this.#media;
+		// Closed meanwhile with its producer or transport: the viewer was told then (or left).
+		if (!media || media.closed || !media.hasConsumer(old.id)) return;
+		media.closeConsumer(old.id);
+		if (this.#lesson.peers.get(peer.id) === peer) this.#lesson.notify(peer, 'media.consumerClosed', { consumerId: old.id });
 	}
 
 	/**
@@ -191,6 +222,7 @@ export class MediaPolicy {
 		lesson.bus.publish(lesson.lessonId, 'media.reset', { actor: 'system', role: 'system', classroomId: null }, { reason: 'worker_died' });
 		for (const peer of lesson.peers.values()) peer.forgetMedia();
 		this.#viewers.clear();
+		this.#handover.clear();
 		this.#media = null;
 		// A fresh router on a live worker, ready before the clients come back.
 		await this.media().catch((error: Error) => log.error({ err: error.message }, 'no router after worker death'));
