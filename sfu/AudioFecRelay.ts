@@ -1,6 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { spawnTied } from '../core/spawnTied.ts';
 import type { PlainTransport, Producer, Router } from 'mediasoup/types';
 import { moduleLogger } from '../core/logger.ts';
 import { SfuError } from './errors.ts';
@@ -92,7 +93,7 @@ export class AudioFecRelay extends EventEmitter<AudioFecRelayEvents> {
 				appData: { fecOf: source.id }
 			});
 			const outPort = out.tuple.localPort;
-			ffmpeg = spawn(ffmpegPath, ffmpegArgs(ssrc, outPort, out.rtcpTuple?.localPort ?? outPort + 1), { stdio: ['pipe', 'ignore', 'pipe'] });
+			ffmpeg = spawnTied(ffmpegPath, ffmpegArgs(ssrc, outPort, out.rtcpTuple?.localPort ?? outPort + 1), { stdio: ['pipe', 'ignore', 'pipe'] });
 			let stderr = '';
 			let spawnFailed = false;
 			// A missing binary is an 'error' event, not an exit: unhandled, it would end the server.

@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { spawnTied } from '../../core/spawnTied.ts';
 import { RecorderError } from './errors.ts';
 
 export const SEGMENT_LIST = 'segments.csv';
@@ -75,7 +76,7 @@ export class FfmpegCapture extends EventEmitter<FfmpegCaptureEvents> {
 			'-flush_packets', '1',
 			path.join(options.dir, SEGMENT_PATTERN)
 		];
-		const child = spawn(options.ffmpegPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+		const child = spawnTied(options.ffmpegPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
 		const capture = new FfmpegCapture(child);
 		child.once('error', (error) => {
 			capture.#stderr += `\nspawn failed: ${error.message}`;

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawnTied } from '../../core/spawnTied.ts';
 import { RecorderError } from './errors.ts';
 
 /**
@@ -7,13 +7,15 @@ import { RecorderError } from './errors.ts';
  */
 export function runFfmpegJob(ffmpegPath: string, args: string[], durationMs: number, onProgress: (fraction: number) => void): Promise<void> {
 	return new Promise((resolve, reject) => {
-		const child = spawn(ffmpegPath, ['-hide_banner', '-nostdin', '-loglevel', 'error', '-progress', 'pipe:1', '-nostats', ...args], {
+		const child = spawnTied(ffmpegPath, ['-hide_banner', '-nostdin', '-loglevel', 'error', '-progress', 'pipe:1', '-nostats', ...args], {
 			stdio: ['ignore', 'pipe', 'pipe']
 		});
+		const { stdout: progress, stderr: errors } = child;
+		if (!progress || !errors) throw new RecorderError('ffmpeg', 'ffmpeg was started without its pipes');
 		let stderr = '';
 		let pending = '';
-		child.stdout.setEncoding('utf8');
-		child.stdout.on('data', (chunk: string) => {
+		progress.setEncoding('utf8');
+		progress.on('data', (chunk: string) => {
 			pending += chunk;
 			const lines = pending.split('\n');
 			pending = lines.pop() ?? '';
@@ -22,8 +24,8 @@ export function runFfmpegJob(ffmpegPath: string, args: string[], durationMs: num
 				if (match && durationMs > 0) onProgress(Math.min(1, Number(match[1]) / 1000 / durationMs));
 			}
 		});
-		child.stderr.setEncoding('utf8');
-		child.stderr.on('data', (chunk: string) => {
+		errors.setEncoding('utf8');
+		errors.on('data', (chunk: string) => {
 			stderr = (stderr + chunk).slice(-4000);
 		});
 		child.once('error', (error) => reject(new RecorderError('ffmpeg', `cannot run ffmpeg: ${error.message}`)));
