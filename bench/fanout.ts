@@ -97,6 +97,11 @@ const MODE = (process.env.FANOUT_MODE ?? 'bare') as Mode;
 if (!['bare', 'product', 'both'].includes(MODE)) throw new Error('FANOUT_MODE must be bare, product or both');
 /** Product mode: the app's mediasoup workers and the consumers a router takes before LessonRouter pipes further. */
 const PRODUCT_WORKERS = envNumber('FANOUT_PRODUCT_WORKERS', 1);
+/**
+ * Mode both: how many bare-then-product pairs per N. On a shared machine one pair's ratio swings by
+ * ±20 %; the figure sums the CPU of every pair, so more pairs narrow it.
+ */
+const PAIRS = Math.max(1, Math.floor(envNumber('FANOUT_PAIRS', 1)));
 const PRODUCT_ROUTER_MAX = process.env.FANOUT_ROUTER_MAX_CONSUMERS ? envNumber('FANOUT_ROUTER_MAX_CONSUMERS', 400) : undefined;
 
 type Mode = 'bare' | 'product' | 'both';
@@ -444,9 +449,12 @@ type Comparison = {
 function compare(runs: RunResult[]): Comparison[] {
 	const pick = (x: RunResult) => ({ workerCpuPct: x.workerCpuPct, nodeMainCpuPct: x.nodeMainCpuPct, cpuPerReceiverPct: x.cpuPerReceiverPct, lossPct: x.lossPct });
 	const out: Comparison[] = [];
+	const productsLeft = runs.filter((x) => x.mode === 'product');
 	for (const bare of runs.filter((x) => x.mode === 'bare')) {
-		const product = runs.find((x) => x.mode === 'product' && x.receivers === bare.receivers);
+		// Pairs in the order they ran: the first product of this N after the bare step.
+		const product = productsLeft.find((x) => x.receivers === bare.receivers);
 		if (!product) continue;
+		productsLeft.splice(productsLeft.indexOf(product), 1);
 		out.push({
 			receivers: bare.receivers,
 			bare: pick(bare),
@@ -474,13 +482,18 @@ function overallRatio(rows: Comparison[]): number | null {
  * smallest and the largest N >= RATIO_FROM_N, which leaves out what the app costs with no receivers.
  */
 function marginalRatio(rows: Comparison[]): number | null {
-	const used = rows.filter((x) => x.receivers >= RATIO_FROM_N && x.ratio !== null).sort((a, b) => a.receivers - b.receivers);
-	const lo = used[0];
-	const hi = used.at(-1);
-	if (!lo || !hi || hi.receivers === lo.receivers) return null;
-	const total = (x: Comparison['bare'], n: number) => (x.cpuPerReceiverPct ?? 0) * n;
-	const bare = total(hi.bare, hi.receivers) - total(lo.bare, lo.receivers);
-	const product = total(hi.product, hi.receivers) - total(lo.product, lo.receivers);
+	const used = rows.filter((x) => x.receivers >= RATIO_FROM_N && x.ratio !== null);
+	const counts = used.map((x) => x.receivers);
+	const lo = Math.min(...counts);
+	const hi = Math.max(...counts);
+	if (used.length === 0 || hi === lo) return null;
+	// The mean total CPU of the pairs at one N (several with FANOUT_PAIRS).
+	const total = (n: number, side: 'bare' | 'product') => {
+		const at = used.filter((x) => x.receivers === n);
+		return at.reduce((a, x) => a + (x[side].cpuPerReceiverPct ?? 0) * n, 0) / at.length;
+	};
+	const bare = total(hi, 'bare') - total(lo, 'bare');
+	const product = total(hi, 'product') - total(lo, 'product');
 	return bare > 0 ? r(product / bare, 3) : null;
 }
 
@@ -511,7 +524,7 @@ function updateProductDoc(rows: Comparison[], runs: RunResult[], ratio: number |
 	const other = runs.map((x) => x.otherProcessesCpuPct).filter((x): x is number => x !== null);
 	const body =
 		`_Generated ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`FANOUT_MODE=both npm run bench:fanout\`, ` +
-		`${WARMUP_S} s warm-up + ${MEASURE_S} s measured per step, on ${cpus().length} shared cores: other processes used ` +
+		`${WARMUP_S} s warm-up + ${MEASURE_S} s measured per step, ${PAIRS} bare-then-product pair${PAIRS > 1 ? 's' : ''} per N (FANOUT_PAIRS; a row each), on ${cpus().length} shared cores: other processes used ` +
 		`${other.length ? `${Math.min(...other).toFixed(0)}-${Math.max(...other).toFixed(0)}` : 'n/a'} % of a core during the windows, so read the ratios as ±10-20 %; ` +
 		`a pair where either side lost >= ${LOSS_LIMIT_PCT} % (starved of CPU) has no ratio. ` +
 		`Product ÷ bare per receiver (N >= ${RATIO_FROM_N}): **${fmt(ratio, 2)}**; ` +
@@ -531,7 +544,7 @@ async function main(): Promise<void> {
 	const runs: RunResult[] = [];
 	const failures: Array<{ receivers: number; mode: RunMode; error: string }> = [];
 	const stepS = WARMUP_S + MEASURE_S + 4;
-	const stepCount = RECEIVER_COUNTS.length * (MODE === 'both' ? 2 : 1);
+	const stepCount = RECEIVER_COUNTS.length * (MODE === 'both' ? 2 * PAIRS : 1);
 	const deadline = nowMs() + Math.max(BUDGET_S, stepCount * stepS * 1.5) * 1000;
 	const hardStop = setTimeout(
 		() => {
@@ -546,7 +559,7 @@ async function main(): Promise<void> {
 	const slackS = (stepsLeft: number): number => (deadline - nowMs()) / 1000 - stepsLeft * stepS;
 
 	const modes: RunMode[] = MODE === 'both' ? ['bare', 'product'] : [MODE];
-	const steps = RECEIVER_COUNTS.flatMap((n) => modes.map((mode) => ({ n, mode })));
+	const steps = RECEIVER_COUNTS.flatMap((n) => Array.from({ length: MODE === 'both' ? PAIRS : 1 }, () => modes.map((mode) => ({ n, mode }))).flat());
 	for (const [i, { n, mode }] of steps.entries()) {
 		const stepsLeft = steps.length - i;
 		let quiet = await waitForQuiet(Math.min(QUIET_MAX_WAIT_S, slackS(stepsLeft)));

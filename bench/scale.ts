@@ -11,7 +11,7 @@
  * - crossNodeAddedLatencyP99Ms, edgeFailoverSeconds, originFailoverSeconds: three server processes
  *   on one redis-server (bench/lib/clusterRun.ts; `npm run bench:cluster` runs that part alone).
  *
- * Env: SCALE_CORE_N=100,200  SCALE_LESSON_N=32,48,64  SCALE_RATIO_N=20,40,64  SCALE_SECONDS=8
+ * Env: SCALE_CORE_N=100,200  SCALE_LESSON_N=32,48,64  SCALE_RATIO_N=20,40,64  SCALE_RATIO_PAIRS=2  SCALE_SECONDS=8
  *      SCALE_CLUSTER_ROUNDS=2
  *      SCALE_UPDATE_DOC=0 (leave BENCHMARKS.md alone)
  */
@@ -31,6 +31,8 @@ const SECONDS = process.env.SCALE_SECONDS ?? '8';
 const CORE_N = process.env.SCALE_CORE_N ?? '100,200';
 const LESSON_N = (process.env.SCALE_LESSON_N ?? '32,48,64').split(',').map(Number);
 const RATIO_N = process.env.SCALE_RATIO_N ?? '20,40,64';
+/** Bare-then-product pairs per N for the ratio: one pair swings ±20 % on a shared machine. */
+const RATIO_PAIRS = process.env.SCALE_RATIO_PAIRS ?? '2';
 const SUITE = 'AES_CM_128_HMAC_SHA1_80';
 const LOSS_LIMIT_PCT = 0.5;
 const P99_LIMIT_MS = 50;
@@ -79,7 +81,7 @@ async function main(): Promise<void> {
 	log(`product ÷ bare, interleaved, N=${RATIO_N}`);
 	// This run also writes the product ÷ bare table of BENCHMARKS.md (a 'both' run leaves the bare table alone).
 	const ratio = runFanout<FanoutJson>(
-		{ ...common, FANOUT_MODE: 'both', FANOUT_N: RATIO_N, FANOUT_UPDATE_DOC: process.env.SCALE_UPDATE_DOC === '0' ? '0' : '1' },
+		{ ...common, FANOUT_MODE: 'both', FANOUT_N: RATIO_N, FANOUT_PAIRS: RATIO_PAIRS, FANOUT_UPDATE_DOC: process.env.SCALE_UPDATE_DOC === '0' ? '0' : '1' },
 		resolve(RUNS, 'ratio.json')
 	);
 
@@ -98,7 +100,7 @@ async function main(): Promise<void> {
 			`largest N tried (${LESSON_N.join(', ')}) with loss < ${LOSS_LIMIT_PCT} % and SFU p99 < ${P99_LIMIT_MS} ms` +
 			(best && best.receivers === Math.max(...LESSON_N) ? '; every N tried passed, so this is a lower bound: a lesson takes 64 classroom devices, the only receivers of its media besides one observer' : ''),
 		productOverheadRatio: ratio.productOverheadRatio ?? null,
-		productOverheadRatioBasis: 'worker + Node main-thread CPU per receiver, product ÷ bare, summed over the N >= 20 steps of one interleaved run',
+		productOverheadRatioBasis: `worker + Node main-thread CPU per receiver, product ÷ bare, summed over the N >= 20 steps of one interleaved run (${RATIO_PAIRS} bare-then-product pairs per N); Node main is the bench process less its sink thread and the devices' socket.io clients' thread (browsers elsewhere)`,
 		productMarginalRatio: ratio.productMarginalRatio ?? null,
 		productMarginalRatioBasis: 'the same, of one more receiver: slope between the smallest and largest N (leaves out what the app costs with no receivers)',
 		...cluster,
