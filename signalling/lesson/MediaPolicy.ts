@@ -134,43 +134,47 @@ export class MediaPolicy {
 				lesson.notify(peer, 'media.consumerClosed', { consumerId: consumer.id });
 			}
 		}
-		for (const [producerId, layer] of wanted) {
-			const existing = peer.consumers.get(producerId);
-			if (existing) {
-				// Only a change of policy (stage, audio-only) moves the layer: a layer the viewer chose
-				// (media.setPreferredLayers) stays until the policy itself changes.
-				if (layer !== undefined && existing.type === 'simulcast' && existing.policyLayer !== layer) {
-					existing.policyLayer = layer;
-					existing.targetLayer = layer;
-					await media.setTargetLayer(existing.id, layer);
+		try {
+			for (const [producerId, layer] of wanted) {
+				const existing = peer.consumers.get(producerId);
+				if (existing) {
+					// Only a change of policy (stage, audio-only) moves the layer: a layer the viewer chose
+					// (media.setPreferredLayers) stays until the policy itself changes.
+					if (layer !== undefined && existing.type === 'simulcast' && existing.policyLayer !== layer) {
+						existing.policyLayer = layer;
+						existing.targetLayer = layer;
+						await media.setTargetLayer(existing.id, layer);
+					}
+					continue;
 				}
-				continue;
+				const sourceId = sources.get(producerId) ?? producerId;
+				const track = tracks.find((t) => t.producerId === sourceId);
+				if (!track || !media.canConsume(producerId, peer.rtpCapabilities)) continue;
+				const consumer = await media.consume(transportId, producerId, peer.rtpCapabilities, { targetSpatialLayer: layer }, { participantId: peer.id });
+				peer.consumers.set(producerId, { id: consumer.id, producerId, offeredAs: sourceId, type: consumer.type, policyLayer: layer, targetLayer: layer });
+				this.#viewers.set(consumer.id, peer);
+				const predecessor = replaced.get(sourceId);
+				if (predecessor) {
+					replaced.delete(sourceId);
+					this.#handover.begin(peer, predecessor, consumer.id);
+				}
+				const offer: ConsumerOffer = {
+					consumerId: consumer.id,
+					producerId: sourceId,
+					participantId: track.participantId,
+					classroomId: track.classroomId,
+					source: track.source,
+					kind: consumer.kind,
+					rtpParameters: consumer.rtpParameters as unknown as ConsumerOffer['rtpParameters'],
+					type: consumer.type,
+					producerPaused: consumer.producerPaused
+				};
+				lesson.notify(peer, 'media.consumer', offer);
 			}
-			const sourceId = sources.get(producerId) ?? producerId;
-			const track = tracks.find((t) => t.producerId === sourceId);
-			if (!track || !media.canConsume(producerId, peer.rtpCapabilities)) continue;
-			const consumer = await media.consume(transportId, producerId, peer.rtpCapabilities, { targetSpatialLayer: layer }, { participantId: peer.id });
-			peer.consumers.set(producerId, { id: consumer.id, producerId, offeredAs: sourceId, type: consumer.type, policyLayer: layer, targetLayer: layer });
-			this.#viewers.set(consumer.id, peer);
-			const predecessor = replaced.get(sourceId);
-			if (predecessor) {
-				replaced.delete(sourceId);
-				this.#handover.begin(peer, predecessor, consumer.id);
-			}
-			const offer: ConsumerOffer = {
-				consumerId: consumer.id,
-				producerId: sourceId,
-				participantId: track.participantId,
-				classroomId: track.classroomId,
-				source: track.source,
-				kind: consumer.kind,
-				rtpParameters: consumer.rtpParameters as unknown as ConsumerOffer['rtpParameters'],
-				type: consumer.type,
-				producerPaused: consumer.producerPaused
-			};
-			lesson.notify(peer, 'media.consumer', offer);
+		} finally {
+			// Whatever was not handed over (its successor could not be made) goes now.
+			for (const old of replaced.values()) this.#retire(peer, old);
 		}
-		for (const old of replaced.values()) this.#retire(peer, old);
 	}
 
 	/** A consumer that was kept for a handover (or whose successor could not be made) goes. */
