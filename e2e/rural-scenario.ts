@@ -191,9 +191,17 @@ function watchLag(): () => void {
 	};
 }
 
+/** One read of the teacher's top camera encoding: the width it is sent at (0: not sent) and what Chromium says limits it. */
+export interface TeacherTopSample {
+	width: number;
+	limitation: string;
+}
+
 export interface Lesson {
 	teacher: Page;
 	rooms: Record<RoomName, Room>;
+	/** The teacher's top camera encoding, read with every sample of the rooms. */
+	teacherTop: TeacherTopSample[];
 	close(): Promise<void>;
 	/** Sampling every room every second until stopped. */
 	startSampling(): void;
@@ -252,6 +260,14 @@ export async function startLesson(title: string, options: LessonOptions = {}): P
 			await page.goto(url.href);
 			rooms[name] = { name, classroomId: ids[i] as string, page, link, tcp, samples: [] };
 		}
+		const teacherTop: TeacherTopSample[] = [];
+		const sampleTeacher = async () => {
+			const encodings = await teacher
+				.evaluate(() => (window as unknown as { __classbridge: { outboundStats(s: string): Promise<{ rid: string | null; frameWidth: number; qualityLimitationReason?: string | null }[]> } }).__classbridge.outboundStats('camera'))
+				.catch(() => []);
+			const top = [...encodings].sort((a, b) => (b.rid ?? '').localeCompare(a.rid ?? ''))[0];
+			if (top) teacherTop.push({ width: top.frameWidth ?? 0, limitation: top.qualityLimitationReason ?? 'none' });
+		};
 		const sampleRoom = async (room: Room) => {
 			const stats = await inboundStats(room.page).catch(() => [] as InboundStat[]);
 			// A read that failed (a busy page) is no sample.
@@ -270,6 +286,7 @@ export async function startLesson(title: string, options: LessonOptions = {}): P
 		return {
 			teacher,
 			rooms,
+			teacherTop,
 			async close() {
 				stop = true;
 				stopLag();
@@ -283,7 +300,7 @@ export async function startLesson(title: string, options: LessonOptions = {}): P
 				sampling = (async () => {
 					while (!stop) {
 						const started = Date.now();
-						await Promise.all(Object.values(rooms).map(sampleRoom));
+						await Promise.all([...Object.values(rooms).map(sampleRoom), sampleTeacher()]);
 						await new Promise((r) => setTimeout(r, Math.max(0, SAMPLE_MS - (Date.now() - started))));
 					}
 				})();
