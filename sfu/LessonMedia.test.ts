@@ -79,6 +79,41 @@ describe('LessonMedia by id against a real worker', () => {
 		media.closeProducer(producer.id);
 	});
 
+	it('a link quiet since the last sample (no NACK, scores 10, no starved layer) is read without consumer stats', async () => {
+		const send = await media.createWebRtcTransport({});
+		const recv = await media.createWebRtcTransport({});
+		const mic = await media.produce(send.id, 'audio', opus(4321), false, {});
+		const vp8: RtpParameters = { codecs: [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000 }], encodings: [{ ssrc: 8765 }], rtcp: { cname: 'x' } };
+		const camera = await media.produce(send.id, 'video', vp8, false, {});
+		const screen = await media.produce(send.id, 'video', { ...vp8, encodings: [{ ssrc: 9001 }, { ssrc: 9002 }], rtcp: { cname: 'y' } }, false, {});
+		const hear = await media.consume(recv.id, mic.id, media.router.rtpCapabilities, {}, {});
+		const see = await media.consume(recv.id, camera.id, media.router.rtpCapabilities, {}, {});
+		const read = await media.consume(recv.id, screen.id, media.router.rtpCapabilities, {}, {});
+		const spies = [hear, see, read].map((c) => vi.spyOn(media.consumers.get(c.id)!, 'getStats'));
+		const requests = () => spies.reduce((n, spy) => n + spy.mock.calls.length, 0);
+		for (const c of [hear, see]) await media.resumeConsumer(c.id);
+		const since = Date.now();
+
+		expect(await media.linkStats(recv.id, [hear.id, see.id, 'gone'], { quietSince: since })).toMatchObject({ lossFraction: 0, hasVideo: true, videoStarved: false });
+		expect(requests(), 'quiet: no consumer stats').toBe(0);
+		await media.linkStats(recv.id, [hear.id, see.id]);
+		expect(requests(), 'without quietSince: the video consumer is read').toBe(1);
+
+		// The viewer NACKs a video packet (the worker's trace event, as a browser's NACK raises it).
+		await new Promise((r) => setTimeout(r, 5));
+		media.consumers.get(see.id)!.emit('trace', { type: 'nack', timestamp: Date.now(), direction: 'in', info: {} } as never);
+		await media.linkStats(recv.id, [hear.id, see.id], { quietSince: since });
+		expect(requests(), 'a NACK since then: the full read').toBe(2);
+		await media.linkStats(recv.id, [hear.id, see.id], { quietSince: Date.now() });
+		expect(requests(), 'quiet again after it').toBe(2);
+
+		await media.resumeConsumer(read.id);
+		expect(media.consumers.get(read.id)?.type).toBe('simulcast');
+		expect(await media.linkStats(recv.id, [hear.id, see.id, read.id], { quietSince: Date.now() })).toMatchObject({ videoStarved: true });
+		expect(requests(), 'a simulcast consumer without a layer: the full read, audio included').toBe(2 + 3);
+		for (const id of [send.id, recv.id]) media.closeTransport(id);
+	});
+
 	it('the network monitor and the link guard reading one transport within 2 s share one worker request', async () => {
 		const recv = await media.createWebRtcTransport({});
 		const transport = media.transports.get(recv.id);

@@ -78,6 +78,8 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 	 */
 	readonly #consumerScores = new Map<string, number>();
 	readonly #producerScores = new Map<string, number | null>();
+	/** Video consumer id → when its viewer last sent a NACK (the worker's trace event; 0: none yet): a sign of loss that costs no request. */
+	readonly #nackedAt = new Map<string, number>();
 	readonly #layerPolicies = new Map<string, LayerPolicy>();
 	readonly #fecRelays: AudioFecRelays;
 	#closed = false;
@@ -221,8 +223,16 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 		return this.#consumerScores.get(consumerId) ?? null;
 	}
 
-	/** The link towards one viewer: its transport's bandwidth estimate and its consumers' loss and layers. Null when the transport is gone. */
-	async linkStats(transportId: string, consumerIds: Iterable<string>): Promise<LinkStats | null> {
+	/**
+	 * The link towards one viewer: its transport's bandwidth estimate and its consumers' loss and
+	 * layers. Null when the transport is gone.
+	 *
+	 * `quietSince` (ms since the epoch): when video flows, none of it starved, its viewer has sent no
+	 * NACK since then and the worker scores every flowing consumer 10, the link had no loss to speak
+	 * of and the consumers' stats are not requested (the loss reads 0). A browser NACKs a lost video
+	 * packet within a round trip, so any loss brings the full read back at the next sample.
+	 */
+	async linkStats(transportId: string, consumerIds: Iterable<string>, options: { quietSince?: number } = {}): Promise<LinkStats | null> {
 		const transport = this.transports.get(transportId);
 		if (!transport || transport.closed) return null;
 		const [stats] = (await this.#statsOf(transport)) as { availableOutgoingBitrate?: number }[];
@@ -237,13 +247,22 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 				if (consumer.type === 'simulcast' && !consumer.currentLayers) link.videoStarved = true;
 			}
 		}
+		const quietSince = options.quietSince;
+		if (
+			quietSince !== undefined &&
+			link.hasVideo &&
+			!link.videoStarved &&
+			flowing.every((c) => (c.kind !== 'video' || (this.#nackedAt.get(c.id) ?? Number.POSITIVE_INFINITY) <= quietSince) && (this.#consumerScores.get(c.id) ?? 10) === 10)
+		) {
+			return link;
+		}
 		// The receiver's reports of its video streams carry the link's loss with the most packets behind
 		// them. Audio's count when no video flows (a room on audio + slides) and when a video stream is
 		// starved: a stream sent nothing is reported with no loss, so a link too thin for the lowest
-		// layer would otherwise read as clean and never fall back. (Every sample reads them: the
-		// transport's own signs trail a poor link's onset. Transport-cc loss read 0 for 6 s on a link at
-		// 10 % loss whose saturated uplink held back the feedback, the scores count NACK-repaired packets
-		// as delivered, and the estimate stays high until the loss is felt; tried and measured, the
+		// layer would otherwise read as clean and never fall back. (The transport's own signs were tried
+		// as the gate instead of NACKs and trail a poor link's onset: transport-cc loss read 0 for 6 s on
+		// a link at 10 % loss whose saturated uplink held back the feedback, the scores count
+		// NACK-repaired packets as delivered, and the estimate stays high until the loss is felt; the
 		// fallback then took up to 10.1 s instead of 5.3-8.5 s.)
 		const audioCounts = !link.hasVideo || link.videoStarved;
 		for (const consumer of flowing.filter((c) => c.kind === 'video' || audioCounts)) {
@@ -376,12 +395,23 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 		this.consumers.set(consumer.id, consumer);
 		this.#consumerScores.set(consumer.id, consumer.score.score);
 		consumer.on('score', (score) => this.#consumerScores.set(consumer.id, score.score));
+		if (consumer.kind === 'video') {
+			consumer.on('trace', (trace) => {
+				if (trace.type === 'nack') this.#nackedAt.set(consumer.id, Date.now());
+			});
+			// Only a consumer whose NACKs are traced can be read without its stats (0: none yet).
+			await consumer.enableTraceEvent(['nack']).then(
+				() => this.#nackedAt.set(consumer.id, this.#nackedAt.get(consumer.id) ?? 0),
+				() => undefined
+			);
+		}
 		if (consumer.type === 'simulcast') {
 			this.#layerPolicies.set(consumer.id, new LayerPolicy(consumer, options.targetSpatialLayer ?? 2));
 		}
 		consumer.observer.once('close', () => {
 			this.consumers.delete(consumer.id);
 			this.#consumerScores.delete(consumer.id);
+			this.#nackedAt.delete(consumer.id);
 			this.#layerPolicies.get(consumer.id)?.dispose();
 			this.#layerPolicies.delete(consumer.id);
 		});

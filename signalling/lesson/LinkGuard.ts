@@ -34,7 +34,8 @@ interface RoomLink {
  * Watches each classroom's downlink (its room devices' receiving transports) every 2 s, 1 s while it
  * looks poor, and moves the room between video and audio + slides + board by itself (LinkFallback
  * decides). A room whose devices come back on new transports (a rejoin after an outage) starts again
- * on video.
+ * on video. A room on video with no NACK, no lowered score and no starved layer since its last sample
+ * costs no stats request beyond its transports' (LessonMedia.linkStats, `quietSince`).
  */
 export class LinkGuard {
 	readonly #lesson: GuardedLesson;
@@ -97,7 +98,10 @@ export class LinkGuard {
 			const known = this.#rooms.get(classroomId);
 			if (known && !known.fallback.suspicious && now - known.sampledAt < SAMPLE_MS - SUSPICIOUS_SAMPLE_MS / 2) continue;
 			const transports = peers.map((p) => p.recvTransportId ?? '').sort().join(',');
-			const reading = await readRoom(media, peers);
+			// A room on video that looked fine is read from the worker's signs (NACKs, scores, layers)
+			// unless they show loss since its last sample; see LessonMedia.linkStats.
+			const calm = known && known.transports === transports && known.fallback.mode === 'video' && !known.fallback.suspicious;
+			const reading = await readRoom(media, peers, calm ? known.sampledAt : undefined);
 			if (reading) await this.observe(classroomId, transports, reading, now);
 		}
 	}
@@ -129,12 +133,12 @@ export class LinkGuard {
 }
 
 /** The room's link as the worst of its devices' links. */
-async function readRoom(media: LessonMedia, peers: Peer[]): Promise<LinkReading | null> {
+async function readRoom(media: LessonMedia, peers: Peer[], quietSince: number | undefined): Promise<LinkReading | null> {
 	let reading: LinkReading | null = null;
 	for (const peer of peers) {
 		const transportId = peer.recvTransportId;
 		if (!transportId) continue;
-		const link = await media.linkStats(transportId, [...peer.consumers.values()].map((c) => c.id));
+		const link = await media.linkStats(transportId, [...peer.consumers.values()].map((c) => c.id), quietSince === undefined ? {} : { quietSince });
 		if (!link) continue;
 		reading = reading
 			? {
