@@ -6,7 +6,9 @@ import { adminApi } from './api.ts';
 import { routeThroughRelay } from './lossyRelay.ts';
 import { PROFILES, RuralLink, type LinkProfile } from './ruralLink.ts';
 import { RuralTcpLink } from './ruralTcpLink.ts';
-import { inboundStats, launchChromium, serverInfo, shot, type InboundStat } from './support.ts';
+import { inboundStats, launchChromium, serverInfo, shot, teacherMic, type InboundStat } from './support.ts';
+
+export { micPacketsSince, teacherMicPackets } from './support.ts';
 
 const MEDIA = path.resolve('e2e/.media');
 /**
@@ -20,7 +22,6 @@ export type RoomName = 'good' | 'rural' | 'poor';
 export const ROOMS: readonly RoomName[] = ['good', 'rural', 'poor'];
 
 const teacherCamera = (s: InboundStat) => s.kind === 'video' && s.source === 'camera' && !s.classroomId;
-const teacherMic = (s: InboundStat) => s.kind === 'audio' && !s.classroomId;
 
 /** One second of one room: the teacher camera's decoded width (0: none), the mode shown, the audio counters. */
 export interface Sample {
@@ -367,20 +368,6 @@ export function audioBuffering(from: InboundStat | undefined, to: InboundStat | 
 		nacks: (to?.nackCount ?? 0) - (from?.nackCount ?? 0),
 		lostPct: expected > 0 ? Math.round((lost / expected) * 1000) / 10 : null
 	};
-}
-
-/** Packets received so far on each of a room's consumers of the teacher's microphone, by consumer id. */
-export async function teacherMicPackets(page: Page): Promise<Record<string, number>> {
-	const stats = await inboundStats(page).catch(() => [] as InboundStat[]);
-	return Object.fromEntries(stats.filter(teacherMic).map((s) => [s.consumerId, s.packetsReceived]));
-}
-
-/**
- * Teacher audio packets that arrived between two readings. A rejoin makes a new consumer whose
- * count starts at 0, so each consumer is compared with itself (one not read before counts whole).
- */
-export function micPacketsSince(before: Record<string, number>, now: Record<string, number>): number {
-	return Math.max(0, ...Object.entries(now).map(([id, packets]) => packets - (before[id] ?? 0)));
 }
 
 type AudioCount = Pick<Sample, 'concealed' | 'total'>;

@@ -56,6 +56,23 @@ export async function inboundStats(page: Page): Promise<InboundStat[]> {
 	});
 }
 
+/** The teacher's microphone as a room receives it (its consumer's stats). */
+export const teacherMic = (s: InboundStat): boolean => s.kind === 'audio' && !s.classroomId;
+
+/** Packets received so far on each of a room's consumers of the teacher's microphone, by consumer id. */
+export async function teacherMicPackets(page: Page): Promise<Record<string, number>> {
+	const stats = await inboundStats(page).catch(() => [] as InboundStat[]);
+	return Object.fromEntries(stats.filter(teacherMic).map((s) => [s.consumerId, s.packetsReceived]));
+}
+
+/**
+ * Teacher audio packets that arrived between two readings. A rejoin, or a handover onto or off
+ * the FEC relay, makes a new consumer whose count starts at 0, so each consumer is compared with itself (one not read before counts whole).
+ */
+export function micPacketsSince(before: Record<string, number>, now: Record<string, number>): number {
+	return Math.max(0, ...Object.entries(now).map(([id, packets]) => packets - (before[id] ?? 0)));
+}
+
 type Pick = (s: InboundStat) => boolean;
 
 /** Resolves once the matching inbound stream is received and (for video) decoding, with growth. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LinkFallback, MAX_RECOVER_AFTER_MS, MIN_VIDEO_BPS, PROBE_FACTOR, RECOVER_AFTER_MS, type LinkReading } from './LinkFallback.ts';
+import { LinkFallback, LOSSY_FOR_MS, MAX_RECOVER_AFTER_MS, MIN_VIDEO_BPS, PROBE_FACTOR, RECOVER_AFTER_MS, type LinkReading } from './LinkFallback.ts';
 
 const good: LinkReading = { availableBitrate: 2_000_000, lossFraction: 0, hasVideo: true, videoStarved: false };
 const poor: LinkReading = { availableBitrate: MIN_VIDEO_BPS / 2, lossFraction: 0.12, hasVideo: true, videoStarved: false };
@@ -53,9 +53,30 @@ describe('LinkFallback: audio + slides + board when the link cannot carry video'
 		expect(f.mode).toBe('video');
 	});
 
-	it('falls back on heavy loss whatever the bandwidth (video would only take the audio\'s packets)', () => {
+	it('falls back on heavy loss lasting LOSSY_FOR_MS whatever the bandwidth (video would only take the audio\'s packets)', () => {
 		const f = new LinkFallback();
-		expect(feed(f, Array(3).fill({ ...good, lossFraction: 0.12 }), 0).changes).toEqual([[4_000, 'audio']]);
+		const heavy = { ...good, lossFraction: 0.12 };
+		expect(feed(f, Array(LOSSY_FOR_MS / 2_000 + 1).fill(heavy), 0).changes).toEqual([[LOSSY_FOR_MS, 'audio']]);
+		// Sampled every second, it still takes LOSSY_FOR_MS.
+		const often = new LinkFallback();
+		const changes: [number, string][] = [];
+		for (let at = 0; at <= LOSSY_FOR_MS; at += 1_000) {
+			const mode = often.onSample(heavy, at);
+			if (mode) changes.push([at, mode]);
+		}
+		expect(changes).toEqual([[LOSSY_FOR_MS, 'audio']]);
+	});
+
+	it('keeps video through a rural link narrowing and its spikes; a poor link\'s onset falls back at once (the three-room e2e\'s readings)', () => {
+		const at = (lossFraction: number, availableBitrate = 600_000, videoStarved = false): LinkReading => ({ ...rural, lossFraction, availableBitrate, videoStarved });
+		const rural1 = [at(0.64, 560_000), at(0.36, 320_000), at(0.07, 320_000), at(0.14, 316_000), at(0, 370_000), at(0.02), at(0.05), at(0.11), at(0.05), at(0.18), at(0.06)];
+		const rural2 = [at(0.707, 1_845_000), at(0.398, 604_000), at(0.059, 322_000), at(0.051, 292_000), at(0.102, 292_000), at(0.164, 292_000), at(0, 280_000), at(0.121, 284_000), at(0, 274_000)];
+		for (const readings of [rural1, rural2]) {
+			const f = new LinkFallback();
+			expect(feed(f, readings, 0).changes).toEqual([]);
+		}
+		const poorOnset = [at(0.637, 2_025_000), at(0.863, 235_000), at(0.586, 235_000), at(0.426, 128_000), at(0.211, 128_000, true)];
+		expect(feed(new LinkFallback(), poorOnset, 0).changes).toEqual([[4_000, 'audio']]);
 	});
 
 	it('falls back when no layer at all reaches a lossy room, whatever the estimate says', () => {

@@ -26,6 +26,21 @@ export const FAIR_LOSS = 0.08;
 /** A fallback needs this many weak samples among the last WINDOW. */
 export const WEAK_SAMPLES = 3;
 export const WINDOW = 4;
+/**
+ * Loss over FAIR_LOSS with room for video falls back only when every sample shows it for this long:
+ * a link that narrows loses heavily for the seconds the SFU's estimate takes to follow, and a rural
+ * link (5 %) overflows its queue now and then while the estimate probes. Counted as weak samples
+ * among the others, those spikes moved a rural room to audio + slides in most runs of the three-room
+ * e2e (readings 0.64, 0.36, 0.07, 0.14 after its link went from 20 to 1 Mbit/s).
+ */
+export const LOSSY_FOR_MS = 8_000;
+/**
+ * Loss over this counts as a weak sample whatever the estimate: a poor link's onset reads 0.64-0.86
+ * for seconds before the estimate falls below the lowest layer, a rural link's narrowing 0.64 and
+ * 0.36 before it settles at 5-16 %. (Three such samples of the last four fall back; a rural room
+ * narrowing gave two.)
+ */
+export const SEVERE_LOSS = 0.2;
 /** Clean samples for this long bring video back; doubled after each relapse. */
 export const RECOVER_AFTER_MS = 8_000;
 export const MAX_RECOVER_AFTER_MS = 32_000;
@@ -37,7 +52,8 @@ export const RELAPSE_WITHIN_MS = 30_000;
 /**
  * The decision half of the link guard, free of mediasoup: from one room's link samples, whether the
  * room gets video or falls back to audio + slides + board. Falls back when most recent samples say
- * the link is both lossy and too thin (or starves the lowest layer), or loses more than FAIR_LOSS;
+ * the link is both lossy and too thin (or starves the lowest layer) or loses more than SEVERE_LOSS,
+ * or when it loses more than FAIR_LOSS in every sample for LOSSY_FOR_MS;
  * comes back after a sustained stretch of clean samples (or a longer stretch of fair ones), waiting
  * twice as long after each relapse (hysteresis).
  *
@@ -48,6 +64,8 @@ export class LinkFallback {
 	#mode: LinkMode = 'video';
 	#recent: boolean[] = [];
 	#lastThinAndLossy = false;
+	/** Since when every sample has had loss over FAIR_LOSS; null when the last did not. */
+	#heavyLossSince: number | null = null;
 	#cleanSince: number | null = null;
 	#fairSince: number | null = null;
 	#recoverAfterMs = RECOVER_AFTER_MS;
@@ -60,7 +78,8 @@ export class LinkFallback {
 	/**
 	 * On video, and the last sample had the poor link's signature: lossy and too thin for the lowest
 	 * layer (or starving it). A fallback may be a sample or two away. Heavy loss alone is not enough:
-	 * a link that suddenly narrows loses heavily for the seconds the SFU's estimate takes to follow.
+	 * a link that suddenly narrows loses heavily for the seconds the SFU's estimate takes to follow,
+	 * and sampled sooner those seconds would add up to a fallback.
 	 */
 	get suspicious(): boolean {
 		return this.#mode === 'video' && this.#lastThinAndLossy;
@@ -79,16 +98,19 @@ export class LinkFallback {
 	#watchVideo(reading: LinkReading, now: number): LinkMode | null {
 		if (!reading.hasVideo) {
 			this.#recent = [];
+			this.#heavyLossSince = null;
 			return null;
 		}
 		const lossy = reading.lossFraction > WEAK_LOSS;
 		const thin = reading.availableBitrate !== null && reading.availableBitrate < MIN_VIDEO_BPS;
 		this.#lastThinAndLossy = lossy && (thin || reading.videoStarved);
-		const weak = this.#lastThinAndLossy || reading.lossFraction > FAIR_LOSS;
-		this.#recent = [...this.#recent, weak].slice(-WINDOW);
-		if (this.#recent.filter(Boolean).length < WEAK_SAMPLES) return null;
+		this.#heavyLossSince = reading.lossFraction > FAIR_LOSS ? (this.#heavyLossSince ?? now) : null;
+		const sustainedLoss = this.#heavyLossSince !== null && now - this.#heavyLossSince >= LOSSY_FOR_MS;
+		this.#recent = [...this.#recent, this.#lastThinAndLossy || reading.lossFraction > SEVERE_LOSS].slice(-WINDOW);
+		if (!sustainedLoss && this.#recent.filter(Boolean).length < WEAK_SAMPLES) return null;
 		this.#mode = 'audio';
 		this.#recent = [];
+		this.#heavyLossSince = null;
 		this.#lastThinAndLossy = false;
 		this.#cleanSince = null;
 		this.#fairSince = null;
