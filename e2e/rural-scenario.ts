@@ -357,13 +357,17 @@ export function micAudio(stat: InboundStat | undefined): AudioCount | undefined 
 	return stat && { concealed: stat.concealedSamples ?? 0, total: stat.totalSamplesReceived ?? 0 };
 }
 
-/** What the room's teacher audio waited in its jitter buffer between two reads (ms, average), and the NACKs it sent. */
-export function audioBuffering(from: InboundStat | undefined, to: InboundStat | undefined): { bufferMs: number | null; nacks: number; lostPct: number | null } {
+/** Between two reads of the room's teacher audio: the concealment outside silence (%), its jitter buffer wait (ms, average), the NACKs it sent and its loss. */
+export function audioBuffering(from: InboundStat | undefined, to: InboundStat | undefined): { audibleConcealedPct: number | null; bufferMs: number | null; nacks: number; lostPct: number | null } {
 	const emitted = (to?.jitterBufferEmittedCount ?? 0) - (from?.jitterBufferEmittedCount ?? 0);
 	const delay = (to?.jitterBufferDelay ?? 0) - (from?.jitterBufferDelay ?? 0);
 	const lost = (to?.packetsLost ?? 0) - (from?.packetsLost ?? 0);
 	const expected = lost + (to?.packetsReceived ?? 0) - (from?.packetsReceived ?? 0);
+	const concealed = (to?.concealedSamples ?? 0) - (from?.concealedSamples ?? 0);
+	const silent = (to?.silentConcealedSamples ?? 0) - (from?.silentConcealedSamples ?? 0);
+	const total = (to?.totalSamplesReceived ?? 0) - (from?.totalSamplesReceived ?? 0);
 	return {
+		audibleConcealedPct: total > 0 ? Math.round(((concealed - silent) / total) * 1000) / 10 : null,
 		bufferMs: emitted > 0 ? Math.round((delay / emitted) * 1000) : null,
 		nacks: (to?.nackCount ?? 0) - (from?.nackCount ?? 0),
 		lostPct: expected > 0 ? Math.round((lost / expected) * 1000) / 10 : null

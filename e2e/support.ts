@@ -42,6 +42,7 @@ export interface InboundStat {
 	/** Audio only (absent from older builds' hooks). */
 	totalSamplesReceived?: number;
 	concealedSamples?: number;
+	silentConcealedSamples?: number;
 	concealmentEvents?: number;
 	packetsLost?: number;
 	nackCount?: number;

@@ -14,6 +14,8 @@ export interface InboundStat {
 	/** Audio: samples played and those the decoder had to make up (loss concealment). */
 	totalSamplesReceived: number;
 	concealedSamples: number;
+	/** Audio: those of the concealed samples made up in silence (not heard as a gap). */
+	silentConcealedSamples: number;
 	/** Audio: how many times concealment started (a run of made-up samples counts once). */
 	concealmentEvents: number;
 	packetsLost: number;
@@ -51,6 +53,7 @@ export async function inboundStat(
 		bytesReceived: num('bytesReceived'),
 		totalSamplesReceived: num('totalSamplesReceived'),
 		concealedSamples: num('concealedSamples'),
+		silentConcealedSamples: num('silentConcealedSamples'),
 		concealmentEvents: num('concealmentEvents'),
 		packetsLost: num('packetsLost'),
 		nackCount: num('nackCount'),
