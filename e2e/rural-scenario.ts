@@ -6,7 +6,7 @@ import { adminApi } from './api.ts';
 import { routeThroughRelay } from './lossyRelay.ts';
 import { PROFILES, RuralLink, type LinkProfile } from './ruralLink.ts';
 import { RuralTcpLink } from './ruralTcpLink.ts';
-import { inboundStats, launchChromium, serverInfo, shot, teacherMic, type InboundStat } from './support.ts';
+import { cameraEncodings, inboundStats, launchChromium, serverInfo, shot, teacherMic, type InboundStat } from './support.ts';
 
 export { micPacketsSince, teacherMicPackets } from './support.ts';
 
@@ -263,9 +263,7 @@ export async function startLesson(title: string, options: LessonOptions = {}): P
 		}
 		const teacherTop: TeacherTopSample[] = [];
 		const sampleTeacher = async () => {
-			const encodings = await teacher
-				.evaluate(() => (window as unknown as { __classbridge: { outboundStats(s: string): Promise<{ rid: string | null; frameWidth: number; qualityLimitationReason?: string | null }[]> } }).__classbridge.outboundStats('camera'))
-				.catch(() => []);
+			const encodings = await cameraEncodings(teacher).catch(() => []);
 			const top = [...encodings].sort((a, b) => (b.rid ?? '').localeCompare(a.rid ?? ''))[0];
 			if (top) teacherTop.push({ width: top.frameWidth ?? 0, limitation: top.qualityLimitationReason ?? 'none' });
 		};
@@ -337,7 +335,6 @@ export async function teacherCameraWidth(page: Page): Promise<number> {
 	return cam && cam.packetsReceived > 0 ? cam.frameWidth : 0;
 }
 
-/** The room's inbound stats of the teacher's microphone (undefined before it arrives). */
 /**
  * The teacher-audio stream once only one is left: a room moving onto (or off) the FEC relay gets
  * the new consumer before the old one goes (a handover of a second or two), and a concealment

@@ -395,16 +395,6 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 		this.consumers.set(consumer.id, consumer);
 		this.#consumerScores.set(consumer.id, consumer.score.score);
 		consumer.on('score', (score) => this.#consumerScores.set(consumer.id, score.score));
-		if (consumer.kind === 'video') {
-			consumer.on('trace', (trace) => {
-				if (trace.type === 'nack') this.#nackedAt.set(consumer.id, Date.now());
-			});
-			// Only a consumer whose NACKs are traced can be read without its stats (0: none yet).
-			await consumer.enableTraceEvent(['nack']).then(
-				() => this.#nackedAt.set(consumer.id, this.#nackedAt.get(consumer.id) ?? 0),
-				() => undefined
-			);
-		}
 		if (consumer.type === 'simulcast') {
 			this.#layerPolicies.set(consumer.id, new LayerPolicy(consumer, options.targetSpatialLayer ?? 2));
 		}
@@ -420,6 +410,19 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 		consumer.on('producerpause', () => this.emit('consumerProducerPaused', consumer.id, true));
 		consumer.on('producerresume', () => this.emit('consumerProducerPaused', consumer.id, false));
 		consumer.on('layerschange', (layers) => this.emit('consumerLayers', consumer.id, layers ?? null));
+		if (consumer.kind === 'video') {
+			consumer.on('trace', (trace) => {
+				if (trace.type === 'nack') this.#nackedAt.set(consumer.id, Date.now());
+			});
+			// Only a consumer whose NACKs are traced can be read without its stats (0: none yet). Awaited
+			// after its close handler is in place: a transport closing meanwhile must still remove it.
+			await consumer.enableTraceEvent(['nack']).then(
+				() => {
+					if (!consumer.closed) this.#nackedAt.set(consumer.id, this.#nackedAt.get(consumer.id) ?? 0);
+				},
+				() => undefined
+			);
+		}
 		return {
 			id: consumer.id,
 			producerId,
