@@ -39,8 +39,8 @@ test('poor link: video steps down, audio never stops, video steps back up', asyn
 		relay.set({ lossDown: 0.05, lossUp: 0.05, delayMs: 150, downKbps: 600 });
 		await expect.poll(async () => (await camera())?.frameWidth ?? 0, { timeout: 45_000, intervals: [1000], message: 'steps down' }).toBeLessThanOrEqual(640).catch(orExplain);
 
-		// Audio is never paused: it keeps arriving through the whole poor stretch (on whichever consumer:
-		// should the link guard move the room to audio + slides, its audio moves onto the FEC relay).
+		// Audio is never paused: it keeps arriving through the whole poor stretch (should the link guard
+		// move the room to audio + slides, on the same consumer).
 		for (let i = 0; i < 4; i++) {
 			const before = await teacherMicPackets(room);
 			await room.waitForTimeout(1500);

@@ -6,7 +6,7 @@ import { adminApi } from './api.ts';
 import { routeThroughRelay } from './lossyRelay.ts';
 import { PROFILES, RuralLink, type LinkProfile } from './ruralLink.ts';
 import { RuralTcpLink } from './ruralTcpLink.ts';
-import { cameraEncodings, inboundStats, launchChromium, serverInfo, shot, teacherMic, type InboundStat } from './support.ts';
+import { cameraEncodings, inboundStats, outboundEncodings, launchChromium, serverInfo, shot, teacherMic, type InboundStat } from './support.ts';
 
 export { micPacketsSince, teacherMicPackets } from './support.ts';
 
@@ -196,6 +196,8 @@ function watchLag(): () => void {
 export interface TeacherTopSample {
 	width: number;
 	limitation: string;
+	/** The SFU's last report of loss on the teacher's microphone (what its Opus encoder sizes FEC by). */
+	micLoss: number | null;
 }
 
 export interface Lesson {
@@ -264,8 +266,9 @@ export async function startLesson(title: string, options: LessonOptions = {}): P
 		const teacherTop: TeacherTopSample[] = [];
 		const sampleTeacher = async () => {
 			const encodings = await cameraEncodings(teacher).catch(() => []);
+			const mic = (await outboundEncodings(teacher, 'mic').catch(() => []))[0];
 			const top = [...encodings].sort((a, b) => (b.rid ?? '').localeCompare(a.rid ?? ''))[0];
-			if (top) teacherTop.push({ width: top.frameWidth ?? 0, limitation: top.qualityLimitationReason ?? 'none' });
+			if (top) teacherTop.push({ width: top.frameWidth ?? 0, limitation: top.qualityLimitationReason ?? 'none', micLoss: mic?.remoteFractionLost ?? null });
 		};
 		const sampleRoom = async (room: Room) => {
 			const stats = await inboundStats(room.page).catch(() => [] as InboundStat[]);
@@ -336,9 +339,8 @@ export async function teacherCameraWidth(page: Page): Promise<number> {
 }
 
 /**
- * The teacher-audio stream once only one is left: a room moving onto (or off) the FEC relay gets
- * the new consumer before the old one goes (a handover of a second or two), and a concealment
- * figure must compare one stream with itself.
+ * The teacher-audio stream once only one is left (a room that rejoins may hold the old and the new
+ * consumer for a moment): a concealment figure must compare one stream with itself.
  */
 export async function settledTeacherMicStat(page: Page, timeoutMs = 15_000): Promise<InboundStat | undefined> {
 	const deadline = Date.now() + timeoutMs;

@@ -67,9 +67,8 @@ export async function teacherMicPackets(page: Page): Promise<Record<string, numb
 }
 
 /**
- * Teacher audio packets that arrived between two readings. A rejoin, or a handover onto or off the
- * FEC relay, makes a new consumer whose count starts at 0, so each consumer is compared with itself
- * (one not read before counts whole).
+ * Teacher audio packets that arrived between two readings. A rejoin makes a new consumer whose count
+ * starts at 0, so each consumer is compared with itself (one not read before counts whole).
  */
 export function micPacketsSince(before: Record<string, number>, now: Record<string, number>): number {
 	return Math.max(0, ...Object.entries(now).map(([id, packets]) => packets - (before[id] ?? 0)));
@@ -116,10 +115,11 @@ export async function shot(page: Page, name: string): Promise<void> {
 	await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: false });
 }
 
-type Outbound = { rid: string | null; frameWidth: number; bytesSent: number; qualityLimitationReason?: string | null };
-/** The page's camera encodings as its sender reports them (the test hook). */
-export const cameraEncodings = (page: Page): Promise<Outbound[]> =>
-	page.evaluate(() => (window as unknown as { __classbridge: { outboundStats(s: string): Promise<Outbound[]> } }).__classbridge.outboundStats('camera'));
+type Outbound = { rid: string | null; frameWidth: number; bytesSent: number; qualityLimitationReason?: string | null; remoteFractionLost?: number | null };
+/** A published source's encodings as the page's sender reports them (the test hook). */
+export const outboundEncodings = (page: Page, source: 'camera' | 'mic' | 'screen'): Promise<Outbound[]> =>
+	page.evaluate((s) => (window as unknown as { __classbridge: { outboundStats(s: string): Promise<Outbound[]> } }).__classbridge.outboundStats(s), source);
+export const cameraEncodings = (page: Page): Promise<Outbound[]> => outboundEncodings(page, 'camera');
 
 /** The widths of the page's camera encodings whose bytes grow over one second, smallest first. */
 export async function cameraLayersSending(page: Page): Promise<number[]> {

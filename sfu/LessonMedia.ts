@@ -16,7 +16,6 @@ import type {
 import { moduleLogger } from '../core/logger.ts';
 import { clientRtpCapabilities } from './codecs.ts';
 import { SfuError } from './errors.ts';
-import { AudioFecRelays } from './AudioFecRelays.ts';
 import { LayerPolicy } from './LayerPolicy.ts';
 import { LessonRouter, type LessonSpread } from './LessonRouter.ts';
 import { MediaTap, type TapTarget } from './MediaTap.ts';
@@ -42,8 +41,6 @@ export interface LessonMediaEvents {
 	producerClosed: [producerId: string];
 	/** A transport closed. */
 	transportClosed: [transportId: string];
-	/** The FEC relay of this audio producer went (its ffmpeg died): lossy rooms should consume again. */
-	fecRelayLost: [sourceProducerId: string];
 }
 
 export interface ConsumeOptions {
@@ -81,7 +78,6 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 	/** Video consumer id → when its viewer last sent a NACK (the worker's trace event; 0: none yet): a sign of loss that costs no request. */
 	readonly #nackedAt = new Map<string, number>();
 	readonly #layerPolicies = new Map<string, LayerPolicy>();
-	readonly #fecRelays: AudioFecRelays;
 	#closed = false;
 
 	private constructor(lessonId: string, slot: WorkerSlot, router: Router, audioLevel: AudioLevelObserver, spread?: LessonSpread) {
@@ -91,8 +87,6 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 		this.router = router;
 		this.#routing = new LessonRouter(router, slot.webRtcServer, slot, spread && { ...spread, onLost: () => this.#onSpreadLost() });
 		this.#audioLevel = audioLevel;
-		this.#fecRelays = new AudioFecRelays(router);
-		this.#fecRelays.on('lost', (sourceId) => this.emit('fecRelayLost', sourceId));
 		router.on('workerclose', () => this.#onClosed('worker_died'));
 		audioLevel.on('volumes', (volumes) => {
 			const top = volumes[0];
@@ -350,15 +344,6 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 		return producer;
 	}
 
-	/**
-	 * For a room whose downlink loses packets: the id of a copy of this audio producer re-encoded with
-	 * Opus in-band FEC (see AudioFecRelay), to consume instead of it; null to consume it as it is.
-	 */
-	async lossTolerantAudio(producerId: string): Promise<string | null> {
-		const producer = this.producers.get(producerId);
-		return producer ? this.#fecRelays.relayedId(producer) : null;
-	}
-
 	canConsume(producerId: string, rtpCapabilities: RtpCapabilities): boolean {
 		return this.router.canConsume({ producerId, rtpCapabilities });
 	}
@@ -513,7 +498,6 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 		if (this.#closed) return;
 		this.#closed = true;
 		if (reason === 'closed') this.#slot.routers = Math.max(0, this.#slot.routers - 1);
-		this.#fecRelays.close();
 		for (const policy of this.#layerPolicies.values()) policy.dispose();
 		this.#layerPolicies.clear();
 		this.transports.clear();

@@ -130,7 +130,6 @@ export const resumeConsumer: Handler<'media.resumeConsumer'> = async (ctx, { con
 	ownConsumer(ctx, consumerId);
 	const media = await ctx.session.media();
 	await media.resumeConsumer(consumerId);
-	ctx.session.consumerResumed(consumerId);
 	return null;
 };
 

@@ -401,11 +401,6 @@ export class LessonSession {
 		);
 	}
 
-	/** The viewer resumed one of its consumers. */
-	consumerResumed(consumerId: string): void {
-		this.#mediaPolicy?.consumerResumed(consumerId);
-	}
-
 	/** Brings a peer's consumers in line with the media policy. */
 	reconcile(peer: Peer): void {
 		this.#mediaPolicy?.reconcile(peer);

@@ -4,8 +4,7 @@ import { moduleLogger } from '../../core/logger.ts';
 import type { ConsumerOffer, PublishedTrack, ServerNotifications } from '../../protocol/index.ts';
 import type { LessonMedia, Sfu } from '../../sfu/index.ts';
 import type { LiveState } from '../store/LessonStore.ts';
-import { ConsumerHandover } from './ConsumerHandover.ts';
-import type { Peer, PeerConsumer } from './Peer.ts';
+import type { Peer } from './Peer.ts';
 import { wantedTracks } from './subscriptions.ts';
 
 const log = moduleLogger('media-policy');
@@ -35,7 +34,6 @@ export class MediaPolicy {
 	#media: LessonMedia | null = null;
 	/** consumerId → the peer that receives it. */
 	readonly #viewers = new Map<string, Peer>();
-	readonly #handover = new ConsumerHandover((peer, old) => this.#retire(peer, old));
 
 	constructor(lesson: PolicyLesson, sfu: Sfu, onVolumes: (loudest: { producerId: string; volume: number } | null) => void) {
 		this.#lesson = lesson;
@@ -59,10 +57,6 @@ export class MediaPolicy {
 					temporalLayer: layers?.temporalLayer ?? null
 				})
 			);
-			// A relay's ffmpeg died: the rooms it served consume the source again.
-			media.on('fecRelayLost', () => {
-				for (const peer of this.#lesson.peers.values()) this.reconcile(peer);
-			});
 			media.on('transportClosed', (transportId) => {
 				for (const peer of this.#lesson.peers.values()) peer.transports.delete(transportId);
 			});
@@ -81,11 +75,6 @@ export class MediaPolicy {
 		peer.reconciling = peer.reconciling.then(() => this.#reconcile(peer)).catch((error: Error) => {
 			log.warn({ lessonId: this.#lesson.lessonId, participantId: peer.id, err: error.message }, 'reconcile failed');
 		});
-	}
-
-	/** The viewer resumed a consumer (its side is ready): a consumer it replaces may go soon. */
-	consumerResumed(consumerId: string): void {
-		this.#handover.resumed(consumerId);
 	}
 
 	/** The peer's media goes (it left, or rejoins with fresh media); its tracks are unpublished. */
@@ -116,95 +105,45 @@ export class MediaPolicy {
 		const tracks = lesson.tracks();
 		const switches = { ...live, weakLinkClassroomIds: lesson.weakLinkClassroomIds() };
 		const wanted = wantedTracks({ participantId: peer.id, role: peer.participant.role, classroomId: peer.participant.classroomId }, tracks, switches);
-		const sources = await this.#lossTolerant(media, peer, tracks, wanted);
-		const wantedAs = new Set([...wanted.keys()].map((id) => sources.get(id) ?? id));
-		// Consumers that a new one replaces with the same media (onto or off an FEC relay): they go once
-		// the new one plays (ConsumerHandover), not before. Keyed by the producer id the viewer sees.
-		const replaced = new Map<string, PeerConsumer>();
 		for (const [producerId, consumer] of peer.consumers) {
 			const open = media.hasConsumer(consumer.id);
 			if (!wanted.has(producerId) || !open) {
 				peer.consumers.delete(producerId);
-				if (open && wantedAs.has(consumer.offeredAs)) {
-					replaced.set(consumer.offeredAs, consumer);
-					continue;
-				}
 				this.#viewers.delete(consumer.id);
 				if (open) media.closeConsumer(consumer.id);
 				lesson.notify(peer, 'media.consumerClosed', { consumerId: consumer.id });
 			}
 		}
-		try {
-			for (const [producerId, layer] of wanted) {
-				const existing = peer.consumers.get(producerId);
-				if (existing) {
-					// Only a change of policy (stage, audio-only) moves the layer: a layer the viewer chose
-					// (media.setPreferredLayers) stays until the policy itself changes.
-					if (layer !== undefined && existing.type === 'simulcast' && existing.policyLayer !== layer) {
-						existing.policyLayer = layer;
-						existing.targetLayer = layer;
-						await media.setTargetLayer(existing.id, layer);
-					}
-					continue;
+		for (const [producerId, layer] of wanted) {
+			const existing = peer.consumers.get(producerId);
+			if (existing) {
+				// Only a change of policy (stage, audio-only) moves the layer: a layer the viewer chose
+				// (media.setPreferredLayers) stays until the policy itself changes.
+				if (layer !== undefined && existing.type === 'simulcast' && existing.policyLayer !== layer) {
+					existing.policyLayer = layer;
+					existing.targetLayer = layer;
+					await media.setTargetLayer(existing.id, layer);
 				}
-				const sourceId = sources.get(producerId) ?? producerId;
-				const track = tracks.find((t) => t.producerId === sourceId);
-				if (!track || !media.canConsume(producerId, peer.rtpCapabilities)) continue;
-				const consumer = await media.consume(transportId, producerId, peer.rtpCapabilities, { targetSpatialLayer: layer }, { participantId: peer.id });
-				peer.consumers.set(producerId, { id: consumer.id, producerId, offeredAs: sourceId, type: consumer.type, policyLayer: layer, targetLayer: layer });
-				this.#viewers.set(consumer.id, peer);
-				const predecessor = replaced.get(sourceId);
-				if (predecessor) {
-					replaced.delete(sourceId);
-					this.#handover.begin(peer, predecessor, consumer.id);
-				}
-				const offer: ConsumerOffer = {
-					consumerId: consumer.id,
-					producerId: sourceId,
-					participantId: track.participantId,
-					classroomId: track.classroomId,
-					source: track.source,
-					kind: consumer.kind,
-					rtpParameters: consumer.rtpParameters as unknown as ConsumerOffer['rtpParameters'],
-					type: consumer.type,
-					producerPaused: consumer.producerPaused
-				};
-				lesson.notify(peer, 'media.consumer', offer);
+				continue;
 			}
-		} finally {
-			// Whatever was not handed over (its successor could not be made) goes now.
-			for (const old of replaced.values()) this.#retire(peer, old);
+			const track = tracks.find((t) => t.producerId === producerId);
+			if (!track || !media.canConsume(producerId, peer.rtpCapabilities)) continue;
+			const consumer = await media.consume(transportId, producerId, peer.rtpCapabilities, { targetSpatialLayer: layer }, { participantId: peer.id });
+			peer.consumers.set(producerId, { id: consumer.id, producerId, type: consumer.type, policyLayer: layer, targetLayer: layer });
+			this.#viewers.set(consumer.id, peer);
+			const offer: ConsumerOffer = {
+				consumerId: consumer.id,
+				producerId,
+				participantId: track.participantId,
+				classroomId: track.classroomId,
+				source: track.source,
+				kind: consumer.kind,
+				rtpParameters: consumer.rtpParameters as unknown as ConsumerOffer['rtpParameters'],
+				type: consumer.type,
+				producerPaused: consumer.producerPaused
+			};
+			lesson.notify(peer, 'media.consumer', offer);
 		}
-	}
-
-	/** A consumer that was kept for a handover (or whose successor could not be made) goes. */
-	#retire(peer: Peer, old: PeerConsumer): void {
-		this.#viewers.delete(old.id);
-		const media = this.#media;
-		// Closed meanwhile with its producer or transport: the viewer was told then (or left).
-		if (!media || media.closed || !media.hasConsumer(old.id)) return;
-		media.closeConsumer(old.id);
-		if (this.#lesson.peers.get(peer.id) === peer) this.#lesson.notify(peer, 'media.consumerClosed', { consumerId: old.id });
-	}
-
-	/**
-	 * A room on audio + slides because of its link loses packets: its audio comes through the FEC
-	 * relays (LessonMedia.lossTolerantAudio). Swaps those entries of `wanted` for the relayed ids and
-	 * returns relayed id → source id. Where no relay can be had the room consumes the source.
-	 */
-	async #lossTolerant(media: LessonMedia, peer: Peer, tracks: PublishedTrack[], wanted: Map<string, number | undefined>): Promise<Map<string, string>> {
-		const sources = new Map<string, string>();
-		const classroomId = peer.participant.classroomId;
-		if (peer.participant.role !== 'classroom' || !classroomId || !this.#lesson.weakLinkClassroomIds().includes(classroomId)) return sources;
-		for (const [producerId, layer] of [...wanted]) {
-			if (tracks.find((t) => t.producerId === producerId)?.kind !== 'audio') continue;
-			const relayed = await media.lossTolerantAudio(producerId);
-			if (!relayed) continue;
-			wanted.delete(producerId);
-			wanted.set(relayed, layer);
-			sources.set(relayed, producerId);
-		}
-		return sources;
 	}
 
 	#onConsumerClosed(consumerId: string, producerId: string, reason: 'producer_closed' | 'transport_closed'): void {
@@ -226,7 +165,6 @@ export class MediaPolicy {
 		lesson.bus.publish(lesson.lessonId, 'media.reset', { actor: 'system', role: 'system', classroomId: null }, { reason: 'worker_died' });
 		for (const peer of lesson.peers.values()) peer.forgetMedia();
 		this.#viewers.clear();
-		this.#handover.clear();
 		this.#media = null;
 		// A fresh router on a live worker, ready before the clients come back.
 		await this.media().catch((error: Error) => log.error({ err: error.message }, 'no router after worker death'));

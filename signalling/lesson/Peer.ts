@@ -6,8 +6,6 @@ import type { ConsumerParameters, RtpCapabilities } from '../../sfu/index.ts';
 export interface PeerConsumer {
 	readonly id: string;
 	readonly producerId: string;
-	/** The producer id the viewer was offered: the source's where producerId is its FEC relay. */
-	readonly offeredAs: string;
 	readonly type: ConsumerParameters['type'];
 	/** The layer the lesson state asks for (stage, audio-only). */
 	policyLayer: number | undefined;

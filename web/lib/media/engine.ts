@@ -68,6 +68,8 @@ export interface OutboundStat {
 	active: boolean;
 	/** Chromium's reason for sending less than asked: 'cpu', 'bandwidth', 'none'. */
 	qualityLimitationReason: string | null;
+	/** The SFU's last receiver report on this encoding: its fraction lost (0..1), what the encoder sizes its FEC by. */
+	remoteFractionLost: number | null;
 }
 
 export interface SelectedPair {
@@ -302,6 +304,10 @@ export class MediaEngine {
 		if (!producer) return [];
 		const report = await producer.getStats();
 		const out: OutboundStat[] = [];
+		const remoteLoss = new Map<string, number>();
+		report.forEach((s: Record<string, unknown>) => {
+			if (s.type === 'remote-inbound-rtp' && typeof s.localId === 'string' && typeof s.fractionLost === 'number') remoteLoss.set(s.localId, s.fractionLost);
+		});
 		report.forEach((s: Record<string, unknown>) => {
 			if (s.type !== 'outbound-rtp') return;
 			out.push({
@@ -311,7 +317,8 @@ export class MediaEngine {
 				bytesSent: typeof s.bytesSent === 'number' ? s.bytesSent : 0,
 				framesEncoded: typeof s.framesEncoded === 'number' ? s.framesEncoded : 0,
 				active: s.active !== false,
-				qualityLimitationReason: typeof s.qualityLimitationReason === 'string' ? s.qualityLimitationReason : null
+				qualityLimitationReason: typeof s.qualityLimitationReason === 'string' ? s.qualityLimitationReason : null,
+				remoteFractionLost: remoteLoss.get(String(s.id)) ?? null
 			});
 		});
 		return out.sort((a, b) => a.frameWidth - b.frameWidth);
