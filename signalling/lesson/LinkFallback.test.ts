@@ -75,8 +75,17 @@ describe('LinkFallback: audio + slides + board when the link cannot carry video'
 			const f = new LinkFallback();
 			expect(feed(f, readings, 0).changes).toEqual([]);
 		}
+		// Tonight's runs: a rural onset, and a rural link whose estimate dips under the lowest layer with its usual loss.
+		const rural3 = [at(0.52, 742_000), at(0.36, 397_000), at(0.13, 342_000), at(0.05, 322_000), at(0.36, 397_000), at(0.04, 322_000)];
+		const ruralDip = [at(0.05, 146_000), at(0.06, 146_000), at(0.047, 167_000), at(0.06, 207_000), at(0.04, 199_000), at(0.05, 180_000)];
+		for (const readings of [rural1, rural2, rural3, ruralDip]) {
+			const f = new LinkFallback();
+			expect(feed(f, readings, 0).changes).toEqual([]);
+		}
 		const poorOnset = [at(0.637, 2_025_000), at(0.863, 235_000), at(0.586, 235_000), at(0.426, 128_000), at(0.211, 128_000, true)];
-		expect(feed(new LinkFallback(), poorOnset, 0).changes).toEqual([[4_000, 'audio']]);
+		expect(feed(new LinkFallback(), poorOnset, 0).changes).toEqual([[6_000, 'audio']]);
+		const poorThin = [at(0.18, 173_000), at(0.07, 173_000), at(0.25, 152_000)];
+		expect(feed(new LinkFallback(), poorThin, 0).changes).toEqual([[4_000, 'audio']]);
 	});
 
 	it('falls back when no layer at all reaches a lossy room, whatever the estimate says', () => {

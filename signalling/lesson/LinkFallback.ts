@@ -14,8 +14,15 @@ export type LinkMode = 'video' | 'audio';
 
 /** What the lowest video layer (150 kbit/s) needs next to the audio (40 kbit/s) and some slack. */
 export const MIN_VIDEO_BPS = 200_000;
-/** Loss above this, together with too little bandwidth, marks a weak sample. */
+/** Loss above this, together with a video stream the SFU sends no layer at all, marks a weak sample. */
 export const WEAK_LOSS = 0.03;
+/**
+ * Loss above this, together with an estimate under MIN_VIDEO_BPS (the SFU may still send the lowest
+ * layer), marks a weak sample: over a rural link's 5 % (whose estimate dips under the lowest layer
+ * for a few seconds now and then: 146-199 kbit/s at 4-6 % loss in the three-room e2e, and a room fell
+ * back on such a dip with 4.7 %), under a poor link's 10 %.
+ */
+export const THIN_LOSS = 0.06;
 /** Loss at or below this counts towards recovery. */
 export const RECOVERED_LOSS = 0.02;
 /**
@@ -35,12 +42,14 @@ export const WINDOW = 4;
  */
 export const LOSSY_FOR_MS = 8_000;
 /**
- * Loss over this counts as a weak sample whatever the estimate: a poor link's onset reads 0.64-0.86
- * for seconds before the estimate falls below the lowest layer, a rural link's narrowing 0.64 and
- * 0.36 before it settles at 5-16 %. (Three such samples of the last four fall back; a rural room
- * narrowing gave two.)
+ * Loss over this counts as a weak sample once the estimate is under SEVERE_BELOW_BPS: a poor link's
+ * onset reads 0.64-0.86 for seconds while its estimate falls from 2 Mbit/s through 235 kbit/s to
+ * under the lowest layer, a rural link's narrowing 0.36-0.71 while its estimate falls to 300-400
+ * kbit/s and stays there (1 Mbit/s link). Counted whatever the estimate, a rural onset gave two of
+ * the three weak samples a fallback needs.
  */
 export const SEVERE_LOSS = 0.2;
+export const SEVERE_BELOW_BPS = 2 * MIN_VIDEO_BPS;
 /** Clean samples for this long bring video back; doubled after each relapse. */
 export const RECOVER_AFTER_MS = 8_000;
 export const MAX_RECOVER_AFTER_MS = 32_000;
@@ -52,8 +61,8 @@ export const RELAPSE_WITHIN_MS = 30_000;
 /**
  * The decision half of the link guard, free of mediasoup: from one room's link samples, whether the
  * room gets video or falls back to audio + slides + board. Falls back when most recent samples say
- * the link is both lossy and too thin (or starves the lowest layer) or loses more than SEVERE_LOSS,
- * or when it loses more than FAIR_LOSS in every sample for LOSSY_FOR_MS;
+ * the link is both lossy and too thin (or starves the lowest layer) or loses more than SEVERE_LOSS
+ * while its estimate falls, or when it loses more than FAIR_LOSS in every sample for LOSSY_FOR_MS;
  * comes back after a sustained stretch of clean samples (or a longer stretch of fair ones), waiting
  * twice as long after each relapse (hysteresis).
  *
@@ -101,12 +110,14 @@ export class LinkFallback {
 			this.#heavyLossSince = null;
 			return null;
 		}
-		const lossy = reading.lossFraction > WEAK_LOSS;
-		const thin = reading.availableBitrate !== null && reading.availableBitrate < MIN_VIDEO_BPS;
-		this.#lastThinAndLossy = lossy && (thin || reading.videoStarved);
-		this.#heavyLossSince = reading.lossFraction > FAIR_LOSS ? (this.#heavyLossSince ?? now) : null;
+		const loss = reading.lossFraction;
+		const estimate = reading.availableBitrate;
+		const thin = estimate !== null && estimate < MIN_VIDEO_BPS;
+		this.#lastThinAndLossy = (reading.videoStarved && loss > WEAK_LOSS) || (thin && loss > THIN_LOSS);
+		const severe = loss > SEVERE_LOSS && (estimate === null || estimate < SEVERE_BELOW_BPS);
+		this.#heavyLossSince = loss > FAIR_LOSS ? (this.#heavyLossSince ?? now) : null;
 		const sustainedLoss = this.#heavyLossSince !== null && now - this.#heavyLossSince >= LOSSY_FOR_MS;
-		this.#recent = [...this.#recent, this.#lastThinAndLossy || reading.lossFraction > SEVERE_LOSS].slice(-WINDOW);
+		this.#recent = [...this.#recent, this.#lastThinAndLossy || severe].slice(-WINDOW);
 		if (!sustainedLoss && this.#recent.filter(Boolean).length < WEAK_SAMPLES) return null;
 		this.#mode = 'audio';
 		this.#recent = [];
