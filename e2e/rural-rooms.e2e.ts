@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { PROFILES, ROOMS, audioBuffering, concealmentPct, debugSay, micAudio, micPacketsSince, startLesson, takeAudioGap, teacherCameraWidth, teacherMicPackets, settledTeacherMicStat, type Lesson, type RoomName } from './rural-scenario.ts';
+import { PROFILES, ROOMS, audioBuffering, concealmentPct, debugSay, micAudio, micPacketsSince, startLesson, takeAudioGap, teacherCameraRate, teacherCameraWidth, teacherMicPackets, settledTeacherMicStat, type Lesson, type RoomName } from './rural-scenario.ts';
 import { deckCached, ruralDeck, timePageTurn, timeStroke, uploadDeck, type Latencies } from './rural-surface.ts';
 import { retransmissionMs } from './ruralTcpLink.ts';
 import { cameraLayersSending } from './support.ts';
@@ -20,6 +20,8 @@ test.skip(process.env.CB_E2E_RURAL === '0', 'CB_E2E_RURAL=0');
 const cameraWidth = (lesson: Lesson, room: RoomName) => teacherCameraWidth(lesson.rooms[room].page);
 /** See the assertion: the issue's 300 ms is the goal, this the bound held on this machine. */
 const RURAL_GAP_MAX_MS = 500;
+/** Of the good room's frame rate: the teacher's camera at its full rate (a temporal step halves it). */
+const FULL_RATE = 0.7;
 
 const weakShown = (lesson: Lesson, room: RoomName) => lesson.rooms[room].page.getByTestId('weak-link-notice').isVisible();
 
@@ -134,6 +136,14 @@ test('three rooms on good, rural and poor links: the good room is untouched, the
 			await expect.poll(() => cameraWidth(lesson, room), { timeout: 90_000, intervals: [1000], message: `${room}: teacher camera arrives` }).toBeGreaterThan(0);
 		}
 		await expect.poll(() => cameraWidth(lesson, 'good'), { timeout: 90_000, intervals: [1000], message: 'good room on the top layer' }).toBe(1280);
+		// The teacher's full frame rate as a clean link receives it: a room below FULL_RATE of it has been
+		// stepped down in time (mediasoup's temporal layers) even at 1280.
+		// The best of three reads: a busy machine decodes a frame or two late now and then.
+		let fullFps = 0;
+		for (let i = 0; i < 3; i++) fullFps = Math.max(fullFps, (await teacherCameraRate(lesson.rooms.good.page)).fps);
+		console.log(`rural rooms: the good room decodes the teacher at ${fullFps} fps`);
+		expect(fullFps, 'the teacher camera plays on the good room').toBeGreaterThan(0);
+		const full = (rate: { width: number; fps: number }) => rate.width >= 1280 && rate.fps >= FULL_RATE * fullFps;
 		lesson.startSampling();
 
 		lesson.setLink('rural', PROFILES.rural);
@@ -145,17 +155,18 @@ test('three rooms on good, rural and poor links: the good room is untouched, the
 		expect(fellBackS, 'poor room on audio + slides within 10 s').toBeLessThanOrEqual(10);
 		await expect.poll(() => lesson.teacherSeesWeak('poor'), { timeout: 15_000, message: "the teacher's tile shows the poor room's mode" }).toBe(true);
 		await expect.poll(() => cameraWidth(lesson, 'poor'), { timeout: 15_000, message: 'poor room: no teacher video' }).toBe(0);
+		let stepped = { width: 0, fps: 0 };
 		await expect
 			.poll(async () => {
-				const width = await cameraWidth(lesson, 'rural');
-				return width > 0 && width < 1280;
-			}, { timeout: 90_000, intervals: [1000], message: 'rural room steps down and keeps video' })
+				stepped = await teacherCameraRate(lesson.rooms.rural.page);
+				return stepped.width > 0 && !full(stepped);
+			}, { timeout: 90_000, intervals: [1000], message: 'rural room steps down (in size or frame rate) and keeps video' })
 			.toBe(true);
 		// The switch from 20 Mbit/s to 1 Mbit/s at once (a rural room joins on its link; this one is
 		// moved onto it) fills the link's queue until the SFU's estimate follows, and the queue drops
 		// what does not fit, audio too. The rural room's heard gaps are held from here on.
 		const stepDownGap = await takeAudioGap(lesson.rooms.rural.page);
-		console.log(`rural rooms: rural room stepped down ${((Date.now() - impairedAt) / 1000).toFixed(1)} s after its link went rural; longest audio gap while it did ${JSON.stringify(stepDownGap)}`);
+		console.log(`rural rooms: rural room stepped down ${((Date.now() - impairedAt) / 1000).toFixed(1)} s after its link went rural (to ${stepped.width} at ${stepped.fps} fps); longest audio gap while it did ${JSON.stringify(stepDownGap)}`);
 		const poorMicFrom = await settledTeacherMicStat(lesson.rooms.poor.page);
 		for (const room of ROOMS) await audioKeepsFlowing(lesson, room);
 		await lesson.shots('impaired');
@@ -180,7 +191,7 @@ test('three rooms on good, rural and poor links: the good room is untouched, the
 		await expect.poll(() => cameraWidth(lesson, 'poor'), { timeout: 60_000, intervals: [1000], message: 'poor room gets video back' }).toBeGreaterThan(0);
 		console.log(`rural rooms: poor room back on video ${((Date.now() - clearAt) / 1000).toFixed(1)} s after its link cleared`);
 		await expect.poll(() => lesson.teacherSeesWeak('poor'), { timeout: 15_000 }).toBe(false);
-		await expect.poll(() => cameraWidth(lesson, 'rural'), { timeout: 120_000, intervals: [1000], message: 'rural room back up on the top layer' }).toBe(1280);
+		await expect.poll(async () => full(await teacherCameraRate(lesson.rooms.rural.page)), { timeout: 120_000, intervals: [1000], message: 'rural room back up on the top layer at full rate' }).toBe(true);
 		console.log(`rural rooms: rural room back on 1280 (teacher sending ${(await cameraLayersSending(lesson.teacher)).join(', ')}) ${((Date.now() - clearAt) / 1000).toFixed(1)} s after its link cleared`);
 		await lesson.shots('recovered');
 		await lesson.stopSampling();

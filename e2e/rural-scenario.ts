@@ -339,6 +339,19 @@ export async function teacherCameraWidth(page: Page): Promise<number> {
 }
 
 /**
+ * The room's teacher camera over `ms`: its decoded width and frames decoded per second. mediasoup
+ * steps a simulcast consumer down in time as well as in size: on a link that carries the top
+ * layer's lowest temporal layer but not its full rate, the room sees 1280 at 3.75 or 7.5 fps.
+ */
+export async function teacherCameraRate(page: Page, ms = 2_000): Promise<{ width: number; fps: number }> {
+	const before = (await inboundStats(page).catch(() => [] as InboundStat[])).find(teacherCamera);
+	await page.waitForTimeout(ms);
+	const after = (await inboundStats(page).catch(() => [] as InboundStat[])).find(teacherCamera);
+	if (!before || !after || before.consumerId !== after.consumerId || after.packetsReceived === 0) return { width: 0, fps: 0 };
+	return { width: after.frameWidth, fps: Math.round(((after.framesDecoded - before.framesDecoded) / (ms / 1000)) * 10) / 10 };
+}
+
+/**
  * The teacher-audio stream once only one is left (a room that rejoins may hold the old and the new
  * consumer for a moment): a concealment figure must compare one stream with itself.
  */
