@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { Server, type Socket } from 'socket.io';
 import type { Sfu } from '../sfu/index.ts';
 import { TokenError, type LessonGrant, type TokenService } from './auth/TokenService.ts';
@@ -12,6 +12,7 @@ import { wireError } from '../core/errorAnswers.ts';
 import type { BoardService } from './board/BoardService.ts';
 import type { PollDraftFiles } from './store/PollDraftFiles.ts';
 import type { EventBus } from '../core/EventBus.ts';
+import { adapterRedis } from './adapterRedis.ts';
 import { admitRequest } from './handlers/admit.ts';
 import { HANDLERS } from './handlers/index.ts';
 import { loadClassReplay, type ClassReplaySource } from './handlers/classReplay/ClassReplay.ts';
@@ -99,8 +100,7 @@ export class SignallingServer {
 			destroyUpgrade: false
 		});
 		if (deps.redisUrl) {
-			this.#redis = new Redis(deps.redisUrl, { maxRetriesPerRequest: null });
-			this.#redis.on('error', (error: Error) => log.warn({ err: error.message }, 'redis adapter error'));
+			this.#redis = adapterRedis(deps.redisUrl);
 			this.io.adapter(createAdapter(this.#redis));
 		}
 		this.io.use((socket, next) => {
