@@ -1,19 +1,19 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unhandledRejections } from '../core/testing/escapes.ts';
 import { startRedisServer, type RedisServerHandle } from '../core/testing/redisServer.ts';
 import { adapterRedis } from './adapterRedis.ts';
 
 /** Against a real redis-server: PUBLISHes still unanswered when the client closes, as at a node's shutdown. */
 describe('adapterRedis: the streams adapter publishes without awaiting; nothing escapes', () => {
 	let redis: RedisServerHandle;
-	const escaped: unknown[] = [];
-	const onEscape = (error: unknown) => escaped.push(error);
+	const rejections = unhandledRejections();
 	beforeAll(async () => {
-		process.on('unhandledRejection', onEscape);
+		rejections.start();
 		redis = await startRedisServer();
 	});
 	afterAll(async () => {
-		process.off('unhandledRejection', onEscape);
+		rejections.stop();
 		await redis.stop();
 	});
 
@@ -29,7 +29,7 @@ describe('adapterRedis: the streams adapter publishes without awaiting; nothing 
 		client.disconnect();
 		await expect(awaited).rejects.toThrow(/Connection is closed/);
 		await new Promise((r) => setTimeout(r, 100));
-		expect(escaped).toEqual([]);
+		expect(rejections.escaped).toEqual([]);
 		admin.disconnect();
 	}, 10_000);
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unhandledRejections } from '../../core/testing/escapes.ts';
 import { createLesson, startTestApp, TestClient, waitFor, type TestApp, type TestLesson } from '../../app/testing/harness.ts';
 import { startRedisServer, type RedisServerHandle } from '../../core/testing/redisServer.ts';
 
@@ -10,16 +11,15 @@ describe('a Redis outage under background work', () => {
 	let t: TestApp;
 	let lesson: TestLesson;
 	let redis: RedisServerHandle;
-	const escaped: unknown[] = [];
-	const onEscape = (error: unknown) => escaped.push(error);
+	const rejections = unhandledRejections();
 	beforeAll(async () => {
-		process.on('unhandledRejection', onEscape);
+		rejections.start();
 		redis = await startRedisServer();
 		t = await startTestApp({ REDIS_URL: redis.url, RECONNECT_GRACE_MS: '1000' });
 		lesson = await createLesson(t, 1);
 	});
 	afterAll(async () => {
-		process.off('unhandledRejection', onEscape);
+		rejections.stop();
 		// Back on the same port, so the app's clients reconnect and it can close cleanly.
 		redis = await startRedisServer(Number(new URL(redis.url).port));
 		await t.stop();
@@ -34,7 +34,7 @@ describe('a Redis outage under background work', () => {
 		room.close();
 		// Past the grace the leave runs (lower the hand, publish, broadcast) against a store that is gone.
 		await new Promise((r) => setTimeout(r, 4000));
-		expect(escaped.map((e) => (e as Error).stack)).toEqual([]);
+		expect(rejections.escaped.map((e) => (e as Error).stack)).toEqual([]);
 		// The node still answers, and tells a load balancer that Redis is down (and nothing else is).
 		const health = await fetch(`${t.url}/healthz`);
 		expect(health.status).toBe(503);
