@@ -8,8 +8,8 @@ import { slides } from './surface-support.ts';
 /**
  * One lesson, the teacher on a clean link, three classrooms on good, rural and poor links at once
  * (each through its own userspace relay: rate caps, loss, delay, jitter; see e2e/ruralLink.ts).
- * Asserted are the modes, the recoveries and the audio the issue names (rural: no heard dropout over
- * RURAL_GAP_MAX_MS, the goal being 300 ms; poor: concealment under 10 % while on its link, with the
+ * Asserted are the modes, the recoveries and the audio the issue names (rural: no heard gap over
+ * 300 ms once it has stepped down; poor: concealment under 10 % while on its link, with the
  * FEC the teacher's encoder adds for the lossiest room); the figures over a longer stretch
  * (concealment, gaps, layer shares, latencies, bytes) are `npm run bench:rural`'s.
  *
@@ -18,8 +18,8 @@ import { slides } from './surface-support.ts';
 test.skip(process.env.CB_E2E_RURAL === '0', 'CB_E2E_RURAL=0');
 
 const cameraWidth = (lesson: Lesson, room: RoomName) => teacherCameraWidth(lesson.rooms[room].page);
-/** See the assertion: the issue's 300 ms is the goal, this the bound held on this machine. */
-const RURAL_GAP_MAX_MS = 500;
+/** The issue's longest audio gap on the rural link. */
+const RURAL_GAP_MAX_MS = 300;
 /** Of the good room's frame rate: the teacher's camera at its full rate (a temporal step halves it). */
 const FULL_RATE = 0.7;
 
@@ -213,10 +213,11 @@ test('three rooms on good, rural and poor links: the good room is untouched, the
 		// What the poor room's audio relies on: for an Opus producer with in-band FEC mediasoup reports
 		// the worst loss among its consumers to the sender, whose encoder then adds FEC for it.
 		expect(Math.max(0, ...micLoss), "the teacher's encoder is told of the rooms' loss").toBeGreaterThanOrEqual(0.05);
-		// The issue's goal is no gap over 300 ms. Runs heard 41-386 ms on the rural link (the good room,
-		// on a clean link, up to 459 ms: this machine's stalls), so the goal is not met every run; held
-		// here is what a listener would call a dropout, and the figure is printed above.
-		expect(gaps.rural?.heard, 'rural room: no heard audio dropout (over 500 ms) on its link and after').toBeLessThanOrEqual(Math.max(RURAL_GAP_MAX_MS, (gaps.good?.heard ?? 0) + 150));
+		// From the step-down on (the drop from 20 to 1 Mbit/s at once overflows the link's queue, audio
+		// too: 20-332 ms heard in the runs of 2026-12-04, printed above). Since then the rural room heard
+		// 15-36 ms at most. A stall of this machine is heard in every room alike: allowed on top of the
+		// good room's own longest gap (on a clean link, 0-57 ms in the same runs).
+		expect(gaps.rural?.heard, 'rural room: no heard audio gap over 300 ms on its link and after').toBeLessThanOrEqual(Math.max(RURAL_GAP_MAX_MS, (gaps.good?.heard ?? 0) + 150));
 	} finally {
 		// What each relay dropped (its loss and its full rate queue) beside what it carried.
 		console.log(`rural rooms: relays ${JSON.stringify(Object.fromEntries(ROOMS.map((r) => [r, { down: lesson.rooms[r].link.down.counters, up: lesson.rooms[r].link.up.counters }])))}`);
