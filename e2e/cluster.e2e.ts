@@ -3,7 +3,7 @@ import { expect, test } from '@playwright/test';
 import { startRedisServer, type RedisServerHandle } from '../core/testing/redisServer.ts';
 import { startServerProcess, type ServerProcess } from '../app/testing/serverProcess.ts';
 import type { LessonLinks, LessonRecord } from '../protocol/index.ts';
-import { expectFlowing, launchChromium, shot } from './support.ts';
+import { expectFlowing, launchChromium, shot, teacherCamera } from './support.ts';
 
 const MEDIA = path.resolve('e2e/.media');
 
@@ -46,9 +46,9 @@ test('teacher on node A and a classroom on node B decode each other', async () =
 		await screen.goto(onNodeB);
 		await expect(teacher.getByTestId('connection-state')).toHaveAttribute('data-state', 'connected', { timeout: 30_000 });
 		await expect(screen.getByTestId('connection-state')).toHaveAttribute('data-state', 'connected', { timeout: 30_000 });
-		const teacherCamera = await expectFlowing(screen, (s) => s.kind === 'video' && s.source === 'camera' && !s.classroomId, 'the teacher (node A) at the classroom (node B)', 45_000);
+		const teacherSeen = await expectFlowing(screen, teacherCamera, 'the teacher (node A) at the classroom (node B)', 45_000);
 		const roomCamera = await expectFlowing(teacher, (s) => s.kind === 'video' && s.source === 'camera' && s.classroomId === room.id, 'the classroom (node B) at the teacher (node A)', 45_000);
-		console.log(`two nodes: the classroom decodes the teacher at ${teacherCamera.frameWidth}px, the teacher decodes the room at ${roomCamera.frameWidth}px`);
+		console.log(`two nodes: the classroom decodes the teacher at ${teacherSeen.frameWidth}px, the teacher decodes the room at ${roomCamera.frameWidth}px`);
 		await shot(screen, 'cluster-room-screen-on-node-b');
 
 		const routed = (node: ServerProcess) => node.output().split('\n').some((line) => line.includes('lesson router created') && line.includes(lesson.id));

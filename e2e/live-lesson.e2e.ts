@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { createTwoRoomLesson } from './api.ts';
-import { expectCameraLayers, expectFlowing, expectNotReceiving, inboundStats, launchChromium, shot, teacherMic } from './support.ts';
+import { expectCameraLayers, expectFlowing, expectNotReceiving, inboundStats, launchChromium, shot, teacherCamera, teacherMic } from './support.ts';
 
 const MEDIA = path.resolve('e2e/.media');
 
@@ -24,7 +24,6 @@ const hook = <T>(page: Page, fn: string, ...args: unknown[]): Promise<T> =>
 		return api[name as string]?.(...(params as unknown[])) as T;
 	}, [fn, args] as const);
 
-const teacherCamera = (s: { kind: string; source: string; classroomId: string | null }) => s.kind === 'video' && s.source === 'camera' && !s.classroomId;
 const roomCamera = (id: string) => (s: { kind: string; source: string; classroomId: string | null }) => s.kind === 'video' && s.source === 'camera' && s.classroomId === id;
 const roomMic = (id: string) => (s: { kind: string; classroomId: string | null }) => s.kind === 'audio' && s.classroomId === id;
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import type { LessonLinks, LessonRecord } from '../protocol/index.ts';
-import { expectFlowing, SHOTS } from './support.ts';
+import { expectFlowing, SHOTS, teacherCamera } from './support.ts';
 import {
 	NET,
 	adminCall,
@@ -48,7 +48,6 @@ let roomBrowser: { browser: Browser; dispose(): Promise<void> };
 let links: LessonLinks;
 let roomId: string;
 
-const teacherCamera = (s: { kind: string; source: string; classroomId: string | null }) => s.kind === 'video' && s.source === 'camera' && !s.classroomId;
 const roomCamera = (s: { kind: string; source: string; classroomId: string | null }) => s.kind === 'video' && s.source === 'camera' && s.classroomId === roomId;
 
 /** The lesson link on another origin (the browsers reach the server at its namespace address). */

@@ -2,10 +2,9 @@ import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { createTwoRoomLesson } from './api.ts';
 import { CLEAN, LossyRelay, routeThroughRelay } from './lossyRelay.ts';
-import { inboundStats, launchChromium, micPacketsSince, serverInfo, shot, teacherMicPackets, type InboundStat } from './support.ts';
+import { inboundStats, launchChromium, micPacketsSince, serverInfo, shot, teacherCamera, teacherMicPackets, type InboundStat } from './support.ts';
 
 const MEDIA = path.resolve('e2e/.media');
-const teacherCamera = (s: InboundStat) => s.kind === 'video' && s.source === 'camera' && !s.classroomId;
 
 /**
  * A rural classroom behind a poor link (600 kbit/s down, 5 % loss each way, 300 ms RTT, through a

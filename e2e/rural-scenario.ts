@@ -6,7 +6,7 @@ import { adminApi } from './api.ts';
 import { routeThroughRelay } from './lossyRelay.ts';
 import { PROFILES, RuralLink, type LinkProfile } from './ruralLink.ts';
 import { RuralTcpLink } from './ruralTcpLink.ts';
-import { cameraEncodings, inboundStats, outboundEncodings, launchChromium, serverInfo, shot, teacherMic, type InboundStat } from './support.ts';
+import { cameraEncodings, inboundStats, outboundEncodings, launchChromium, serverInfo, shot, teacherCamera, teacherMic, type InboundStat } from './support.ts';
 
 export { micPacketsSince, teacherMicPackets } from './support.ts';
 
@@ -21,7 +21,6 @@ const SAMPLE_MS = 1_000;
 export type RoomName = 'good' | 'rural' | 'poor';
 export const ROOMS: readonly RoomName[] = ['good', 'rural', 'poor'];
 
-const teacherCamera = (s: InboundStat) => s.kind === 'video' && s.source === 'camera' && !s.classroomId;
 
 /** One second of one room: the teacher camera's decoded width (0: none), the mode shown, the audio counters. */
 export interface Sample {

@@ -1,10 +1,9 @@
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { createTwoRoomLesson } from './api.ts';
-import { expectFlowing, launchChromium } from './support.ts';
+import { expectFlowing, launchChromium, teacherCamera } from './support.ts';
 
 const MEDIA = path.resolve('e2e/.media');
-const teacherCamera = (s: { kind: string; source: string; classroomId: string | null }) => s.kind === 'video' && s.source === 'camera' && !s.classroomId;
 
 /** Keeps every RTCPeerConnection the page makes, so the test can read its DTLS transport stats. */
 function keepPeerConnections(): void {

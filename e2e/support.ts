@@ -57,6 +57,9 @@ export async function inboundStats(page: Page): Promise<InboundStat[]> {
 	});
 }
 
+/** The teacher's camera as a room receives it (its consumer's stats). */
+export const teacherCamera = (s: InboundStat): boolean => s.kind === 'video' && s.source === 'camera' && !s.classroomId;
+
 /** The teacher's microphone as a room receives it (its consumer's stats). */
 export const teacherMic = (s: InboundStat): boolean => s.kind === 'audio' && !s.classroomId;
 
