@@ -6,6 +6,7 @@ import { loadTls, type TlsMaterial } from './tls.ts';
 import { Cluster } from './cluster/Cluster.ts';
 import { sharedSecret } from '../signalling/cluster/sharedSecret.ts';
 import { AdminGenerationSync } from '../signalling/cluster/AdminGenerationSync.ts';
+import { SharedSignedOutSessions } from '../signalling/cluster/SharedSignedOutSessions.ts';
 import { RedisCatalogReplica } from '../signalling/catalog/CatalogReplica.ts';
 import { inBackground } from '../core/background.ts';
 import { firstLanIPv4 } from './config.ts';
@@ -109,7 +110,7 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 	const cluster = config.redisUrl ? Cluster.open(config.redisUrl) : null;
 	const { secret } = await clusterSecret(cluster, await loadOrCreateSecret(config.dataDir));
 	const tokens = new TokenService(secret);
-	const staffAuth = await StaffAuth.open(config.dataDir, tokens);
+	const staffAuth = await StaffAuth.open(config.dataDir, tokens, cluster ? (local) => new SharedSignedOutSessions(local, cluster.redis) : undefined);
 	const requestOrigin = { publicUrl: config.publicUrl, trustProxy: config.trustProxy };
 	const staff = new StaffAccess(staffAuth, requestOrigin);
 	const catalog = await CatalogStore.open(config.dataDir);

@@ -96,6 +96,22 @@ describe('a lesson across three nodes', () => {
 		}
 	});
 
+	it('a staff browser signed out through one node is signed out on every node', async () => {
+		const signIn = await fetch(`${nodes.a.url}/api/staff/session`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json', origin: nodes.a.url },
+			body: JSON.stringify({ token: nodes.a.adminToken })
+		});
+		expect(signIn.status).toBe(200);
+		const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+		const opens = async (node: ServerProcess) => (await fetch(`${node.url}/api/lessons`, { headers: { cookie } })).status;
+		expect(await Promise.all([nodes.a, nodes.b, nodes.c].map(opens))).toEqual([200, 200, 200]);
+		const signOut = await fetch(`${nodes.b.url}/api/staff/session`, { method: 'DELETE', headers: { cookie, origin: nodes.b.url } });
+		expect(signOut.status).toBe(200);
+		// Each node has its own DATA_DIR: only Redis carries the sign-out to A and C.
+		expect(await Promise.all([nodes.a, nodes.b, nodes.c].map(opens))).toEqual([401, 401, 401]);
+	});
+
 	it('staff analytics answer on every node: the ones without the store forward to the node that holds it', async () => {
 		for (const node of [nodes.a, nodes.b, nodes.c]) {
 			await waitFor(

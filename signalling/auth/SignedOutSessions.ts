@@ -4,13 +4,19 @@ import { CachedFileRead } from './CachedFileRead.ts';
 
 const ENTRY = /^(\d{1,16})-([A-Za-z0-9_-]{16,64})$/;
 
+/** Staff sessions signed out before their expiry, by session id. */
+export interface SignedOutList {
+	has(sessionId: string): Promise<boolean>;
+	add(sessionId: string, expiresAt: number): Promise<void>;
+}
+
 /**
  * Staff sessions signed out before their expiry: one empty file per session in
  * DATA_DIR/staff/signed-out/, named `<expiresAt>-<sessionId>`. A file per entry makes adding one
  * atomic for every node on the folder (no read-modify-write), the folder's own stamp tells when to
  * read it again, and entries past their expiry are dropped by name alone.
  */
-export class SignedOutSessions {
+export class SignedOutSessions implements SignedOutList {
 	readonly #dir: string;
 	readonly #cache: CachedFileRead<Set<string>>;
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { AdminGeneration } from './AdminGeneration.ts';
-import { SignedOutSessions } from './SignedOutSessions.ts';
+import { SignedOutSessions, type SignedOutList } from './SignedOutSessions.ts';
 import { TokenError, type AdminGrant, type RoomGrant, type StaffSessionGrant, type TokenService } from './TokenService.ts';
 
 /**
@@ -25,16 +25,18 @@ export interface StaffSession {
 export class StaffAuth {
 	readonly #tokens: TokenService;
 	readonly #generation: AdminGeneration;
-	readonly #signedOut: SignedOutSessions;
+	readonly #signedOut: SignedOutList;
 
-	private constructor(tokens: TokenService, generation: AdminGeneration, signedOut: SignedOutSessions) {
+	private constructor(tokens: TokenService, generation: AdminGeneration, signedOut: SignedOutList) {
 		this.#tokens = tokens;
 		this.#generation = generation;
 		this.#signedOut = signedOut;
 	}
 
-	static async open(dataDir: string, tokens: TokenService): Promise<StaffAuth> {
-		return new StaffAuth(tokens, await AdminGeneration.open(dataDir), await SignedOutSessions.open(dataDir));
+	/** `shareSignedOut`: wraps this node's list of sign-outs (a cluster shares it through Redis). */
+	static async open(dataDir: string, tokens: TokenService, shareSignedOut?: (local: SignedOutList) => SignedOutList): Promise<StaffAuth> {
+		const local = await SignedOutSessions.open(dataDir);
+		return new StaffAuth(tokens, await AdminGeneration.open(dataDir), shareSignedOut ? shareSignedOut(local) : local);
 	}
 
 	/** An admin token of the current generation, valid until `expiresAt` or the next `admin-link`. */
@@ -84,7 +86,7 @@ export class StaffAuth {
 		return grant;
 	}
 
-	/** Signs a session out for good, on every node that shares the data folder. */
+	/** Signs a session out for good, on every node that shares the data folder or (a cluster) Redis. */
 	async closeSession(value: unknown): Promise<void> {
 		const grant = await this.verifySession(value);
 		await this.#signedOut.add(grant.sessionId, grant.expiresAt);
