@@ -111,6 +111,22 @@ describe('LessonMedia by id against a real worker', () => {
 		expect(media.consumers.get(read.id)?.type).toBe('simulcast');
 		expect(await media.linkStats(recv.id, [hear.id, see.id, read.id], { quietSince: Date.now() })).toMatchObject({ videoStarved: true });
 		expect(requests(), 'a simulcast consumer without a layer: the full read, audio included').toBe(2 + 3);
+
+		// Video that reads no loss under a thin estimate (a trickle has nothing to report): audio is read
+		// too. The transport has no peer here, so its estimate is the worker's stats with one set.
+		const transport = media.transports.get(recv.id)!;
+		const workerStats = await transport.getStats();
+		vi.spyOn(transport, 'getStats').mockResolvedValue([{ ...workerStats[0]!, availableOutgoingBitrate: 150_000 }]);
+		vi.useFakeTimers({ toFake: ['Date'] });
+		try {
+			vi.setSystemTime(Date.now() + 2_000);
+			expect(await media.linkStats(recv.id, [hear.id, see.id], { thinBelowBps: 150_000 })).toMatchObject({ availableBitrate: 150_000, lossFraction: 0 });
+			expect(requests(), 'an estimate at the threshold is not thin: video alone').toBe(5 + 1);
+			await media.linkStats(recv.id, [hear.id, see.id], { thinBelowBps: 150_001 });
+			expect(requests(), 'under it: video, then audio').toBe(6 + 2);
+		} finally {
+			vi.useRealTimers();
+		}
 		for (const id of [send.id, recv.id]) media.closeTransport(id);
 	});
 

@@ -225,8 +225,9 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 	 * NACK since then and the worker scores every flowing consumer 10, the link had no loss to speak
 	 * of and the consumers' stats are not requested (the loss reads 0). A browser NACKs a lost video
 	 * packet within a round trip, so any loss brings the full read back at the next sample.
+	 * `thinBelowBps`: under this estimate a video stream that reads no loss is read beside the audio's.
 	 */
-	async linkStats(transportId: string, consumerIds: Iterable<string>, options: { quietSince?: number } = {}): Promise<LinkStats | null> {
+	async linkStats(transportId: string, consumerIds: Iterable<string>, options: { quietSince?: number; thinBelowBps?: number } = {}): Promise<LinkStats | null> {
 		const transport = this.transports.get(transportId);
 		if (!transport || transport.closed) return null;
 		const [stats] = (await this.#statsOf(transport)) as { availableOutgoingBitrate?: number }[];
@@ -258,11 +259,20 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 		// a link at 10 % loss whose saturated uplink held back the feedback, the scores count
 		// NACK-repaired packets as delivered, and the estimate stays high until the loss is felt; the
 		// fallback then took up to 10.1 s instead of 5.3-8.5 s.)
-		const audioCounts = !link.hasVideo || link.videoStarved;
-		for (const consumer of flowing.filter((c) => c.kind === 'video' || audioCounts)) {
-			const streams = (await consumer.getStats().catch(() => [])) as StreamStats[];
-			for (const s of streams) if (s.type === 'outbound-rtp') link.lossFraction = Math.max(link.lossFraction, (s.fractionLost ?? 0) / 256);
-		}
+		// So does audio when video reads no loss under an estimate of `thinBelowBps`: a trickle of the
+		// lowest layer, or none for a moment, leaves the video's reports nothing to count (a poor link at
+		// 10 % loss read 0 at 94 kbit/s, and its fallback came a sample later, 10.3 s after the onset).
+		const lossOf = async (kind: MediaKind): Promise<number> => {
+			let loss = 0;
+			for (const consumer of flowing.filter((c) => c.kind === kind)) {
+				const streams = (await consumer.getStats().catch(() => [])) as StreamStats[];
+				for (const s of streams) if (s.type === 'outbound-rtp') loss = Math.max(loss, (s.fractionLost ?? 0) / 256);
+			}
+			return loss;
+		};
+		link.lossFraction = await lossOf('video');
+		const thin = options.thinBelowBps !== undefined && link.availableBitrate !== null && link.availableBitrate < options.thinBelowBps;
+		if (!link.hasVideo || link.videoStarved || (thin && link.lossFraction === 0)) link.lossFraction = Math.max(link.lossFraction, await lossOf('audio'));
 		return link;
 	}
 

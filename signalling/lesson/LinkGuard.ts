@@ -1,7 +1,7 @@
 import type { LessonMedia } from '../../sfu/index.ts';
 import { inBackground } from '../../core/background.ts';
 import { moduleLogger } from '../../core/logger.ts';
-import { LinkFallback, type LinkMode, type LinkReading } from './LinkFallback.ts';
+import { LinkFallback, MIN_VIDEO_BPS, type LinkMode, type LinkReading } from './LinkFallback.ts';
 import type { Peer } from './Peer.ts';
 
 const log = moduleLogger('link-guard');
@@ -138,7 +138,7 @@ async function readRoom(media: LessonMedia, peers: Peer[], quietSince: number | 
 	for (const peer of peers) {
 		const transportId = peer.recvTransportId;
 		if (!transportId) continue;
-		const link = await media.linkStats(transportId, [...peer.consumers.values()].map((c) => c.id), quietSince === undefined ? {} : { quietSince });
+		const link = await media.linkStats(transportId, [...peer.consumers.values()].map((c) => c.id), { thinBelowBps: MIN_VIDEO_BPS, ...(quietSince === undefined ? {} : { quietSince }) });
 		if (!link) continue;
 		reading = reading
 			? {
