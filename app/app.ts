@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { loadTls, type TlsMaterial } from './tls.ts';
 import { Cluster } from './cluster/Cluster.ts';
+import { DeckCopies } from './cluster/DeckCopies.ts';
 import { sharedSecret } from '../signalling/cluster/sharedSecret.ts';
 import { AdminGenerationSync } from '../signalling/cluster/AdminGenerationSync.ts';
 import { SharedSignedOutSessions } from '../signalling/cluster/SharedSignedOutSessions.ts';
@@ -132,6 +133,7 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 
 	const decks = await DeckStore.open(config.dataDir);
 	let signallingRef: SignallingServer | null = null;
+	let deckCopies: DeckCopies | null = null;
 	const deckHttp = new DeckHttp({
 		decks,
 		tokens,
@@ -146,7 +148,9 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 				scriptsIgnored: deck.scriptsIgnored
 			});
 			signallingRef?.sessions.get(lessonId)?.changed();
-		}
+			if (deckCopies) inBackground(log, 'announcing a deck to the other nodes', deckCopies.announce(lessonId, deck.id), { lessonId });
+		},
+		beforeRead: async (lessonId) => deckCopies?.catchUp(lessonId)
 	});
 	let httpsPort: number | null = null;
 	let replaysRef: RoomReplaySource | undefined;
@@ -349,11 +353,12 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 	const https = config.https ? await startHttps(httpServer, config.host, config.https, config.dataDir) : null;
 	httpsPort = https?.port ?? null;
 	const adminGenerations = cluster ? new AdminGenerationSync(cluster.redis, config.dataDir) : null;
+	const nodeId = config.node.id ?? `${hostname()}-${port}`;
 	await cluster?.start({
 		secret,
 		onBeat: async () => adminGenerations?.run(),
 		analyticsWriter: () => analytics.health().role === 'writer',
-		nodeId: config.node.id ?? `${hostname()}-${port}`,
+		nodeId,
 		nodeUrl: config.node.url ?? `http://${config.host === '0.0.0.0' || config.host === '::' ? (firstLanIPv4() ?? '127.0.0.1') : config.host}:${port}`,
 		load: async () => ({ lessons: signalling.sessions.size, consumers: (await sfu.counts()).consumers }),
 		serving: (lessonId) => signalling.sessions.has(lessonId),
@@ -363,6 +368,18 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 			inBackground(log, 'closing a handed-over board', boards.closeLesson(lessonId), { lessonId });
 		}
 	});
+	const peerHeaders = cluster?.peerHeaders;
+	if (cluster?.registry && peerHeaders) {
+		deckCopies = await DeckCopies.start({
+			nodeId,
+			redis: cluster.redis,
+			registry: cluster.registry,
+			decks,
+			tokens,
+			peerHeaders,
+			maxBytes: config.slides.maxBytes
+		});
+	}
 	const url = config.publicUrl ?? `http://localhost:${port}`;
 	// Valid until its TTL or the next `npm run admin-link`, whichever comes first.
 	const adminToken = await staffAuth.adminToken(Date.now() + config.adminTokenTtlDays * 86_400_000);
@@ -387,6 +404,7 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		sync,
 		async close() {
 			// First: the other nodes take this node's lessons over at once.
+			await deckCopies?.close();
 			await cluster?.close();
 			await sync?.stop();
 			// Parts close cleanly while their routers still exist.

@@ -1,10 +1,13 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisServerHandle } from '../core/testing/redisServer.ts';
 import fc from 'fast-check';
 import { BoardTestClient, rawUpgrade, resetUpgrade } from '../signalling/testing/boardClient.ts';
 import { setUpMedia } from '../signalling/testing/fakeMedia.ts';
-import type { LessonLinks, LessonRecord } from '../protocol/index.ts';
+import { makeDeck, type PdfBytes } from '../signalling/testing/pdfFixtures.ts';
+import { DECKS_API, type DeckInfo, type LessonLinks, type LessonRecord } from '../protocol/index.ts';
 import { startBalancer, type Balancer } from './testing/balancer.ts';
 import { TestClient, waitFor } from './testing/harness.ts';
 import { startServerProcess, type ServerProcess } from './testing/serverProcess.ts';
@@ -47,6 +50,9 @@ describe('a lesson across three nodes', () => {
 	let teacher: TestClient;
 	let room1: TestClient;
 	let room2: TestClient;
+	let teacherVia: Balancer;
+	let deck: DeckInfo;
+	let deckBytes: PdfBytes;
 
 	/** A client whose balancer tries the nodes in this order. */
 	const via = async (...order: NodeName[]) => {
@@ -130,7 +136,8 @@ describe('a lesson across three nodes', () => {
 	});
 
 	it('participants reaching three nodes share one lesson: a classroom on B gets the teacher on A, a room staged on C is heard everywhere', async () => {
-		teacher = client(await via('a', 'b', 'c'), tokenOf(links.teacher));
+		teacherVia = await via('a', 'b', 'c');
+		teacher = client(teacherVia, tokenOf(links.teacher));
 		await teacher.joinLesson();
 		// A client claiming to be a forwarding node is still sent to the origin: the stamp is signed.
 		room1 = client(await via('b', 'c', 'a'), tokenOf(links.classrooms[0]?.room ?? ''), { 'x-classbridge-forwarded-by': 'node-a.forged' });
@@ -227,6 +234,24 @@ describe('a lesson across three nodes', () => {
 		}
 	}, 30_000);
 
+	it('a deck uploaded on the origin is copied to every node', async () => {
+		deckBytes = await makeDeck(['Page 1: halves', 'Page 2: quarters']);
+		const res = await fetch(`${teacherVia.url}${DECKS_API}?name=Fractions.pdf`, {
+			method: 'POST',
+			headers: { authorization: `Bearer ${tokenOf(links.teacher)}`, 'content-type': 'application/pdf' },
+			body: deckBytes
+		});
+		expect(res.status).toBe(201);
+		deck = (await res.json()) as DeckInfo;
+		const held = async (node: ServerProcess) => {
+			const dir = path.join(node.dataDir, 'decks', lesson.id, deck.id);
+			const [pdf, thumbs] = await Promise.all([readFile(path.join(dir, 'source.pdf')).catch(() => null), readdir(path.join(dir, 'thumbs')).catch(() => [])]);
+			return pdf?.equals(deckBytes) && thumbs.length === deck.pageCount;
+		};
+		// Each node has its own DATA_DIR: B and C fetched the deck from A, thumbnails and all.
+		for (const node of [nodes.a, nodes.b, nodes.c]) await waitFor(async () => ((await held(node)) ? true : undefined), 8000, `the deck on ${node.url}`);
+	});
+
 	it('node B killed: the room it served is back in the lesson through node C within 10 s', async () => {
 		const rejoined = rejoinOnReconnect(room1);
 		const back = rejoined.next();
@@ -264,6 +289,13 @@ describe('a lesson across three nodes', () => {
 		expect(Date.now()).toBeGreaterThanOrEqual(poll.closesAt ?? 0);
 		const newOrigin = [nodes.b, nodes.c].find((n) => n.output().includes('lesson taken over'));
 		expect(newOrigin).toBeDefined();
+		// The slides go on with it: the new origin serves the deck from its copy.
+		const auth = { authorization: `Bearer ${tokenOf(links.teacher)}` };
+		const listed = (await (await fetch(`${teacherVia.url}${DECKS_API}`, { headers: auth })).json()) as DeckInfo[];
+		expect(listed.map((d) => d.id)).toEqual([deck.id]);
+		const file = await fetch(`${teacherVia.url}${DECKS_API}/${deck.id}/file`, { headers: auth });
+		expect(Buffer.from(await file.arrayBuffer()).equals(deckBytes)).toBe(true);
+		expect((await fetch(`${teacherVia.url}${DECKS_API}/${deck.id}/thumbs/2`, { headers: auth })).headers.get('content-type')).toBe('image/png');
 	}, 50_000);
 
 	it('Redis restarted (its data gone): the node puts back its registration, the origin, the secret and the catalog, and the lesson goes on', async () => {

@@ -82,6 +82,11 @@ export class Cluster {
 		this.#started = { registry, origins, forwarder: new OriginForwarder(origins, options.nodeId, options.secret, analyticsNode) };
 	}
 
+	/** Headers that have another node serve a request of this node's itself (null before start). */
+	get peerHeaders(): Record<string, string> | null {
+		return this.#started?.forwarder.stampHeaders ?? null;
+	}
+
 	/** Forwards the request when its lesson lives on another node; false: serve it here. */
 	async forwardRequest(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
 		const forwarder = this.#started?.forwarder;

@@ -66,6 +66,11 @@ export class OriginForwarder {
 		}
 	}
 
+	/** What a request this node sends another carries so that the other serves it itself. */
+	get stampHeaders(): Record<string, string> {
+		return { [FORWARDED_HEADER]: this.#stamp };
+	}
+
 	web(req: IncomingMessage, res: ServerResponse, node: NodeInfo): void {
 		this.#proxy.web(req, res, { target: node.url, headers: { [FORWARDED_HEADER]: this.#stamp } });
 	}

@@ -23,6 +23,8 @@ export interface DeckHttpDeps {
 	parseTimeoutMs: number;
 	/** Called once a deck is stored, before the 201 goes out (publish `deck.uploaded` here). */
 	onUploaded: (lessonId: string, deck: DeckInfo, grant: LessonGrant) => void | Promise<void>;
+	/** Called before a lesson's decks are read (a cluster fetches the copies this node lacks). */
+	beforeRead?: (lessonId: string) => Promise<void>;
 }
 
 const DECK_CACHE = 'private, max-age=31536000, immutable';
@@ -154,7 +156,9 @@ export class DeckHttp {
 	}
 
 	async #grant(req: IncomingMessage, url: URL): Promise<LessonGrant> {
-		return unauthorizedOnRefusal(this.#deps.tokens.verifyLesson(bearerToken(req) ?? url.searchParams.get('t')));
+		const grant = await unauthorizedOnRefusal(this.#deps.tokens.verifyLesson(bearerToken(req) ?? url.searchParams.get('t')));
+		if (req.method !== 'POST') await this.#deps.beforeRead?.(grant.lessonId);
+		return grant;
 	}
 
 	/** A deck of the token's own lesson; any other lesson's deck does not exist for this token. */
