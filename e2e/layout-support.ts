@@ -9,6 +9,8 @@ export const SIZES = {
 	tablet: { width: 1024, height: 768, touch: true },
 	laptop: { width: 1366, height: 768, touch: false },
 	'laptop-l': { width: 1440, height: 900, touch: false },
+	/** An older classroom projector (XGA). */
+	'screen-xga': { width: 1024, height: 768, touch: false },
 	'screen-1080p': { width: 1920, height: 1080, touch: false },
 	'screen-4k': { width: 3840, height: 2160, touch: false }
 } as const;

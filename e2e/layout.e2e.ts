@@ -9,7 +9,7 @@ const MEDIA = path.resolve('e2e/.media');
 
 /**
  * Every page and role at the sizes of its real devices (phone 390x844, tablet 1024x768, laptops
- * 1366x768 and 1440x900, room screens 1920x1080 and 3840x2160): no sideways scrolling, no control on a
+ * 1366x768 and 1440x900, room screens 1920x1080 and 3840x2160, an older projector at 1024x768): no sideways scrolling, no control on a
  * video or board, tap targets of 44 px on touch devices, room-screen text readable from the back, the
  * role's controls on screen. One lesson for the file; each page is resized through its sizes.
  * Screenshots: test-results/screenshots/<size>/.
@@ -113,7 +113,7 @@ test('the assistant tablet has the class list and the people list; at 1366 px to
 	}
 });
 
-test('room screens at 1080p and 4K: a poll, a room on stage, hands up; nothing covers a video, text reads from the back', async () => {
+test('room screens at 1080p, 4K and on an XGA projector: a poll, a room on stage, hands up; nothing covers a video, text reads from the back', async () => {
 	// A blank board on screen puts the teacher in a picture-in-picture beside it (as during a lesson).
 	const board = (await request(teacher, 'board.addBlank', {})) as { id: string };
 	await request(teacher, 'surface.show', { view: { kind: 'blank', boardId: board.id } });
@@ -137,7 +137,7 @@ test('room screens at 1080p and 4K: a poll, a room on stage, hands up; nothing c
 	await expect(screen1.getByTestId('self-on-stage')).toBeVisible();
 	await expect(screen2.getByTestId('stage-view')).toBeVisible();
 	await expect(screen2.getByTestId('stage-caption')).toContainText('五年级一班');
-	for (const size of ['screen-1080p', 'screen-4k'] as const) {
+	for (const size of ['screen-xga', 'screen-1080p', 'screen-4k'] as const) {
 		for (const [s, name, extra] of [
 			[screen1, 'room-staged-zh', ['room-hand-count']],
 			[screen2, 'room-en', ['stage-view', 'stage-caption', 'teacher-pip-caption']]

@@ -199,30 +199,31 @@ export interface TeacherTopSample {
 	micLoss: number | null;
 }
 
-export interface Lesson {
+/** `R`: the rooms that have a page (all three unless `pages` names fewer). */
+export interface Lesson<R extends RoomName = RoomName> {
 	teacher: Page;
-	rooms: Record<RoomName, Room>;
+	rooms: Record<R, Room>;
 	/** The teacher's top camera encoding, read with every sample of the rooms. */
 	teacherTop: TeacherTopSample[];
 	close(): Promise<void>;
 	/** Sampling every room every second until stopped. */
 	startSampling(): void;
 	stopSampling(): Promise<void>;
-	setLink(room: RoomName, profile: LinkProfile): void;
+	setLink(room: R, profile: LinkProfile): void;
 	/** Whether the teacher's tile for this room shows the weak-link mode. */
-	teacherSeesWeak(room: RoomName): Promise<boolean>;
+	teacherSeesWeak(room: R): Promise<boolean>;
 	shots(label: string): Promise<void>;
 }
 
-export interface LessonOptions {
+export interface LessonOptions<R extends RoomName> {
 	/** The room pages' HTTP, socket.io and board WebSocket cross their links too (their origin is the TCP relay). */
 	signallingOnLink?: boolean;
 	/** Only these rooms get a page (all three are in the lesson): `lesson.rooms` has only them. */
-	pages?: readonly RoomName[];
+	pages?: readonly R[];
 }
 
 /** A teacher on a clean link and three classrooms, each behind its own relays, UDP for the media and TCP for everything else, both set to the room's profile (one Chromium for the rooms). */
-export async function startLesson(title: string, options: LessonOptions = {}): Promise<Lesson> {
+export async function startLesson<R extends RoomName = RoomName>(title: string, options: LessonOptions<R> = {}): Promise<Lesson<R>> {
 	const tag = Math.random().toString(36).slice(2, 6);
 	const school = await adminApi<{ id: string }>('POST', '/api/schools', { name: `青山村小学 ${tag}`, locale: 'rural' });
 	const ids: string[] = [];
@@ -244,9 +245,11 @@ export async function startLesson(title: string, options: LessonOptions = {}): P
 		const teacher = await teacherContext.newPage();
 		if (process.env.CB_E2E_RURAL_DEBUG === '1') watchPage(teacher, 'teacher');
 		await teacher.goto(links.teacher);
-		const rooms = {} as Record<RoomName, Room>;
+		const rooms = {} as Record<R, Room>;
+		const paged = (options.pages ?? ROOMS) as readonly RoomName[];
+		const pagedRooms = (): Room[] => Object.values<Room>(rooms);
 		for (const [i, name] of ROOMS.entries()) {
-			if (options.pages && !options.pages.includes(name)) continue;
+			if (!paged.includes(name)) continue;
 			const link = new RuralLink({ host: '127.0.0.1', port: rtcPort });
 			relays.push(link);
 			const relayPort = await link.start();
@@ -260,7 +263,7 @@ export async function startLesson(title: string, options: LessonOptions = {}): P
 			const page = await context.newPage();
 			if (process.env.CB_E2E_RURAL_DEBUG === '1') watchPage(page, name);
 			await page.goto(url.href);
-			rooms[name] = { name, classroomId: ids[i] as string, page, link, tcp, samples: [] };
+			rooms[name as R] = { name, classroomId: ids[i] as string, page, link, tcp, samples: [] };
 		}
 		const teacherTop: TeacherTopSample[] = [];
 		const sampleTeacher = async () => {
@@ -297,11 +300,11 @@ export async function startLesson(title: string, options: LessonOptions = {}): P
 			},
 			startSampling() {
 				stop = false;
-				for (const room of Object.values(rooms)) startAudioWatch(room.page).catch((error: Error) => console.warn(`audio watch on ${room.name}: ${error.message}`));
+				for (const room of pagedRooms()) startAudioWatch(room.page).catch((error: Error) => console.warn(`audio watch on ${room.name}: ${error.message}`));
 				sampling = (async () => {
 					while (!stop) {
 						const started = Date.now();
-						await Promise.all([...Object.values(rooms).map(sampleRoom), sampleTeacher()]);
+						await Promise.all([...pagedRooms().map(sampleRoom), sampleTeacher()]);
 						await new Promise((r) => setTimeout(r, Math.max(0, SAMPLE_MS - (Date.now() - started))));
 					}
 				})();
@@ -320,7 +323,7 @@ export async function startLesson(title: string, options: LessonOptions = {}): P
 			teacherSeesWeak: (room) => teacher.locator(`[data-testid="classroom-tile"][data-classroom="${rooms[room].classroomId}"] [data-testid="weak-link-badge"]`).first().isVisible(),
 			async shots(label) {
 				await shot(teacher, `rural-${label}-teacher`);
-				for (const room of Object.values(rooms)) await shot(room.page, `rural-${label}-${room.name}`);
+				for (const room of pagedRooms()) await shot(room.page, `rural-${label}-${room.name}`);
 			}
 		};
 	} catch (error) {
