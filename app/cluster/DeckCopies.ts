@@ -134,7 +134,8 @@ export class DeckCopies {
 		if (await decks.get(lessonId, deckId)) return;
 		const node = await registry.node(from);
 		if (!node) throw new Error(`node ${from} is not live`);
-		const token = await tokens.signLesson({ lessonId, role: 'teacher', classroomId: null, participantId: `node:${nodeId}`.slice(0, 80), expiresAt: Date.now() + FETCH_TOKEN_MS });
+		// The least a lesson token can do: read the lesson, never change it.
+		const token = await tokens.signLesson({ lessonId, role: 'observer', classroomId: null, participantId: `node:${nodeId}`.slice(0, 80), expiresAt: Date.now() + FETCH_TOKEN_MS });
 		const get = (route: string) =>
 			fetch(`${node.url}${DECKS_API}${route}`, { headers: { authorization: `Bearer ${token}`, ...this.#options.peerHeaders }, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
 		const listed = await get('');
