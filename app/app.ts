@@ -238,7 +238,13 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 			return removed;
 		}
 	};
-	const libraryHttp = new LibraryHttp({ library, access: libraryAccess, tldrawLicenseKey: config.tldrawLicenseKey });
+	const libraryHttp = new LibraryHttp({
+		library,
+		access: libraryAccess,
+		tldrawLicenseKey: config.tldrawLicenseKey,
+		// A node asked by another answers with its own part only.
+		otherEntries: async (req, search) => (cluster?.library && !cluster.fromPeer(req) ? cluster.library.otherEntries(req, search) : [])
+	});
 	const slideImages = new PdfInspector({ parseTimeoutMs: 120_000, thumbWidth: 1280, concurrency: 1 });
 	const lessonPackages = await LessonPackages.open({
 		dataDir: config.dataDir,
@@ -366,8 +372,14 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		handOver: (lessonId) => {
 			signalling.handOver(lessonId);
 			inBackground(log, 'closing a handed-over board', boards.closeLesson(lessonId), { lessonId });
-		}
+		},
+		holdsRecording: (lessonId) => !!recorder.library.get(lessonId)
 	});
+	const sharedLibrary = cluster?.library;
+	if (sharedLibrary) {
+		recorder.library.onChange((lessonId, held) => void sharedLibrary.hold([lessonId], held));
+		await sharedLibrary.hold(recorder.library.lessonIds());
+	}
 	const peerHeaders = cluster?.peerHeaders;
 	if (cluster?.registry && peerHeaders) {
 		deckCopies = await DeckCopies.start({

@@ -1,4 +1,5 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +8,7 @@ import fc from 'fast-check';
 import { BoardTestClient, rawUpgrade, resetUpgrade } from '../signalling/testing/boardClient.ts';
 import { setUpMedia } from '../signalling/testing/fakeMedia.ts';
 import { makeDeck, type PdfBytes } from '../signalling/testing/pdfFixtures.ts';
+import { makeProgramWebm, writeFixturePackage } from '../recorder/testing/packageFixture.ts';
 import { DECKS_API, type DeckInfo, type LessonLinks, type LessonRecord } from '../protocol/index.ts';
 import { startBalancer, type Balancer } from './testing/balancer.ts';
 import { TestClient, waitFor } from './testing/harness.ts';
@@ -14,6 +16,7 @@ import { startServerProcess, type ServerProcess } from './testing/serverProcess.
 
 type NodeName = 'a' | 'b' | 'c';
 
+const RECORDED = 'les_recorded_on_c';
 const portOf = (node: ServerProcess) => Number(new URL(node.url).port);
 const tokenOf = (link: string) => new URL(link).searchParams.get('t') ?? '';
 
@@ -53,6 +56,7 @@ describe('a lesson across three nodes', () => {
 	let teacherVia: Balancer;
 	let deck: DeckInfo;
 	let deckBytes: PdfBytes;
+	let cDir = '';
 
 	/** A client whose balancer tries the nodes in this order. */
 	const via = async (...order: NodeName[]) => {
@@ -70,7 +74,12 @@ describe('a lesson across three nodes', () => {
 	beforeAll(async () => {
 		redis = await startRedisServer();
 		const env = (id: string) => ({ REDIS_URL: redis.url, NODE_ID: id, LOG_LEVEL: 'info', RECONNECT_GRACE_MS: '20000' });
-		[nodes.a, nodes.b, nodes.c] = await Promise.all([startServerProcess(env('node-a')), startServerProcess(env('node-b')), startServerProcess(env('node-c'))]);
+		// Node C holds a recorded lesson (its own DATA_DIR; the library of every node lists it).
+		cDir = await mkdtemp(path.join(tmpdir(), 'cb-node-c-'));
+		const program = path.join(cDir, 'program-source.webm');
+		await makeProgramWebm(program, 1);
+		await writeFixturePackage(cDir, { lessonId: RECORDED, title: 'Recorded on C', teacherName: 'Mr Wu', classrooms: [], startedAt: Date.now() - 86_400_000, program });
+		[nodes.a, nodes.b, nodes.c] = await Promise.all([startServerProcess(env('node-a')), startServerProcess(env('node-b')), startServerProcess(env('node-c'), { dataDir: cDir })]);
 		const post = async (route: string, body: unknown) => {
 			const res = await fetch(`${nodes.a.url}${route}`, {
 				method: 'POST',
@@ -93,6 +102,7 @@ describe('a lesson across three nodes', () => {
 		for (const b of balancers) await b.close();
 		await Promise.all(Object.values(nodes).map((n) => n?.stop()));
 		await redis?.stop();
+		if (cDir) await rm(cDir, { recursive: true, force: true });
 	}, 60_000);
 
 	it('an admin link printed by one node opens the admin routes of every node', async () => {
@@ -116,6 +126,27 @@ describe('a lesson across three nodes', () => {
 		expect(signOut.status).toBe(200);
 		// Each node has its own DATA_DIR: only Redis carries the sign-out to A and C.
 		expect(await Promise.all([nodes.a, nodes.b, nodes.c].map(opens))).toEqual([401, 401, 401]);
+	});
+
+	it('one library across the nodes: every node lists the lesson recorded on C and serves its replay, files and package from C', async () => {
+		const staff = { authorization: `Bearer ${nodes.a.adminToken}` };
+		for (const node of [nodes.a, nodes.b, nodes.c]) {
+			const listed = (await (await fetch(`${node.url}/api/library`, { headers: staff })).json()) as { entries: { lessonId: string }[] };
+			expect(listed.entries.filter((e) => e.lessonId === RECORDED), `the library through ${node.url}`).toHaveLength(1);
+			const replay = await fetch(`${node.url}/api/recordings/${RECORDED}`, { headers: staff });
+			expect(replay.status).toBe(200);
+			const { mediaToken, manifest } = (await replay.json()) as { mediaToken: string; manifest: { title: string } };
+			expect(manifest.title).toBe('Recorded on C');
+			const media = await fetch(`${node.url}/api/recordings/${RECORDED}/files/media/program.webm?m=${mediaToken}`, { headers: { range: 'bytes=0-3' } });
+			expect(media.status).toBe(206);
+			expect(Buffer.from(await media.arrayBuffer()).toString('hex'), 'a WebM (EBML) header').toBe('1a45dfa3');
+			expect((await fetch(`${node.url}/api/packages/${RECORDED}.zip`, { method: 'HEAD', headers: staff })).status).toBe(200);
+		}
+		// A node's own part only when another asks (no loop), and an unknown recording is still a 404.
+		expect((await fetch(`${nodes.a.url}/api/recordings/les_nowhere`, { headers: staff })).status).toBe(404);
+		const narrowed = (await (await fetch(`${nodes.b.url}/api/library?q=${encodeURIComponent('on C')}`, { headers: staff })).json()) as { entries: unknown[] };
+		expect(narrowed.entries).toHaveLength(1);
+		expect((await fetch(`${nodes.b.url}/api/library`)).status, 'no credentials: refused, not asked around').toBe(401);
 	});
 
 	it('staff analytics answer on every node: the ones without the store forward to the node that holds it', async () => {

@@ -52,6 +52,7 @@ export class LibraryIndex {
 	readonly #packages: PackageStore;
 	readonly #file: string;
 	readonly #entries = new Map<string, LibraryEntry>();
+	readonly #listeners = new Set<(lessonId: string, held: boolean) => void>();
 	#writes: Promise<void> = Promise.resolve();
 
 	constructor(packages: PackageStore) {
@@ -92,13 +93,27 @@ export class LibraryIndex {
 		return this.#entries.get(lessonId);
 	}
 
+	/** Told of each package that comes (held) or goes (not held). */
+	onChange(listener: (lessonId: string, held: boolean) => void): void {
+		this.#listeners.add(listener);
+	}
+
 	async put(manifest: RecordingManifest): Promise<void> {
+		const added = !this.#entries.has(manifest.lessonId);
 		this.#entries.set(manifest.lessonId, libraryEntry(manifest));
+		if (added) for (const listener of this.#listeners) listener(manifest.lessonId, true);
 		await this.#save();
 	}
 
 	async remove(lessonId: string): Promise<void> {
-		if (this.#entries.delete(lessonId)) await this.#save();
+		if (!this.#entries.delete(lessonId)) return;
+		for (const listener of this.#listeners) listener(lessonId, false);
+		await this.#save();
+	}
+
+	/** Every package's lesson id. */
+	lessonIds(): string[] {
+		return [...this.#entries.keys()];
 	}
 
 	/** Rows matching the query, newest first; `only` narrows to one lesson (a teacher's token). */

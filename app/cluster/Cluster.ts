@@ -6,6 +6,7 @@ import { LessonOrigins } from '../../signalling/cluster/LessonOrigins.ts';
 import { NodeRegistry, type NodeInfo } from '../../signalling/cluster/NodeRegistry.ts';
 import { keepSharedSecret } from '../../signalling/cluster/sharedSecret.ts';
 import { OriginForwarder } from './OriginForwarder.ts';
+import { SharedLibrary } from './SharedLibrary.ts';
 
 const log = moduleLogger('cluster');
 
@@ -29,12 +30,15 @@ export interface ClusterOptions {
 	lessons: () => Iterable<string>;
 	/** Another node took a lesson this node served: drop its sockets here, so they reconnect there. */
 	handOver: (lessonId: string) => void;
+	/** Whether this node holds a recorded lesson's package (else its routes go to a node that does). */
+	holdsRecording: (lessonId: string) => boolean;
 }
 
 interface Started {
 	registry: NodeRegistry;
 	origins: LessonOrigins;
 	forwarder: OriginForwarder;
+	library: SharedLibrary;
 }
 
 /**
@@ -79,7 +83,21 @@ export class Cluster {
 			const id = await this.redis.get(ANALYTICS_NODE_KEY);
 			return id && id !== options.nodeId ? registry.node(id) : null;
 		};
-		this.#started = { registry, origins, forwarder: new OriginForwarder(origins, options.nodeId, options.secret, analyticsNode) };
+		let library: SharedLibrary | null = null;
+		const recordingNode = async (lessonId: string) => (options.holdsRecording(lessonId) || !library ? null : library.holder(lessonId));
+		const forwarder = new OriginForwarder(origins, options.nodeId, options.secret, analyticsNode, recordingNode);
+		library = new SharedLibrary({ nodeId: options.nodeId, redis: this.redis, registry, peerHeaders: forwarder.stampHeaders });
+		this.#started = { registry, origins, forwarder, library };
+	}
+
+	/** The recorded lessons of every node (null before start). */
+	get library(): SharedLibrary | null {
+		return this.#started?.library ?? null;
+	}
+
+	/** Whether a request comes from another node of the deployment. */
+	fromPeer(req: IncomingMessage): boolean {
+		return this.#started?.forwarder.fromPeer(req) ?? false;
 	}
 
 	/** Headers that have another node serve a request of this node's itself (null before start). */

@@ -7,7 +7,7 @@ import { requestTarget } from '../../core/http/requestTarget.ts';
 import type { LessonOrigins } from '../../signalling/cluster/LessonOrigins.ts';
 import type { NodeInfo } from '../../signalling/cluster/NodeRegistry.ts';
 import { lessonOfRequest } from './lessonOfRequest.ts';
-import { ANALYTICS_API, DATA_API } from '../../protocol/index.ts';
+import { ANALYTICS_API, DATA_API, PACKAGES_API, RECORDINGS_API } from '../../protocol/index.ts';
 
 const log = moduleLogger('cluster:forward');
 
@@ -30,10 +30,21 @@ export class OriginForwarder {
 	readonly #proxy: ProxyServer;
 
 	readonly #analyticsNode: () => Promise<NodeInfo | null>;
+	readonly #recordingNode: (lessonId: string) => Promise<NodeInfo | null>;
 
-	/** `analyticsNode`: the node that holds the analytics store, when it is another one. */
-	constructor(origins: LessonOrigins, selfId: string, secret: Uint8Array, analyticsNode: () => Promise<NodeInfo | null>) {
+	/**
+	 * `analyticsNode`: the node that holds the analytics store, when it is another one.
+	 * `recordingNode`: a node holding a recorded lesson's package, when this one does not.
+	 */
+	constructor(
+		origins: LessonOrigins,
+		selfId: string,
+		secret: Uint8Array,
+		analyticsNode: () => Promise<NodeInfo | null>,
+		recordingNode: (lessonId: string) => Promise<NodeInfo | null>
+	) {
 		this.#analyticsNode = analyticsNode;
+		this.#recordingNode = recordingNode;
 		this.#origins = origins;
 		this.#secret = secret;
 		this.#stamp = `${selfId}.${this.#sign(selfId)}`;
@@ -52,9 +63,17 @@ export class OriginForwarder {
 
 	/** The node to forward to, or null to serve here. Never throws: a Redis hiccup serves here. */
 	async target(req: IncomingMessage): Promise<NodeInfo | null> {
-		if (this.#forwardedByNode(req.headers[FORWARDED_HEADER])) return null;
+		if (this.fromPeer(req)) return null;
 		const url = requestTarget(req);
 		if (url && isAnalyticsPath(url.pathname)) return this.#analyticsNode().catch(() => null);
+		// Before the lesson rule: a teacher's lesson token also opens its recording, which lives where it was made.
+		const recorded = url ? recordedLessonOfPath(url.pathname) : null;
+		if (recorded) {
+			return this.#recordingNode(recorded).catch((error: unknown) => {
+				log.warn({ lessonId: recorded, err: (error as Error).message }, 'recording holder unknown (Redis?): serving here');
+				return null;
+			});
+		}
 		const lessonId = url ? lessonOfRequest(req, url) : null;
 		if (!lessonId) return null;
 		try {
@@ -87,6 +106,11 @@ export class OriginForwarder {
 		return createHmac('sha256', this.#secret).update(`forwarded-by:${nodeId}`).digest('base64url');
 	}
 
+	/** The request comes from another node of the deployment (its stamp is signed with the shared secret). */
+	fromPeer(req: IncomingMessage): boolean {
+		return this.#forwardedByNode(req.headers[FORWARDED_HEADER]);
+	}
+
 	#forwardedByNode(header: string | string[] | undefined): boolean {
 		if (typeof header !== 'string' || header.length > 200) return false;
 		const cut = header.lastIndexOf('.');
@@ -100,4 +124,12 @@ export class OriginForwarder {
 /** Staff analytics and the data API read the store, which one node holds (the Redis-leased writer). */
 function isAnalyticsPath(pathname: string): boolean {
 	return [ANALYTICS_API, DATA_API].some((prefix) => pathname === prefix || pathname.startsWith(`${prefix}/`));
+}
+
+const RECORDING_PATH = new RegExp(`^${RECORDINGS_API}/([A-Za-z0-9_-]{1,64})(?:/|$)`);
+const PACKAGE_PATH = new RegExp(`^${PACKAGES_API}/([A-Za-z0-9_-]{1,64})\\.zip$`);
+
+/** The recorded lesson a recording or package path names (its manifest, files, download, export, zip). */
+function recordedLessonOfPath(pathname: string): string | null {
+	return RECORDING_PATH.exec(pathname)?.[1] ?? PACKAGE_PATH.exec(pathname)?.[1] ?? null;
 }

@@ -38,6 +38,8 @@ export interface LibraryHttpDeps {
 	access: LibraryAccess;
 	/** Passed to the replay, which mounts tldraw as the live page does. */
 	tldrawLicenseKey?: string | null;
+	/** Rows of the same listing held elsewhere (a cluster's other nodes), for the same viewer and query string. */
+	otherEntries?: (req: IncomingMessage, search: string) => Promise<LibraryEntry[]>;
 }
 
 const RECORDING_ROUTE = new RegExp(`^${RECORDINGS_API}/([^/]+)(?:/(timeline|boards|download|files/(.+)))?$`);
@@ -78,7 +80,8 @@ export class LibraryHttp {
 			const viewer = await this.#deps.access.viewer(req);
 			const query = parse(LibraryQuerySchema, Object.fromEntries(url.searchParams));
 			const entries = this.#deps.library.list(query, viewer.kind === 'teacher' ? viewer.lessonId : undefined);
-			return sendJson(res, 200, { entries });
+			const others = (await this.#deps.otherEntries?.(req, url.search)) ?? [];
+			return sendJson(res, 200, { entries: others.length === 0 ? entries : merged(entries, others) });
 		}
 		const match = RECORDING_ROUTE.exec(rawPath);
 		if (!match) throw new AppError('not_found', `no route ${method} ${rawPath}`);
@@ -148,6 +151,13 @@ function ready(manifest: RecordingManifest): void {
 	if (manifest.state === 'ready') return;
 	if (manifest.state === 'failed') throw new AppError('conflict', 'this recording could not be finalised', 'failed');
 	throw new AppError('conflict', `this recording is ${manifest.state === 'recording' ? 'still being recorded' : 'being finalised'}`, 'not_ready');
+}
+
+/** One row per lesson (this node's when a package is on two nodes, imported twice), newest first as the index sorts. */
+function merged(local: LibraryEntry[], others: LibraryEntry[]): LibraryEntry[] {
+	const byLesson = new Map(others.map((e) => [e.lessonId, e]));
+	for (const e of local) byLesson.set(e.lessonId, e);
+	return [...byLesson.values()].sort((a, b) => b.startedAt - a.startedAt || a.lessonId.localeCompare(b.lessonId));
 }
 
 /** The lesson title as a file name: no path separators or control characters. */
