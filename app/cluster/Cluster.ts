@@ -83,10 +83,9 @@ export class Cluster {
 			const id = await this.redis.get(ANALYTICS_NODE_KEY);
 			return id && id !== options.nodeId ? registry.node(id) : null;
 		};
-		let library: SharedLibrary | null = null;
-		const recordingNode = async (lessonId: string) => (options.holdsRecording(lessonId) || !library ? null : library.holder(lessonId));
+		const recordingNode = async (lessonId: string): Promise<NodeInfo | null> => (options.holdsRecording(lessonId) ? null : library.holder(lessonId));
 		const forwarder = new OriginForwarder(origins, options.nodeId, options.secret, analyticsNode, recordingNode);
-		library = new SharedLibrary({ nodeId: options.nodeId, redis: this.redis, registry, peerHeaders: forwarder.stampHeaders });
+		const library = new SharedLibrary({ nodeId: options.nodeId, redis: this.redis, registry, peerHeaders: forwarder.stampHeaders });
 		this.#started = { registry, origins, forwarder, library };
 	}
 
