@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { loadTls, type TlsMaterial } from './tls.ts';
 import { Cluster } from './cluster/Cluster.ts';
 import { DeckCopies } from './cluster/DeckCopies.ts';
+import { RecordedLessons } from './recordedLessons.ts';
 import { sharedSecret } from '../signalling/cluster/sharedSecret.ts';
 import { AdminGenerationSync } from '../signalling/cluster/AdminGenerationSync.ts';
 import { SharedSignedOutSessions } from '../signalling/cluster/SharedSignedOutSessions.ts';
@@ -197,30 +198,33 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		resumeWindowMs: config.reconnectGraceMs
 	});
 	const libraryAccess = new RecordingViewerAccess(staff, tokens);
+	const recorded = new RecordedLessons({
+		recorder,
+		tokens,
+		shared: () => cluster?.library ?? null,
+		staffCredentials: async () => ({ authorization: `Bearer ${await staffAuth.adminToken(Date.now() + 60_000)}` })
+	});
 	const replays: RoomReplaySource = {
 		async choices() {
-			return recorder
-				.list({})
-				.filter((entry) => entry.state === 'ready')
-				.map((entry) => ({
-					lessonId: entry.lessonId,
-					title: entry.title,
-					teacherName: entry.teacherName,
-					startedAt: entry.startedAt,
-					durationMs: entry.durationMs,
-					...(entry.origin ? { origin: entry.origin } : {})
-				}));
+			return (await recorded.ready()).map((entry) => ({
+				lessonId: entry.lessonId,
+				title: entry.title,
+				teacherName: entry.teacherName,
+				startedAt: entry.startedAt,
+				durationMs: entry.durationMs,
+				...(entry.origin ? { origin: entry.origin } : {})
+			}));
 		},
 		async plan(lessonId) {
-			const manifest = await recorder.manifest(lessonId);
+			const manifest = await recorded.manifest(lessonId);
 			if (!manifest) throw new AppError('not_found', `no recorded lesson ${lessonId}`);
-			return classReplayPlan(manifest, await recorder.timeline(lessonId));
+			return classReplayPlan(manifest, await recorded.timeline(lessonId));
 		},
 		mediaToken: (lessonId, expiresAt) => libraryAccess.signMedia(lessonId, expiresAt),
 		async surface(lessonId) {
-			const manifest = await recorder.manifest(lessonId);
+			const manifest = await recorded.manifest(lessonId);
 			if (!manifest) throw new AppError('not_found', `no recorded lesson ${lessonId}`);
-			const [timeline, boards] = await Promise.all([recorder.timeline(lessonId), recorder.boards(lessonId)]);
+			const [timeline, boards] = await Promise.all([recorded.timeline(lessonId), recorded.boards(lessonId)]);
 			return classReplaySurface(manifest, timeline, boards);
 		}
 	};

@@ -142,6 +142,26 @@ describe('a lesson across three nodes', () => {
 			expect(Buffer.from(await media.arrayBuffer()).toString('hex'), 'a WebM (EBML) header').toBe('1a45dfa3');
 			expect((await fetch(`${node.url}/api/packages/${RECORDED}.zip`, { method: 'HEAD', headers: staff })).status).toBe(200);
 		}
+		// A class replay of it started through A (which has no copy) plays in a room that reached B.
+		const started = await fetch(`${nodes.a.url}/api/lessons/replays`, {
+			method: 'POST',
+			headers: { ...staff, 'content-type': 'application/json' },
+			body: JSON.stringify({ sourceLessonId: RECORDED, classroomId: lesson.classroomIds[0] })
+		});
+		expect(started.status).toBe(201);
+		const replay = (await started.json()) as { lesson: LessonRecord; links: LessonLinks };
+		expect(replay.lesson).toMatchObject({ replayOf: RECORDED, title: 'Recorded on C' });
+		const screen = new TestClient(nodes.b.url, tokenOf(replay.links.classrooms[0]?.room ?? ''));
+		clients.push(screen);
+		await screen.joinLesson();
+		const programSrc = screen.latestSnapshot()?.replay?.media?.program?.src ?? '';
+		expect(programSrc).toMatch(new RegExp(`^/api/recordings/${RECORDED}/files/media/program\\.webm\\?m=`));
+		expect((await fetch(`${nodes.a.url}${programSrc}`, { headers: { range: 'bytes=0-3' } })).status).toBe(206);
+		const surface = await fetch(`${nodes.c.url}/api/lessons/replays/${replay.lesson.id}/surface`, { headers: { authorization: `Bearer ${tokenOf(replay.links.classrooms[0]?.room ?? '')}` } });
+		expect(surface.status).toBe(200);
+		expect(((await surface.json()) as { sourceLessonId: string }).sourceLessonId).toBe(RECORDED);
+		screen.close();
+
 		// A node's own part only when another asks (no loop), and an unknown recording is still a 404.
 		expect((await fetch(`${nodes.a.url}/api/recordings/les_nowhere`, { headers: staff })).status).toBe(404);
 		const narrowed = (await (await fetch(`${nodes.b.url}/api/library?q=${encodeURIComponent('on C')}`, { headers: staff })).json()) as { entries: unknown[] };

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { moduleLogger } from '../../core/logger.ts';
-import { IdSchema, LIBRARY_API, type LibraryEntry } from '../../protocol/index.ts';
+import { IdSchema, LIBRARY_API, RECORDINGS_API, type LibraryEntry } from '../../protocol/index.ts';
 import type { NodeInfo, NodeRegistry } from '../../signalling/cluster/NodeRegistry.ts';
 
 const log = moduleLogger('cluster:library');
@@ -65,17 +65,23 @@ export class SharedLibrary {
 		return null;
 	}
 
-	/**
-	 * The other live nodes' library rows for the same query and viewer. A node that does not answer
-	 * in time, or refuses, adds nothing (logged): the library shows what it can.
-	 */
+	/** The other live nodes' library rows for the same query, with the viewer's own credentials. */
 	async otherEntries(req: IncomingMessage, search: string): Promise<LibraryEntry[]> {
-		const { registry, nodeId, peerHeaders } = this.#options;
-		const headers: Record<string, string> = { ...peerHeaders };
+		const credentials: Record<string, string> = {};
 		for (const name of PASSED_HEADERS) {
 			const value = req.headers[name];
-			if (typeof value === 'string') headers[name] = value;
+			if (typeof value === 'string') credentials[name] = value;
 		}
+		return this.otherEntriesAs(credentials, search);
+	}
+
+	/**
+	 * The other live nodes' library rows for a query, read with these credentials. A node that does
+	 * not answer in time, or refuses, adds nothing (logged): the library shows what it can.
+	 */
+	async otherEntriesAs(credentials: Record<string, string>, search: string): Promise<LibraryEntry[]> {
+		const { registry, nodeId, peerHeaders } = this.#options;
+		const headers: Record<string, string> = { ...peerHeaders, ...credentials };
 		const others = (await registry.live()).filter((node) => node.id !== nodeId);
 		const parts = await Promise.all(
 			others.map(async (node) => {
@@ -90,5 +96,22 @@ export class SharedLibrary {
 			})
 		);
 		return parts.flat();
+	}
+
+	/**
+	 * One part of a recorded lesson held by another node (the replay's manifest, its timeline or its
+	 * board snapshots), read through the library's routes with `token` (one that opens the lesson's
+	 * recording). Null when no live node holds it.
+	 */
+	async recorded(lessonId: string, part: '' | '/timeline' | '/boards', token: string): Promise<unknown> {
+		const holder = await this.holder(lessonId);
+		if (!holder) return null;
+		const res = await fetch(`${holder.url}${RECORDINGS_API}/${lessonId}${part}`, {
+			headers: { ...this.#options.peerHeaders, authorization: `Bearer ${token}` },
+			signal: AbortSignal.timeout(PEER_TIMEOUT_MS)
+		});
+		if (res.status === 404) return null;
+		if (!res.ok) throw new Error(`node ${holder.id} answered ${res.status} for the recording of ${lessonId}`);
+		return res.json();
 	}
 }
