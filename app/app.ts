@@ -58,7 +58,7 @@ import { createLessonStore } from '../signalling/store/createLessonStore.ts';
 import { RedisRateLimits } from '../signalling/rates/RedisRateLimits.ts';
 import { PollDraftFiles } from '../signalling/store/PollDraftFiles.ts';
 import type { LessonStore } from '../signalling/store/LessonStore.ts';
-import type { RoomReplayChoice } from '../protocol/index.ts';
+import { JoinCodeSchema, type RoomReplayChoice } from '../protocol/index.ts';
 
 const log = moduleLogger('app');
 
@@ -377,7 +377,11 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 			signalling.handOver(lessonId);
 			inBackground(log, 'closing a handed-over board', boards.closeLesson(lessonId), { lessonId });
 		},
-		holdsRecording: (lessonId) => !!recorder.library.get(lessonId)
+		holdsRecording: (lessonId) => !!recorder.library.get(lessonId),
+		lessonOfJoinCode: (code) => {
+			const parsed = JoinCodeSchema.safeParse(code);
+			return parsed.success ? (catalog.lookupJoinCode(parsed.data)?.lesson.id ?? null) : null;
+		}
 	});
 	const sharedLibrary = cluster?.library;
 	if (sharedLibrary) {

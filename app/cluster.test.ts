@@ -9,7 +9,7 @@ import { BoardTestClient, rawUpgrade, resetUpgrade } from '../signalling/testing
 import { setUpMedia } from '../signalling/testing/fakeMedia.ts';
 import { makeDeck, type PdfBytes } from '../signalling/testing/pdfFixtures.ts';
 import { makeProgramWebm, writeFixturePackage } from '../recorder/testing/packageFixture.ts';
-import { DECKS_API, type DeckInfo, type LessonLinks, type LessonRecord } from '../protocol/index.ts';
+import { DECKS_API, type ClaimAnswer, type DeckInfo, type JoinInfo, type JoinPending, type LessonLinks, type LessonRecord } from '../protocol/index.ts';
 import { startBalancer, type Balancer } from './testing/balancer.ts';
 import { TestClient, waitFor } from './testing/harness.ts';
 import { startServerProcess, type ServerProcess } from './testing/serverProcess.ts';
@@ -228,6 +228,32 @@ describe('a lesson across three nodes', () => {
 			viewer.close();
 		}
 	}, 30_000);
+
+	it("a phone asking for a held name waits in the lesson's node: its join, its claim and the assistant's approval meet there, whichever nodes they reach", async () => {
+		const code = links.classrooms[0]?.joinCode ?? '';
+		const assistant = new TestClient(nodes.c.url, tokenOf(links.classrooms[0]?.assistant ?? ''));
+		clients.push(assistant);
+		await assistant.joinLesson();
+		await assistant.ok('classList.add', { names: ['Wang Fang'] });
+		const post = async <T>(node: ServerProcess, route: string, body: unknown) => {
+			const res = await fetch(`${node.url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+			return { status: res.status, body: (await res.json()) as T };
+		};
+		const pick = async () => ((await (await fetch(`${nodes.b.url}/api/join/${code}`)).json()) as JoinInfo).students.find((s) => s.name === 'Wang Fang')?.pick ?? '';
+		// The real student's phone takes the name through C; another phone asks for it through B.
+		expect((await post(nodes.c, `/api/join?code=${code}`, { code, pick: await pick() })).status).toBe(201);
+		const asked = await post<JoinPending>(nodes.b, `/api/join?code=${code}`, { code, pick: await pick() });
+		expect(asked.status).toBe(202);
+		const { claimId, secret, lessonId } = asked.body.pending;
+		expect(lessonId).toBe(lesson.id);
+		await assistant.next('classList.updated', (list) => list.claims.some((c) => c.id === claimId), 8000);
+		// The phone waits through A; the assistant (served by the origin) approves.
+		const waiting = post<ClaimAnswer>(nodes.a, `/api/join/claim?lesson=${lessonId}`, { claimId, secret, waitMs: 10_000 });
+		await assistant.ok('classList.approveClaim', { claimId });
+		const answer = await waiting;
+		expect(answer.body.status).toBe('approved');
+		assistant.close();
+	});
 
 	it('hostile requests and upgrades through an edge (forged stamps, broken tokens, resets mid-way) are answered and change nothing', async () => {
 		const teacherToken = tokenOf(links.teacher);

@@ -123,6 +123,8 @@ export interface JoinPending {
 		name: string;
 		classroomName: string;
 		expiresAt: number;
+		/** The lesson the claim waits in: the phone names it (`?lesson=`) when it asks, so a deployment of several nodes routes it to the lesson's. */
+		lessonId: string;
 	};
 }
 

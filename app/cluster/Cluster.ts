@@ -6,6 +6,7 @@ import { LessonOrigins } from '../../signalling/cluster/LessonOrigins.ts';
 import { NodeRegistry, type NodeInfo } from '../../signalling/cluster/NodeRegistry.ts';
 import { keepSharedSecret } from '../../signalling/cluster/sharedSecret.ts';
 import { OriginForwarder } from './OriginForwarder.ts';
+import type { LessonOfJoinCode } from './lessonOfRequest.ts';
 import { SharedLibrary } from './SharedLibrary.ts';
 
 const log = moduleLogger('cluster');
@@ -32,6 +33,8 @@ export interface ClusterOptions {
 	handOver: (lessonId: string) => void;
 	/** Whether this node holds a recorded lesson's package (else its routes go to a node that does). */
 	holdsRecording: (lessonId: string) => boolean;
+	/** The lesson a classroom join code opens now. */
+	lessonOfJoinCode: LessonOfJoinCode;
 }
 
 interface Started {
@@ -84,7 +87,7 @@ export class Cluster {
 			return id && id !== options.nodeId ? registry.node(id) : null;
 		};
 		const recordingNode = async (lessonId: string): Promise<NodeInfo | null> => (options.holdsRecording(lessonId) ? null : library.holder(lessonId));
-		const forwarder = new OriginForwarder(origins, options.nodeId, options.secret, analyticsNode, recordingNode);
+		const forwarder = new OriginForwarder(origins, options.nodeId, options.secret, analyticsNode, recordingNode, options.lessonOfJoinCode);
 		const library = new SharedLibrary({ nodeId: options.nodeId, redis: this.redis, registry, peerHeaders: forwarder.stampHeaders });
 		this.#started = { registry, origins, forwarder, library };
 	}

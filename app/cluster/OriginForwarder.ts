@@ -6,7 +6,7 @@ import { moduleLogger } from '../../core/logger.ts';
 import { requestTarget } from '../../core/http/requestTarget.ts';
 import type { LessonOrigins } from '../../signalling/cluster/LessonOrigins.ts';
 import type { NodeInfo } from '../../signalling/cluster/NodeRegistry.ts';
-import { lessonOfRequest } from './lessonOfRequest.ts';
+import { lessonOfRequest, type LessonOfJoinCode } from './lessonOfRequest.ts';
 import { ANALYTICS_API, DATA_API, PACKAGES_API, RECORDINGS_API } from '../../protocol/index.ts';
 
 const log = moduleLogger('cluster:forward');
@@ -31,18 +31,22 @@ export class OriginForwarder {
 
 	readonly #analyticsNode: () => Promise<NodeInfo | null>;
 	readonly #recordingNode: (lessonId: string) => Promise<NodeInfo | null>;
+	readonly #lessonOfJoinCode: LessonOfJoinCode;
 
 	/**
 	 * `analyticsNode`: the node that holds the analytics store, when it is another one.
 	 * `recordingNode`: a node holding a recorded lesson's package, when this one does not.
+	 * `lessonOfJoinCode`: the lesson a phone's join code opens (its join goes to that lesson's node).
 	 */
 	constructor(
 		origins: LessonOrigins,
 		selfId: string,
 		secret: Uint8Array,
 		analyticsNode: () => Promise<NodeInfo | null>,
-		recordingNode: (lessonId: string) => Promise<NodeInfo | null>
+		recordingNode: (lessonId: string) => Promise<NodeInfo | null>,
+		lessonOfJoinCode: LessonOfJoinCode
 	) {
+		this.#lessonOfJoinCode = lessonOfJoinCode;
 		this.#analyticsNode = analyticsNode;
 		this.#recordingNode = recordingNode;
 		this.#origins = origins;
@@ -74,7 +78,7 @@ export class OriginForwarder {
 				return null;
 			});
 		}
-		const lessonId = url ? lessonOfRequest(req, url) : null;
+		const lessonId = url ? lessonOfRequest(req, url, this.#lessonOfJoinCode) : null;
 		if (!lessonId) return null;
 		try {
 			const origin = await this.#origins.resolve(lessonId);

@@ -19,13 +19,23 @@ describe('lessonOfRequest (routing a request to its lesson node)', () => {
 		expect(lessonOfRequest(request({}), new URL('http://n/healthz'))).toBeNull();
 	});
 
+	it("routes a phone's join by its code and its claim by the lesson it names", () => {
+		const codes = (code: string) => (code === 'AB12CD' ? 'les_joined' : null);
+		expect(lessonOfRequest(request({}), new URL('http://n/api/join?code=AB12CD'), codes)).toBe('les_joined');
+		expect(lessonOfRequest(request({}), new URL('http://n/api/join?code=NOSUCH'), codes)).toBeNull();
+		expect(lessonOfRequest(request({}), new URL('http://n/api/join'), codes)).toBeNull();
+		expect(lessonOfRequest(request({}), new URL(`http://n/api/join?code=${'A'.repeat(33)}`), () => 'les_x')).toBeNull();
+		expect(lessonOfRequest(request({}), new URL('http://n/api/join/claim?lesson=les_joined'), codes)).toBe('les_joined');
+		expect(lessonOfRequest(request({}), new URL('http://n/api/join/claim/cancel?lesson=les_joined'), codes)).toBe('les_joined');
+		expect(lessonOfRequest(request({}), new URL('http://n/api/join/claim?lesson=../x'), codes)).toBeNull();
+	});
+
 	it('never throws on what a peer can send, and names only valid ids', () => {
 		fc.assert(
-			fc.property(fc.string({ maxLength: 300 }), fc.oneof(fc.string({ maxLength: 300 }), fc.json().map((json) => `h.${Buffer.from(json).toString('base64url')}.s`)), fc.constantFrom('/socket.io/', '/board', '/api/session'), (param, header, pathname) => {
+			fc.property(fc.string({ maxLength: 300 }), fc.oneof(fc.string({ maxLength: 300 }), fc.json().map((json) => `h.${Buffer.from(json).toString('base64url')}.s`)), fc.constantFrom('/socket.io/', '/board', '/api/session', '/api/join', '/api/join/claim'), (param, header, pathname) => {
 				const url = new URL(`http://n${pathname}`);
-				url.searchParams.set('cbl', param);
-				url.searchParams.set('t', param);
-				const found = lessonOfRequest(request({ authorization: `Bearer ${header}` }), url);
+				for (const name of ['cbl', 't', 'code', 'lesson']) url.searchParams.set(name, param);
+				const found = lessonOfRequest(request({ authorization: `Bearer ${header}` }), url, (code) => code);
 				return found === null || /^[A-Za-z0-9_-]+$/.test(found);
 			}),
 			{ numRuns: 2000 }

@@ -87,9 +87,9 @@ const ROUTES: Record<string, Partial<Record<'get' | 'post' | 'delete', Route>>> 
 		get: { summary: 'What a lesson token grants', auth: 'lesson', response: SessionInfoSchema, query: z.object({ t: z.string() }) }
 	},
 	[`${JOIN_API}/{code}`]: { get: { summary: 'A join code’s lesson, room and listed names', auth: 'none', response: JoinInfoSchema, path: z.object({ code: z.string() }) } },
-	[JOIN_API]: { post: { summary: 'A student joins by code (201 grant, 202 pending approval)', auth: 'none', status: '201', body: JoinRequestSchema, response: opaque } },
-	[JOIN_CLAIM_API]: { post: { summary: 'Wait for the assistant’s decision on a held name', auth: 'none', body: ClaimPollSchema, response: opaque } },
-	[JOIN_CLAIM_CANCEL_API]: { post: { summary: 'Withdraw a pending claim', auth: 'none', body: ClaimRefSchema, response: opaque } },
+	[JOIN_API]: { post: { summary: 'A student joins by code (201 grant, 202 pending approval); `?code=` the same code routes it to the lesson’s node in a cluster', auth: 'none', status: '201', body: JoinRequestSchema, response: opaque } },
+	[JOIN_CLAIM_API]: { post: { summary: 'Wait for the assistant’s decision on a held name; `?lesson=` the 202’s lessonId routes it to the lesson’s node in a cluster', auth: 'none', body: ClaimPollSchema, response: opaque } },
+	[JOIN_CLAIM_CANCEL_API]: { post: { summary: 'Withdraw a pending claim (`?lesson=` as for the wait)', auth: 'none', body: ClaimRefSchema, response: opaque } },
 	'/api/staff/session': {
 		get: { summary: 'Whether the staff cookie is signed in', auth: 'none', response: StaffSessionSchema },
 		post: { summary: 'Sign in with an admin token (sets the staff cookie)', auth: 'staff', response: StaffSessionSchema },

@@ -146,7 +146,8 @@ export class StudentJoin {
 				secret: opened.secret,
 				name: student.name,
 				classroomName: catalog.classroom(classroomId)?.name ?? '',
-				expiresAt: opened.claim.expiresAt
+				expiresAt: opened.claim.expiresAt,
+				lessonId: lesson.id
 			}
 		};
 		return { status: 202, json: pending };

@@ -41,16 +41,17 @@ export async function joinByCode(request: {
 	pick?: string;
 	deviceToken?: string;
 }): Promise<JoinResult<{ grant: JoinGrant } | JoinPending>> {
-	const result = await call<JoinGrant | JoinPending>(JOIN_API, { method: 'POST', body: JSON.stringify(request) });
+	// The code in the query too: a deployment of several nodes routes the join to the lesson's node by it.
+	const result = await call<JoinGrant | JoinPending>(`${JOIN_API}?code=${encodeURIComponent(request.code.trim().toUpperCase())}`, { method: 'POST', body: JSON.stringify(request) });
 	if (!result.ok) return result;
 	return { ...result, data: 'pending' in result.data ? result.data : { grant: result.data } };
 }
 
 /** Asks whether the assistant answered; the server holds the request up to `waitMs` for the answer. */
-export function pollClaim(ref: ClaimRef, waitMs: number, signal?: AbortSignal): Promise<JoinResult<ClaimAnswer>> {
-	return call<ClaimAnswer>(JOIN_CLAIM_API, { method: 'POST', body: JSON.stringify({ ...ref, waitMs }), signal });
+export function pollClaim(ref: ClaimRef, lessonId: string, waitMs: number, signal?: AbortSignal): Promise<JoinResult<ClaimAnswer>> {
+	return call<ClaimAnswer>(`${JOIN_CLAIM_API}?lesson=${encodeURIComponent(lessonId)}`, { method: 'POST', body: JSON.stringify({ ...ref, waitMs }), signal });
 }
 
-export function cancelClaim(ref: ClaimRef): Promise<JoinResult<ClaimAnswer>> {
-	return call<ClaimAnswer>(JOIN_CLAIM_CANCEL_API, { method: 'POST', body: JSON.stringify(ref), keepalive: true });
+export function cancelClaim(ref: ClaimRef, lessonId: string): Promise<JoinResult<ClaimAnswer>> {
+	return call<ClaimAnswer>(`${JOIN_CLAIM_CANCEL_API}?lesson=${encodeURIComponent(lessonId)}`, { method: 'POST', body: JSON.stringify(ref), keepalive: true });
 }
