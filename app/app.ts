@@ -378,6 +378,7 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 			inBackground(log, 'closing a handed-over board', boards.closeLesson(lessonId), { lessonId });
 		},
 		holdsRecording: (lessonId) => !!recorder.library.get(lessonId),
+		trustProxy: config.trustProxy,
 		lessonOfJoinCode: (code) => {
 			const parsed = JoinCodeSchema.safeParse(code);
 			return parsed.success ? (catalog.lookupJoinCode(parsed.data)?.lesson.id ?? null) : null;

@@ -35,6 +35,8 @@ export interface ClusterOptions {
 	holdsRecording: (lessonId: string) => boolean;
 	/** The lesson a classroom join code opens now. */
 	lessonOfJoinCode: LessonOfJoinCode;
+	/** Reverse proxies in front of the node (TRUST_PROXY). */
+	trustProxy: number;
 }
 
 interface Started {
@@ -87,7 +89,15 @@ export class Cluster {
 			return id && id !== options.nodeId ? registry.node(id) : null;
 		};
 		const recordingNode = async (lessonId: string): Promise<NodeInfo | null> => (options.holdsRecording(lessonId) ? null : library.holder(lessonId));
-		const forwarder = new OriginForwarder(origins, options.nodeId, options.secret, analyticsNode, recordingNode, options.lessonOfJoinCode);
+		const forwarder = new OriginForwarder({
+			origins,
+			selfId: options.nodeId,
+			secret: options.secret,
+			analyticsNode,
+			recordingNode,
+			lessonOfJoinCode: options.lessonOfJoinCode,
+			trustProxy: options.trustProxy
+		});
 		const library = new SharedLibrary({ nodeId: options.nodeId, redis: this.redis, registry, peerHeaders: forwarder.stampHeaders });
 		this.#started = { registry, origins, forwarder, library };
 	}

@@ -4,6 +4,8 @@ import type { Duplex } from 'node:stream';
 import { createProxyServer, type ProxyServer } from 'http-proxy-3';
 import { moduleLogger } from '../../core/logger.ts';
 import { requestTarget } from '../../core/http/requestTarget.ts';
+import { clientAddress, relayClientAddress } from '../../core/http/httpUtil.ts';
+import { isIP } from 'node:net';
 import type { LessonOrigins } from '../../signalling/cluster/LessonOrigins.ts';
 import type { NodeInfo } from '../../signalling/cluster/NodeRegistry.ts';
 import { lessonOfRequest, type LessonOfJoinCode } from './lessonOfRequest.ts';
@@ -17,6 +19,22 @@ const log = moduleLogger('cluster:forward');
  * set it to be served by a node that is not the lesson's.
  */
 export const FORWARDED_HEADER = 'x-classbridge-forwarded-by';
+/** The client address the forwarding node saw; believed only beside a valid FORWARDED_HEADER. */
+export const CLIENT_ADDRESS_HEADER = 'x-classbridge-client-address';
+
+export interface OriginForwarderOptions {
+	origins: LessonOrigins;
+	selfId: string;
+	secret: Uint8Array;
+	/** The node that holds the analytics store, when it is another one. */
+	analyticsNode: () => Promise<NodeInfo | null>;
+	/** A node holding a recorded lesson's package, when this one does not. */
+	recordingNode: (lessonId: string) => Promise<NodeInfo | null>;
+	/** The lesson a phone's join code opens (its join goes to that lesson's node). */
+	lessonOfJoinCode: LessonOfJoinCode;
+	/** Reverse proxies in front of this node (TRUST_PROXY): how it reads a client's address. */
+	trustProxy: number;
+}
 
 /**
  * Sends a lesson's sockets (socket.io, the board) and lesson-token requests (decks, the session)
@@ -29,29 +47,13 @@ export class OriginForwarder {
 	readonly #stamp: string;
 	readonly #proxy: ProxyServer;
 
-	readonly #analyticsNode: () => Promise<NodeInfo | null>;
-	readonly #recordingNode: (lessonId: string) => Promise<NodeInfo | null>;
-	readonly #lessonOfJoinCode: LessonOfJoinCode;
+	readonly #options: OriginForwarderOptions;
 
-	/**
-	 * `analyticsNode`: the node that holds the analytics store, when it is another one.
-	 * `recordingNode`: a node holding a recorded lesson's package, when this one does not.
-	 * `lessonOfJoinCode`: the lesson a phone's join code opens (its join goes to that lesson's node).
-	 */
-	constructor(
-		origins: LessonOrigins,
-		selfId: string,
-		secret: Uint8Array,
-		analyticsNode: () => Promise<NodeInfo | null>,
-		recordingNode: (lessonId: string) => Promise<NodeInfo | null>,
-		lessonOfJoinCode: LessonOfJoinCode
-	) {
-		this.#lessonOfJoinCode = lessonOfJoinCode;
-		this.#analyticsNode = analyticsNode;
-		this.#recordingNode = recordingNode;
-		this.#origins = origins;
-		this.#secret = secret;
-		this.#stamp = `${selfId}.${this.#sign(selfId)}`;
+	constructor(options: OriginForwarderOptions) {
+		this.#options = options;
+		this.#origins = options.origins;
+		this.#secret = options.secret;
+		this.#stamp = `${options.selfId}.${this.#sign(options.selfId)}`;
 		this.#proxy = createProxyServer({ xfwd: true, ws: true, proxyTimeout: 120_000 });
 		this.#proxy.on('error', (error, _req, target) => {
 			log.warn({ err: error.message }, 'forwarding to the origin failed');
@@ -67,18 +69,22 @@ export class OriginForwarder {
 
 	/** The node to forward to, or null to serve here. Never throws: a Redis hiccup serves here. */
 	async target(req: IncomingMessage): Promise<NodeInfo | null> {
-		if (this.fromPeer(req)) return null;
+		if (this.fromPeer(req)) {
+			const address = req.headers[CLIENT_ADDRESS_HEADER];
+			if (typeof address === 'string' && isIP(address)) relayClientAddress(req, address);
+			return null;
+		}
 		const url = requestTarget(req);
-		if (url && isAnalyticsPath(url.pathname)) return this.#analyticsNode().catch(() => null);
+		if (url && isAnalyticsPath(url.pathname)) return this.#options.analyticsNode().catch(() => null);
 		// Before the lesson rule: a teacher's lesson token also opens its recording, which lives where it was made.
 		const recorded = url ? recordedLessonOfPath(url.pathname) : null;
 		if (recorded) {
-			return this.#recordingNode(recorded).catch((error: unknown) => {
+			return this.#options.recordingNode(recorded).catch((error: unknown) => {
 				log.warn({ lessonId: recorded, err: (error as Error).message }, 'recording holder unknown (Redis?): serving here');
 				return null;
 			});
 		}
-		const lessonId = url ? lessonOfRequest(req, url, this.#lessonOfJoinCode) : null;
+		const lessonId = url ? lessonOfRequest(req, url, this.#options.lessonOfJoinCode) : null;
 		if (!lessonId) return null;
 		try {
 			const origin = await this.#origins.resolve(lessonId);
@@ -95,11 +101,16 @@ export class OriginForwarder {
 	}
 
 	web(req: IncomingMessage, res: ServerResponse, node: NodeInfo): void {
-		this.#proxy.web(req, res, { target: node.url, headers: { [FORWARDED_HEADER]: this.#stamp } });
+		this.#proxy.web(req, res, { target: node.url, headers: this.#forwardHeaders(req) });
 	}
 
 	ws(req: IncomingMessage, socket: Duplex, head: Buffer, node: NodeInfo): void {
-		this.#proxy.ws(req, socket, head, { target: node.url, headers: { [FORWARDED_HEADER]: this.#stamp } });
+		this.#proxy.ws(req, socket, head, { target: node.url, headers: this.#forwardHeaders(req) });
+	}
+
+	/** The stamp, and the client's address as this node reads it (the other node's per-address limits count the phone, not this node). */
+	#forwardHeaders(req: IncomingMessage): Record<string, string> {
+		return { [FORWARDED_HEADER]: this.#stamp, [CLIENT_ADDRESS_HEADER]: clientAddress(req, this.#options.trustProxy) };
 	}
 
 	close(): void {

@@ -66,12 +66,23 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
 	}
 }
 
+/** Requests another node of the deployment forwarded, with the client address that node saw. */
+const relayedAddresses = new WeakMap<IncomingMessage, string>();
+
+/** Another node (whose forwarding stamp was checked) saw this request come from `address`. */
+export function relayClientAddress(req: IncomingMessage, address: string): void {
+	relayedAddresses.set(req, address);
+}
+
 /**
- * The address a request came from. Behind `trustedProxies` reverse proxies (TRUST_PROXY) it is the
- * X-Forwarded-For entry that many hops from the right: entries further left are the client's own
- * claim and could be forged.
+ * The address a request came from: the one the forwarding node saw, for a request another node
+ * of the deployment forwarded; behind `trustedProxies` reverse proxies (TRUST_PROXY), the
+ * X-Forwarded-For entry that many hops from the right (entries further left are the client's own
+ * claim and could be forged); else the socket's.
  */
 export function clientAddress(req: IncomingMessage, trustedProxies: number): string {
+	const relayed = relayedAddresses.get(req);
+	if (relayed !== undefined) return relayed;
 	const direct = req.socket.remoteAddress ?? 'unknown';
 	if (trustedProxies <= 0) return direct;
 	const header = req.headers['x-forwarded-for'];
