@@ -8,6 +8,7 @@ import {
 	type RecordingManifest,
 	type TimelineEntry
 } from '../protocol/index.ts';
+import { mergeLibraryEntries } from '../recorder/LibraryIndex.ts';
 import type { RecordingService } from '../recorder/index.ts';
 import type { TokenService } from '../signalling/auth/TokenService.ts';
 import type { SharedLibrary } from './cluster/SharedLibrary.ts';
@@ -45,8 +46,7 @@ export class RecordedLessons {
 		const local = this.#deps.recorder.list({});
 		const shared = this.#deps.shared();
 		const others = shared ? await shared.otherEntriesAs(await this.#deps.staffCredentials(), '') : [];
-		const seen = new Set(local.map((e) => e.lessonId));
-		return [...local, ...others.filter((e) => !seen.has(e.lessonId))].filter((e) => e.state === 'ready').sort((a, b) => b.startedAt - a.startedAt);
+		return mergeLibraryEntries(local, others).filter((e) => e.state === 'ready');
 	}
 
 	async manifest(lessonId: string): Promise<RecordingManifest | null> {

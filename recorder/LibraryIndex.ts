@@ -48,6 +48,18 @@ export function libraryEntry(manifest: RecordingManifest): LibraryEntry {
  * The lesson library: `recordings/index.json`, one row per package. Only an index: when it is
  * missing or unreadable it is rebuilt from the packages' manifests. Writes are serialised and atomic.
  */
+/** The library's order: newest first, then by lesson id. */
+function newestFirst(a: LibraryEntry, b: LibraryEntry): number {
+	return b.startedAt - a.startedAt || a.lessonId.localeCompare(b.lessonId);
+}
+
+/** One library of this node's rows and other nodes': one row per lesson (this node's when both have it), in the library's order. */
+export function mergeLibraryEntries(local: LibraryEntry[], others: LibraryEntry[]): LibraryEntry[] {
+	const byLesson = new Map(others.map((e) => [e.lessonId, e]));
+	for (const e of local) byLesson.set(e.lessonId, e);
+	return [...byLesson.values()].sort(newestFirst);
+}
+
 export class LibraryIndex {
 	readonly #packages: PackageStore;
 	readonly #file: string;
@@ -127,7 +139,7 @@ export class LibraryIndex {
 			.filter((e) => !query.classroomId || e.classrooms.some((c) => c.id === query.classroomId))
 			.filter((e) => query.from === undefined || e.startedAt >= query.from)
 			.filter((e) => query.to === undefined || e.startedAt <= query.to)
-			.sort((a, b) => b.startedAt - a.startedAt || a.lessonId.localeCompare(b.lessonId));
+			.sort(newestFirst);
 	}
 
 	#save(): Promise<void> {

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { moduleLogger } from '../../core/logger.ts';
-import { IdSchema, LIBRARY_API, RECORDINGS_API, type LibraryEntry } from '../../protocol/index.ts';
+import { LIBRARY_API, LibraryEntrySchema, RECORDINGS_API, type LibraryEntry } from '../../protocol/index.ts';
 import type { NodeInfo, NodeRegistry } from '../../signalling/cluster/NodeRegistry.ts';
 
 const log = moduleLogger('cluster:library');
@@ -13,7 +13,8 @@ const PEER_TIMEOUT_MS = 5_000;
 /** What a node asking another for its library passes on: the viewer's credentials. */
 const PASSED_HEADERS = ['authorization', 'cookie'] as const;
 
-const EntriesSchema = z.object({ entries: z.array(z.object({ lessonId: IdSchema, startedAt: z.number() }).passthrough()).max(100_000) });
+/** Another node's listing: every row checked as the library's own (a package's origin passed on). */
+const EntriesSchema = z.object({ entries: z.array(LibraryEntrySchema.passthrough()).max(100_000) });
 
 export interface SharedLibraryOptions {
 	nodeId: string;
@@ -88,7 +89,7 @@ export class SharedLibrary {
 				try {
 					const res = await fetch(`${node.url}${LIBRARY_API}${search}`, { headers, signal: AbortSignal.timeout(PEER_TIMEOUT_MS) });
 					if (!res.ok) throw new Error(`answered ${res.status}`);
-					return EntriesSchema.parse(await res.json()).entries as unknown as LibraryEntry[];
+					return EntriesSchema.parse(await res.json()).entries as LibraryEntry[];
 				} catch (error) {
 					log.warn({ node: node.id, err: (error as Error).message }, "another node's recorded lessons are left out of the library");
 					return [];

@@ -17,6 +17,7 @@ import { AppError } from '../../core/errors.ts';
 import { parse, sendError, sendJson } from '../../core/http/httpUtil.ts';
 import { serveFile } from '../../core/http/serveFile.ts';
 import type { LibraryAccess, LibraryViewer } from './LibraryAccess.ts';
+import { mergeLibraryEntries } from '../LibraryIndex.ts';
 
 const log = moduleLogger('library-http');
 
@@ -81,7 +82,7 @@ export class LibraryHttp {
 			const query = parse(LibraryQuerySchema, Object.fromEntries(url.searchParams));
 			const entries = this.#deps.library.list(query, viewer.kind === 'teacher' ? viewer.lessonId : undefined);
 			const others = (await this.#deps.otherEntries?.(req, url.search)) ?? [];
-			return sendJson(res, 200, { entries: others.length === 0 ? entries : merged(entries, others) });
+			return sendJson(res, 200, { entries: others.length === 0 ? entries : mergeLibraryEntries(entries, others) });
 		}
 		const match = RECORDING_ROUTE.exec(rawPath);
 		if (!match) throw new AppError('not_found', `no route ${method} ${rawPath}`);
@@ -151,13 +152,6 @@ function ready(manifest: RecordingManifest): void {
 	if (manifest.state === 'ready') return;
 	if (manifest.state === 'failed') throw new AppError('conflict', 'this recording could not be finalised', 'failed');
 	throw new AppError('conflict', `this recording is ${manifest.state === 'recording' ? 'still being recorded' : 'being finalised'}`, 'not_ready');
-}
-
-/** One row per lesson (this node's when a package is on two nodes, imported twice), newest first as the index sorts. */
-function merged(local: LibraryEntry[], others: LibraryEntry[]): LibraryEntry[] {
-	const byLesson = new Map(others.map((e) => [e.lessonId, e]));
-	for (const e of local) byLesson.set(e.lessonId, e);
-	return [...byLesson.values()].sort((a, b) => b.startedAt - a.startedAt || a.lessonId.localeCompare(b.lessonId));
 }
 
 /** The lesson title as a file name: no path separators or control characters. */
