@@ -42,17 +42,12 @@ export interface OriginForwarderOptions {
  * lesson: its presence, media, board room, poll timers and recording.
  */
 export class OriginForwarder {
-	readonly #origins: LessonOrigins;
-	readonly #secret: Uint8Array;
+	readonly #options: OriginForwarderOptions;
 	readonly #stamp: string;
 	readonly #proxy: ProxyServer;
 
-	readonly #options: OriginForwarderOptions;
-
 	constructor(options: OriginForwarderOptions) {
 		this.#options = options;
-		this.#origins = options.origins;
-		this.#secret = options.secret;
 		this.#stamp = `${options.selfId}.${this.#sign(options.selfId)}`;
 		this.#proxy = createProxyServer({ xfwd: true, ws: true, proxyTimeout: 120_000 });
 		this.#proxy.on('error', (error, _req, target) => {
@@ -87,7 +82,7 @@ export class OriginForwarder {
 		const lessonId = url ? lessonOfRequest(req, url, this.#options.lessonOfJoinCode) : null;
 		if (!lessonId) return null;
 		try {
-			const origin = await this.#origins.resolve(lessonId);
+			const origin = await this.#options.origins.resolve(lessonId);
 			return origin.here ? null : origin.node;
 		} catch (error) {
 			log.warn({ lessonId, err: (error as Error).message }, 'lesson origin unknown (Redis?): serving here');
@@ -110,7 +105,7 @@ export class OriginForwarder {
 
 	/** The stamp, and the client's address as this node reads it (the other node's per-address limits count the phone, not this node). */
 	#forwardHeaders(req: IncomingMessage): Record<string, string> {
-		return { [FORWARDED_HEADER]: this.#stamp, [CLIENT_ADDRESS_HEADER]: clientAddress(req, this.#options.trustProxy) };
+		return { ...this.stampHeaders, [CLIENT_ADDRESS_HEADER]: clientAddress(req, this.#options.trustProxy) };
 	}
 
 	close(): void {
@@ -118,7 +113,7 @@ export class OriginForwarder {
 	}
 
 	#sign(nodeId: string): string {
-		return createHmac('sha256', this.#secret).update(`forwarded-by:${nodeId}`).digest('base64url');
+		return createHmac('sha256', this.#options.secret).update(`forwarded-by:${nodeId}`).digest('base64url');
 	}
 
 	/** The request comes from another node of the deployment (its stamp is signed with the shared secret). */
