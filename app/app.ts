@@ -440,6 +440,7 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 			await store.close();
 			await catalogReplica?.close();
 			await sharedRates?.close();
+			cluster?.disconnect();
 			if (https) {
 				await new Promise<void>((resolve) => https.server.close(() => resolve()));
 				https.server.closeAllConnections();

@@ -157,6 +157,10 @@ export class Cluster {
 			await started.origins.stop();
 			await started.registry.stop();
 		}
+	}
+
+	/** Closes the connection, once every part that reads through it (sign-outs, the catalog, decks) has closed. */
+	disconnect(): void {
 		this.redis.disconnect();
 	}
 }

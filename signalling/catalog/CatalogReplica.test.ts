@@ -47,8 +47,12 @@ describe('the catalog shared through Redis', () => {
 		await waitFor(() => a.store.lesson(lesson.id), 5000, 'the lesson on node A');
 		const code = lesson.joinCodes[room.id] ?? '';
 		expect(a.store.findJoinCode(code)).toEqual({ lessonId: lesson.id, classroomId: room.id });
-		const fileOfA = JSON.parse(await readFile(path.join(a.dir, 'catalog.json'), 'utf8')) as { lessons: { id: string }[] };
-		expect(fileOfA.lessons.map((l) => l.id)).toContain(lesson.id);
+		// The copy is in memory first and in the file once the write queued behind it is done.
+		const lessonsInFileOfA = async () => {
+			const file = JSON.parse(await readFile(path.join(a.dir, 'catalog.json'), 'utf8')) as { lessons: { id: string }[] };
+			return file.lessons.map((l) => l.id);
+		};
+		await waitFor(async () => ((await lessonsInFileOfA()).includes(lesson.id) ? true : undefined), 5000, 'the lesson in the file of node A');
 
 		// A node with a catalog of its own joins: the deployment's copy wins.
 		const c = await node();
