@@ -20,6 +20,8 @@ import { LayerPolicy } from './LayerPolicy.ts';
 import { LessonRouter, type LessonSpread } from './LessonRouter.ts';
 import { MediaTap, type TapTarget } from './MediaTap.ts';
 import type { WorkerSlot } from './WorkerPool.ts';
+import { EdgeRoute, type PipeListen } from './edge/EdgeRoute.ts';
+import type { EdgeConnector } from './edge/edgeTypes.ts';
 import type { ConsumerLayers, ConsumerParameters, ConsumerStats, LessonMediaFigures, LinkStats, ProducedTrack, StreamStats, TransportParameters } from './mediaTypes.ts';
 
 const log = moduleLogger('sfu:lesson-media');
@@ -41,6 +43,13 @@ export interface LessonMediaEvents {
 	producerClosed: [producerId: string];
 	/** A transport closed. */
 	transportClosed: [transportId: string];
+}
+
+/** Other nodes that may hold this lesson's participants' transports (a cluster's edges). */
+export interface LessonEdges {
+	connect: EdgeConnector;
+	/** Where this node's ends of the pipes to the edges listen. */
+	listen: PipeListen;
 }
 
 export interface ConsumeOptions {
@@ -78,11 +87,17 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 	/** Video consumer id → when its viewer last sent a NACK (the worker's trace event; 0: none yet): a sign of loss that costs no request. */
 	readonly #nackedAt = new Map<string, number>();
 	readonly #layerPolicies = new Map<string, LayerPolicy>();
+	readonly #edges: LessonEdges | undefined;
+	/** Edge node id → the lesson's route there (null: that node could not be reached; transports stay here). */
+	readonly #edgeRoutes = new Map<string, Promise<EdgeRoute | null>>();
+	/** Transports held on an edge node, by id. */
+	readonly #transportEdges = new Map<string, EdgeRoute>();
 	#closed = false;
 
-	private constructor(lessonId: string, slot: WorkerSlot, router: Router, audioLevel: AudioLevelObserver, spread?: LessonSpread) {
+	private constructor(lessonId: string, slot: WorkerSlot, router: Router, audioLevel: AudioLevelObserver, spread?: LessonSpread, edges?: LessonEdges) {
 		super();
 		this.lessonId = lessonId;
+		this.#edges = edges;
 		this.#slot = slot;
 		this.router = router;
 		this.#routing = new LessonRouter(router, slot.webRtcServer, slot, spread && { ...spread, onLost: () => this.#onSpreadLost() });
@@ -100,13 +115,14 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 		lessonId: string,
 		slot: WorkerSlot,
 		mediaCodecs: RouterRtpCodecCapability[],
-		spread?: Omit<LessonSpread, 'mediaCodecs'>
+		spread?: Omit<LessonSpread, 'mediaCodecs'>,
+		edges?: LessonEdges
 	): Promise<LessonMedia> {
 		const router = await slot.worker.createRouter({ mediaCodecs, appData: { lessonId } });
 		const audioLevel = await router.createAudioLevelObserver({ maxEntries: 1, threshold: -55, interval: 400 });
 		slot.routers++;
 		log.info({ lessonId, worker: slot.index, routerId: router.id }, 'lesson router created');
-		return new LessonMedia(lessonId, slot, router, audioLevel, spread && { ...spread, mediaCodecs });
+		return new LessonMedia(lessonId, slot, router, audioLevel, spread && { ...spread, mediaCodecs }, edges);
 	}
 
 	get closed(): boolean {
@@ -127,8 +143,25 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 		return clientRtpCapabilities(this.router.rtpCapabilities);
 	}
 
-	async createWebRtcTransport(appData: Record<string, unknown>): Promise<TransportParameters> {
+	/**
+	 * `edgeNodeId`: the participant reached the lesson through that node of the cluster; its transport
+	 * is held there (the lesson piped to it), or here when that node cannot be reached.
+	 */
+	async createWebRtcTransport(appData: Record<string, unknown>, placement: { edgeNodeId?: string } = {}): Promise<TransportParameters> {
 		this.#assertOpen();
+		const transport = (placement.edgeNodeId && (await this.#onEdge(placement.edgeNodeId, appData))) || (await this.#here(appData));
+		this.transports.set(transport.id, transport);
+		transport.observer.once('close', () => {
+			this.transports.delete(transport.id);
+			this.#transportStats.delete(transport.id);
+			this.#transportRouters.delete(transport.id);
+			this.#transportEdges.delete(transport.id);
+			if (!this.#closed) this.emit('transportClosed', transport.id);
+		});
+		return { id: transport.id, iceParameters: transport.iceParameters, iceCandidates: transport.iceCandidates, dtlsParameters: transport.dtlsParameters };
+	}
+
+	async #here(appData: Record<string, unknown>): Promise<WebRtcTransport> {
 		const { router, webRtcServer } = await this.#routing.placeTransport();
 		const transport = await router.createWebRtcTransport({
 			webRtcServer,
@@ -138,15 +171,51 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 			initialAvailableOutgoingBitrate: 1_000_000,
 			appData
 		});
-		this.transports.set(transport.id, transport);
 		this.#transportRouters.set(transport.id, router);
-		transport.observer.once('close', () => {
-			this.transports.delete(transport.id);
-			this.#transportStats.delete(transport.id);
-			this.#transportRouters.delete(transport.id);
-			if (!this.#closed) this.emit('transportClosed', transport.id);
-		});
-		return { id: transport.id, iceParameters: transport.iceParameters, iceCandidates: transport.iceCandidates, dtlsParameters: transport.dtlsParameters };
+		return transport;
+	}
+
+	async #onEdge(nodeId: string, appData: Record<string, unknown>): Promise<WebRtcTransport | null> {
+		const route = await this.#edgeRoute(nodeId);
+		if (!route) return null;
+		try {
+			const remote = await route.createTransport(appData);
+			this.#transportEdges.set(remote.id, route);
+			// It has the members of a WebRtcTransport this class uses (see RemoteTransport).
+			return remote as unknown as WebRtcTransport;
+		} catch (error) {
+			log.warn({ lessonId: this.lessonId, edge: nodeId, err: (error as Error).message }, 'a transport could not be made on the edge node; made here');
+			return null;
+		}
+	}
+
+	#edgeRoute(nodeId: string): Promise<EdgeRoute | null> {
+		const edges = this.#edges;
+		if (!edges) return Promise.resolve(null);
+		let route = this.#edgeRoutes.get(nodeId);
+		if (!route) {
+			const opening = (async () => {
+				const channel = await edges.connect(nodeId);
+				if (!channel || this.#closed) return null;
+				const opened = await EdgeRoute.open(this.lessonId, this.router, channel, edges.listen, () => {
+					if (this.#edgeRoutes.get(nodeId) === opening) this.#edgeRoutes.delete(nodeId);
+				});
+				if (this.#closed) opened.close();
+				return opened;
+			})().catch((error: Error) => {
+				log.warn({ lessonId: this.lessonId, edge: nodeId, err: error.message }, 'the lesson could not be piped to an edge node; its participants are served here');
+				if (this.#edgeRoutes.get(nodeId) === opening) this.#edgeRoutes.delete(nodeId);
+				return null;
+			});
+			route = opening;
+			this.#edgeRoutes.set(nodeId, route);
+		}
+		return route;
+	}
+
+	/** The node holding the transport, when it is another one. */
+	edgeOf(transportId: string): string | null {
+		return this.#transportEdges.get(transportId)?.channel.nodeId ?? null;
 	}
 
 	hasTransport(transportId: string): boolean {
@@ -304,7 +373,7 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 		} catch (error) {
 			throw new SfuError('invalid', `cannot produce: ${(error as Error).message}`);
 		}
-		this.adoptProducer(producer);
+		this.adoptProducer(producer, this.#transportEdges.get(transportId));
 		if (kind === 'audio') {
 			await this.#audioLevel.addProducer({ producerId: producer.id }).catch(() => undefined);
 		}
@@ -312,12 +381,13 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 	}
 
 	/** Counts a producer made on this router (a test publisher's) as one of the lesson's. */
-	adoptProducer(producer: Producer): void {
+	adoptProducer(producer: Producer, edge?: EdgeRoute): void {
 		this.producers.set(producer.id, producer);
 		const keepScore = (score: readonly { score: number }[]) =>
 			this.#producerScores.set(producer.id, score.length === 0 ? null : Math.max(...score.map((s) => s.score)));
 		keepScore(producer.score);
-		producer.on('score', keepScore);
+		// A track made on an edge is scored there; here it is only the pipe's.
+		if (!edge?.followProducerScore(producer.id, keepScore)) producer.on('score', keepScore);
 		producer.observer.once('close', () => {
 			this.producers.delete(producer.id);
 			this.#producerScores.delete(producer.id);
@@ -374,7 +444,9 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 		if (!this.canConsume(producerId, rtpCapabilities)) {
 			throw new SfuError('invalid', `capabilities cannot consume producer ${producerId}`);
 		}
-		await this.#routing.reach(producerId, this.#transportRouters.get(transportId) ?? this.router);
+		const edge = this.#transportEdges.get(transportId);
+		if (edge) await edge.reach(producerId);
+		else await this.#routing.reach(producerId, this.#transportRouters.get(transportId) ?? this.router);
 		let consumer: Consumer;
 		try {
 			consumer = await transport.consume({
@@ -492,6 +564,12 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 		this.#onClosed('closed');
 	}
 
+	/** The edge nodes the lesson is piped to now. */
+	async edgeNodes(): Promise<string[]> {
+		const routes = await Promise.all(this.#edgeRoutes.values());
+		return routes.filter((r): r is EdgeRoute => !!r && !r.closed).map((r) => r.channel.nodeId);
+	}
+
 	/**
 	 * A worker the lesson spread to died: its participants' transports went with it. The lesson's media
 	 * is reset as after the origin's death (everyone rebuilds; rare, and one path to get right).
@@ -510,6 +588,9 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 		if (reason === 'closed') this.#slot.routers = Math.max(0, this.#slot.routers - 1);
 		for (const policy of this.#layerPolicies.values()) policy.dispose();
 		this.#layerPolicies.clear();
+		for (const route of this.#edgeRoutes.values()) void route.then((r) => r?.close());
+		this.#edgeRoutes.clear();
+		this.#transportEdges.clear();
 		this.transports.clear();
 		this.#transportRouters.clear();
 		this.#adoptedTransports.clear();

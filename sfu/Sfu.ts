@@ -1,6 +1,7 @@
 import { moduleLogger } from '../core/logger.ts';
 import { ROUTER_MEDIA_CODECS } from './codecs.ts';
-import { LessonMedia } from './LessonMedia.ts';
+import { LessonMedia, type LessonEdges } from './LessonMedia.ts';
+import { EdgeHost } from './edge/EdgeHost.ts';
 import type { LessonMediaFigures } from './mediaTypes.ts';
 import { DEFAULT_ROUTER_MAX_CONSUMERS } from './LessonRouter.ts';
 import { WorkerPool, type WorkerPoolOptions } from './WorkerPool.ts';
@@ -20,10 +21,20 @@ export class Sfu {
 	readonly pool: WorkerPool;
 	readonly #lessons = new Map<string, Promise<LessonMedia>>();
 	readonly #routerMaxConsumers: number;
+	/** The routers this node holds for lessons of other nodes (a cluster's edge). */
+	readonly edgeHost: EdgeHost;
+	#edges: LessonEdges | undefined;
 
 	constructor(options: WorkerPoolOptions) {
 		this.pool = new WorkerPool(options);
 		this.#routerMaxConsumers = options.routerMaxConsumers ?? DEFAULT_ROUTER_MAX_CONSUMERS;
+		this.edgeHost = new EdgeHost(this.pool, { mediaCodecs: ROUTER_MEDIA_CODECS, listenIp: options.listenIp, announcedAddress: options.announcedAddress });
+	}
+
+	/** In a cluster: lessons made from now on may hold participants' transports on other nodes. */
+	useEdges(connect: LessonEdges['connect']): void {
+		const { listenIp, announcedAddress } = this.pool.options;
+		this.#edges = { connect, listen: { listenIp, announcedAddress } };
 	}
 
 	async start(): Promise<void> {
@@ -83,6 +94,7 @@ export class Sfu {
 	}
 
 	close(): void {
+		this.edgeHost.close();
 		this.pool.close();
 		this.#lessons.clear();
 	}
@@ -92,7 +104,7 @@ export class Sfu {
 		const media = await LessonMedia.create(lessonId, slot, ROUTER_MEDIA_CODECS, {
 			pickWorker: (exclude) => this.pool.leastLoadedExcept(exclude),
 			maxConsumers: this.#routerMaxConsumers
-		});
+		}, this.#edges);
 		media.once('closed', (reason) => {
 			if (reason === 'worker_died') log.warn({ lessonId, worker: slot.index }, 'lesson media lost with its worker');
 		});

@@ -53,6 +53,10 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
 		this.#options = options;
 	}
 
+	get options(): Readonly<WorkerPoolOptions> {
+		return this.#options;
+	}
+
 	async start(): Promise<void> {
 		const starts = [];
 		for (let i = 0; i < this.#options.numWorkers; i++) starts.push(this.#spawn(i));
