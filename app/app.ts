@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
@@ -9,6 +10,7 @@ import { RecordedLessons } from './recordedLessons.ts';
 import { sharedSecret } from '../signalling/cluster/sharedSecret.ts';
 import { AdminGenerationSync } from '../signalling/cluster/AdminGenerationSync.ts';
 import { SharedSignedOutSessions } from '../signalling/cluster/SharedSignedOutSessions.ts';
+import { EdgeLinks, EdgeMediaServer } from '../signalling/cluster/EdgeMediaLink.ts';
 import { RedisCatalogReplica } from '../signalling/catalog/CatalogReplica.ts';
 import { inBackground } from '../core/background.ts';
 import { firstLanIPv4 } from './config.ts';
@@ -342,9 +344,13 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		recorder,
 		replays,
 		requestRateScale: config.requestRateScale,
-		rateLimits: sharedRates?.limit
+		rateLimits: sharedRates?.limit,
+		edgeOf: (req) => cluster?.forwardingNode(req) ?? null
 	});
 	signallingRef = signalling;
+	// Another node holding a lesson drives its participants' media here (their transports on this node's workers).
+	const edgeMedia = cluster ? new EdgeMediaServer(sfu.edgeHost, (req) => cluster.fromPeer(req)) : null;
+	if (edgeMedia) httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void edgeMedia.handleUpgrade(req, socket, head));
 	// After socket.io and the board have attached theirs: a lesson on another node is forwarded before they see it.
 	cluster?.interceptUpgrades(httpServer);
 	// A phone joined or a claim changed over HTTP: the room's panels get the class list again.
@@ -370,7 +376,7 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		analyticsWriter: () => analytics.health().role === 'writer',
 		nodeId,
 		nodeUrl: config.node.url ?? `http://${config.host === '0.0.0.0' || config.host === '::' ? (firstLanIPv4() ?? '127.0.0.1') : config.host}:${port}`,
-		load: async () => ({ lessons: signalling.sessions.size, consumers: (await sfu.counts()).consumers }),
+		load: async () => ({ lessons: signalling.sessions.size, consumers: (await sfu.counts()).consumers + sfu.edgeHost.consumers }),
 		serving: (lessonId) => signalling.sessions.has(lessonId),
 		lessons: () => signalling.sessions.keys(),
 		handOver: (lessonId) => {
@@ -390,6 +396,10 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 		await sharedLibrary.hold(recorder.library.lessonIds());
 	}
 	const peerHeaders = cluster?.peerHeaders;
+	const clusterRegistry = cluster?.registry;
+	const edgeLinks =
+		clusterRegistry && peerHeaders ? new EdgeLinks({ nodeUrl: async (id) => (await clusterRegistry.node(id))?.url ?? null, headers: peerHeaders }) : null;
+	if (edgeLinks) sfu.useEdges(edgeLinks.connect);
 	if (cluster?.registry && peerHeaders) {
 		deckCopies = await DeckCopies.start({
 			nodeId,
@@ -427,6 +437,8 @@ export async function createApp(config: Config, web?: NextHandler): Promise<App>
 			// First: the other nodes take this node's lessons over at once.
 			await deckCopies?.close();
 			await cluster?.close();
+			await edgeLinks?.close();
+			edgeMedia?.close();
 			await sync?.stop();
 			// Parts close cleanly while their routers still exist.
 			await recorder.close();

@@ -199,8 +199,12 @@ describe('a lesson across three nodes', () => {
 		await waitFor(() => (roomIds.every((id) => onlineIds(teacher).has(id)) ? true : undefined), 8000, 'both rooms online at the teacher');
 
 		const teacherMedia = await setUpMedia(teacher, ['mic', 'camera']);
-		await setUpMedia(room1, ['mic']);
+		const room1Media = await setUpMedia(room1, ['mic']);
 		const room2Media = await setUpMedia(room2, ['mic', 'camera']);
+		// Each participant's media is on the node it reached: the lesson is piped from A to B and C.
+		expect(teacherMedia.recvPorts).toContain(nodes.a.rtcPort);
+		expect(room1Media.recvPorts).toContain(nodes.b.rtcPort);
+		expect(room2Media.recvPorts).toContain(nodes.c.rtcPort);
 		const teacherTracks = Object.values(teacherMedia.producers);
 		await waitFor(() => (teacherTracks.every((p) => receiving(room1).has(p)) ? true : undefined), 8000, "the teacher's tracks at room 1 (node B)");
 		await waitFor(() => (teacherTracks.every((p) => receiving(room2).has(p)) ? true : undefined), 8000, "the teacher's tracks at room 2 (node C)");
@@ -209,9 +213,11 @@ describe('a lesson across three nodes', () => {
 		const staged = room2Media.producers.mic ?? '';
 		await waitFor(() => (receiving(room1).has(staged) && receiving(teacher).has(staged) ? true : undefined), 8000, 'the staged room heard on A and B');
 
-		// One process holds the lesson: only the origin made a router for it.
+		// One process holds the lesson (its router, its producers); B and C hold their participants' transports, piped to it.
 		const routed = (node: ServerProcess) => node.output().split('\n').some((line) => line.includes('lesson router created') && line.includes(lesson.id));
+		const edged = (node: ServerProcess) => node.output().split('\n').some((line) => line.includes('edge router opened') && line.includes(lesson.id));
 		expect([routed(nodes.a), routed(nodes.b), routed(nodes.c)]).toEqual([true, false, false]);
+		expect([edged(nodes.a), edged(nodes.b), edged(nodes.c)]).toEqual([false, true, true]);
 	}, 60_000);
 
 	it('a board edit made through node A reaches a viewer on node C', async () => {

@@ -3,6 +3,7 @@ import { expect, test } from '@playwright/test';
 import { startRedisServer, type RedisServerHandle } from '../core/testing/redisServer.ts';
 import { startServerProcess, type ServerProcess } from '../app/testing/serverProcess.ts';
 import type { LessonLinks, LessonRecord } from '../protocol/index.ts';
+import { candidatePairs, describePair } from './netns-support.ts';
 import { expectFlowing, launchChromium, shot, teacherCamera } from './support.ts';
 
 const MEDIA = path.resolve('e2e/.media');
@@ -18,7 +19,8 @@ test.afterAll(async () => {
 /**
  * Two nodes on one Redis, as a district runs them behind a balancer: the teacher opens the lesson on
  * node A, the classroom's screen opens the same lesson on node B (page, socket and board through
- * B). Each decodes the other's camera; the media of the lesson is on its origin, node A.
+ * B). Each decodes the other's camera. The lesson is held on its origin, node A; the classroom's
+ * media goes to node B, piped to A and back over PipeTransports.
  */
 test('teacher on node A and a classroom on node B decode each other', async () => {
 	redis = await startRedisServer();
@@ -52,7 +54,13 @@ test('teacher on node A and a classroom on node B decode each other', async () =
 		await shot(screen, 'cluster-room-screen-on-node-b');
 
 		const routed = (node: ServerProcess) => node.output().split('\n').some((line) => line.includes('lesson router created') && line.includes(lesson.id));
-		expect([routed(a), routed(b)]).toEqual([true, false]);
+		const edged = (node: ServerProcess) => node.output().split('\n').some((line) => line.includes('edge router opened') && line.includes(lesson.id));
+		expect([routed(a), routed(b), edged(a), edged(b)]).toEqual([true, false, false, true]);
+		// Each browser's ICE ends on the node it reached.
+		const [teacherPairs, roomPairs] = [await candidatePairs(teacher), await candidatePairs(screen)];
+		console.log(`teacher: ${teacherPairs.map(describePair).join('; ')}\nroom: ${roomPairs.map(describePair).join('; ')}`);
+		expect(new Set(teacherPairs.map((p) => p.remotePort))).toEqual(new Set([a.rtcPort]));
+		expect(new Set(roomPairs.map((p) => p.remotePort))).toEqual(new Set([b.rtcPort]));
 	} finally {
 		await teacherBrowser.close();
 		await roomBrowser.close();

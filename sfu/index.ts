@@ -9,3 +9,5 @@ export { MediaTap, type MediaTapEvents, type TapTarget } from './MediaTap.ts';
 export { LessonRouter } from './LessonRouter.ts';
 export { rtpSdp } from './rtpSdp.ts';
 export { freeRtpPortPair, waitUntilBound } from './udpPorts.ts';
+export { EdgeHost, EdgeSession } from './edge/EdgeHost.ts';
+export type { EdgeChannel, EdgeConnector, EdgeEvent, EdgeMethod, EdgeParams, EdgeResult } from './edge/edgeTypes.ts';

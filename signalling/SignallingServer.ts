@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Server as HttpServer } from 'node:http';
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Redis } from 'ioredis';
 import { Server, type Socket } from 'socket.io';
@@ -54,6 +54,8 @@ export interface SignallingDeps {
 	requestRateScale?: number;
 	/** Where the request rate counters live: shared between nodes with Redis; absent: this process's memory. */
 	rateLimits?: RateLimitFactory;
+	/** In a cluster: the node a socket reached the lesson through, when another node forwarded it (its media is held there). */
+	edgeOf?: (req: IncomingMessage) => string | null;
 }
 
 interface SocketData {
@@ -63,6 +65,8 @@ interface SocketData {
 	replaced?: boolean;
 	/** Refusals already logged for this socket, so a flood of bad requests is one log line each. */
 	logged?: Set<string>;
+	/** The cluster node that forwarded this socket here (see Peer.edgeNodeId). */
+	edgeNodeId?: string;
 }
 
 
@@ -138,7 +142,8 @@ export class SignallingServer {
 		assertCurrentHolder(this.#deps.catalog, grant);
 		// Observers share one link; each connection is its own unseen viewer.
 		const participantId = grant.role === 'observer' ? `${grant.participantId}-${randomBytes(4).toString('hex')}` : grant.participantId;
-		const data: SocketData = { grant, participantId, joined: false };
+		const edgeNodeId = this.#deps.edgeOf?.(socket.request) ?? null;
+		const data: SocketData = { grant, participantId, joined: false, ...(edgeNodeId ? { edgeNodeId } : {}) };
 		Object.assign(socket.data, data);
 	}
 

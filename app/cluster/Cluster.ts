@@ -112,6 +112,12 @@ export class Cluster {
 		return this.#started?.forwarder.fromPeer(req) ?? false;
 	}
 
+	/** The node that forwarded a request here (the edge a participant reached); null when none did. */
+	forwardingNode(req: IncomingMessage): string | null {
+		const nodeId = this.#started?.forwarder.forwardingNode(req) ?? null;
+		return nodeId === this.#started?.registry.id ? null : nodeId;
+	}
+
 	/** Headers that have another node serve a request of this node's itself (null before start). */
 	get peerHeaders(): Record<string, string> | null {
 		return this.#started?.forwarder.stampHeaders ?? null;

@@ -118,16 +118,19 @@ export class OriginForwarder {
 
 	/** The request comes from another node of the deployment (its stamp is signed with the shared secret). */
 	fromPeer(req: IncomingMessage): boolean {
-		return this.#forwardedByNode(req.headers[FORWARDED_HEADER]);
+		return this.forwardingNode(req) !== null;
 	}
 
-	#forwardedByNode(header: string | string[] | undefined): boolean {
-		if (typeof header !== 'string' || header.length > 200) return false;
+	/** The node whose valid stamp the request carries (the node that forwarded it); null: none, or not valid. */
+	forwardingNode(req: IncomingMessage): string | null {
+		const header = req.headers[FORWARDED_HEADER];
+		if (typeof header !== 'string' || header.length > 200) return null;
 		const cut = header.lastIndexOf('.');
-		if (cut < 1) return false;
+		if (cut < 1) return null;
+		const nodeId = header.slice(0, cut);
 		const given = Buffer.from(header.slice(cut + 1));
-		const expected = Buffer.from(this.#sign(header.slice(0, cut)));
-		return given.length === expected.length && timingSafeEqual(given, expected);
+		const expected = Buffer.from(this.#sign(nodeId));
+		return given.length === expected.length && timingSafeEqual(given, expected) ? nodeId : null;
 	}
 }
 

@@ -9,6 +9,8 @@ export interface ServerProcess {
 	url: string;
 	adminToken: string;
 	dataDir: string;
+	/** Where its media worker listens for WebRTC (UDP and TCP). */
+	rtcPort: number;
 	child: ChildProcess;
 	/** Everything the process wrote, stdout and stderr. */
 	output(): string;
@@ -23,6 +25,7 @@ export interface ServerProcess {
 export async function startServerProcess(env: Record<string, string> = {}, options: { dataDir?: string } = {}): Promise<ServerProcess> {
 	const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'cb-proc-')));
 	const port = await freePort();
+	const rtcPort = env.RTC_PORT ? Number(env.RTC_PORT) : await freePort();
 	const child = spawn(path.resolve('node_modules/.bin/tsx'), ['server.ts'], {
 		env: {
 			...process.env,
@@ -30,7 +33,7 @@ export async function startServerProcess(env: Record<string, string> = {}, optio
 			PORT: String(port),
 			HTTPS_PORT: 'off',
 			HOST: '127.0.0.1',
-			RTC_PORT: String(await freePort()),
+			RTC_PORT: String(rtcPort),
 			RTC_LISTEN_IP: '127.0.0.1',
 			MEDIASOUP_WORKERS: '1',
 			DATA_DIR: dataDir,
@@ -64,6 +67,7 @@ export async function startServerProcess(env: Record<string, string> = {}, optio
 		url: `http://127.0.0.1:${port}`,
 		adminToken: new URL(adminUrl).searchParams.get('token') ?? '',
 		dataDir,
+		rtcPort,
 		child,
 		output: () => output,
 		alive: () => !exited,

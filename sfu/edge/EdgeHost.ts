@@ -47,6 +47,13 @@ export class EdgeHost {
 		return n;
 	}
 
+	/** Consumers held for other nodes' lessons now (this node's load as much as its own lessons'). */
+	get consumers(): number {
+		let n = 0;
+		for (const session of this.#sessions) n += session.consumers;
+		return n;
+	}
+
 	session(send: (event: EdgeEvent) => void): EdgeSession {
 		const session = new EdgeSession(this.#pool, this.#options, send, () => this.#sessions.delete(session));
 		this.#sessions.add(session);
@@ -84,6 +91,10 @@ export class EdgeSession {
 
 	get lessons(): number {
 		return this.#lessons.size;
+	}
+
+	get consumers(): number {
+		return this.#consumers.size;
 	}
 
 	call<M extends EdgeMethod>(method: M, params: EdgeParams<M>): Promise<EdgeResult<M>> {

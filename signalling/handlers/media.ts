@@ -20,7 +20,8 @@ export const createTransport: Handler<'media.createTransport'> = async ({ sessio
 		if (!media.hasTransport(id)) peer.transports.delete(id);
 	}
 	if (peer.transports.size >= MAX_TRANSPORTS) throw new AppError('conflict', 'too many transports; close one first');
-	const transport = await media.createWebRtcTransport({ participantId: peer.id, direction });
+	const edgeNodeId = peer.edgeNodeId;
+	const transport = await media.createWebRtcTransport({ participantId: peer.id, direction }, edgeNodeId ? { edgeNodeId } : {});
 	peer.transports.set(transport.id, { direction });
 	const info: TransportInfo = {
 		id: transport.id,

@@ -35,6 +35,12 @@ export class Peer {
 		return this.participant.id;
 	}
 
+	/** The cluster node the participant's socket came through, when another node forwarded it: their media is held there. */
+	get edgeNodeId(): string | undefined {
+		const id = (this.socket.data as { edgeNodeId?: unknown }).edgeNodeId;
+		return typeof id === 'string' ? id : undefined;
+	}
+
 	/** The newest receiving transport (closed ones leave the map as they close). */
 	get recvTransportId(): string | undefined {
 		let latest: string | undefined;

@@ -36,7 +36,10 @@ export function vp8Parameters(layers: number, mid = '1'): RequestPayload<'media.
  * Signalling-level media for a test client: real transports and producers on the real worker
  * (no RTP flows; nothing here needs it), and the router's own capabilities as the device's.
  */
-export async function setUpMedia(client: TestClient, publish: ('mic' | 'camera' | 'screen')[] = []): Promise<{ producers: Record<string, string>; recvTransportId: string }> {
+export async function setUpMedia(
+	client: TestClient,
+	publish: ('mic' | 'camera' | 'screen')[] = []
+): Promise<{ producers: Record<string, string>; recvTransportId: string; recvPorts: number[] }> {
 	if (!client.join) throw new Error('join first');
 	const recv = await client.ok('media.createTransport', { direction: 'recv' });
 	const producers: Record<string, string> = {};
@@ -53,5 +56,5 @@ export async function setUpMedia(client: TestClient, publish: ('mic' | 'camera' 
 		}
 	}
 	await client.ok('media.ready', { rtpCapabilities: client.join.routerRtpCapabilities });
-	return { producers, recvTransportId: recv.id };
+	return { producers, recvTransportId: recv.id, recvPorts: recv.iceCandidates.map((c) => Number(c.port)) };
 }
