@@ -31,7 +31,7 @@ async function main(): Promise<void> {
 		benchmark: 'cluster',
 		generatedAt: new Date().toISOString(),
 		machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, loadAverageAtEnd: loadavg().map((x) => Math.round(x * 100) / 100) },
-		design: 'each live lesson is served by one origin node; other nodes forward its sockets and lesson requests there (media is not piped between nodes)',
+		design: "each live lesson is served by one origin node; other nodes forward its sockets and lesson requests there, and hold their participants' media, piped to and from the origin",
 		...figures
 	};
 	writeFileSync(resolve(ROOT, 'bench/results/cluster.json'), `${JSON.stringify(json, null, '\t')}\n`);
@@ -52,6 +52,9 @@ async function main(): Promise<void> {
 		`| request straight to the origin (ms) | ${figures.direct.p50Ms} | ${figures.direct.p99Ms} | ${figures.direct.maxMs} |`,
 		`| request through an edge node (ms) | ${figures.viaEdge.p50Ms} | ${figures.viaEdge.p99Ms} | ${figures.viaEdge.maxMs} |`,
 		`| added by forwarding (ms) | ${figures.forwardedAddedMs.p50} | ${figures.forwardedAddedMs.p99} | |`,
+		`| media: RTP read on the origin (ms) | ${figures.media.origin.p50Ms} | ${figures.media.origin.p99Ms} | |`,
+		`| media: RTP read on an edge, through the SRTP pipe (ms) | ${figures.media.edge.p50Ms} | ${figures.media.edge.p99Ms} | |`,
+		`| media: added by the pipe (ms) | | ${figures.media.addedP99Ms} | |`,
 		'',
 		'| Failover (kill -9) | each round (s) |',
 		'|---|---|',

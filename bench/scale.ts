@@ -122,7 +122,7 @@ async function main(): Promise<void> {
 		`| receiversPerLessonPerNode | ${cell(json.receiversPerLessonPerNode)} | product path, ${workers} workers via LessonRouter, loss < ${LOSS_LIMIT_PCT} %, p99 < ${P99_LIMIT_MS} ms |`,
 		`| productOverheadRatio | ${cell(json.productOverheadRatio)} | (worker + Node main) CPU per receiver, product ÷ bare, N = ${RATIO_N} |`,
 		`| (marginal: one more receiver) | ${cell(json.productMarginalRatio)} | slope between the smallest and largest N |`,
-		`| crossNodeAddedLatencyP99Ms | ${cell(cluster.crossNodeAddedLatencyP99Ms as number | null)} | signalling through an edge node, p99 minus straight to the origin; media is not piped between nodes |`,
+		`| crossNodeAddedLatencyP99Ms | ${cell(cluster.crossNodeAddedLatencyP99Ms as number | null)} | RTP read on an edge through the SRTP pipe, p99 minus read on the origin (one machine; the network between nodes adds its own) |`,
 		`| edgeFailoverSeconds | ${cell(cluster.edgeFailoverSeconds as number | null)} | kill -9 of an edge: its client back through another node (median) |`,
 		`| originFailoverSeconds | ${cell(cluster.originFailoverSeconds as number | null)} | kill -9 of the origin: teacher and room back on a new origin (median) |`,
 		'',
