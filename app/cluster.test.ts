@@ -218,6 +218,8 @@ describe('a lesson across three nodes', () => {
 		const edged = (node: ServerProcess) => node.output().split('\n').some((line) => line.includes('edge router opened') && line.includes(lesson.id));
 		expect([routed(nodes.a), routed(nodes.b), routed(nodes.c)]).toEqual([true, false, false]);
 		expect([edged(nodes.a), edged(nodes.b), edged(nodes.c)]).toEqual([false, true, true]);
+		const edgeMetric = async (node: ServerProcess) => /^classbridge_edge_lessons (\d+)$/m.exec(await (await fetch(`${node.url}/metrics`)).text())?.[1];
+		expect([await edgeMetric(nodes.a), await edgeMetric(nodes.b), await edgeMetric(nodes.c)]).toEqual(['0', '1', '1']);
 	}, 60_000);
 
 	it('a board edit made through node A reaches a viewer on node C', async () => {

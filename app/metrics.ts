@@ -41,6 +41,22 @@ export function createMetrics(
 	gauge('classbridge_mediasoup_producers', 'Producers', (c) => c.producers);
 	gauge('classbridge_mediasoup_consumers', 'Consumers', (c) => c.consumers);
 	new Gauge({
+		name: 'classbridge_edge_lessons',
+		help: "Other nodes' lessons with a router on this node (their participants who reached this node)",
+		registers: [registry],
+		collect() {
+			this.set(sfu.edgeHost.lessons);
+		}
+	});
+	new Gauge({
+		name: 'classbridge_edge_consumers',
+		help: "Consumers this node holds for other nodes' lessons",
+		registers: [registry],
+		collect() {
+			this.set(sfu.edgeHost.consumers);
+		}
+	});
+	new Gauge({
 		name: 'classbridge_sockets',
 		help: 'Connected socket.io clients',
 		registers: [registry],
