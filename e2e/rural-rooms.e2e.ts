@@ -205,6 +205,10 @@ test('three rooms on good, rural and poor links: the good room is untouched, the
 		const top = good.filter((s) => s.width >= 1280).length / good.length;
 		const gaps = Object.fromEntries(await Promise.all(ROOMS.map(async (r) => [r, await takeAudioGap(lesson.rooms[r].page)] as const)));
 		console.log(`rural rooms: good room on the top layer ${(top * 100).toFixed(0)} % of ${good.length} s; longest audio gaps (heard: concealed; packets: without a packet) ${JSON.stringify(gaps)}`);
+		// Whether the good room's misses are the SFU's choice (its layer below 2) or the decoder's (layer 2, a narrower frame still decoding).
+		const goodByLayer = good.reduce<Record<string, number>>((acc, s) => ({ ...acc, [`${s.width}:${s.layer}`]: (acc[`${s.width}:${s.layer}`] ?? 0) + 1 }), {});
+		const missesAt = good.filter((s) => s.width < 1280).map((s) => Math.round((s.at - (good[0]?.at ?? 0)) / 1000));
+		console.log(`rural rooms: the good room's samples (decoded width:layer the SFU sends → samples) ${JSON.stringify(goodByLayer)}; below 1280 at s ${JSON.stringify(missesAt)}`);
 		// Whether the good room's misses are the teacher's: its top encoding's width and Chromium's reason for limiting it, per sample.
 		const teacherTop = lesson.teacherTop.reduce<Record<string, number>>((acc, s) => ({ ...acc, [`${s.width}:${s.limitation}`]: (acc[`${s.width}:${s.limitation}`] ?? 0) + 1 }), {});
 		console.log(`rural rooms: the teacher's top camera encoding (width:limitation → samples) ${JSON.stringify(teacherTop)}`);

@@ -26,6 +26,8 @@ export const ROOMS: readonly RoomName[] = ['good', 'rural', 'poor'];
 export interface Sample {
 	at: number;
 	width: number;
+	/** The simulcast layer the SFU last said it sends the teacher camera on (null: not told). */
+	layer: number | null;
 	weak: boolean;
 	packets: number;
 	concealed: number;
@@ -279,9 +281,11 @@ export async function startLesson<R extends RoomName = RoomName>(title: string, 
 			const cam = stats.find(teacherCamera);
 			const mic = stats.find(teacherMic);
 			const weak = await room.page.getByTestId('weak-link-notice').isVisible().catch(() => false);
+			const layer = cam ? await sfuLayer(room.page, cam.consumerId) : null;
 			room.samples.push({
 				at: Date.now(),
 				width: cam && cam.packetsReceived > 0 ? cam.frameWidth : 0,
+				layer,
 				weak,
 				packets: mic?.packetsReceived ?? 0,
 				...(micAudio(mic) ?? { concealed: 0, total: 0 })
@@ -364,6 +368,16 @@ export async function settledTeacherMicStat(page: Page, timeoutMs = 15_000): Pro
 		if (mics.length === 1 || Date.now() > deadline) return mics[0];
 		await page.waitForTimeout(250);
 	}
+}
+
+/** The layer the SFU last told the page it sends on this consumer. */
+function sfuLayer(page: Page, consumerId: string): Promise<number | null> {
+	return page
+		.evaluate((id) => {
+			const hooks = (window as unknown as { __classbridge?: { state(): { consumers: { consumerId: string; spatialLayer?: number | null }[] } } }).__classbridge;
+			return hooks?.state().consumers.find((c) => c.consumerId === id)?.spatialLayer ?? null;
+		}, consumerId)
+		.catch(() => null);
 }
 
 /** The concealed and total samples of a microphone's inbound stats, as `concealmentPct` takes them. */

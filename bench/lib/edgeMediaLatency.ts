@@ -35,12 +35,27 @@ async function bound(): Promise<Socket> {
 	return socket;
 }
 
+/** Where a packet's payload starts (after the CSRCs and a header extension mediasoup may have added). */
+function payloadOffset(packet: Buffer): number {
+	let offset = 12 + 4 * ((packet[0] ?? 0) & 0x0f);
+	if ((packet[0] ?? 0) & 0x10) offset += 4 + 4 * packet.readUInt16BE(offset + 2);
+	return offset;
+}
+
+/** The sender's packet number, written after the Opus TOC byte (consumers rewrite sequence numbers and timestamps, not payloads). */
+function packetIndex(packet: Buffer): number | null {
+	const at = payloadOffset(packet) + 1;
+	return packet.length >= at + 4 ? packet.readUInt32BE(at) : null;
+}
+
 /** A plain RTP consumer of `producer` on `router`, sending to a socket that records each sequence number's arrival. */
 async function receiver(router: Router, producer: Producer, arrivals: Map<number, number>): Promise<{ resume(): Promise<void>; close(): void }> {
 	const socket = await bound();
 	socket.on('message', (packet) => {
-		if (packet.length < 12 || (packet[1]! & 0x7f) >= 72) return; // RTCP
-		arrivals.set(packet.readUInt16BE(2), performance.now());
+		const type = packet[1] ?? 0;
+		if (packet.length < 12 || (type >= 192 && type <= 223)) return; // RTCP (sender and receiver reports)
+		const index = packetIndex(packet);
+		if (index !== null) arrivals.set(index, performance.now());
 	});
 	const transport = await router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: true, comedia: false });
 	await transport.connect({ ip: '127.0.0.1', port: (socket.address() as AddressInfo).port });
@@ -94,16 +109,17 @@ export async function measureEdgeMediaLatency(seconds = 20): Promise<EdgeMediaLa
 		for (let i = 0; i < total; i++) {
 			const seq = i & 0xffff;
 			const packet = buildOpusPacket(PT, seq, i * OPUS_TS_STEP, SSRC);
-			sentAt.set(seq, performance.now());
+			packet.writeUInt32BE(i, payloadOffset(packet) + 1);
+			sentAt.set(i, performance.now());
 			sender.send(packet, target.port, target.address);
 			await new Promise((resolve) => setTimeout(resolve, 20));
 		}
 		await new Promise((resolve) => setTimeout(resolve, 500));
 		// The first second is the pipe's warm-up (its first packets may wait for the SRTP session).
 		const delays = (arrived: Map<number, number>) =>
-			[...sentAt].filter(([seq]) => seq >= 50 && arrived.has(seq)).map(([seq, at]) => (arrived.get(seq) ?? at) - at);
+			[...sentAt].filter(([i]) => i >= 50 && arrived.has(i)).map(([i, at]) => (arrived.get(i) ?? at) - at);
 		const [o, e] = [summarize(Float64Array.from(delays(arrivals.origin))), summarize(Float64Array.from(delays(arrivals.edge)))];
-		if (o.p50 === null || o.p99 === null || e.p50 === null || e.p99 === null) throw new Error('no packet arrived on one of the paths');
+		if (o.p50 === null || o.p99 === null || e.p50 === null || e.p99 === null) throw new Error(`no packet arrived on one of the paths (origin ${arrivals.origin.size}, edge ${arrivals.edge.size}; the producer got ${JSON.stringify(await producer.getStats())})`);
 		const round = (x: number) => Math.round(x * 100) / 100;
 		return {
 			packets: total,
@@ -116,6 +132,7 @@ export async function measureEdgeMediaLatency(seconds = 20): Promise<EdgeMediaLa
 		for (const close of closers) close();
 		sender.close();
 		link.close();
+		await origin.closeLesson('les_edge_latency');
 		origin.close();
 		edge.close();
 	}

@@ -19,6 +19,8 @@ export interface ClassbridgeTestHooks {
 			classroomId: string | null;
 			participantId: string;
 			paused: boolean;
+			/** The simulcast layer the SFU last said it sends (null: not told, or not simulcast). */
+			spatialLayer: number | null;
 		}>;
 		producers: Array<{ producerId: string; kind: 'audio' | 'video'; source: MediaSource; paused: boolean }>;
 	};
@@ -75,7 +77,8 @@ export function installTestHooks(session: LiveSession): () => void {
 				source: m.source,
 				classroomId: m.classroomId,
 				participantId: m.participantId,
-				paused: m.paused
+				paused: m.paused,
+				spatialLayer: m.spatialLayer
 			})),
 			producers: session.local
 				.filter((p) => p.producerId !== null)
