@@ -197,8 +197,11 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 			const opening = (async () => {
 				const channel = await edges.connect(nodeId);
 				if (!channel || this.#closed) return null;
-				const opened = await EdgeRoute.open(this.lessonId, this.router, channel, edges.listen, () => {
+				const opened = await EdgeRoute.open(this.lessonId, this.router, channel, edges.listen, (end) => {
 					if (this.#edgeRoutes.get(nodeId) === opening) this.#edgeRoutes.delete(nodeId);
+					// The edge is up but its router died: its participants' sockets are still here and
+					// must be told to rebuild, as when a worker the lesson spread to dies.
+					if (end === 'router_lost') this.#onSpreadLost();
 				});
 				if (this.#closed) opened.close();
 				return opened;

@@ -118,4 +118,23 @@ describe('a lesson piped to an edge node', () => {
 			await origin.closeLesson('les_edge');
 		}
 	}, 60_000);
+
+	it("the edge's worker dies while the edge lives: the lesson's media is reset, so its participants rebuild", async () => {
+		const link = localEdgeChannel(edge.edgeHost, 'node-b');
+		origin.useEdges(async () => link);
+		const media = await origin.lessonMedia('les_edge_worker');
+		try {
+			const recv = await media.createWebRtcTransport({}, { edgeNodeId: 'node-b' });
+			expect(media.edgeOf(recv.id)).toBe('node-b');
+			const closed = new Promise<string>((resolve) => media.once('closed', resolve));
+			process.kill(edge.pool.slots[0]!.worker.pid, 'SIGKILL');
+			expect(await closed).toBe('worker_died');
+			expect(link.closed, 'the link itself stays').toBe(false);
+			const fresh = await origin.lessonMedia('les_edge_worker');
+			expect(fresh).not.toBe(media);
+		} finally {
+			link.close();
+			await origin.closeLesson('les_edge_worker');
+		}
+	}, 30_000);
 });

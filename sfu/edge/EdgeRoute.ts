@@ -9,6 +9,9 @@ import { RemoteTransport, type RemoteTransportRoute } from './RemoteTransport.ts
 
 const log = moduleLogger('sfu:edge-route');
 
+/** Why a route closed: its lesson closed here, the link to the edge went, or the edge's router died with its worker. */
+export type EdgeRouteEnd = 'closed' | 'link_lost' | 'router_lost';
+
 export interface PipeListen {
 	listenIp: string;
 	announcedAddress: string;
@@ -32,9 +35,9 @@ export class EdgeRoute implements RemoteTransportRoute {
 	readonly #piped = new Map<string, Promise<Consumer>>();
 	readonly #unsubscribe: (() => void)[] = [];
 	#closed = false;
-	readonly #onClosed: () => void;
+	readonly #onClosed: (end: EdgeRouteEnd) => void;
 
-	private constructor(lessonId: string, channel: EdgeChannel, pipe: PipeTransport, onClosed: () => void) {
+	private constructor(lessonId: string, channel: EdgeChannel, pipe: PipeTransport, onClosed: (end: EdgeRouteEnd) => void) {
 		this.lessonId = lessonId;
 		this.channel = channel;
 		this.pipe = pipe;
@@ -43,14 +46,14 @@ export class EdgeRoute implements RemoteTransportRoute {
 			channel.onEvent((event) => this.#onEvent(event)),
 			channel.onClose(() => {
 				log.warn({ lessonId, edge: channel.nodeId }, 'the link to an edge node is gone; its participants rebuild');
-				this.close();
+				this.close('link_lost');
 			})
 		);
 		pipe.observer.once('close', () => this.close());
 	}
 
 	/** Opens the lesson's router on the edge and the pipe between the two; `onClosed` once the route is gone. */
-	static async open(lessonId: string, origin: Router, channel: EdgeChannel, listen: PipeListen, onClosed: () => void): Promise<EdgeRoute> {
+	static async open(lessonId: string, origin: Router, channel: EdgeChannel, listen: PipeListen, onClosed: (end: EdgeRouteEnd) => void): Promise<EdgeRoute> {
 		const pipe = await origin.createPipeTransport({
 			listenInfo: { protocol: 'udp', ip: listen.listenIp, announcedAddress: listen.announcedAddress },
 			enableSrtp: true,
@@ -113,14 +116,14 @@ export class EdgeRoute implements RemoteTransportRoute {
 		return true;
 	}
 
-	close(): void {
+	close(end: EdgeRouteEnd = 'closed'): void {
 		if (this.#closed) return;
 		this.#closed = true;
 		for (const off of this.#unsubscribe) off();
 		for (const transport of [...this.#transports.values()]) transport.closedThere();
 		if (!this.channel.closed) this.channel.call('lesson.close', { lessonId: this.lessonId }).catch(() => undefined);
 		this.pipe.close();
-		this.#onClosed();
+		this.#onClosed(end);
 	}
 
 	async #pipeOut(producerId: string): Promise<Consumer> {
@@ -147,7 +150,7 @@ export class EdgeRoute implements RemoteTransportRoute {
 	#onEvent(event: EdgeEvent): void {
 		switch (event.type) {
 			case 'lesson.closed':
-				if (event.lessonId === this.lessonId) this.close();
+				if (event.lessonId === this.lessonId) this.close('router_lost');
 				return;
 			case 'transport.closed':
 				this.#transports.get(event.transportId)?.closedThere();
