@@ -22,6 +22,11 @@ describe('a Redis outage under background work', () => {
 		rejections.stop();
 		// Back on the same port, so the app's clients reconnect and it can close cleanly.
 		redis = await startRedisServer(Number(new URL(redis.url).port));
+		// Every client back before the stop: ioredis sends commands of its own as a connection gets
+		// ready (resubscribing, the queued commands) and drops their promises, so a client closed in
+		// that moment rejects one nobody can catch. Its reconnect backoff is at most 2 s.
+		await waitFor(async () => ((await fetch(`${t.url}/healthz`)).status === 200 ? true : undefined), 10_000, 'redis reachable again');
+		await new Promise((r) => setTimeout(r, 2_500));
 		await t.stop();
 		await redis.stop();
 	});
