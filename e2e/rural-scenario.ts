@@ -29,6 +29,8 @@ export interface Sample {
 	/** The simulcast layer the SFU last said it sends the teacher camera on (null: not told). */
 	layer: number | null;
 	weak: boolean;
+	/** Packets the room's downlink has dropped so far because its rate queue was full. */
+	overflow: number;
 	packets: number;
 	concealed: number;
 	total: number;
@@ -53,14 +55,14 @@ export interface Room {
  * A step with a new concealment event ends the run before it; its samples are added to that run too,
  * so a run is never under-counted.
  */
-type AudioWatchState = { maxGapMs: number; lastAt: number; lastPackets: number; maxRunMs: number; runMs: number; concealed: number; events: number; stop: boolean };
+type AudioWatchState = { maxGapMs: number; lastAt: number; lastPackets: number; maxRunMs: number; maxRunAt: number; runMs: number; concealed: number; events: number; stop: boolean };
 
 async function startAudioWatch(page: Page): Promise<void> {
 	await page.evaluate(() => {
 		type Mic = { kind: string; classroomId: string | null; packetsReceived: number; concealedSamples: number; concealmentEvents?: number };
 		type Hook = { inboundStats(): Promise<Mic[]> };
 		const w = window as unknown as { __classbridge?: Hook; __ruralAudio?: AudioWatchState };
-		const state: AudioWatchState = { maxGapMs: 0, lastAt: performance.now(), lastPackets: -1, maxRunMs: 0, runMs: 0, concealed: -1, events: 0, stop: false };
+		const state: AudioWatchState = { maxGapMs: 0, lastAt: performance.now(), lastPackets: -1, maxRunMs: 0, maxRunAt: 0, runMs: 0, concealed: -1, events: 0, stop: false };
 		w.__ruralAudio = state;
 		const tick = async () => {
 			if (state.stop) return;
@@ -83,10 +85,10 @@ async function startAudioWatch(page: Page): Promise<void> {
 				if (stepMs <= 0) state.runMs = 0;
 				else if (events === state.events) state.runMs += stepMs;
 				else {
-					state.maxRunMs = Math.max(state.maxRunMs, state.runMs + stepMs);
+					if (state.runMs + stepMs > state.maxRunMs) [state.maxRunMs, state.maxRunAt] = [state.runMs + stepMs, Date.now()];
 					state.runMs = stepMs;
 				}
-				state.maxRunMs = Math.max(state.maxRunMs, state.runMs);
+				if (state.runMs > state.maxRunMs) [state.maxRunMs, state.maxRunAt] = [state.runMs, Date.now()];
 				state.concealed = mic.concealedSamples;
 				state.events = events;
 			}
@@ -102,6 +104,8 @@ export interface AudioGaps {
 	packets: number;
 	/** Of concealed audio: heard as a gap. */
 	heard: number;
+	/** When that heard gap ended (epoch ms, this machine's clock; 0: none). */
+	heardAt: number;
 }
 
 /** The longest audio gaps since the last call (and restarts the count). */
@@ -109,12 +113,12 @@ export async function takeAudioGap(page: Page): Promise<AudioGaps> {
 	return page.evaluate(() => {
 		const w = window as unknown as { __ruralAudio?: AudioWatchState };
 		const state = w.__ruralAudio;
-		if (!state) return { packets: 0, heard: 0 };
+		if (!state) return { packets: 0, heard: 0, heardAt: 0 };
 		const packets = Math.max(state.maxGapMs, performance.now() - state.lastAt);
 		state.maxGapMs = 0;
-		const heard = state.maxRunMs;
-		state.maxRunMs = state.runMs;
-		return { packets: Math.round(packets), heard: Math.round(heard) };
+		const [heard, heardAt] = [state.maxRunMs, state.maxRunAt];
+		[state.maxRunMs, state.maxRunAt] = [state.runMs, Date.now()];
+		return { packets: Math.round(packets), heard: Math.round(heard), heardAt };
 	});
 }
 
@@ -287,6 +291,7 @@ export async function startLesson<R extends RoomName = RoomName>(title: string, 
 				width: cam && cam.packetsReceived > 0 ? cam.frameWidth : 0,
 				layer,
 				weak,
+				overflow: room.link.down.counters.overflow,
 				packets: mic?.packetsReceived ?? 0,
 				...(micAudio(mic) ?? { concealed: 0, total: 0 })
 			});

@@ -18,6 +18,13 @@ export function retransmissionMs(profile: LinkProfile): number {
  */
 class Flow {
 	lastDelivery = 0;
+	/** What the connection carries, by its first request's path: 'board', 'socket.io' or 'http'. */
+	readonly conn: { kind: string };
+
+	constructor(conn: { kind: string }) {
+		this.conn = conn;
+	}
+
 	readonly #due: { at: number; send: () => void }[] = [];
 
 	push(at: number, send: () => void): void {
@@ -49,6 +56,8 @@ class TcpDirection {
 	#nextFree = 0;
 	readonly #held: { size: number; send: () => void; live: () => boolean; flow: Flow }[] = [];
 	readonly counters = { chunks: 0, bytes: 0, stalls: 0 };
+	/** The same by what the connections carry. */
+	readonly byKind: Record<string, { chunks: number; stalls: number }> = {};
 
 	/** `live`: whether both ends of the chunk's connection are still open. */
 	pass(profile: LinkProfile, kbps: number, size: number, send: () => void, live: () => boolean, flow: Flow): void {
@@ -58,6 +67,8 @@ class TcpDirection {
 		}
 		this.counters.chunks++;
 		this.counters.bytes += size;
+		const kind = (this.byKind[flow.conn.kind] ??= { chunks: 0, stalls: 0 });
+		if (size > 0) kind.chunks++;
 		const now = performance.now();
 		let departure = Math.max(now, this.#nextFree);
 		if (kbps > 0) departure += (size * 8) / kbps;
@@ -65,6 +76,7 @@ class TcpDirection {
 		let delay = profile.rttMs / 2 + (profile.jitterMs > 0 ? (Math.random() * 2 - 1) * profile.jitterMs : 0);
 		if (size > 0 && Math.random() < profile.loss) {
 			this.counters.stalls++;
+			kind.stalls++;
 			delay += retransmissionMs(profile);
 		}
 		flow.push(Math.max(flow.lastDelivery, departure + delay), send);
@@ -144,14 +156,20 @@ export class RuralTcpLink {
 		};
 		client.on('error', reset);
 		upstream.on('error', reset);
-		this.#pipe(client, upstream, this.up, () => this.#profile.upKbps);
-		this.#pipe(upstream, client, this.down, () => this.#profile.downKbps);
+		const conn = { kind: 'http' };
+		client.once('data', (chunk: Buffer) => {
+			const path = /^[A-Z]+ (\/[^ ?]*)/.exec(chunk.subarray(0, 200).toString('latin1'))?.[1] ?? '';
+			if (path.startsWith('/board')) conn.kind = 'board';
+			else if (path.startsWith('/socket.io')) conn.kind = 'socket.io';
+		});
+		this.#pipe(client, upstream, this.up, () => this.#profile.upKbps, conn);
+		this.#pipe(upstream, client, this.down, () => this.#profile.downKbps, conn);
 	}
 
-	#pipe(from: net.Socket, to: net.Socket, direction: TcpDirection, kbps: () => number): void {
+	#pipe(from: net.Socket, to: net.Socket, direction: TcpDirection, kbps: () => number, conn: { kind: string }): void {
 		let inFlight = 0;
 		const live = () => !from.destroyed && !to.destroyed;
-		const flow = new Flow();
+		const flow = new Flow(conn);
 		from.on('data', (chunk: Buffer) => {
 			inFlight += chunk.length;
 			if (inFlight > WINDOW_BYTES) from.pause();
