@@ -51,8 +51,13 @@ const seconds = (fromMs: number) => round((Date.now() - fromMs) / 1000, 1);
 
 interface ProfileFigures {
 	concealmentPct: number | null;
-	/** The longest run of concealed teacher audio (heard as a gap). */
+	/** The longest run of concealed teacher audio (heard as a gap) in the held stretch. */
 	maxAudioGapMs: number;
+	/**
+	 * The same from the moment the link went from 20 Mbit/s to this profile until the held stretch:
+	 * the cut overfills the link's queue (audio waits in it too) before the SFU's estimate follows.
+	 */
+	cutAudioGapMs: number;
 	/** The longest stretch without a teacher audio packet, as the page's 50 ms poll saw it (a busy page reads long). */
 	maxPacketGapMs: number;
 	layerShare: ReturnType<typeof layerShares>;
@@ -138,6 +143,7 @@ async function main(): Promise<void> {
 		}
 		lesson.startSampling();
 
+		for (const room of ROOMS) await takeAudioGap(lesson.rooms[room].page);
 		lesson.setLink('rural', PROFILES.rural);
 		lesson.setLink('poor', PROFILES.poor);
 		const impairedAt = Date.now();
@@ -157,7 +163,7 @@ async function main(): Promise<void> {
 				return [r, { down: link.down.counters.bytes, up: link.up.counters.bytes, tcpDown: tcp.down.counters.bytes, tcpUp: tcp.up.counters.bytes }];
 			})
 		);
-		for (const room of ROOMS) await takeAudioGap(lesson.rooms[room].page);
+		const cutGaps = Object.fromEntries(await Promise.all(ROOMS.map(async (r) => [r, await takeAudioGap(lesson.rooms[r].page)] as const)));
 		const micFrom = Object.fromEntries(await Promise.all(ROOMS.map(async (r) => [r, await mic(lesson, r)] as const)));
 		const { turns, strokes } = await turnsAndStrokes(lesson, holdFrom + HOLD_S * 1000);
 		await sleep(Math.max(0, holdFrom + HOLD_S * 1000 - Date.now()));
@@ -170,6 +176,7 @@ async function main(): Promise<void> {
 			profiles[room] = {
 				concealmentPct: concealmentPct(micAudio(micFrom[room]), micAudio(micTo[room])),
 				maxAudioGapMs: gaps.heard,
+				cutAudioGapMs: cutGaps[room]?.heard ?? 0,
 				maxPacketGapMs: gaps.packets,
 				layerShare: layerShares(lesson.rooms[room].samples.filter((s) => s.at >= holdFrom)),
 				downKBytesPerMin: round((link.down.counters.bytes - (bytesAt[room]?.down ?? 0)) / 1024 / minutes, 0),
@@ -211,6 +218,7 @@ async function main(): Promise<void> {
 			goodRoomTopLayerShare: round(good.filter((s) => s.width >= 1280).length / Math.max(1, good.length), 3),
 			goodRoomFellBack: good.some((s) => s.weak),
 			ruralMaxAudioGapMs: profiles.rural.maxAudioGapMs,
+			ruralCutAudioGapMs: profiles.rural.cutAudioGapMs,
 			ruralMaxPacketGapMs: profiles.rural.maxPacketGapMs,
 			ruralConcealmentPct: profiles.rural.concealmentPct,
 			poorConcealmentPct: profiles.poor.concealmentPct,
@@ -253,7 +261,7 @@ function updateDoc(r: {
 	const rows = ROOMS.map((room) => {
 		const p = r.profiles[room];
 		const l = p.layerShare;
-		return `| ${room} | ${p.concealmentPct ?? '–'} % | ${p.maxAudioGapMs} ms (packets ${p.maxPacketGapMs} ms) | ${pct(l.top)} / ${pct(l.mid)} / ${pct(l.low)} / ${pct(l.none)} | ${p.downKBytesPerMin} | ${p.upKBytesPerMin} | ${p.tcpDownKBytesPerMin} / ${p.tcpUpKBytesPerMin} |`;
+		return `| ${room} | ${p.concealmentPct ?? '–'} % | ${p.maxAudioGapMs} ms (packets ${p.maxPacketGapMs} ms) | ${p.cutAudioGapMs} ms | ${pct(l.top)} / ${pct(l.mid)} / ${pct(l.low)} / ${pct(l.none)} | ${p.downKBytesPerMin} | ${p.upKBytesPerMin} | ${p.tcpDownKBytesPerMin} / ${p.tcpUpKBytesPerMin} |`;
 	});
 	const ms = (x: Latency) => `${x.p50Ms} / ${x.p95Ms} ms${x.lost > 0 ? ` (${x.lost} of ${x.samples} never arrived)` : ''}`;
 	const surfaceRows = ROOMS.map((room) => {
@@ -263,8 +271,8 @@ function updateDoc(r: {
 	const table = [
 		`Run ${r.date.slice(0, 10)} on ${r.machine.cores} cores (${r.machine.cpu}), shared with other work; ${r.holdSeconds} s of all three links impaired at once.`,
 		'',
-		'| room | teacher audio concealed | longest audio gap: concealed (without packets) | teacher camera top / mid / low / none | KiB/min down | KiB/min up | KiB/min down / up, TCP (signalling, board) |',
-		'| --- | --- | --- | --- | --- | --- | --- |',
+		'| room | teacher audio concealed | longest audio gap: concealed (without packets) | longest gap heard at the cut from 20 Mbit/s (until the held stretch) | teacher camera top / mid / low / none | KiB/min down | KiB/min up | KiB/min down / up, TCP (signalling, board) |',
+		'| --- | --- | --- | --- | --- | --- | --- | --- |',
 		...rows,
 		'',
 		`Slides and board on the same links (a ${TURNS + 1}-page deck padded to about 160 KiB; the poor room ${r.poorDeckProgressShown ? 'showed' : '**did not show**'} the deck's progress while it crossed):`,
