@@ -110,12 +110,18 @@ describe('recording a lesson through the real server (ffmpeg-fed producers, real
 			await teacher.ok('poll.reveal', { pollId: poll.id });
 			await sleep(Math.max(0, startedAt + RECORD_MS - Date.now()));
 			// For a failure's message: how each microphone's recording went (part.json is kept current while recording).
-			const micRuns = await readFile(path.join(new PackageStore(t.dataDir).partDir(lessonId, 0), 'part.json'), 'utf8')
-				.then((text) => {
-					const mics = (JSON.parse(text) as PartSummary).tracks.filter((track) => track.source === 'mic');
-					return JSON.stringify(mics.map((track) => ({ role: track.role, runs: track.runs.map((run) => ({ firstPacketAt: run.firstPacketAt, endedBy: run.endedBy })) })));
-				})
-				.catch((error: Error) => `part.json unreadable: ${error.message}`);
+			const partJson = await readFile(path.join(new PackageStore(t.dataDir).partDir(lessonId, 0), 'part.json'), 'utf8').catch((error: Error) => error);
+			const runsOf = (source: string, from = 0) =>
+				partJson instanceof Error
+					? `part.json unreadable: ${partJson.message}`
+					: JSON.stringify(
+							(JSON.parse(partJson) as PartSummary).tracks
+								.filter((track) => track.source === source)
+								.map((track) => ({ role: track.role, runs: track.runs.map((run) => ({ spawnedAt: run.spawnedAt - from, firstPacketAt: run.firstPacketAt && run.firstPacketAt - from, endedBy: run.endedBy, endedAt: run.endedAt && run.endedAt - from })) }))
+						);
+			const micRuns = runsOf('mic', startedAt);
+			// ms from the share's start; the share closed at screenTo.
+			const screenRuns = `${runsOf('screen', screenFrom)}, closed at ${screenTo - screenFrom}`;
 
 			await teacher.ok('lesson.end', {});
 			const endedAt = Date.now();
@@ -138,7 +144,7 @@ describe('recording a lesson through the real server (ffmpeg-fed producers, real
 			expect(manifest.media?.program).toMatchObject({ file: 'program.webm', hasVideo: true, hasAudio: true });
 			// The teacher's and the room's microphones are mixed; the room's camera is not recorded.
 			expect(manifest.media?.voices.map((v) => v.role).sort(), `microphones while recording: ${micRuns}`).toEqual(['classroom', 'teacher']);
-			expect(manifest.media?.screens).toHaveLength(1);
+			expect(manifest.media?.screens, `the screen share's recording (ms from its start): ${screenRuns}`).toHaveLength(1);
 			const shared = manifest.media!.screens[0]!;
 			// From its first frame (ffmpeg's start and first key frame take a moment) to its close.
 			expect(shared.startMs).toBeGreaterThanOrEqual(screenFrom - part.startedAt);
