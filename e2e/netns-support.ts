@@ -185,24 +185,18 @@ export function spkiOf(pemFile: string): string {
 }
 
 /**
- * Debian's Chromium inside the browsers' namespace (a wrapper runs it under `ip netns exec`; the
- * DevTools pipe passes through), trusting only the given public keys beyond the system's.
- */
-/**
  * Chromium fails every request in flight (net::ERR_NETWORK_CHANGED) when an address of its host
  * changes. The browsers' link-local IPv6 address becomes usable about 2.5 s after the link is up
  * (duplicate address detection), which a fast start reaches while a page is loading: a browser is
  * launched only once no address of its namespace is tentative.
  */
 async function clientAddressesSettled(timeoutMs = 10_000): Promise<void> {
-	const ipv6Off = () => {
-		try {
-			return execFileSync('ip', ['netns', 'exec', NET.clientNs, 'cat', '/proc/sys/net/ipv6/conf/cb13c0/disable_ipv6'], { encoding: 'utf8' }).trim() === '1';
-		} catch {
-			return true;
-		}
-	};
-	if (ipv6Off()) return;
+	try {
+		if (execFileSync('ip', ['netns', 'exec', NET.clientNs, 'cat', '/proc/sys/net/ipv6/conf/cb13c0/disable_ipv6'], { encoding: 'utf8' }).trim() === '1') return;
+	} catch {
+		// No IPv6 in this kernel: no address to wait for.
+		return;
+	}
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
 		const addresses = execFileSync('ip', ['netns', 'exec', NET.clientNs, 'ip', '-6', '-o', 'addr', 'show', 'dev', 'cb13c0'], { encoding: 'utf8' }).trim();
@@ -212,6 +206,10 @@ async function clientAddressesSettled(timeoutMs = 10_000): Promise<void> {
 	}
 }
 
+/**
+ * Debian's Chromium inside the browsers' namespace (a wrapper runs it under `ip netns exec`; the
+ * DevTools pipe passes through), trusting only the given public keys beyond the system's.
+ */
 export async function launchInClientNs(trustedSpki: string[], media: { video?: string; audio?: string } = {}): Promise<{ browser: Browser; dispose(): Promise<void> }> {
 	await clientAddressesSettled();
 	const dir = mkdtempSync(path.join(tmpdir(), 'cb13-chromium-'));

@@ -223,14 +223,15 @@ test('three rooms on good, rural and poor links: the good room is untouched, the
 		console.log(`rural rooms: good room on the top layer ${(top * 100).toFixed(0)} % of ${good.length} s; longest audio gaps (heard: concealed; packets: without a packet) ${JSON.stringify(gaps)}`);
 		// Whether the good room's misses are the SFU's choice (its layer below 2) or the decoder's (layer 2, a narrower frame still decoding).
 		const goodByLayer = good.reduce<Record<string, number>>((acc, s) => ({ ...acc, [`${s.width}:${s.layer}`]: (acc[`${s.width}:${s.layer}`] ?? 0) + 1 }), {});
-		const missesAt = good.filter((s) => s.width < 1280).map((s) => Math.round((s.at - (good[0]?.at ?? 0)) / 1000));
+		const secondOf = (s: { at: number }) => Math.round((s.at - (good[0]?.at ?? 0)) / 1000);
+		const missesAt = good.filter((s) => s.width < 1280).map(secondOf);
 		console.log(`rural rooms: the good room's samples (decoded width:layer the SFU sends → samples) ${JSON.stringify(goodByLayer)}; below 1280 at s ${JSON.stringify(missesAt)}`);
 		// Whether the good room's misses are the teacher's: its top encoding's width and Chromium's reason for limiting it, per sample.
 		const teacherTop = lesson.teacherTop.reduce<Record<string, number>>((acc, s) => ({ ...acc, [`${s.width}:${s.limitation}`]: (acc[`${s.width}:${s.limitation}`] ?? 0) + 1 }), {});
 		console.log(`rural rooms: the teacher's top camera encoding (width:limitation → samples) ${JSON.stringify(teacherTop)}`);
 		// Throughout: the SFU chose the top layer for the good room in every sample, whatever the other
 		// rooms' links did; what it decoded may lag a layer switch by a sample or two on a busy machine.
-		expect(good.filter((s) => s.layer !== null && s.layer < 2).map((s) => Math.round((s.at - (good[0]?.at ?? 0)) / 1000)), 'good room: the SFU sends it the top layer throughout (seconds it did not)').toEqual([]);
+		expect(good.filter((s) => s.layer !== null && s.layer < 2).map(secondOf), 'good room: the SFU sends it the top layer throughout (seconds it did not)').toEqual([]);
 		expect(missesAt.length, 'good room: decodes the top layer throughout').toBeLessThanOrEqual(3);
 		const micLoss = lesson.teacherTop.flatMap((s) => (s.micLoss === null ? [] : [s.micLoss]));
 		console.log(`rural rooms: loss the SFU reported on the teacher's microphone: max ${Math.max(0, ...micLoss)}, nonzero in ${micLoss.filter((l) => l > 0).length} of ${micLoss.length} samples`);
