@@ -4,7 +4,9 @@
  * The scenario of e2e/rural-rooms.e2e.ts, measured: a teacher on a clean link and three classrooms
  * on good (20/5 Mbit/s), rural (1 Mbit/s / 256 kbit/s, 5 % loss, 300 ms RTT, 20 ms jitter) and poor
  * (300/128 kbit/s, 10 % loss, 600 ms RTT, 50 ms jitter) links at once, each through its own
- * userspace relay (e2e/ruralLink.ts), then a 30 s outage of the rural room, then the links clear.
+ * userspace relay (e2e/ruralLink.ts; the good and rural rooms join on their links, the poor one is
+ * cut from a clean link), then a 30 s outage of the rural room, then the links clear, then the rural
+ * link falls from 20 Mbit/s to its profile at once.
  * Per profile: teacher-audio concealment, longest audio gap (the longest run of concealed audio, and
  * the longest stretch without a packet as a 50 ms poll in the page saw it), share of time on each teacher-camera layer, bytes per minute down and up through the relay; and the
  * times the modes took. The room pages' HTTP, socket.io and board WebSocket cross a TCP relay with
@@ -21,7 +23,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import globalSetup from '../e2e/global-setup.ts';
-import { concealmentPct, layerShares, micAudio, micPacketsSince, PROFILES, ROOMS, startLesson, takeAudioGap, teacherCameraWidth, teacherMicPackets, settledTeacherMicStat, type Lesson, type RoomName } from '../e2e/rural-scenario.ts';
+import { concealmentPct, layerShares, micAudio, micPacketsSince, PROFILES, queueQuiet, ROOMS, startLesson, takeAudioGap, teacherCameraRate, teacherCameraWidth, teacherMicPackets, settledTeacherMicStat, type AudioGaps, type Lesson, type RoomName } from '../e2e/rural-scenario.ts';
 import { deckCached, ruralDeck, timePageTurn, timeStroke, uploadDeck, type Latencies } from '../e2e/rural-surface.ts';
 import { slides } from '../e2e/surface-support.ts';
 import { percentile, round } from './lib/summary.ts';
@@ -49,13 +51,31 @@ const width = (lesson: Lesson, room: RoomName) => teacherCameraWidth(lesson.room
 const weak = (lesson: Lesson, room: RoomName) => lesson.rooms[room].page.getByTestId('weak-link-notice').isVisible();
 const seconds = (fromMs: number) => round((Date.now() - fromMs) / 1000, 1);
 
+async function takeAudioGaps(lesson: Lesson): Promise<Record<RoomName, AudioGaps>> {
+	return Object.fromEntries(await Promise.all(ROOMS.map(async (r) => [r, await takeAudioGap(lesson.rooms[r].page)] as const))) as Record<RoomName, AudioGaps>;
+}
+
+/** The rural room below the good room's camera: a smaller layer, or under 70 % of its frame rate (mediasoup's temporal step). */
+async function steppedDown(lesson: Lesson): Promise<boolean> {
+	const [rural, good] = await Promise.all([teacherCameraRate(lesson.rooms.rural.page, 1_000), teacherCameraRate(lesson.rooms.good.page, 1_000)]);
+	return rural.width > 0 && (rural.width < good.width || rural.fps < 0.7 * good.fps);
+}
+
 interface ProfileFigures {
 	concealmentPct: number | null;
 	/** The longest run of concealed teacher audio (heard as a gap) in the held stretch. */
 	maxAudioGapMs: number;
 	/**
-	 * The same from the moment the link went from 20 Mbit/s to this profile until the held stretch:
-	 * the cut overfills the link's queue (audio waits in it too) before the SFU's estimate follows.
+	 * The same from the join (the poor room: from its cut) until the held stretch: the deck crossing
+	 * and its first showing, whose stalls of this 2-core machine every room hears alike (the good
+	 * room's figure says how much of it they are).
+	 */
+	beforeHoldAudioGapMs: number;
+	/**
+	 * The same from the moment the link fell from 20 Mbit/s to this profile until its queue stopped
+	 * overflowing for 2 s (the poor room: until the held stretch): the fall overfills the link's queue (audio waits in
+	 * it too) before the SFU's estimate follows. The good room, never cut: its own in the rural room's
+	 * fall (this machine's share).
 	 */
 	cutAudioGapMs: number;
 	/** The longest stretch without a teacher audio packet, as the page's 50 ms poll saw it (a busy page reads long). */
@@ -129,12 +149,12 @@ async function turnsAndStrokes(lesson: Lesson, untilMs: number): Promise<{ turns
 
 async function main(): Promise<void> {
 	const teardown = await globalSetup();
-	const lesson = await startLesson('Rural bench · 弱网基准', { signallingOnLink: true });
+	// The good and rural rooms join on their links; the poor one is cut from a clean link (its fall-back is timed).
+	const lesson = await startLesson('Rural bench · 弱网基准', { signallingOnLink: true, links: { good: PROFILES.good, rural: PROFILES.rural } });
 	try {
 		for (const page of [lesson.teacher, ...ROOMS.map((r) => lesson.rooms[r].page)]) {
 			await until(async () => (await page.getByTestId('connection-state').getAttribute('data-state')) === 'connected', 60_000, 'connected', 500);
 		}
-		lesson.setLink('good', PROFILES.good);
 		for (const room of ROOMS) await until(async () => (await width(lesson, room)) > 0, 90_000, `${room} video`, 1000);
 		await until(async () => (await width(lesson, 'good')) === 1280, 90_000, 'good room top layer', 1000);
 		for (const room of ROOMS) {
@@ -144,7 +164,6 @@ async function main(): Promise<void> {
 		lesson.startSampling();
 
 		for (const room of ROOMS) await takeAudioGap(lesson.rooms[room].page);
-		lesson.setLink('rural', PROFILES.rural);
 		lesson.setLink('poor', PROFILES.poor);
 		const impairedAt = Date.now();
 		await until(() => weak(lesson, 'poor'), 60_000, 'poor falls back');
@@ -163,7 +182,7 @@ async function main(): Promise<void> {
 				return [r, { down: link.down.counters.bytes, up: link.up.counters.bytes, tcpDown: tcp.down.counters.bytes, tcpUp: tcp.up.counters.bytes }];
 			})
 		);
-		const cutGaps = Object.fromEntries(await Promise.all(ROOMS.map(async (r) => [r, await takeAudioGap(lesson.rooms[r].page)] as const)));
+		const beforeHold = await takeAudioGaps(lesson);
 		const micFrom = Object.fromEntries(await Promise.all(ROOMS.map(async (r) => [r, await mic(lesson, r)] as const)));
 		const { turns, strokes } = await turnsAndStrokes(lesson, holdFrom + HOLD_S * 1000);
 		await sleep(Math.max(0, holdFrom + HOLD_S * 1000 - Date.now()));
@@ -176,7 +195,8 @@ async function main(): Promise<void> {
 			profiles[room] = {
 				concealmentPct: concealmentPct(micAudio(micFrom[room]), micAudio(micTo[room])),
 				maxAudioGapMs: gaps.heard,
-				cutAudioGapMs: cutGaps[room]?.heard ?? 0,
+				beforeHoldAudioGapMs: beforeHold[room].heard,
+				cutAudioGapMs: room === 'poor' ? beforeHold.poor.heard : 0,
 				maxPacketGapMs: gaps.packets,
 				layerShare: layerShares(lesson.rooms[room].samples.filter((s) => s.at >= holdFrom)),
 				downKBytesPerMin: round((link.down.counters.bytes - (bytesAt[room]?.down ?? 0)) / 1024 / minutes, 0),
@@ -208,6 +228,18 @@ async function main(): Promise<void> {
 		const poorRecoverSeconds = seconds(clearAt);
 		await until(async () => (await width(lesson, 'rural')) === 1280, 150_000, 'rural back on the top layer', 1000);
 		const ruralTopLayerBackSeconds = seconds(clearAt);
+
+		// The rural link falls from 20 Mbit/s to its profile at once: the gap heard until the room has stepped down.
+		await takeAudioGaps(lesson);
+		lesson.setLink('rural', PROFILES.rural);
+		const fellAt = Date.now();
+		await until(() => steppedDown(lesson), 90_000, 'rural steps down after its link fell', 0);
+		const ruralStepDownSeconds = seconds(fellAt);
+		await until(() => queueQuiet(lesson.rooms.rural.link, 2_000), 30_000, "rural link's queue quiet after the fall", 0);
+		const fall = await takeAudioGaps(lesson);
+		profiles.rural.cutAudioGapMs = fall.rural.heard;
+		profiles.good.cutAudioGapMs = fall.good.heard;
+		console.log(`rural bench: rural stepped down ${ruralStepDownSeconds} s after its link fell, its queue quiet from ${(seconds(fellAt) - 2).toFixed(1)} s; gaps ${JSON.stringify(fall)}`);
 		await lesson.stopSampling();
 
 		const good = lesson.rooms.good.samples;
@@ -225,6 +257,7 @@ async function main(): Promise<void> {
 			poorFallbackSeconds,
 			poorRecoverSeconds,
 			ruralTopLayerBackSeconds,
+			ruralStepDownSeconds,
 			outageRecoverySeconds,
 			outageVideoSeconds,
 			poorPageTurnP95Ms: profiles.poor.pageTurn.p95Ms,
@@ -250,6 +283,7 @@ function updateDoc(r: {
 	poorFallbackSeconds: number;
 	poorRecoverSeconds: number;
 	ruralTopLayerBackSeconds: number;
+	ruralStepDownSeconds: number;
 	outageRecoverySeconds: number;
 	outageVideoSeconds: number;
 	poorDeckProgressShown: boolean;
@@ -261,7 +295,7 @@ function updateDoc(r: {
 	const rows = ROOMS.map((room) => {
 		const p = r.profiles[room];
 		const l = p.layerShare;
-		return `| ${room} | ${p.concealmentPct ?? '–'} % | ${p.maxAudioGapMs} ms (packets ${p.maxPacketGapMs} ms) | ${p.cutAudioGapMs} ms | ${pct(l.top)} / ${pct(l.mid)} / ${pct(l.low)} / ${pct(l.none)} | ${p.downKBytesPerMin} | ${p.upKBytesPerMin} | ${p.tcpDownKBytesPerMin} / ${p.tcpUpKBytesPerMin} |`;
+		return `| ${room} | ${p.concealmentPct ?? '–'} % | ${p.maxAudioGapMs} ms (packets ${p.maxPacketGapMs} ms) | ${p.beforeHoldAudioGapMs} ms | ${p.cutAudioGapMs} ms | ${pct(l.top)} / ${pct(l.mid)} / ${pct(l.low)} / ${pct(l.none)} | ${p.downKBytesPerMin} | ${p.upKBytesPerMin} | ${p.tcpDownKBytesPerMin} / ${p.tcpUpKBytesPerMin} |`;
 	});
 	const ms = (x: Latency) => `${x.p50Ms} / ${x.p95Ms} ms${x.lost > 0 ? ` (${x.lost} of ${x.samples} never arrived)` : ''}`;
 	const surfaceRows = ROOMS.map((room) => {
@@ -269,10 +303,12 @@ function updateDoc(r: {
 		return `| ${room} | ${p.deckCachedSeconds} s | ${ms(p.pageTurn)} | ${ms(p.stroke)} | ${p.pageTurn.samples} / ${p.stroke.samples} |`;
 	});
 	const table = [
-		`Run ${r.date.slice(0, 10)} on ${r.machine.cores} cores (${r.machine.cpu}), shared with other work; ${r.holdSeconds} s of all three links impaired at once.`,
+		`Run ${r.date.slice(0, 10)} on ${r.machine.cores} cores (${r.machine.cpu}), shared with other work; ${r.holdSeconds} s of all three links impaired at once. ` +
+			'The good and rural rooms join on their links; the poor room is cut from a clean link (its gap from the join column is from that cut; the deck crosses and shows in that stretch, with stalls of this machine every room hears). ' +
+			"At the end the rural link falls from 20 Mbit/s to its profile at once; the good room's figure in that column is its own gap in the same seconds (this machine's share).",
 		'',
-		'| room | teacher audio concealed | longest audio gap: concealed (without packets) | longest gap heard at the cut from 20 Mbit/s (until the held stretch) | teacher camera top / mid / low / none | KiB/min down | KiB/min up | KiB/min down / up, TCP (signalling, board) |',
-		'| --- | --- | --- | --- | --- | --- | --- | --- |',
+		'| room | teacher audio concealed | longest audio gap held: concealed (without packets) | longest gap heard from the join until the held stretch | longest gap heard when the link fell from 20 Mbit/s (until its queue is quiet) | teacher camera top / mid / low / none | KiB/min down | KiB/min up | KiB/min down / up, TCP (signalling, board) |',
+		'| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
 		...rows,
 		'',
 		`Slides and board on the same links (a ${TURNS + 1}-page deck padded to about 160 KiB; the poor room ${r.poorDeckProgressShown ? 'showed' : '**did not show**'} the deck's progress while it crossed):`,
@@ -281,7 +317,7 @@ function updateDoc(r: {
 		'| --- | --- | --- | --- | --- |',
 		...surfaceRows,
 		'',
-		`Good room on the top layer for **${pct(r.goodRoomTopLayerShare)}** of the whole run. Poor room on audio + slides after **${r.poorFallbackSeconds} s**, back on video ${r.poorRecoverSeconds} s after its link cleared; rural room back on the top layer after ${r.ruralTopLayerBackSeconds} s. ` +
+		`Good room on the top layer for **${pct(r.goodRoomTopLayerShare)}** of the whole run. Poor room on audio + slides after **${r.poorFallbackSeconds} s**, back on video ${r.poorRecoverSeconds} s after its link cleared; rural room back on the top layer after ${r.ruralTopLayerBackSeconds} s, and stepped down ${r.ruralStepDownSeconds} s after its link fell again. ` +
 			`After a 30 s outage the rural room hears the teacher again after **${r.outageRecoverySeconds} s** and sees video after ${r.outageVideoSeconds} s.`
 	].join('\n');
 	const begin = '<!-- rural:results:begin -->';

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { PROFILES, ROOMS, audioBuffering, concealmentPct, debugSay, micAudio, micPacketsSince, startLesson, takeAudioGap, teacherCameraRate, teacherCameraWidth, teacherMicPackets, settledTeacherMicStat, type Lesson, type RoomName } from './rural-scenario.ts';
+import { PROFILES, ROOMS, audioBuffering, concealmentPct, debugSay, micAudio, micPacketsSince, queueQuiet, startLesson, takeAudioGap, teacherCameraRate, teacherCameraWidth, teacherMicPackets, settledTeacherMicStat, type AudioGaps, type Lesson, type RoomName } from './rural-scenario.ts';
 import { deckCached, ruralDeck, timePageTurn, timeStroke, uploadDeck, type Latencies } from './rural-surface.ts';
 import { retransmissionMs } from './ruralTcpLink.ts';
 import { cameraLayersSending } from './support.ts';
@@ -23,6 +23,15 @@ const cameraWidth = (lesson: Lesson, room: RoomName) => teacherCameraWidth(lesso
 const RURAL_GAP_MAX_MS = 300;
 /** Of the good room's frame rate: the teacher's camera at its full rate (a temporal step halves it). */
 const FULL_RATE = 0.7;
+
+/** Every room's longest audio gaps since the last read (see takeAudioGap). */
+async function takeAudioGaps(lesson: Lesson): Promise<Record<RoomName, AudioGaps>> {
+	const gaps = await Promise.all(ROOMS.map(async (r) => [r, await takeAudioGap(lesson.rooms[r].page)] as const));
+	return Object.fromEntries(gaps) as Record<RoomName, AudioGaps>;
+}
+
+/** The rural room's allowed gap: 300 ms, or the good room's own (a stall of this machine, heard on a clean link too) plus 150 ms. */
+const gapAllowed = (gaps: Record<RoomName, AudioGaps>) => Math.max(RURAL_GAP_MAX_MS, gaps.good.heard + 150);
 
 const weakShown = (lesson: Lesson, room: RoomName) => lesson.rooms[room].page.getByTestId('weak-link-notice').isVisible();
 
@@ -135,12 +144,12 @@ async function slidesAndBoard(lesson: Lesson): Promise<void> {
 
 test('three rooms on good, rural and poor links: the good room is untouched, the poor one falls back to audio + slides and comes back', async () => {
 	test.setTimeout(540_000);
-	const lesson = await startLesson('三条弱网 · Three links');
+	// The good and rural rooms join on their links; the poor one is moved onto its link below (its fall-back is timed from then).
+	const lesson = await startLesson('三条弱网 · Three links', { links: { good: PROFILES.good, rural: PROFILES.rural } });
 	try {
 		for (const page of [lesson.teacher, ...ROOMS.map((r) => lesson.rooms[r].page)]) {
 			await expect(page.getByTestId('connection-state')).toHaveAttribute('data-state', 'connected', { timeout: 60_000 });
 		}
-		lesson.setLink('good', PROFILES.good);
 		for (const room of ROOMS) {
 			await expect.poll(() => cameraWidth(lesson, room), { timeout: 90_000, intervals: [1000], message: `${room}: teacher camera arrives` }).toBeGreaterThan(0);
 		}
@@ -153,9 +162,22 @@ test('three rooms on good, rural and poor links: the good room is untouched, the
 		console.log(`rural rooms: the good room decodes the teacher at ${fullFps} fps`);
 		expect(fullFps, 'the teacher camera plays on the good room').toBeGreaterThan(0);
 		const full = (rate: { width: number; fps: number }) => rate.width >= 1280 && rate.fps >= FULL_RATE * fullFps;
+		const ruralSteppedDown = async (message: string) => {
+			let stepped = { width: 0, fps: 0 };
+			await expect
+				.poll(async () => {
+					stepped = await teacherCameraRate(lesson.rooms.rural.page);
+					return stepped.width > 0 && !full(stepped);
+				}, { timeout: 90_000, intervals: [1000], message })
+				.toBe(true);
+			return stepped;
+		};
 		lesson.startSampling();
+		const ruralFrom = Date.now();
+		// On its link from the join, the rural room gets a layer its link carries, not the top one.
+		const joined = await ruralSteppedDown('rural room on its link: stepped down (in size or frame rate), with video');
+		console.log(`rural rooms: rural room on its link from the join: the teacher at ${joined.width} px, ${joined.fps} fps`);
 
-		lesson.setLink('rural', PROFILES.rural);
 		lesson.setLink('poor', PROFILES.poor);
 		const impairedAt = Date.now();
 		await expect.poll(() => weakShown(lesson, 'poor'), { timeout: 60_000, intervals: [1000], message: 'poor room falls back to audio + slides' }).toBe(true);
@@ -164,25 +186,6 @@ test('three rooms on good, rural and poor links: the good room is untouched, the
 		expect(fellBackS, 'poor room on audio + slides within 10 s').toBeLessThanOrEqual(10);
 		await expect.poll(() => lesson.teacherSeesWeak('poor'), { timeout: 15_000, message: "the teacher's tile shows the poor room's mode" }).toBe(true);
 		await expect.poll(() => cameraWidth(lesson, 'poor'), { timeout: 15_000, message: 'poor room: no teacher video' }).toBe(0);
-		let stepped = { width: 0, fps: 0 };
-		await expect
-			.poll(async () => {
-				stepped = await teacherCameraRate(lesson.rooms.rural.page);
-				return stepped.width > 0 && !full(stepped);
-			}, { timeout: 90_000, intervals: [1000], message: 'rural room steps down (in size or frame rate) and keeps video' })
-			.toBe(true);
-		// The switch from 20 Mbit/s to 1 Mbit/s at once (a rural room joins on its link; this one is
-		// moved onto it) fills the link's queue until the SFU's estimate follows, and the queue drops
-		// what does not fit, audio too. The rural room's heard gaps are held from here on.
-		const stepDownGap = await takeAudioGap(lesson.rooms.rural.page);
-		const sinceCut = (at: number) => Math.round((at - impairedAt) / 100) / 10;
-		console.log(
-			`rural rooms: rural room stepped down ${sinceCut(Date.now())} s after its link went rural (to ${stepped.width} at ${stepped.fps} fps); ` +
-				`longest audio gap while it did ${JSON.stringify({ ...stepDownGap, heardAt: stepDownGap.heardAt && sinceCut(stepDownGap.heardAt) })} (s after the cut)`
-		);
-		// When the link's queue overflowed beside what the SFU sent: whether the step-down's gap is the cut's queue or a layer switch's key frame.
-		const ruralFrom = lesson.rooms.rural.samples.filter((s) => s.at >= impairedAt - 1_000);
-		console.log(`rural rooms: rural room from the cut (s: width:layer +packets its queue dropped) ${ruralFrom.map((s, i) => `${sinceCut(s.at)}: ${s.width}:${s.layer} +${s.overflow - (ruralFrom[i - 1]?.overflow ?? s.overflow)}`).join(', ')}`);
 		const poorMicFrom = await settledTeacherMicStat(lesson.rooms.poor.page);
 		for (const room of ROOMS) await audioKeepsFlowing(lesson, room);
 		await lesson.shots('impaired');
@@ -197,6 +200,13 @@ test('three rooms on good, rural and poor links: the good room is untouched, the
 		expect(poorConcealment!, 'poor room: audio concealment under 10 %').toBeLessThan(10);
 		expect(poorConcealment!).toBeGreaterThanOrEqual(0);
 
+		// The rural room's whole stay on its link so far (from its video's arrival): a stall of this
+		// machine is heard in every room alike, so it is allowed on top of the good room's own longest
+		// gap in the same stretch (a clean link).
+		const onLink = await takeAudioGaps(lesson);
+		console.log(`rural rooms: longest audio gaps over the rural room's ${((Date.now() - ruralFrom) / 1000).toFixed(0)} s on its link (heard: concealed; packets: without a packet) ${JSON.stringify(onLink)}`);
+		expect(onLink.rural.heard, 'rural room: no heard audio gap over 300 ms on its link').toBeLessThanOrEqual(gapAllowed(onLink));
+
 		// A 30 s outage of a whole link (media, signalling, board) is e2e/rural-outage.e2e.ts.
 
 		// The links clear.
@@ -210,6 +220,26 @@ test('three rooms on good, rural and poor links: the good room is untouched, the
 		await expect.poll(async () => full(await teacherCameraRate(lesson.rooms.rural.page)), { timeout: 120_000, intervals: [1000], message: 'rural room back up on the top layer at full rate' }).toBe(true);
 		console.log(`rural rooms: rural room back on 1280 (teacher sending ${(await cameraLayersSending(lesson.teacher)).join(', ')}) ${((Date.now() - clearAt) / 1000).toFixed(1)} s after its link cleared`);
 		await lesson.shots('recovered');
+
+		// The rural link falls from 20 Mbit/s to 1 Mbit/s (and from 20 to 300 ms RTT) at once: the room steps down again.
+		await takeAudioGaps(lesson);
+		lesson.setLink('rural', PROFILES.rural);
+		const fellAt = Date.now();
+		const fell = await ruralSteppedDown('rural room steps down (in size or frame rate) when its link falls, and keeps video');
+		const sinceFall = (at: number) => Math.round((at - fellAt) / 100) / 10;
+		const steppedAt = sinceFall(Date.now());
+		// Until the SFU's estimate follows, what it sends fills the link's queue, which drops what does
+		// not fit, audio too (105-358 ms heard in the runs of 2026-12-05, ending 1.1-1.3 s after the
+		// fall): printed, not held. A room that joins on its link never sees it (held above).
+		await expect.poll(() => queueQuiet(lesson.rooms.rural.link, 2_000), { timeout: 30_000, intervals: [0], message: "rural room: its link's queue stops overflowing after the fall" }).toBe(true);
+		const fallGaps = await takeAudioGaps(lesson);
+		console.log(
+			`rural rooms: rural room stepped down ${steppedAt} s after its link fell (to ${fell.width} at ${fell.fps} fps), its queue quiet again from ${(sinceFall(Date.now()) - 2).toFixed(1)} s; ` +
+				`longest audio gap until then ${JSON.stringify({ ...fallGaps.rural, heardAt: fallGaps.rural.heardAt && sinceFall(fallGaps.rural.heardAt) })} (s after the fall), the good room's ${fallGaps.good.heard} ms`
+		);
+		const fromFall = lesson.rooms.rural.samples.filter((s) => s.at >= fellAt - 1_000);
+		console.log(`rural rooms: rural room from the fall (s: width:layer +packets its queue dropped) ${fromFall.map((s, i) => `${sinceFall(s.at)}: ${s.width}:${s.layer} +${s.overflow - (fromFall[i - 1]?.overflow ?? s.overflow)}`).join(', ')}`);
+		await audioKeepsFlowing(lesson, 'rural');
 		await lesson.stopSampling();
 
 		// The good room was never touched by the others: never on audio + slides.
@@ -219,7 +249,7 @@ test('three rooms on good, rural and poor links: the good room is untouched, the
 		// Tolerates a sample or two read between a frame's packets and its decode on a busy machine.
 		expect(good.filter((s) => s.width === 0).length, 'good room always had video').toBeLessThanOrEqual(3);
 		const top = good.filter((s) => s.width >= 1280).length / good.length;
-		const gaps = Object.fromEntries(await Promise.all(ROOMS.map(async (r) => [r, await takeAudioGap(lesson.rooms[r].page)] as const)));
+		const gaps = await takeAudioGaps(lesson);
 		console.log(`rural rooms: good room on the top layer ${(top * 100).toFixed(0)} % of ${good.length} s; longest audio gaps (heard: concealed; packets: without a packet) ${JSON.stringify(gaps)}`);
 		// Whether the good room's misses are the SFU's choice (its layer below 2) or the decoder's (layer 2, a narrower frame still decoding).
 		const goodByLayer = good.reduce<Record<string, number>>((acc, s) => ({ ...acc, [`${s.width}:${s.layer}`]: (acc[`${s.width}:${s.layer}`] ?? 0) + 1 }), {});
@@ -238,11 +268,8 @@ test('three rooms on good, rural and poor links: the good room is untouched, the
 		// What the poor room's audio relies on: for an Opus producer with in-band FEC mediasoup reports
 		// the worst loss among its consumers to the sender, whose encoder then adds FEC for it.
 		expect(Math.max(0, ...micLoss), "the teacher's encoder is told of the rooms' loss").toBeGreaterThanOrEqual(0.05);
-		// From the step-down on (the drop from 20 to 1 Mbit/s at once overflows the link's queue, audio
-		// too: 20-334 ms heard in the runs of 2026-12-04, printed above). Since then the rural room heard
-		// 15-57 ms at most. A stall of this machine is heard in every room alike: allowed on top of the
-		// good room's own longest gap (on a clean link, 0-57 ms in the same runs).
-		expect(gaps.rural?.heard, 'rural room: no heard audio gap over 300 ms on its link and after').toBeLessThanOrEqual(Math.max(RURAL_GAP_MAX_MS, (gaps.good?.heard ?? 0) + 150));
+		// Once the SFU's estimate has followed the fall: back to what a room on its link hears.
+		expect(gaps.rural.heard, 'rural room: no heard audio gap over 300 ms once its link settles after the fall').toBeLessThanOrEqual(gapAllowed(gaps));
 	} finally {
 		// What each relay dropped (its loss and its full rate queue) beside what it carried.
 		console.log(`rural rooms: relays ${JSON.stringify(Object.fromEntries(ROOMS.map((r) => [r, { down: lesson.rooms[r].link.down.counters, up: lesson.rooms[r].link.up.counters }])))}`);

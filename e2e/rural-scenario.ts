@@ -226,6 +226,8 @@ export interface LessonOptions<R extends RoomName> {
 	signallingOnLink?: boolean;
 	/** Only these rooms get a page (all three are in the lesson): `lesson.rooms` has only them. */
 	pages?: readonly R[];
+	/** Rooms that join on these links (the others start on a clean link until `setLink`). */
+	links?: Partial<Record<NoInfer<R>, LinkProfile>>;
 }
 
 /** A teacher on a clean link and three classrooms, each behind its own relays, UDP for the media and TCP for everything else, both set to the room's profile (one Chromium for the rooms). */
@@ -266,6 +268,12 @@ export async function startLesson<R extends RoomName = RoomName>(title: string, 
 			const context = await roomBrowser.newContext({ viewport: { width: 1280, height: 720 }, locale: i === 1 ? 'en-US' : 'zh-CN' });
 			await context.addInitScript(NAME_SHIM);
 			await context.addInitScript(routeThroughRelay, { rtcPort, relayPort });
+			const joinsOn = options.links?.[name as R];
+			if (joinsOn) {
+				debugSay(name, `joins on link ${joinsOn.name}`);
+				link.set(joinsOn);
+				tcp.set(joinsOn);
+			}
 			const page = await context.newPage();
 			if (process.env.CB_E2E_RURAL_DEBUG === '1') watchPage(page, name);
 			await page.goto(url.href);
@@ -341,6 +349,13 @@ export async function startLesson<R extends RoomName = RoomName>(title: string, 
 		for (const r of relays) r.close();
 		throw error;
 	}
+}
+
+/** Whether the link's rate queue has dropped nothing for `ms` (what the SFU sends fits the link again). */
+export async function queueQuiet(link: RuralLink, ms: number): Promise<boolean> {
+	const before = link.down.counters.overflow;
+	await new Promise((r) => setTimeout(r, ms));
+	return link.down.counters.overflow === before;
 }
 
 /** The width the room decodes the teacher's camera at; 0 while none of it arrives. */
