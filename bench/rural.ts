@@ -23,7 +23,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import globalSetup from '../e2e/global-setup.ts';
-import { concealmentPct, layerShares, micAudio, micPacketsSince, PROFILES, queueQuiet, ROOMS, startLesson, takeAudioGap, teacherCameraRate, teacherCameraWidth, teacherMicPackets, settledTeacherMicStat, type AudioGaps, type Lesson, type RoomName } from '../e2e/rural-scenario.ts';
+import { concealmentPct, layerShares, micAudio, micPacketsSince, PROFILES, queueQuiet, ROOMS, startLesson, takeAudioGap, takeAudioGaps, teacherCameraRate, teacherCameraWidth, teacherMicPackets, settledTeacherMicStat, type Lesson, type RoomName } from '../e2e/rural-scenario.ts';
 import { deckCached, ruralDeck, timePageTurn, timeStroke, uploadDeck, type Latencies } from '../e2e/rural-surface.ts';
 import { slides } from '../e2e/surface-support.ts';
 import { percentile, round } from './lib/summary.ts';
@@ -50,10 +50,6 @@ const mic = (lesson: Lesson, room: RoomName) => settledTeacherMicStat(lesson.roo
 const width = (lesson: Lesson, room: RoomName) => teacherCameraWidth(lesson.rooms[room].page);
 const weak = (lesson: Lesson, room: RoomName) => lesson.rooms[room].page.getByTestId('weak-link-notice').isVisible();
 const seconds = (fromMs: number) => round((Date.now() - fromMs) / 1000, 1);
-
-async function takeAudioGaps(lesson: Lesson): Promise<Record<RoomName, AudioGaps>> {
-	return Object.fromEntries(await Promise.all(ROOMS.map(async (r) => [r, await takeAudioGap(lesson.rooms[r].page)] as const))) as Record<RoomName, AudioGaps>;
-}
 
 /** The rural room below the good room's camera: a smaller layer, or under 70 % of its frame rate (mediasoup's temporal step). */
 async function steppedDown(lesson: Lesson): Promise<boolean> {
@@ -163,7 +159,7 @@ async function main(): Promise<void> {
 		}
 		lesson.startSampling();
 
-		for (const room of ROOMS) await takeAudioGap(lesson.rooms[room].page);
+		await takeAudioGaps(lesson);
 		lesson.setLink('poor', PROFILES.poor);
 		const impairedAt = Date.now();
 		await until(() => weak(lesson, 'poor'), 60_000, 'poor falls back');
@@ -229,7 +225,7 @@ async function main(): Promise<void> {
 		await until(async () => (await width(lesson, 'rural')) === 1280, 150_000, 'rural back on the top layer', 1000);
 		const ruralTopLayerBackSeconds = seconds(clearAt);
 
-		// The rural link falls from 20 Mbit/s to its profile at once: the gap heard until the room has stepped down.
+		// The rural link falls from 20 Mbit/s to its profile at once: the gap heard until its queue stops overflowing.
 		await takeAudioGaps(lesson);
 		lesson.setLink('rural', PROFILES.rural);
 		const fellAt = Date.now();

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { PROFILES, ROOMS, audioBuffering, concealmentPct, debugSay, micAudio, micPacketsSince, queueQuiet, startLesson, takeAudioGap, teacherCameraRate, teacherCameraWidth, teacherMicPackets, settledTeacherMicStat, type AudioGaps, type Lesson, type RoomName } from './rural-scenario.ts';
+import { PROFILES, ROOMS, audioBuffering, concealmentPct, debugSay, micAudio, micPacketsSince, queueQuiet, startLesson, takeAudioGaps, teacherCameraRate, teacherCameraWidth, teacherMicPackets, settledTeacherMicStat, type AudioGaps, type Lesson, type RoomName } from './rural-scenario.ts';
 import { deckCached, ruralDeck, timePageTurn, timeStroke, uploadDeck, type Latencies } from './rural-surface.ts';
 import { retransmissionMs } from './ruralTcpLink.ts';
 import { cameraLayersSending } from './support.ts';
@@ -23,12 +23,6 @@ const cameraWidth = (lesson: Lesson, room: RoomName) => teacherCameraWidth(lesso
 const RURAL_GAP_MAX_MS = 300;
 /** Of the good room's frame rate: the teacher's camera at its full rate (a temporal step halves it). */
 const FULL_RATE = 0.7;
-
-/** Every room's longest audio gaps since the last read (see takeAudioGap). */
-async function takeAudioGaps(lesson: Lesson): Promise<Record<RoomName, AudioGaps>> {
-	const gaps = await Promise.all(ROOMS.map(async (r) => [r, await takeAudioGap(lesson.rooms[r].page)] as const));
-	return Object.fromEntries(gaps) as Record<RoomName, AudioGaps>;
-}
 
 /** The rural room's allowed gap: 300 ms, or the good room's own (a stall of this machine, heard on a clean link too) plus 150 ms. */
 const gapAllowed = (gaps: Record<RoomName, AudioGaps>) => Math.max(RURAL_GAP_MAX_MS, gaps.good.heard + 150);
@@ -229,7 +223,7 @@ test('three rooms on good, rural and poor links: the good room is untouched, the
 		const sinceFall = (at: number) => Math.round((at - fellAt) / 100) / 10;
 		const steppedAt = sinceFall(Date.now());
 		// Until the SFU's estimate follows, what it sends fills the link's queue, which drops what does
-		// not fit, audio too (105-358 ms heard in the runs of 2026-12-05, ending 1.1-1.3 s after the
+		// not fit, audio too (105-358 ms heard in the runs of 2026-12-05, ending 1-3 s after the
 		// fall): printed, not held. A room that joins on its link never sees it (held above).
 		await expect.poll(() => queueQuiet(lesson.rooms.rural.link, 2_000), { timeout: 30_000, intervals: [0], message: "rural room: its link's queue stops overflowing after the fall" }).toBe(true);
 		const fallGaps = await takeAudioGaps(lesson);

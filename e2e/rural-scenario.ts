@@ -122,6 +122,12 @@ export async function takeAudioGap(page: Page): Promise<AudioGaps> {
 	});
 }
 
+/** Every room's longest audio gaps since the last read (see takeAudioGap). */
+export async function takeAudioGaps(lesson: Lesson): Promise<Record<RoomName, AudioGaps>> {
+	const gaps = await Promise.all(ROOMS.map(async (r) => [r, await takeAudioGap(lesson.rooms[r].page)] as const));
+	return Object.fromEntries(gaps) as Record<RoomName, AudioGaps>;
+}
+
 /** CB_E2E_RURAL_DEBUG=1: a room page's console, requests and connection state, timestamped, on stdout. */
 const T0 = Date.now();
 /** CB_E2E_RURAL_DEBUG=1: a timestamped line on stdout (the same clock as the pages' lines). */
